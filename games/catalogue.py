@@ -1,0 +1,16 @@
+"""The games this server deals, by id. The one place a new game is registered."""
+
+from __future__ import annotations
+
+from games.base import Game, GameInfo
+from games.classic_slot import ClassicSlot
+
+GAMES: dict[str, Game] = {game.info.id: game for game in (ClassicSlot(),)}
+
+
+def get(game_id: str) -> Game | None:
+    return GAMES.get(game_id)
+
+
+def infos() -> list[GameInfo]:
+    return [game.info for game in GAMES.values()]

@@ -1,0 +1,77 @@
+"""Every refusal the server can give, as one enum of stable codes.
+
+Codes are part of the public API: clients branch on them, so a code is never
+renamed or reused. `DESCRIPTIONS` documents each one; the README table is
+generated from it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # Frames and messages
+    BAD_FRAME = "BAD_FRAME"
+    FRAME_TOO_LARGE = "FRAME_TOO_LARGE"
+    UNKNOWN_TYPE = "UNKNOWN_TYPE"
+    MISSING_FIELD = "MISSING_FIELD"
+    INVALID_FIELD = "INVALID_FIELD"
+    UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION"
+    # Authentication
+    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+    ALREADY_AUTHENTICATED = "ALREADY_AUTHENTICATED"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    # Registration
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    USERNAME_TAKEN = "USERNAME_TAKEN"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    UNDERAGE = "UNDERAGE"
+    VALIDATION_FAILED = "VALIDATION_FAILED"
+    # Games and stakes
+    UNKNOWN_GAME = "UNKNOWN_GAME"
+    INVALID_STAKE = "INVALID_STAKE"
+    STAKE_BELOW_MIN = "STAKE_BELOW_MIN"
+    STAKE_ABOVE_MAX = "STAKE_ABOVE_MAX"
+    # Money
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    WRONG_CURRENCY = "WRONG_CURRENCY"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    # Server side
+    NOT_FOUND = "NOT_FOUND"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+DESCRIPTIONS: dict[ErrorCode, str] = {
+    ErrorCode.BAD_FRAME: "The frame is not valid MessagePack/JSON, or not a map.",
+    ErrorCode.FRAME_TOO_LARGE: "The frame exceeds the server's maximum message size.",
+    ErrorCode.UNKNOWN_TYPE: "The message `type` is not one the server knows.",
+    ErrorCode.MISSING_FIELD: "A required field (named in the message) is absent.",
+    ErrorCode.INVALID_FIELD: "A field has the wrong type or an out-of-range value.",
+    ErrorCode.UNSUPPORTED_VERSION: "The client asked for a protocol version this server lacks.",
+    ErrorCode.NOT_AUTHENTICATED: "Send `hello` with a session token before anything else.",
+    ErrorCode.ALREADY_AUTHENTICATED: "This connection has already said hello.",
+    ErrorCode.INVALID_TOKEN: "The session token is unknown or was revoked.",
+    ErrorCode.TOKEN_EXPIRED: "The session token has expired; log in again.",
+    ErrorCode.INVALID_CREDENTIALS: "Login name or password is wrong.",
+    ErrorCode.EMAIL_TAKEN: "Another account already uses this email address.",
+    ErrorCode.USERNAME_TAKEN: "Another account already uses this username.",
+    ErrorCode.WEAK_PASSWORD: "The password does not meet the strength rules.",
+    ErrorCode.UNDERAGE: "The player is younger than the minimum gambling age.",
+    ErrorCode.VALIDATION_FAILED: "A request field is malformed (the message names it).",
+    ErrorCode.UNKNOWN_GAME: "No game has this id.",
+    ErrorCode.INVALID_STAKE: "The stake is not a positive integer multiple of the game's step.",
+    ErrorCode.STAKE_BELOW_MIN: "The stake is below the game's minimum.",
+    ErrorCode.STAKE_ABOVE_MAX: "The stake is above the game's maximum.",
+    ErrorCode.INSUFFICIENT_FUNDS: "The balance does not cover the stake; nothing was moved.",
+    ErrorCode.INVALID_AMOUNT: "A money amount is not a positive integer in minor units.",
+    ErrorCode.WRONG_CURRENCY: "The currency does not match the player's wallet.",
+    ErrorCode.IDEMPOTENCY_CONFLICT: "The idempotency key was used before with other values.",
+    ErrorCode.NOT_FOUND: "The requested resource does not exist.",
+    ErrorCode.SERVICE_UNAVAILABLE: "A backing service is down; retry later. Nothing was lost.",
+    ErrorCode.INTERNAL_ERROR: "An unexpected server fault; money is safe: check the balance.",
+}

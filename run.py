@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""The one entry point: `python3 run.py COMMAND`.
+
+Run with any Python 3.11+: on first use it creates `.venv`, installs the
+dependencies declared in pyproject.toml (again whenever that file changes)
+and `redis-server` through apt-get when it is missing, then re-runs itself
+inside the venv. Only the standard library is imported before that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".casino-deps"
+
+# Commands that need a redis-server binary on this machine (unless CASINO_REDIS_URL is set).
+NEEDS_REDIS = {"serve", "demo", "test", "check", "bench"}
+
+
+def _venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def _in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def _requirements() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project.get("optional-dependencies", {})
+    return [*project["dependencies"], *(dep for group in extras.values() for dep in group)]
+
+
+def _say(message: str) -> None:
+    print(f"[run.py] {message}", file=sys.stderr, flush=True)
+
+
+def _apt_install(*packages: str) -> None:
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    _say(f"installing {' '.join(packages)} with apt-get")
+    if subprocess.run([*sudo, "apt-get", "install", "-y", "-q", *packages], env=env).returncode:
+        subprocess.run([*sudo, "apt-get", "update", "-q"], env=env, check=True)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", *packages], env=env, check=True)
+
+
+def bootstrap(command: str | None) -> None:
+    """Make the venv and system packages current, then re-exec inside the venv."""
+    if os.environ.get("CASINO_NO_BOOTSTRAP") == "1":
+        return
+    wants_redis = command in NEEDS_REDIS and not os.environ.get("CASINO_REDIS_URL")
+    if wants_redis and shutil.which("redis-server") is None:
+        _apt_install("redis-server")
+    if _in_venv():
+        return
+    requirements = _requirements()
+    digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
+    if not _venv_python().exists():
+        _say("creating .venv")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    if not STAMP.exists() or STAMP.read_text() != digest:
+        _say("installing Python dependencies into .venv")
+        pip = [str(_venv_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        subprocess.run([*pip, *requirements], check=True)
+        STAMP.write_text(digest)
+    os.execv(
+        str(_venv_python()), [str(_venv_python()), str(Path(__file__).resolve()), *sys.argv[1:]]
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the server (HTTP + WebSocket on one port)")
+    serve.add_argument("--host", default=os.environ.get("CASINO_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("CASINO_PORT", "8000")))
+
+    demo = commands.add_parser("demo", help="register, deposit and play 20 spins against a server")
+    demo.add_argument("--url", default="http://127.0.0.1:8000", help="server base URL")
+    demo.add_argument("--spins", type=int, default=20)
+    demo.add_argument("--game", default="classic-sevens")
+    demo.add_argument("--stake", type=int, default=100, help="stake per spin, minor units")
+
+    test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+
+    commands.add_parser("reconcile", help="prove Redis balances, the ledger and rounds agree")
+    return parser
+
+
+def main() -> int:
+    parser = build_parser()
+    args = parser.parse_args()
+    bootstrap(args.command)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from server import cli
+
+    return cli.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

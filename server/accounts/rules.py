@@ -1,0 +1,117 @@
+"""Registration rules: what a valid email, username, password, birth date and country are.
+
+Pure functions over plain values (the `today` they judge age against is passed
+in), each refusal carrying the stable error code the API reports.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from protocol.errors import ErrorCode
+from server.accounts.countries import COUNTRIES
+from server.wallet.currencies import is_supported
+
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+USERNAME = re.compile(r"^[A-Za-z0-9_]{3,32}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+# A few of the most breached passwords; the length and class rules catch the rest.
+COMMON_PASSWORDS = frozenset(
+    {"password1234", "qwertyuiop", "1234567890", "iloveyou123", "password123", "qwerty12345"}
+)
+
+
+class RuleViolation(ValueError):
+    def __init__(self, code: ErrorCode, field: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    email: str
+    username: str
+    password: str
+    date_of_birth: date
+    country: str
+    currency: str
+
+
+def _text(data: dict[str, object], field: str, limit: int = 320) -> str:
+    value = data.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise RuleViolation(ErrorCode.VALIDATION_FAILED, field, f"{field} is required")
+    if len(value) > limit:
+        raise RuleViolation(ErrorCode.VALIDATION_FAILED, field, f"{field} is too long")
+    return value
+
+
+def check_password(password: str, username: str, email: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise RuleViolation(
+            ErrorCode.WEAK_PASSWORD,
+            "password",
+            f"password needs at least {MIN_PASSWORD} characters",
+        )
+    classes = sum(
+        any(test(c) for c in password)
+        for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+    )
+    lowered = password.lower()
+    if classes < 2 or lowered in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise RuleViolation(
+            ErrorCode.WEAK_PASSWORD,
+            "password",
+            "password is too easy to guess: mix letters, digits, symbols",
+        )
+    if username.lower() in lowered or email.split("@")[0].lower() in lowered:
+        raise RuleViolation(
+            ErrorCode.WEAK_PASSWORD, "password", "password must not contain the username or email"
+        )
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def parse_registration(data: dict[str, object], today: date, min_age: int) -> Registration:
+    email = _text(data, "email").strip()
+    if not EMAIL.match(email):
+        raise RuleViolation(ErrorCode.VALIDATION_FAILED, "email", "email address is malformed")
+    username = _text(data, "username", 32)
+    if not USERNAME.match(username):
+        raise RuleViolation(
+            ErrorCode.VALIDATION_FAILED, "username", "username: 3-32 letters, digits or _"
+        )
+    password = _text(data, "password", MAX_PASSWORD)
+    try:
+        born = date.fromisoformat(_text(data, "date_of_birth", 10))
+    except ValueError:
+        raise RuleViolation(
+            ErrorCode.VALIDATION_FAILED, "date_of_birth", "date_of_birth must be YYYY-MM-DD"
+        ) from None
+    if born > today or born.year < 1900:
+        raise RuleViolation(
+            ErrorCode.VALIDATION_FAILED, "date_of_birth", "date_of_birth is not a plausible date"
+        )
+    if age_on(born, today) < min_age:
+        raise RuleViolation(
+            ErrorCode.UNDERAGE, "date_of_birth", f"players must be {min_age} or older"
+        )
+    country = _text(data, "country", 2).upper()
+    if country not in COUNTRIES:
+        raise RuleViolation(
+            ErrorCode.VALIDATION_FAILED, "country", "country must be ISO 3166 alpha-2"
+        )
+    currency = _text(data, "currency", 3).upper()
+    if not is_supported(currency):
+        raise RuleViolation(
+            ErrorCode.VALIDATION_FAILED, "currency", f"currency {currency} is not offered"
+        )
+    check_password(password, username, email)
+    return Registration(email.lower(), username, password, born, country, currency)

@@ -1,0 +1,143 @@
+"""Player accounts and login sessions.
+
+Owns the `players` and `sessions` tables. Session tokens are 256 random bits
+from the CSPRNG, handed to the client once; only their SHA-256 is stored, so
+a copy of the database logs nobody in. Tokens expire and can be revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import rng
+from protocol.errors import ErrorCode
+from server.accounts.passwords import hash_password, verify_password
+from server.accounts.rules import Registration
+from server.storage.database import Database, now_ms
+from server.wallet.service import Wallet
+
+
+class AccountError(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Player:
+    id: int
+    username: str
+    email: str
+    currency: str
+    country: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    token: str
+    player_id: int
+    expires_at: int  # ms since the epoch
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _player(row: tuple[object, ...]) -> Player:
+    return Player(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]))  # type: ignore[call-overload]
+
+
+class Accounts:
+    def __init__(self, db: Database, wallet: Wallet, session_ttl_s: int) -> None:
+        self.db = db
+        self.wallet = wallet
+        self.session_ttl_ms = session_ttl_s * 1000
+
+    async def register(self, reg: Registration) -> Player:
+        password_hash = await hash_password(reg.password)
+        try:
+            async with self.db.transaction() as tx:
+                player_id = await tx.insert(
+                    "INSERT INTO players (email, username, password_hash, date_of_birth, country,"
+                    " currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        reg.email, reg.username, password_hash, reg.date_of_birth.isoformat(),
+                        reg.country, reg.currency, now_ms(),
+                    ),
+                )  # fmt: skip
+        except sqlite3.IntegrityError as error:
+            raise _duplicate(str(error)) from None
+        assert player_id is not None
+        await self.wallet.ensure_hot(player_id, reg.currency)
+        return Player(player_id, reg.username, reg.email, reg.currency, reg.country, "active")
+
+    async def login(self, login: str, password: str) -> Session:
+        """A new session for an email or username and its password."""
+        row = await self.db.fetchone(
+            "SELECT id, password_hash, status FROM players WHERE email = ? OR username = ?",
+            (login.strip().lower(), login.strip()),
+        )
+        if not await verify_password(str(row[1]) if row else None, password) or row is None:
+            raise AccountError(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
+        token = rng.token_urlsafe(32)
+        created = now_ms()
+        expires = created + self.session_ttl_ms
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO sessions (token_hash, player_id, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (token_hash(token), int(row[0]), created, expires),
+            )
+        return Session(token, int(row[0]), expires)
+
+    async def logout(self, token: str) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+                (now_ms(), token_hash(token)),
+            )
+
+    async def authenticate(self, token: str) -> Player:
+        """The player a live session token belongs to; refuses unknown, revoked or expired."""
+        player, _ = await self.authenticate_session(token)
+        return player
+
+    async def authenticate_session(self, token: str) -> tuple[Player, int]:
+        """The player and the session's expiry (ms) for a live token."""
+        row = await self.db.fetchone(
+            "SELECT s.expires_at, s.revoked_at, p.id, p.username, p.email, p.currency, p.country,"
+            " p.status FROM sessions s JOIN players p ON p.id = s.player_id"
+            " WHERE s.token_hash = ?",
+            (token_hash(token),),
+        )
+        if row is None or row[1] is not None:
+            raise AccountError(ErrorCode.INVALID_TOKEN, "session token is not valid")
+        if int(row[0]) <= now_ms():
+            raise AccountError(ErrorCode.TOKEN_EXPIRED, "session token has expired")
+        return _player(row[2:]), int(row[0])
+
+    async def player(self, player_id: int) -> Player | None:
+        row = await self.db.fetchone(
+            "SELECT id, username, email, currency, country, status FROM players WHERE id = ?",
+            (player_id,),
+        )
+        return _player(row) if row else None
+
+
+def _duplicate(detail: str) -> AccountError:
+    if "players.email" in detail:
+        return AccountError(ErrorCode.EMAIL_TAKEN, "an account with this email already exists")
+    if "players.username" in detail:
+        return AccountError(ErrorCode.USERNAME_TAKEN, "this username is taken")
+    return AccountError(
+        ErrorCode.VALIDATION_FAILED, "registration conflicts with an existing account"
+    )
+
+
+def today_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,155 @@
+"""The sub-commands behind run.py, executed inside the venv."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# uvicorn closes the socket (code 1009) above this; below it, our own limit answers with
+# FRAME_TOO_LARGE and the connection stays open.
+HARD_FRAME_LIMIT = 1024 * 1024
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.config import ConfigError, Settings
+    from server.storage.redis_child import RedisChild
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    child = None
+    if not settings.redis_url:
+        child = RedisChild(settings.data_dir / "redis")
+        os.environ["CASINO_REDIS_URL"] = child.start()
+        print(
+            f"private redis-server on 127.0.0.1:{child.port}, AOF in {child.data_dir}", flush=True
+        )
+    try:
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            ws="websockets-sansio",
+            http="httptools",
+            loop="uvloop",
+            ws_max_size=HARD_FRAME_LIMIT,
+            lifespan="on",
+            log_level="info",
+        )
+    finally:
+        if child is not None:
+            child.stop()
+    return 0
+
+
+def _reachable(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2):  # noqa: S310 (our own URL)
+            return True
+    except OSError:
+        return False
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from clients.demo import run_demo
+    from server.storage.redis_child import free_port
+
+    url = args.url.rstrip("/")
+    server = None
+    scratch = None
+    if not _reachable(url):
+        scratch = tempfile.TemporaryDirectory(prefix="casino-demo-")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        print(f"no server at {args.url}; starting a private one at {url}", flush=True)
+        env = {**os.environ, "CASINO_DATA_DIR": scratch.name}
+        env.pop("CASINO_REDIS_URL", None)
+        server = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while not _reachable(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                print("the private server did not start", file=sys.stderr)
+                return 1
+            time.sleep(0.1)
+    try:
+        asyncio.run(run_demo(url, spins=args.spins, game=args.game, stake=args.stake))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(15)
+        if scratch is not None:
+            scratch.cleanup()
+    return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    import redis.asyncio as aioredis
+
+    from server.config import Settings
+    from server.storage.database import Database
+    from server.wallet.hot import HotWallet
+    from server.wallet.reconcile import reconcile
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        print("set CASINO_REDIS_URL to the server's Redis", file=sys.stderr)
+        return 2
+
+    async def check() -> bool:
+        client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+        db = Database(settings.database_path)
+        await db.open()
+        try:
+            report = await reconcile(db, HotWallet(client, 1))
+        finally:
+            await client.aclose()
+            await db.close()
+        print("\n".join(report.lines()))
+        return report.ok
+
+    return 0 if asyncio.run(check()) else 1
+
+
+def _test(args: argparse.Namespace) -> int:
+    steps = [
+        [sys.executable, "-m", "ruff", "check", "."],
+        [sys.executable, "-m", "ruff", "format", "--check", "."],
+        [sys.executable, "-m", "mypy", "."],
+        [sys.executable, "-m", "pytest", *args.pytest_args],
+    ]
+    for step in steps:
+        print("$", " ".join(step[2:]), flush=True)
+        code = subprocess.run(step, cwd=ROOT).returncode
+        if code:
+            return code
+    return 0
+
+
+COMMANDS = {"serve": _serve, "demo": _demo, "reconcile": _reconcile, "test": _test}
+
+
+def run(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)

@@ -1,0 +1,23 @@
+"""The running server's services, built once at start-up and shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from server.accounts.service import Accounts
+from server.config import Settings
+from server.rounds.flusher import Flusher
+from server.storage.database import Database
+from server.wallet.service import Wallet
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    redis: aioredis.Redis
+    db: Database
+    wallet: Wallet
+    accounts: Accounts
+    flusher: Flusher

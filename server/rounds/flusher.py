@@ -1,0 +1,220 @@
+"""The flusher: settled rounds move from the Redis stream to durable storage.
+
+Each batch of stream entries becomes rows in `rounds` plus their ledger
+transfers, in one database transaction; the entries are acknowledged and
+deleted from the stream only after that commit. Inserts are idempotent by
+round id and transfer key, so an entry written twice (a crash between commit
+and acknowledgement, or a sibling process claiming it) moves nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError, ResponseError
+
+from server.storage.database import Database, Transaction
+from server.wallet import keys, ledger
+
+log = logging.getLogger(__name__)
+
+GROUP = "flusher"
+CLAIM_IDLE_MS = 30_000  # entries a silent consumer held this long are taken over
+MAX_BACKOFF_S = 5.0
+
+Entry = tuple[str, dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class SettledRound:
+    stream_id: str
+    kind: str  # settle, voided or expired
+    round_id: str
+    player_id: int
+    game: str
+    currency: str
+    stake: int
+    payout: int
+    balance_before: int
+    balance_after: int
+    outcome: str
+    reserved_at: int
+    settled_at: int
+
+    @classmethod
+    def from_entry(cls, stream_id: str, fields: dict[str, str]) -> SettledRound:
+        return cls(
+            stream_id=stream_id,
+            kind=fields["kind"],
+            round_id=fields["round_id"],
+            player_id=int(fields["player_id"]),
+            game=fields["game"],
+            currency=fields["currency"],
+            stake=int(fields["stake"]),
+            payout=int(fields["payout"]),
+            balance_before=int(fields["balance_before"]),
+            balance_after=int(fields["balance_after"]),
+            outcome=fields["outcome"],
+            reserved_at=int(fields["reserved_at"]),
+            settled_at=int(fields["settled_at"]),
+        )
+
+
+async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
+    """Insert rounds and post their transfers; returns how many rounds were new."""
+    new = 0
+    for r in rounds:
+        status = "settled" if r.kind == "settle" else r.kind
+        inserted = await tx.insert(
+            "INSERT INTO rounds (round_id, player_id, game_id, currency, status, stake, payout,"
+            " balance_before, balance_after, outcome, reserved_at, settled_at, stream_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (round_id) DO NOTHING",
+            (
+                r.round_id, r.player_id, r.game, r.currency, status, r.stake, r.payout,
+                r.balance_before, r.balance_after, r.outcome, r.reserved_at, r.settled_at,
+                r.stream_id,
+            ),
+        )  # fmt: skip
+        if inserted is None:
+            continue
+        new += 1
+        if status != "settled":
+            continue  # a void moved no money in the ledger: the stake was only ever held
+        player = ledger.player_cash(r.player_id, r.currency)
+        house = ledger.game_revenue(r.currency)
+        ref = f"round:{r.round_id}"
+        await ledger.post(tx, f"{ref}:stake", player, house, r.stake, "stake", ref)
+        if r.payout:
+            await ledger.post(tx, f"{ref}:payout", house, player, r.payout, "payout", ref)
+    return new
+
+
+def _entries(reply: Any) -> list[Entry]:
+    """Stream entries from an XREADGROUP/XAUTOCLAIM reply, whatever its nesting: RESP3 gives
+    {stream: [[(id, fields), ...]]}, RESP2 [[stream, [(id, fields), ...]]]."""
+    found: list[Entry] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list | tuple):
+            if len(node) == 2 and isinstance(node[0], str) and isinstance(node[1], dict | None):
+                if node[1]:  # a pending entry deleted from the stream comes back without fields
+                    found.append((node[0], dict(node[1])))
+            else:
+                for item in node:
+                    walk(item)
+
+    walk(reply)
+    return found
+
+
+class Flusher:
+    def __init__(self, client: aioredis.Redis, db: Database, batch: int, block_ms: int) -> None:
+        self.redis = client
+        self.db = db
+        self.batch = batch
+        self.block_ms = block_ms
+        self.consumer = f"{socket.gethostname()}:{os.getpid()}"
+        self.rounds_written = 0
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(keys.ROUNDS_STREAM, GROUP, id="0", mkstream=True)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    async def drain(self) -> int:
+        """Flush everything the stream holds now, including what dead processes left pending."""
+        await self.ensure_group()
+        total = 0
+        while entries := await self._claim(min_idle_ms=0):
+            total += await self._flush(entries)
+        while entries := await self._read(block=False):
+            total += await self._flush(entries)
+        return total
+
+    async def run(self) -> None:
+        """Flush forever; Redis or database trouble is retried with backoff, never dropped."""
+        backoff = 0.05
+        idle_rounds = 0
+        while True:
+            try:
+                entries = await self._read(block=True)
+                if not entries:
+                    idle_rounds += 1
+                    if idle_rounds * self.block_ms >= CLAIM_IDLE_MS:
+                        idle_rounds = 0
+                        entries = await self._claim(min_idle_ms=CLAIM_IDLE_MS)
+                if entries:
+                    await self._flush(entries)
+                backoff = 0.05
+            except asyncio.CancelledError:
+                raise
+            except ResponseError as error:
+                if "NOGROUP" in str(error):  # Redis lost the stream; start a new one
+                    await self._retry_later(error, backoff)
+                    await self._safe_ensure_group()
+                else:
+                    await self._retry_later(error, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+            except Exception as error:  # database locked, Redis down: wait and try again
+                await self._retry_later(error, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    async def _safe_ensure_group(self) -> None:
+        try:
+            await self.ensure_group()
+        except RedisError as error:
+            log.warning("flusher could not create its consumer group: %s", error)
+
+    @staticmethod
+    async def _retry_later(error: Exception, delay: float) -> None:
+        log.warning("flusher retrying in %.2fs after %s: %s", delay, type(error).__name__, error)
+        await asyncio.sleep(delay)
+
+    async def _read(self, block: bool) -> list[Entry]:
+        # Our own unacknowledged entries first (a failed commit), then new ones.
+        for start in ("0", ">"):
+            reply = await self.redis.xreadgroup(
+                GROUP,
+                self.consumer,
+                {keys.ROUNDS_STREAM: start},
+                count=self.batch,
+                block=self.block_ms if block and start == ">" else None,
+            )
+            entries = _entries(reply)
+            if entries:
+                return entries
+        return []
+
+    async def _claim(self, min_idle_ms: int) -> list[Entry]:
+        reply = await self.redis.xautoclaim(
+            keys.ROUNDS_STREAM, GROUP, self.consumer, min_idle_time=min_idle_ms, count=self.batch
+        )
+        claimed = _entries({keys.ROUNDS_STREAM: reply[1]})
+        deleted = reply[2] if len(reply) > 2 else []
+        if deleted:  # entries trimmed away while pending: nothing left to write
+            await self.redis.xack(keys.ROUNDS_STREAM, GROUP, *deleted)
+        return claimed
+
+    async def _flush(self, entries: list[Entry]) -> int:
+        rounds = [SettledRound.from_entry(entry_id, fields) for entry_id, fields in entries]
+        async with self.db.transaction() as tx:
+            new = await write_rounds(tx, rounds)
+        ids = [entry_id for entry_id, _ in entries]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xack(keys.ROUNDS_STREAM, GROUP, *ids)
+            pipe.xdel(keys.ROUNDS_STREAM, *ids)
+            await pipe.execute()
+        self.rounds_written += new
+        return len(entries)

@@ -1,0 +1,50 @@
+"""A player's settled rounds, read from durable storage."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import msgspec
+
+from protocol.messages import RoundSummary
+from server.storage.database import Database
+
+DURABLE_WAIT_S = 3.0
+
+
+async def recent(db: Database, player_id: int, limit: int) -> list[RoundSummary]:
+    rows = await db.fetchall(
+        "SELECT round_id, game_id, status, stake, payout, currency, balance_before,"
+        " balance_after, settled_at, outcome FROM rounds WHERE player_id = ?"
+        " ORDER BY settled_at DESC, round_id DESC LIMIT ?",
+        (player_id, limit),
+    )
+    return [
+        RoundSummary(
+            round_id=str(r[0]),
+            game=str(r[1]),
+            status=str(r[2]),
+            stake=int(r[3]),
+            payout=int(r[4]),
+            currency=str(r[5]),
+            balance_before=int(r[6]),
+            balance_after=int(r[7]),
+            settled_at=int(r[8]),
+            outcome=msgspec.json.decode(str(r[9])),
+        )
+        for r in rows
+    ]
+
+
+async def wait_until_durable(
+    db: Database, round_id: str, timeout_s: float = DURABLE_WAIT_S
+) -> bool:
+    """Read-your-writes for history: wait (bounded) until the flusher has stored `round_id`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if await db.fetchone("SELECT 1 FROM rounds WHERE round_id = ?", (round_id,)):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.02)

@@ -1,0 +1,140 @@
+"""One player connection: decodes each frame, runs the request, encodes the reply.
+
+Knows nothing of sockets; `endpoint` feeds it frames. Whatever a frame holds,
+`handle` returns a reply frame: a typed result or an error with a stable code.
+A bad frame never closes the connection and never moves money.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis.exceptions import RedisError
+
+from protocol.codec import ProtocolError, decode_request, encode_reply
+from protocol.errors import ErrorCode
+from protocol.messages import (
+    SUPPORTED_VERSIONS,
+    AnyReply,
+    AnyRequest,
+    Balance,
+    BalanceReply,
+    ErrorReply,
+    Hello,
+    History,
+    HistoryReply,
+    RequestId,
+    Spin,
+    SpinResult,
+    Welcome,
+)
+from server.accounts.service import AccountError, Player
+from server.context import Services
+from server.rounds import history, play
+from server.storage.database import now_ms
+
+log = logging.getLogger(__name__)
+
+
+class Refusal(Exception):
+    def __init__(self, code: ErrorCode, message: str, balance: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.balance = balance
+
+
+class Connection:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.player: Player | None = None
+        self.session_expires_at = 0
+        self.last_round_id: str | None = None
+
+    async def handle(self, frame: bytes | str) -> bytes | str:
+        binary = isinstance(frame, bytes)
+        reply = await self._reply(frame)
+        encoded = encode_reply(reply, binary)
+        return encoded if binary else encoded.decode()
+
+    async def _reply(self, frame: bytes | str) -> AnyReply:
+        try:
+            request = decode_request(frame, self.services.settings.max_frame_bytes)
+        except ProtocolError as error:
+            return ErrorReply(id=error.request_id, code=error.code, message=error.message)
+        try:
+            return await self._dispatch(request)
+        except Refusal as refusal:
+            return _error(request.id, refusal.code, refusal.message, refusal.balance)
+        except play.PlayRefused as refusal:
+            return _error(request.id, refusal.code, refusal.message, refusal.balance)
+        except RedisError as error:
+            log.warning("redis unavailable during %s: %s", type(request).__name__, error)
+            return _error(request.id, ErrorCode.SERVICE_UNAVAILABLE, "wallet briefly unavailable")
+        except Exception:
+            log.exception("unexpected failure handling %s", type(request).__name__)
+            return _error(request.id, ErrorCode.INTERNAL_ERROR, "internal error")
+
+    async def _dispatch(self, request: AnyRequest) -> AnyReply:
+        if isinstance(request, Hello):
+            return await self._hello(request)
+        player = self._require_player()
+        if isinstance(request, Balance):
+            cash = await self.services.wallet.balance(player.id, player.currency)
+            return BalanceReply(id=request.id, balance=cash, currency=player.currency)
+        if isinstance(request, Spin):
+            result = await play.spin(self.services.wallet, player, request.game, request.stake)
+            self.last_round_id = result.round_id
+            return SpinResult(
+                id=request.id,
+                round_id=result.round_id,
+                game=result.game,
+                stake=result.stake,
+                payout=result.payout,
+                balance=result.balance,
+                currency=player.currency,
+                outcome=result.outcome,
+            )
+        if isinstance(request, History):
+            if self.last_round_id is not None:
+                await history.wait_until_durable(self.services.db, self.last_round_id)
+            rounds = await history.recent(self.services.db, player.id, request.limit)
+            return HistoryReply(id=request.id, rounds=rounds)
+        raise AssertionError(f"no handler for {type(request).__name__}")
+
+    def _require_player(self) -> Player:
+        if self.player is None:
+            raise Refusal(ErrorCode.NOT_AUTHENTICATED, "send hello with a session token first")
+        if now_ms() >= self.session_expires_at:
+            raise Refusal(ErrorCode.TOKEN_EXPIRED, "session expired; log in again")
+        return self.player
+
+    async def _hello(self, request: Hello) -> Welcome:
+        if self.player is not None:
+            raise Refusal(ErrorCode.ALREADY_AUTHENTICATED, "this connection already said hello")
+        if request.version not in SUPPORTED_VERSIONS:
+            raise Refusal(
+                ErrorCode.UNSUPPORTED_VERSION,
+                f"protocol {request.version} is not supported; use one of"
+                f" {sorted(SUPPORTED_VERSIONS)}",
+            )
+        try:
+            player, expires_at = await self.services.accounts.authenticate_session(request.token)
+        except AccountError as error:
+            raise Refusal(error.code, error.message) from None
+        cash = await self.services.wallet.balance(player.id, player.currency)
+        self.player, self.session_expires_at = player, expires_at
+        return Welcome(
+            id=request.id,
+            player_id=player.id,
+            username=player.username,
+            currency=player.currency,
+            balance=cash,
+            server_time=now_ms(),
+        )
+
+
+def _error(
+    request_id: RequestId, code: ErrorCode, message: str, balance: int | None = None
+) -> ErrorReply:
+    return ErrorReply(id=request_id, code=code, message=message, balance=balance)

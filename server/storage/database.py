@@ -1,0 +1,162 @@
+"""The durable store: one SQLite file through aiosqlite, schema by versioned migrations.
+
+This module owns connections, transactions and migrations, nothing about any
+domain. Writes go through `transaction()`, which serialises them on one
+connection (a shared connection would otherwise interleave two coroutines'
+statements in one transaction); reads use a second connection so they never
+wait behind a long write under WAL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Row = tuple[Any, ...]
+
+
+class SchemaTooNew(RuntimeError):
+    pass
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every migration shipped with the code, in order."""
+    found = []
+    for entry in resources.files("server.storage.migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name, entry.read_text()))
+    return sorted(found)
+
+
+class Database:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._migrate(self._writer)
+        self._reader = await self._connect()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
+        # what `transaction()` brackets and nothing is committed implicitly.
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=FULL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def _migrate(self, conn: aiosqlite.Connection) -> None:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+        )
+        async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        shipped = migrations()
+        latest = shipped[-1][0] if shipped else 0
+        if current > latest:
+            raise SchemaTooNew(
+                f"database {self.path} is at schema {current}, this code knows up to {latest}"
+            )
+        for version, name, sql in shipped:
+            if version <= current:
+                continue
+            log.info("applying migration %s", name)
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, now_ms()),
+                )
+                await conn.execute("COMMIT")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One atomic unit of writes; commits on normal exit, rolls back on any exception."""
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._writer)
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if self._reader is None:
+            raise RuntimeError("database is not open")
+        async with self._reader.execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+
+class Transaction:
+    """The statements of one open transaction; only `Database.transaction` makes one."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        async with self._conn.execute(sql, params) as cursor:
+            return cursor.rowcount
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int | None:
+        """Run an INSERT; the new row id, or None when ON CONFLICT skipped it."""
+        async with self._conn.execute(sql, params) as cursor:
+            return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file on `;` line ends; migrations hold no procedural SQL."""
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]

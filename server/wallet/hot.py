@@ -1,0 +1,168 @@
+"""The hot wallet: balances and stake reservations in Redis, changed only by Lua scripts.
+
+Each script checks and moves in one atomic step, so two connections can never
+spend the same cent. Invariants held here (and attacked by the tests):
+`cash >= 0` always; `held` equals the sum of pending reservations; a
+reservation resolves at most once (settled, voided or expired); settling a
+round appends it to the rounds stream in the same step, so a settled round is
+never missing from the stream.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from importlib import resources
+
+import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
+
+from server.wallet import keys
+
+RESOLVED_KEEP_MS = 24 * 3600 * 1000  # how long a resolved reservation answers retries
+APPLIED_MARKER_MS = 30 * 24 * 3600 * 1000
+
+
+def _script(client: aioredis.Redis, name: str) -> AsyncScript:
+    source = resources.files("server.wallet.lua").joinpath(f"{name}.lua").read_text()
+    return client.register_script(source)
+
+
+@dataclass(frozen=True, slots=True)
+class Reserved:
+    cash: int  # spendable balance after the hold
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: str  # INSUFFICIENT_FUNDS, NO_WALLET or DUPLICATE
+    cash: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    cash: int
+    stream_id: str
+    first_time: bool  # False when a retry found it already resolved this way
+
+
+class ReservationError(RuntimeError):
+    """Settle or release found no pending reservation to resolve."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _int(value: Any) -> int:
+    return int(value)
+
+
+class HotWallet:
+    def __init__(self, client: aioredis.Redis, reservation_ttl_ms: int) -> None:
+        self.redis = client
+        self.reservation_ttl_ms = reservation_ttl_ms
+        self._reserve = _script(client, "reserve")
+        self._settle = _script(client, "settle")
+        self._release = _script(client, "release")
+        self._credit = _script(client, "credit")
+        self._hydrate = _script(client, "hydrate")
+
+    async def balance(self, player_id: int, currency: str) -> int | None:
+        cash = await self.redis.hget(keys.wallet(player_id, currency), "cash")
+        return None if cash is None else int(cash)
+
+    async def held(self, player_id: int, currency: str) -> int:
+        held = await self.redis.hget(keys.wallet(player_id, currency), "held")
+        return 0 if held is None else int(held)
+
+    async def hydrate(self, player_id: int, currency: str, cash: int, ledger_mark: int) -> int:
+        _, value = await self._hydrate(
+            keys=[keys.wallet(player_id, currency)], args=[cash, ledger_mark]
+        )
+        return _int(value)
+
+    async def reserve(
+        self, player_id: int, currency: str, round_id: str, game: str, amount: int
+    ) -> Reserved | Refused:
+        if amount <= 0:
+            raise ValueError("a reservation holds a positive amount")
+        # The due-index entry goes first: if we die between the two, the sweeper finds an
+        # index entry with no reservation and drops it; the reverse order could strand money.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            due_at = _now_ms_hint() + self.reservation_ttl_ms
+            pipe.zadd(
+                keys.RESERVATIONS_DUE, {keys.due_member(player_id, currency, round_id): due_at}
+            )
+            await self._reserve(
+                keys=[keys.wallet(player_id, currency), keys.reservation(player_id, round_id)],
+                args=[amount, self.reservation_ttl_ms, player_id, game, currency, round_id],
+                client=pipe,
+            )
+            _, reply = await pipe.execute()
+        status = reply[0]
+        if status == "OK":
+            return Reserved(cash=_int(reply[1]))
+        if status == "DUPLICATE" and reply[1] == "pending":
+            return Reserved(cash=_int(reply[2]))  # a retried call whose first reply was lost
+        return Refused(
+            reason=status, cash=_int(reply[1]) if status == "INSUFFICIENT_FUNDS" else None
+        )
+
+    async def settle(
+        self, player_id: int, currency: str, round_id: str, payout: int, outcome_json: str
+    ) -> Resolved:
+        if payout < 0:
+            raise ValueError("a payout is never negative")
+        async with self.redis.pipeline(transaction=False) as pipe:
+            await self._settle(
+                keys=[
+                    keys.wallet(player_id, currency),
+                    keys.reservation(player_id, round_id),
+                    keys.ROUNDS_STREAM,
+                ],
+                args=[payout, outcome_json, RESOLVED_KEEP_MS],
+                client=pipe,
+            )
+            pipe.zrem(keys.RESERVATIONS_DUE, keys.due_member(player_id, currency, round_id))
+            reply, _ = await pipe.execute()
+        return _resolved(reply)
+
+    async def release(
+        self, player_id: int, currency: str, round_id: str, reason: str, only_if_due: bool
+    ) -> Resolved:
+        """Void a pending reservation (reason 'voided' or 'expired')."""
+        reply = await self._release(
+            keys=[
+                keys.wallet(player_id, currency),
+                keys.reservation(player_id, round_id),
+                keys.ROUNDS_STREAM,
+            ],
+            args=[reason, "1" if only_if_due else "0", RESOLVED_KEEP_MS],
+        )
+        return _resolved(reply)
+
+    async def credit(
+        self, player_id: int, currency: str, transfer_key: str, transfer_id: int, amount: int
+    ) -> int | None:
+        """Apply a durable ledger credit once; the new cash, or None when there is no wallet."""
+        reply = await self._credit(
+            keys=[keys.wallet(player_id, currency), keys.applied_credit(player_id, transfer_key)],
+            args=[amount, APPLIED_MARKER_MS, transfer_id],
+        )
+        return None if reply[0] == "NO_WALLET" else _int(reply[1])
+
+
+def _resolved(reply: list[object]) -> Resolved:
+    status = reply[0]
+    if status == "OK":
+        return Resolved(cash=_int(reply[1]), stream_id=str(reply[2]), first_time=True)
+    if status == "ALREADY" and len(reply) == 3:
+        return Resolved(cash=_int(reply[1]), stream_id=str(reply[2]), first_time=False)
+    raise ReservationError(str(status) if len(reply) == 1 else f"{status}:{reply[1]}")
+
+
+def _now_ms_hint() -> int:
+    # Only orders the sweeper's index; the scripts judge expiry by Redis's own clock.
+    return time.time_ns() // 1_000_000

@@ -1,0 +1,14 @@
+-- Apply a credit that is already durable in the ledger (a deposit) to the hot balance, once.
+-- KEYS[1] wallet hash, KEYS[2] applied-marker key
+-- ARGV: amount, marker_ttl_ms, ledger transfer id
+-- A wallet hydrated from the ledger already counts every transfer up to its ledger_mark.
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {'NO_WALLET'}
+end
+local mark = tonumber(redis.call('HGET', KEYS[1], 'ledger_mark') or '0')
+if redis.call('EXISTS', KEYS[2]) == 1 or tonumber(ARGV[3]) <= mark then
+  return {'ALREADY', tonumber(redis.call('HGET', KEYS[1], 'cash'))}
+end
+local cash = redis.call('HINCRBY', KEYS[1], 'cash', tonumber(ARGV[1]))
+redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[2]))
+return {'OK', cash}

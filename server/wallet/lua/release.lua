@@ -1,0 +1,28 @@
+-- Resolve a pending reservation by voiding it: the held stake goes back to cash, and the void
+-- is appended to the stream so the round stays on record. Only a pending reservation moves.
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] rounds stream
+-- ARGV: reason ('voided' or 'expired'), only_if_due ('1' or '0'), keep_ms
+local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
+  'round_id', 'reserved_at', 'balance_before', 'expires_at')
+local state = r[1]
+if not state then
+  return {'NO_RESERVATION'}
+end
+if state ~= 'pending' then
+  return {'ALREADY', state}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if ARGV[2] == '1' and now < tonumber(r[9]) then
+  return {'NOT_DUE', tonumber(r[9])}
+end
+local amount = tonumber(r[2])
+redis.call('HINCRBY', KEYS[1], 'held', -amount)
+local cash = redis.call('HINCRBY', KEYS[1], 'cash', amount)
+local id = redis.call('XADD', KEYS[3], '*',
+  'kind', ARGV[1], 'round_id', r[6], 'player_id', r[3], 'game', r[4], 'currency', r[5],
+  'stake', amount, 'payout', 0, 'balance_before', r[8], 'balance_after', cash,
+  'outcome', '{}', 'reserved_at', r[7], 'settled_at', now)
+redis.call('HSET', KEYS[2], 'state', ARGV[1], 'balance_after', cash, 'stream_id', id)
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
+return {'OK', cash, id}

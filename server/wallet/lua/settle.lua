@@ -1,0 +1,30 @@
+-- Resolve a pending reservation by posting it: take the stake, pay the win, and append the
+-- settled round to the stream, all at once. Settling twice returns the first result.
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] rounds stream
+-- ARGV: payout, outcome_json, keep_ms
+local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
+  'round_id', 'reserved_at', 'balance_before', 'balance_after', 'stream_id')
+local state = r[1]
+if not state then
+  return {'NO_RESERVATION'}
+end
+if state == 'settled' then
+  return {'ALREADY', tonumber(r[9]), r[10]}
+end
+if state ~= 'pending' then
+  return {'NOT_PENDING', state}
+end
+local amount = tonumber(r[2])
+local payout = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HINCRBY', KEYS[1], 'held', -amount)
+local cash = redis.call('HINCRBY', KEYS[1], 'cash', payout)
+local id = redis.call('XADD', KEYS[3], '*',
+  'kind', 'settle', 'round_id', r[6], 'player_id', r[3], 'game', r[4], 'currency', r[5],
+  'stake', amount, 'payout', payout, 'balance_before', r[8], 'balance_after', cash,
+  'outcome', ARGV[2], 'reserved_at', r[7], 'settled_at', now)
+redis.call('HSET', KEYS[2], 'state', 'settled', 'payout', payout, 'balance_after', cash,
+  'stream_id', id)
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
+return {'OK', cash, id}

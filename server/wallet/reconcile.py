@@ -1,0 +1,104 @@
+"""Reconciliation: proves that Redis, the ledger and the rounds tell the same story.
+
+For every player wallet, three independent figures must agree once the
+rounds stream is flushed and no stake is held:
+hot cash (Redis) == ledger balance == deposits - stakes + payouts (rounds table).
+For the ledger as a whole, every currency sums to zero and every account's
+stored balance equals its credits minus its debits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.storage.database import Database
+from server.wallet import keys
+from server.wallet.hot import HotWallet
+
+
+@dataclass(frozen=True, slots=True)
+class WalletCheck:
+    player_id: int
+    currency: str
+    redis_cash: int | None
+    redis_held: int
+    ledger: int
+    from_history: int
+
+    @property
+    def ok(self) -> bool:
+        return self.redis_held == 0 and self.redis_cash == self.ledger == self.from_history
+
+
+@dataclass(slots=True)
+class Report:
+    wallets: list[WalletCheck] = field(default_factory=list)
+    currency_sums: dict[str, int] = field(default_factory=dict)
+    drifted_accounts: list[str] = field(default_factory=list)
+    stream_backlog: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return (
+            all(w.ok for w in self.wallets)
+            and all(total == 0 for total in self.currency_sums.values())
+            and not self.drifted_accounts
+            and self.stream_backlog == 0
+        )
+
+    def lines(self) -> list[str]:
+        out = [
+            f"stream backlog: {self.stream_backlog}",
+            "ledger sums by currency: "
+            + (", ".join(f"{c}={v}" for c, v in sorted(self.currency_sums.items())) or "none"),
+            f"accounts whose balance != credits - debits: {self.drifted_accounts or 'none'}",
+        ]
+        for w in self.wallets:
+            mark = "ok " if w.ok else "BAD"
+            out.append(
+                f"{mark} player {w.player_id} {w.currency}: redis={w.redis_cash}"
+                f" held={w.redis_held} ledger={w.ledger} history={w.from_history}"
+            )
+        out.append("RECONCILED" if self.ok else "MISMATCH")
+        return out
+
+
+async def reconcile(db: Database, hot: HotWallet) -> Report:
+    report = Report()
+    report.stream_backlog = int(await hot.redis.xlen(keys.ROUNDS_STREAM))
+    for currency, total in await db.fetchall(
+        "SELECT currency, SUM(balance) FROM ledger_accounts GROUP BY currency"
+    ):
+        report.currency_sums[str(currency)] = int(total)
+    report.drifted_accounts = [
+        str(code)
+        for (code,) in await db.fetchall(
+            "SELECT a.code FROM ledger_accounts a WHERE a.balance <> COALESCE("
+            "(SELECT SUM(amount) FROM ledger_transfers t WHERE t.credit_account_id = a.id), 0)"
+            " - COALESCE("
+            "(SELECT SUM(amount) FROM ledger_transfers t WHERE t.debit_account_id = a.id), 0)"
+        )
+    ]
+    rows = await db.fetchall(
+        "SELECT p.id, p.currency,"
+        " COALESCE((SELECT balance FROM ledger_accounts a"
+        "   WHERE a.kind = 'player_cash' AND a.player_id = p.id AND a.currency = p.currency), 0),"
+        " COALESCE((SELECT SUM(amount) FROM deposits d"
+        "   WHERE d.player_id = p.id AND d.currency = p.currency), 0),"
+        " COALESCE((SELECT SUM(payout - stake) FROM rounds r"
+        "   WHERE r.player_id = p.id AND r.currency = p.currency AND r.status = 'settled'), 0)"
+        " FROM players p ORDER BY p.id"
+    )
+    for player_id, currency, ledger_balance, deposits, net_rounds in rows:
+        pid, cur = int(player_id), str(currency)
+        report.wallets.append(
+            WalletCheck(
+                player_id=pid,
+                currency=cur,
+                redis_cash=await hot.balance(pid, cur),
+                redis_held=await hot.held(pid, cur),
+                ledger=int(ledger_balance),
+                from_history=int(deposits) + int(net_rounds),
+            )
+        )
+    return report

@@ -1,0 +1,68 @@
+"""HTTP routes of the wallet: the balance and the sandbox deposit.
+
+The deposit is labelled sandbox in its path: it credits through the real
+ledger but no money arrives from anywhere; the payment gateway replaces it.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from protocol.errors import ErrorCode
+from server.context import Services
+from server.wallet.service import DepositConflict
+from server.web import ApiError, current_player, json_body, json_response
+
+MAX_KEY_LENGTH = 128
+
+
+async def balance(request: Request) -> Response:
+    services: Services = request.app.state.services
+    player = await current_player(request)
+    cash = await services.wallet.balance(player.id, player.currency)
+    return json_response({"balance": cash, "currency": player.currency})
+
+
+async def sandbox_deposit(request: Request) -> Response:
+    services: Services = request.app.state.services
+    player = await current_player(request)
+    data = await json_body(request)
+    amount = data.get("amount")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ApiError(ErrorCode.INVALID_AMOUNT, "amount must be a positive integer in minor units")
+    if amount > services.settings.max_deposit:
+        raise ApiError(
+            ErrorCode.INVALID_AMOUNT, f"a deposit is at most {services.settings.max_deposit}"
+        )
+    currency = data.get("currency", player.currency)
+    if currency != player.currency:
+        raise ApiError(ErrorCode.WRONG_CURRENCY, f"this wallet holds {player.currency}")
+    key = request.headers.get("idempotency-key") or data.get("idempotency_key")
+    if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise ApiError(
+            ErrorCode.VALIDATION_FAILED,
+            f"an Idempotency-Key header (1-{MAX_KEY_LENGTH} characters) is required",
+        )
+    try:
+        deposit = await services.wallet.deposit(player.id, player.currency, amount, key)
+    except DepositConflict as error:
+        raise ApiError(ErrorCode.IDEMPOTENCY_CONFLICT, str(error)) from None
+    return json_response(
+        {
+            "deposit_id": deposit.deposit_id,
+            "gateway": "sandbox",
+            "amount": deposit.amount,
+            "currency": deposit.currency,
+            "balance": deposit.balance,
+            "replayed": deposit.replayed,
+        },
+        200 if deposit.replayed else 201,
+    )
+
+
+routes = [
+    Route("/api/wallet", balance, methods=["GET"]),
+    Route("/api/sandbox/deposits", sandbox_deposit, methods=["POST"]),
+]

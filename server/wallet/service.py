@@ -1,0 +1,128 @@
+"""The wallet as the rest of the server sees it: durable ledger plus hot Redis balance.
+
+Credits from outside (deposits) are written to the ledger first and applied to
+Redis second, each exactly once; stakes and wins move in Redis first and reach
+the ledger through the rounds stream. A missing hot wallet (a fresh Redis) is
+rebuilt from the ledger, never guessed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from server.storage.database import Database, now_ms
+from server.wallet import ledger
+from server.wallet.hot import HotWallet
+
+log = logging.getLogger(__name__)
+
+SANDBOX = "sandbox"
+
+
+class DepositConflict(ValueError):
+    """The idempotency key was used for a different deposit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    deposit_id: int
+    amount: int
+    currency: str
+    balance: int
+    replayed: bool  # True when this key had already been deposited
+
+
+class Wallet:
+    def __init__(self, db: Database, hot: HotWallet) -> None:
+        self.db = db
+        self.hot = hot
+
+    async def balance(self, player_id: int, currency: str) -> int:
+        cash = await self.hot.balance(player_id, currency)
+        return cash if cash is not None else await self.ensure_hot(player_id, currency)
+
+    async def ensure_hot(self, player_id: int, currency: str) -> int:
+        """The hot cash balance, hydrating it from the ledger if Redis has no wallet."""
+        cash = await self.hot.balance(player_id, currency)
+        if cash is not None:
+            return cash
+        # One statement, so the balance and the mark come from the same snapshot.
+        row = await self.db.fetchone(
+            "SELECT (SELECT balance FROM ledger_accounts WHERE code = ?),"
+            " (SELECT MAX(id) FROM ledger_transfers)",
+            (ledger.player_cash(player_id, currency).code,),
+        )
+        balance = int(row[0] or 0) if row else 0
+        mark = int(row[1] or 0) if row else 0
+        log.debug("hydrating hot wallet of player %s %s from the ledger", player_id, currency)
+        return await self.hot.hydrate(player_id, currency, balance, mark)
+
+    async def deposit(
+        self, player_id: int, currency: str, amount: int, idempotency_key: str
+    ) -> Deposit:
+        """A sandbox deposit: durable first, then the hot balance; a repeated key is a no-op."""
+        async with self.db.transaction() as tx:
+            deposit_id = await tx.insert(
+                "INSERT INTO deposits (player_id, idempotency_key, gateway, amount, currency,"
+                " status, created_at) VALUES (?, ?, ?, ?, ?, 'completed', ?)"
+                " ON CONFLICT (player_id, idempotency_key) DO NOTHING",
+                (player_id, idempotency_key, SANDBOX, amount, currency, now_ms()),
+            )
+            replayed = deposit_id is None
+            if deposit_id is None:
+                row = await tx.fetchone(
+                    "SELECT id, amount, currency FROM deposits"
+                    " WHERE player_id = ? AND idempotency_key = ?",
+                    (player_id, idempotency_key),
+                )
+                assert row is not None
+                if (row[1], row[2]) != (amount, currency):
+                    raise DepositConflict("idempotency key already used for another deposit")
+                deposit_id = int(row[0])
+            else:
+                await ledger.post(
+                    tx,
+                    _deposit_key(deposit_id),
+                    ledger.gateway_clearing(SANDBOX, currency),
+                    ledger.player_cash(player_id, currency),
+                    amount,
+                    kind="deposit",
+                    reference=f"deposit:{deposit_id}",
+                )
+        cash = await self._apply_deposit(deposit_id, player_id, currency, amount)
+        return Deposit(deposit_id, amount, currency, cash, replayed)
+
+    async def _apply_deposit(
+        self, deposit_id: int, player_id: int, currency: str, amount: int
+    ) -> int:
+        key = _deposit_key(deposit_id)
+        row = await self.db.fetchone(
+            "SELECT id FROM ledger_transfers WHERE idempotency_key = ?", (key,)
+        )
+        assert row is not None, f"deposit {deposit_id} has no ledger transfer"
+        await self.ensure_hot(player_id, currency)
+        cash = await self.hot.credit(player_id, currency, key, int(row[0]), amount)
+        if cash is None:  # the wallet vanished between the two calls; rebuild it from the ledger
+            cash = await self.ensure_hot(player_id, currency)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE deposits SET credited_at = ? WHERE id = ? AND credited_at IS NULL",
+                (now_ms(), deposit_id),
+            )
+        return cash
+
+    async def recover_credits(self) -> int:
+        """Apply every durable deposit that never reached Redis (a crash between the two)."""
+        rows = await self.db.fetchall(
+            "SELECT id, player_id, currency, amount FROM deposits WHERE credited_at IS NULL"
+        )
+        for deposit_id, player_id, currency, amount in rows:
+            await self._apply_deposit(int(deposit_id), int(player_id), str(currency), int(amount))
+        if rows:
+            log.info("applied %d deposits left durable but uncredited", len(rows))
+        return len(rows)
+
+
+def _deposit_key(deposit_id: int) -> str:
+    return f"deposit:{deposit_id}"

@@ -1,0 +1,173 @@
+"""Fixtures that start real processes: a redis-server on a free port and the casino
+server itself (`run.py serve`) on another, each in a temporary directory.
+
+Every test that used the server is followed by a reconciliation of the whole
+ledger against Redis and the rounds table: no test may leave money unexplained.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+import rng
+from clients.api import CasinoClient
+from server.storage.database import Database
+from server.storage.redis_child import RedisChild, free_port
+from server.wallet import keys
+from server.wallet.hot import HotWallet
+from server.wallet.reconcile import Report, reconcile
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_PASSWORD = "Correct-Horse-42"
+
+
+@dataclass
+class ServerProcess:
+    base_url: str
+    port: int
+    database_path: Path
+    redis: RedisChild
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(
+    workdir: Path, redis_child: RedisChild, extra_env: dict[str, str] | None = None
+) -> ServerProcess:
+    port = free_port()
+    database_path = workdir / "casino.db"
+    env = {
+        **os.environ,
+        "CASINO_NO_BOOTSTRAP": "1",
+        "CASINO_DATA_DIR": str(workdir),
+        "CASINO_REDIS_URL": redis_child.url,
+        "CASINO_DATABASE_URL": f"sqlite:///{database_path}",
+        "CASINO_RESERVATION_TTL_SECONDS": "5",
+        **(extra_env or {}),
+    }
+    log_path = workdir / f"server-{port}.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    server = ServerProcess(
+        f"http://127.0.0.1:{port}", port, database_path, redis_child, process, log_path
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{server.base_url}/health", timeout=1) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_server(server)
+            raise RuntimeError(f"server did not start:\n{server.log()}")
+        time.sleep(0.05)
+
+
+def stop_server(server: ServerProcess) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_child(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild]:
+    child = RedisChild(tmp_path_factory.mktemp("redis"))
+    child.start()
+    yield child
+    child.stop()
+
+
+@pytest.fixture(scope="session")
+def casino(tmp_path_factory: pytest.TempPathFactory, redis_child: RedisChild) -> Iterator[ServerProcess]:
+    server = start_server(tmp_path_factory.mktemp("casino"), redis_child)
+    yield server
+    stop_server(server)
+
+
+async def settled_report(server: ServerProcess, timeout_s: float = 15.0) -> Report:
+    """Reconcile once the stream is flushed and no stake is held (bounded wait)."""
+    client = aioredis.Redis.from_url(server.redis.url, decode_responses=True, protocol=3)
+    db = Database(server.database_path)
+    await db.open()
+    try:
+        hot = HotWallet(client, 1)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            report = await reconcile(db, hot)
+            if report.ok or time.monotonic() > deadline:
+                return report
+            await asyncio.sleep(0.1)
+    finally:
+        await client.aclose()
+        await db.close()
+
+
+@pytest.fixture(autouse=True)
+async def ledger_reconciles_after_test(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "casino" not in request.fixturenames:
+        return
+    server: ServerProcess = request.getfixturevalue("casino")
+    report = await settled_report(server)
+    assert report.ok, "\n".join(report.lines())
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{rng.randbytes(6).hex()}"
+
+
+async def new_player(
+    base_url: str, deposit: int = 0, currency: str = "EUR"
+) -> tuple[CasinoClient, dict[str, object]]:
+    """A registered, logged-in player (with a sandbox deposit if asked); close the client."""
+    client = CasinoClient(base_url)
+    name = unique("p_")
+    player = await client.register(
+        email=f"{name}@example.com",
+        username=name,
+        password=STRONG_PASSWORD,
+        date_of_birth="1985-06-15",
+        country="DE",
+        currency=currency,
+    )
+    await client.login(name, STRONG_PASSWORD)
+    if deposit:
+        await client.deposit(deposit, idempotency_key=unique("dep-"))
+    return client, player
+
+
+@pytest.fixture
+async def redis_client(redis_child: RedisChild) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_child.url, decode_responses=True, protocol=3)
+    yield client
+    await client.aclose()
+
+
+__all__ = ["STRONG_PASSWORD", "ServerProcess", "keys", "new_player", "unique"]
