@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from rng.generator import Generator
 
@@ -48,8 +48,7 @@ STAKE_ERROR_CODES: dict[str, str] = {
 # Codes an ActionError carries: what the server reports when it refuses an action.
 ACTION_ERROR_CODES: dict[str, str] = {
     "UNKNOWN_ACTION": "not an action of this game at all",
-    "ILLEGAL_ACTION": "an action of this game that the rules do not allow now",
-    "ROUND_FINISHED": "the round is settled; no action can change it",
+    "ILLEGAL_ACTION": "not allowed now: not in legal_actions(state), or the round is settled",
     "ROUND_NOT_FINISHED": "the payout of a round that is still open was asked for",
 }
 
@@ -153,7 +152,7 @@ def check_no_options(info: GameInfo, options: Options) -> None:
         raise StakeError("INVALID_BET", f"{info.id} takes no options")
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     """True for a real integer; JSON's true/false are not amounts or numbers."""
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -162,6 +161,22 @@ def require(condition: bool, message: str) -> None:
     """Reject stored data that does not fit a state (state_from_data)."""
     if not condition:
         raise ValueError(message)
+
+
+def stored_int(data: Mapping[str, Any], key: str, low: int = 1, high: int | None = None) -> int:
+    """data[key] as an integer in [low, high]; ValueError otherwise."""
+    value = data.get(key)
+    if not is_int(value) or value < low or (high is not None and value > high):
+        raise ValueError(f"{key} must be an integer from {low} to {high or 'any'}")
+    return value
+
+
+def stored_list(data: Mapping[str, Any], key: str) -> list[Any]:
+    """data[key] as a list; ValueError otherwise."""
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise ValueError(f"{key} must be a list")
+    return value
 
 
 class SingleStepGame:
@@ -180,10 +195,10 @@ class SingleStepGame:
         return []
 
     def extra_stake(self, state: Any, action: str) -> int:
-        raise ActionError("ROUND_FINISHED", f"{self.info.id} rounds take no actions")
+        raise ActionError("ILLEGAL_ACTION", f"{self.info.id} rounds settle at once")
 
     def act(self, state: Any, action: str, rng: Generator) -> Any:
-        raise ActionError("ROUND_FINISHED", f"{self.info.id} rounds take no actions")
+        raise ActionError("ILLEGAL_ACTION", f"{self.info.id} rounds settle at once")
 
     def default_action(self, state: Any) -> str | None:
         return None

@@ -35,6 +35,10 @@ class ErrorCode(StrEnum):
     INVALID_STAKE = "INVALID_STAKE"
     STAKE_BELOW_MIN = "STAKE_BELOW_MIN"
     STAKE_ABOVE_MAX = "STAKE_ABOVE_MAX"
+    INVALID_BET = "INVALID_BET"
+    UNKNOWN_ACTION = "UNKNOWN_ACTION"
+    ILLEGAL_ACTION = "ILLEGAL_ACTION"
+    ROUND_NOT_FINISHED = "ROUND_NOT_FINISHED"
     # Money
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
     INVALID_AMOUNT = "INVALID_AMOUNT"
@@ -67,6 +71,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_STAKE: "The stake is not a positive integer multiple of the game's step.",
     ErrorCode.STAKE_BELOW_MIN: "The stake is below the game's minimum.",
     ErrorCode.STAKE_ABOVE_MAX: "The stake is above the game's maximum.",
+    ErrorCode.INVALID_BET: "A bet in the round's options is malformed or not offered by the game.",
+    ErrorCode.UNKNOWN_ACTION: "The game has no action of that name.",
+    ErrorCode.ILLEGAL_ACTION: "The action is not legal in the round's current state.",
+    ErrorCode.ROUND_NOT_FINISHED: "The round still needs an action before it can settle.",
     ErrorCode.INSUFFICIENT_FUNDS: "The balance does not cover the stake; nothing was moved.",
     ErrorCode.INVALID_AMOUNT: "A money amount is not a positive integer in minor units.",
     ErrorCode.WRONG_CURRENCY: "The currency does not match the player's wallet.",

@@ -12,7 +12,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,6 +27,7 @@ from server.context import Services
 from server.rounds import routes as round_routes
 from server.rounds.flusher import Flusher
 from server.sessions import endpoint
+from server.storage import redis_client
 from server.storage.database import Database
 from server.wallet import routes as wallet_routes
 from server.wallet import sweeper
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 async def open_services(settings: Settings) -> Services:
     if not settings.redis_url:
         raise RuntimeError("CASINO_REDIS_URL is not set (run.py serve starts a private Redis)")
-    client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True, protocol=3)
+    client = redis_client.connect(settings.redis_url)
     db = Database(settings.database_path)
     await db.open()
     hot = HotWallet(client, settings.reservation_ttl_s * 1000)

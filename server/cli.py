@@ -106,9 +106,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    import redis.asyncio as aioredis
-
     from server.config import Settings
+    from server.storage import redis_client
     from server.storage.database import Database
     from server.wallet.hot import HotWallet
     from server.wallet.reconcile import reconcile
@@ -119,7 +118,7 @@ def _reconcile(args: argparse.Namespace) -> int:
         return 2
 
     async def check() -> bool:
-        client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+        client = redis_client.connect(settings.redis_url)
         db = Database(settings.database_path)
         await db.open()
         try:

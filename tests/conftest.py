@@ -25,6 +25,7 @@ import rng
 from clients.api import CasinoClient
 from server.storage.database import Database
 from server.storage.redis_child import RedisChild, free_port
+from server.storage.redis_client import connect as connect_redis
 from server.wallet import keys
 from server.wallet.hot import HotWallet
 from server.wallet.reconcile import Report, reconcile
@@ -105,7 +106,9 @@ def redis_child(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild
 
 
 @pytest.fixture(scope="session")
-def casino(tmp_path_factory: pytest.TempPathFactory, redis_child: RedisChild) -> Iterator[ServerProcess]:
+def casino(
+    tmp_path_factory: pytest.TempPathFactory, redis_child: RedisChild
+) -> Iterator[ServerProcess]:
     server = start_server(tmp_path_factory.mktemp("casino"), redis_child)
     yield server
     stop_server(server)
@@ -113,7 +116,7 @@ def casino(tmp_path_factory: pytest.TempPathFactory, redis_child: RedisChild) ->
 
 async def settled_report(server: ServerProcess, timeout_s: float = 15.0) -> Report:
     """Reconcile once the stream is flushed and no stake is held (bounded wait)."""
-    client = aioredis.Redis.from_url(server.redis.url, decode_responses=True, protocol=3)
+    client = connect_redis(server.redis.url)
     db = Database(server.database_path)
     await db.open()
     try:
@@ -165,7 +168,7 @@ async def new_player(
 
 @pytest.fixture
 async def redis_client(redis_child: RedisChild) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis.from_url(redis_child.url, decode_responses=True, protocol=3)
+    client = connect_redis(redis_child.url)
     yield client
     await client.aclose()
 

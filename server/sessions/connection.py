@@ -69,7 +69,9 @@ class Connection:
         except play.PlayRefused as refusal:
             return _error(request.id, refusal.code, refusal.message, refusal.balance)
         except RedisError as error:
-            log.warning("redis unavailable during %s: %s", type(request).__name__, error)
+            log.warning(
+                "redis unavailable during %s: %s", type(request).__name__, error, exc_info=True
+            )
             return _error(request.id, ErrorCode.SERVICE_UNAVAILABLE, "wallet briefly unavailable")
         except Exception:
             log.exception("unexpected failure handling %s", type(request).__name__)

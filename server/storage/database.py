@@ -53,7 +53,11 @@ class Database:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await self._connect()
-        await self._migrate(self._writer)
+        try:
+            await self._migrate(self._writer)
+        except BaseException:
+            await self.close()
+            raise
         self._reader = await self._connect()
 
     async def _connect(self) -> aiosqlite.Connection:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 from importlib import resources
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript

@@ -1,0 +1,28 @@
+"""How every part of the server connects to Redis.
+
+Commands that fail on a dropped connection are retried with backoff (a Redis
+restart or failover takes a moment). That is safe only because every write we
+send is idempotent: scripts are keyed by round or transfer id, XACK/XDEL and
+ZADD/ZREM repeat harmlessly, and a re-delivered stream entry is written once.
+"""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+
+RETRIES = 8  # about 2.5 s of backoff in all: longer than a restart from AOF takes here
+
+
+def connect(url: str) -> aioredis.Redis:
+    return aioredis.Redis.from_url(
+        url,
+        decode_responses=True,
+        protocol=3,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.02, cap=0.5), RETRIES),
+        retry_on_error=[ConnectionError, TimeoutError, BusyLoadingError],
+        health_check_interval=30,
+        socket_connect_timeout=2,
+    )

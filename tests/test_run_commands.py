@@ -1,0 +1,108 @@
+"""The commands a user types: run.py --help, serve with its private Redis, and demo."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from server.storage.redis_child import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_py(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "CASINO_NO_BOOTSTRAP": "1", **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def embedded_env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "CASINO_NO_BOOTSTRAP": "1", "CASINO_DATA_DIR": str(data_dir)}
+    for name in ("CASINO_REDIS_URL", "CASINO_DATABASE_URL"):
+        env.pop(name, None)
+    return env
+
+
+def test_help_lists_every_command() -> None:
+    result = run_py("--help")
+    assert result.returncode == 0
+    for command in ("serve", "demo", "test", "reconcile"):
+        assert command in result.stdout
+
+
+def test_serve_runs_a_private_redis_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
+        env=embedded_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        conf = (tmp_path / "redis" / "redis.conf").read_text()
+        redis_port = next(line.split()[1] for line in conf.splitlines() if line.startswith("port "))
+        redis_pids = subprocess.run(
+            ["pgrep", "-f", f"redis-server 127.0.0.1:{redis_port}"], capture_output=True, text=True
+        ).stdout.split()
+        assert len(redis_pids) == 1
+        assert "bind 127.0.0.1" in conf and "appendonly yes" in conf
+        assert oct((tmp_path / "redis" / "redis.conf").stat().st_mode & 0o777) == "0o600"
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+        assert server.returncode == 0, output
+        assert not Path(f"/proc/{redis_pids[0]}").exists()
+        assert (tmp_path / "casino.db").exists()
+        assert (tmp_path / "redis" / "appendonlydir").is_dir()
+        assert "private redis-server on 127.0.0.1" in output
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def test_a_bad_configuration_value_fails_fast_with_its_name(tmp_path: Path) -> None:
+    result = run_py(
+        "serve", env={"CASINO_DATA_DIR": str(tmp_path), "CASINO_SESSION_TTL_SECONDS": "soon"}
+    )
+    assert result.returncode == 2
+    assert "CASINO_SESSION_TTL_SECONDS must be an integer" in result.stderr
+
+
+def test_demo_without_a_server_starts_a_private_one_and_plays_20_spins(tmp_path: Path) -> None:
+    env = embedded_env(tmp_path)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "demo", "--url", f"http://127.0.0.1:{free_port()}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("spin ") for line in lines) == 20
+    assert any(line.startswith("final balance ") for line in lines)
+    assert "history read back from the server: 20 rounds" in lines
