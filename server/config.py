@@ -18,6 +18,8 @@ class ConfigError(ValueError):
 
 # name -> (default, description)
 VARIABLES: dict[str, tuple[str, str]] = {
+    "CASINO_HOST": ("127.0.0.1", "Address `run.py serve` listens on (also --host)."),
+    "CASINO_PORT": ("8000", "Port for HTTP and WebSocket (also --port)."),
     "CASINO_DATA_DIR": ("./data", "Where the embedded SQLite file and Redis AOF live."),
     "CASINO_REDIS_URL": ("", "Use this Redis instead of starting a private redis-server."),
     "CASINO_DATABASE_URL": ("", "sqlite:///path/to/file.db; default: DATA_DIR/casino.db."),
@@ -28,6 +30,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "CASINO_FLUSH_BLOCK_MS": ("50", "How long the flusher waits for new rounds per read."),
     "CASINO_MIN_AGE": ("18", "Minimum player age at registration."),
     "CASINO_MAX_DEPOSIT": ("100000000", "Largest single sandbox deposit, minor units."),
+    "CASINO_NO_BOOTSTRAP": ("", "Set to 1 to skip run.py's venv and apt-get set-up."),
 }
 
 
