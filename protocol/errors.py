@@ -39,6 +39,9 @@ class ErrorCode(StrEnum):
     UNKNOWN_ACTION = "UNKNOWN_ACTION"
     ILLEGAL_ACTION = "ILLEGAL_ACTION"
     ROUND_NOT_FINISHED = "ROUND_NOT_FINISHED"
+    ROUND_IN_PROGRESS = "ROUND_IN_PROGRESS"
+    ROUND_CONFLICT = "ROUND_CONFLICT"
+    INVALID_CLIENT_SEED = "INVALID_CLIENT_SEED"
     # Money
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
     INVALID_AMOUNT = "INVALID_AMOUNT"
@@ -75,6 +78,9 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.UNKNOWN_ACTION: "The game has no action of that name.",
     ErrorCode.ILLEGAL_ACTION: "The action is not legal in the round's current state.",
     ErrorCode.ROUND_NOT_FINISHED: "The round still needs an action before it can settle.",
+    ErrorCode.ROUND_IN_PROGRESS: "An unfinished round of this game must be finished first.",
+    ErrorCode.ROUND_CONFLICT: "Another connection acted on the round first; resume it and retry.",
+    ErrorCode.INVALID_CLIENT_SEED: "A client seed is 1-64 printable ASCII characters without ':'.",
     ErrorCode.INSUFFICIENT_FUNDS: "The balance does not cover the stake; nothing was moved.",
     ErrorCode.INVALID_AMOUNT: "A money amount is not a positive integer in minor units.",
     ErrorCode.WRONG_CURRENCY: "The currency does not match the player's wallet.",

@@ -22,6 +22,7 @@ RequestId = (
 Stake = Annotated[int, msgspec.Meta(gt=0, le=2**53 - 1)]
 GameId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+RoundId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
 class Request(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, frozen=True):
@@ -46,14 +47,53 @@ class History(Request, tag="history", frozen=True):
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
 
 
-AnyRequest = Hello | Balance | Spin | History
-REQUEST_TYPES: frozenset[str] = frozenset(
-    str(cls.__struct_config__.tag) for cls in (Hello, Balance, Spin, History)
+class Play(Request, tag="play", frozen=True):
+    """Start a round of any game; `options` carries its bets (roulette, baccarat)."""
+
+    game: GameId
+    stake: Stake
+    options: dict[str, Any] | None = None
+
+
+class Act(Request, tag="act", frozen=True):
+    """An action in an unfinished round (blackjack: hit, stand, double, split, insurance)."""
+
+    round_id: RoundId
+    action: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+
+
+class Resume(Request, tag="resume", frozen=True):
+    """The current state of one of the player's unfinished rounds."""
+
+    round_id: RoundId
+
+
+class Seeds(Request, tag="seeds", frozen=True):
+    pass
+
+
+class SetClientSeed(Request, tag="set_client_seed", frozen=True):
+    client_seed: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class RotateSeed(Request, tag="rotate_seed", frozen=True):
+    pass
+
+
+_REQUESTS = (Hello, Balance, Spin, History, Play, Act, Resume, Seeds, SetClientSeed, RotateSeed)
+AnyRequest = (
+    Hello | Balance | Spin | History | Play | Act | Resume | Seeds | SetClientSeed | RotateSeed
 )
+REQUEST_TYPES: frozenset[str] = frozenset(str(cls.__struct_config__.tag) for cls in _REQUESTS)
 
 
 class Reply(msgspec.Struct, tag_field="type", omit_defaults=False, frozen=True):
     pass
+
+
+class OpenRound(msgspec.Struct, frozen=True):
+    game: str
+    round_id: str
 
 
 class Welcome(Reply, tag="welcome", frozen=True):
@@ -63,6 +103,7 @@ class Welcome(Reply, tag="welcome", frozen=True):
     currency: str
     balance: int
     server_time: int  # milliseconds since the Unix epoch
+    open_rounds: list[OpenRound]  # unfinished rounds: resume and finish them first
     protocol: int = PROTOCOL_VERSION
 
 
@@ -83,6 +124,36 @@ class SpinResult(Reply, tag="spin", frozen=True):
     outcome: dict[str, Any]
 
 
+class RoundReply(Reply, tag="round", frozen=True):
+    id: RequestId
+    round_id: str
+    game: str
+    stake: int  # all the round has staked so far (doubles and splits included)
+    finished: bool
+    payout: int
+    balance: int
+    currency: str
+    outcome: dict[str, Any]
+    actions: list[str]  # legal next actions; empty once finished
+
+
+class SeedsReply(Reply, tag="seeds", frozen=True):
+    id: RequestId
+    server_seed_hash: str
+    client_seed: str
+    nonce: int  # the nonce of the next round
+    revealed_server_seed: str | None = None  # hex; only when a rotation revealed it
+    revealed_seed_hash: str | None = None
+
+
+class Proof(msgspec.Struct, frozen=True):
+    """What a player needs to re-verify a round once its server seed is revealed."""
+
+    server_seed_hash: str
+    client_seed: str
+    nonce: int
+
+
 class RoundSummary(msgspec.Struct, frozen=True):
     round_id: str
     game: str
@@ -94,6 +165,8 @@ class RoundSummary(msgspec.Struct, frozen=True):
     balance_after: int
     settled_at: int
     outcome: dict[str, Any]
+    inputs: dict[str, Any]
+    proof: Proof
 
 
 class HistoryReply(Reply, tag="history", frozen=True):
@@ -108,4 +181,4 @@ class ErrorReply(Reply, tag="error", frozen=True):
     balance: int | None = None  # with INSUFFICIENT_FUNDS: the balance that refused the stake
 
 
-AnyReply = Welcome | BalanceReply | SpinResult | HistoryReply | ErrorReply
+AnyReply = Welcome | BalanceReply | SpinResult | RoundReply | SeedsReply | HistoryReply | ErrorReply

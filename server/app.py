@@ -24,13 +24,15 @@ from server.accounts import routes as account_routes
 from server.accounts.service import Accounts
 from server.config import Settings
 from server.context import Services
+from server.fairness.service import Fairness
 from server.rounds import routes as round_routes
+from server.rounds import sweeper
 from server.rounds.flusher import Flusher
+from server.rounds.play import Play
 from server.sessions import endpoint
 from server.storage import redis_client
 from server.storage.database import Database
 from server.wallet import routes as wallet_routes
-from server.wallet import sweeper
 from server.wallet.hot import HotWallet
 from server.wallet.service import Wallet
 from server.web import ApiError, error_response
@@ -46,6 +48,7 @@ async def open_services(settings: Settings) -> Services:
     await db.open()
     hot = HotWallet(client, settings.reservation_ttl_s * 1000)
     wallet = Wallet(db, hot)
+    fairness = Fairness(db, hot)
     return Services(
         settings=settings,
         redis=client,
@@ -53,6 +56,8 @@ async def open_services(settings: Settings) -> Services:
         wallet=wallet,
         accounts=Accounts(db, wallet, settings.session_ttl_s),
         flusher=Flusher(client, db, settings.flush_batch, settings.flush_block_ms),
+        fairness=fairness,
+        play=Play(wallet, fairness, settings.round_timeout_s * 1000),
     )
 
 
@@ -74,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.services = services
         tasks = [
             asyncio.create_task(services.flusher.run(), name="flusher"),
-            asyncio.create_task(sweeper.run(services.wallet.hot), name="sweeper"),
+            asyncio.create_task(sweeper.run(services.play), name="sweeper"),
         ]
         try:
             yield

@@ -25,6 +25,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "CASINO_DATABASE_URL": ("", "sqlite:///path/to/file.db; default: DATA_DIR/casino.db."),
     "CASINO_SESSION_TTL_SECONDS": ("86400", "How long a login session token stays valid."),
     "CASINO_RESERVATION_TTL_SECONDS": ("60", "A stake reservation never settled is voided after."),
+    "CASINO_ROUND_TIMEOUT_SECONDS": (
+        "300",
+        "An unfinished blackjack hand is completed (stand) after.",
+    ),
     "CASINO_MAX_FRAME_BYTES": ("16384", "Largest WebSocket message answered normally."),
     "CASINO_FLUSH_BATCH": ("500", "Most settled rounds written to the database per commit."),
     "CASINO_FLUSH_BLOCK_MS": ("50", "How long the flusher waits for new rounds per read."),
@@ -52,6 +56,7 @@ class Settings:
     database_path: Path
     session_ttl_s: int
     reservation_ttl_s: int
+    round_timeout_s: int
     max_frame_bytes: int
     flush_batch: int
     flush_block_ms: int
@@ -79,6 +84,7 @@ class Settings:
             database_path=database_path,
             session_ttl_s=_int(env, "CASINO_SESSION_TTL_SECONDS"),
             reservation_ttl_s=_int(env, "CASINO_RESERVATION_TTL_SECONDS"),
+            round_timeout_s=_int(env, "CASINO_ROUND_TIMEOUT_SECONDS"),
             max_frame_bytes=_int(env, "CASINO_MAX_FRAME_BYTES", minimum=256),
             flush_batch=_int(env, "CASINO_FLUSH_BATCH"),
             flush_block_ms=_int(env, "CASINO_FLUSH_BLOCK_MS"),

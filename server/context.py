@@ -8,7 +8,9 @@ import redis.asyncio as aioredis
 
 from server.accounts.service import Accounts
 from server.config import Settings
+from server.fairness.service import Fairness
 from server.rounds.flusher import Flusher
+from server.rounds.play import Play
 from server.storage.database import Database
 from server.wallet.service import Wallet
 
@@ -21,3 +23,5 @@ class Services:
     wallet: Wallet
     accounts: Accounts
     flusher: Flusher
+    fairness: Fairness
+    play: Play

@@ -59,6 +59,7 @@ def start_server(
         "CASINO_REDIS_URL": redis_child.url,
         "CASINO_DATABASE_URL": f"sqlite:///{database_path}",
         "CASINO_RESERVATION_TTL_SECONDS": "5",
+        "CASINO_ROUND_TIMEOUT_SECONDS": "4",
         **(extra_env or {}),
     }
     log_path = workdir / f"server-{port}.log"

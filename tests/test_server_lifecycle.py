@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from games.classic_slot import INFO as CLASSIC
+from rng import fair
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from server.wallet.hot import HotWallet, Reserved
@@ -63,7 +64,9 @@ async def test_start_up_flushes_rounds_left_in_the_stream_before_serving(
     redis_client = connect_redis(private.redis.url)
     try:
         hot = HotWallet(redis_client, reservation_ttl_ms=60_000)
-        assert await hot.reserve(player_id, "EUR", "left-behind", CLASSIC.id, 200) == Reserved(800)
+        await hot.install_seed(player_id, False, bytes(32), fair.seed_hash(bytes(32)), "t", 0)
+        held = await hot.reserve(player_id, "EUR", "left-behind", CLASSIC.id, 200)
+        assert isinstance(held, Reserved) and held.cash == 800
         await hot.settle(player_id, "EUR", "left-behind", 500, '{"note":"settled while down"}')
     finally:
         await redis_client.aclose()

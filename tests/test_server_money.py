@@ -11,6 +11,7 @@ import pytest
 
 from clients.api import ApiFailure
 from games.classic_slot import INFO as CLASSIC
+from rng import fair
 from server.storage.redis_client import connect as connect_redis
 from server.wallet.hot import HotWallet, Reserved
 from tests.conftest import ServerProcess, new_player, settled_report, unique
@@ -122,7 +123,9 @@ async def test_a_reservation_never_settled_is_voided_by_the_sweeper(casino: Serv
     try:
         hot = HotWallet(redis_client, reservation_ttl_ms=1000)
         round_id = unique("orphan")
-        assert await hot.reserve(player_id, "EUR", round_id, CLASSIC.id, 400) == Reserved(600)
+        await hot.install_seed(player_id, False, bytes(32), fair.seed_hash(bytes(32)), "t", 0)
+        held = await hot.reserve(player_id, "EUR", round_id, CLASSIC.id, 400)
+        assert isinstance(held, Reserved) and held.cash == 600
         deadline = time.monotonic() + 15
         while await hot.held(player_id, "EUR") and time.monotonic() < deadline:
             await asyncio.sleep(0.1)

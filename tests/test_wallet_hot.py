@@ -12,15 +12,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rng
+from rng import fair
 from server.wallet import keys
-from server.wallet.hot import HotWallet, Refused, ReservationError, Reserved
+from server.wallet.hot import HotWallet, Refused, ReservationError, Reserved, Stepped
 
 _player_ids = itertools.count(10_000_000 + rng.randbelow(10_000_000))
 
 
+SEED = bytes(range(32))
+
+
 async def funded(hot: HotWallet, cash: int) -> int:
+    """A fresh wallet with `cash` and a provably fair seed, as the server would make it."""
     player_id = next(_player_ids)
     await hot.hydrate(player_id, "EUR", cash, ledger_mark=0)
+    await hot.install_seed(player_id, False, SEED, fair.seed_hash(SEED), "client", nonce=0)
     return player_id
 
 
@@ -38,7 +44,7 @@ def hot(redis_client: aioredis.Redis) -> HotWallet:
 
 async def test_reserve_moves_the_stake_from_cash_to_held(hot: HotWallet) -> None:
     player = await funded(hot, 1000)
-    assert await hot.reserve(player, "EUR", "r1", "g", 300) == Reserved(cash=700)
+    assert await hot.reserve(player, "EUR", "r1", "g", 300) == Reserved(700, SEED, "client", 0)
     assert (await hot.balance(player, "EUR"), await hot.held(player, "EUR")) == (700, 300)
 
 
@@ -55,8 +61,75 @@ async def test_reserve_without_a_wallet_is_refused(hot: HotWallet) -> None:
 async def test_a_retried_reserve_of_the_same_round_holds_once(hot: HotWallet) -> None:
     player = await funded(hot, 1000)
     await hot.reserve(player, "EUR", "r1", "g", 300)
-    assert await hot.reserve(player, "EUR", "r1", "g", 300) == Reserved(cash=700)
+    assert await hot.reserve(player, "EUR", "r1", "g", 300) == Reserved(700, SEED, "client", 0)
     assert await hot.held(player, "EUR") == 300
+
+
+async def test_each_reservation_takes_the_next_nonce(hot: HotWallet) -> None:
+    player = await funded(hot, 1000)
+    nonces = []
+    for round_id in ("a", "b", "c"):
+        held = await hot.reserve(player, "EUR", round_id, "g", 10)
+        assert isinstance(held, Reserved)
+        nonces.append(held.nonce)
+    assert nonces == [0, 1, 2]
+
+
+async def test_reserve_without_a_seed_is_refused(hot: HotWallet) -> None:
+    player = next(_player_ids)
+    await hot.hydrate(player, "EUR", 100, ledger_mark=0)
+    assert await hot.reserve(player, "EUR", "r1", "g", 10) == Refused("NO_SEED")
+    assert await hot.balance(player, "EUR") == 100
+
+
+async def test_a_step_holds_the_extra_stake_and_stores_the_state(hot: HotWallet) -> None:
+    player = await funded(hot, 1000)
+    await hot.reserve(player, "EUR", "r1", "bj", 100)
+    stepped = await hot.step(player, "EUR", "r1", 0, 100, '{"s":1}', '{"a":[]}', 60_000)
+    assert stepped == Stepped(cash=800, held=200, version=1)
+    stored = await hot.reservation(player, "r1")
+    assert (stored["round_state"], stored["amount"], stored["version"]) == ('{"s":1}', "200", "1")
+    assert await hot.open_rounds(player) == {"bj": "r1"}
+
+
+async def test_a_step_from_a_stale_version_is_a_conflict_and_moves_nothing(hot: HotWallet) -> None:
+    player = await funded(hot, 1000)
+    await hot.reserve(player, "EUR", "r1", "bj", 100)
+    await hot.step(player, "EUR", "r1", 0, 0, "{}", "{}", 60_000)
+    assert await hot.step(player, "EUR", "r1", 0, 100, "{}", "{}", 60_000) == Refused(
+        "CONFLICT", detail="1"
+    )
+    assert (await hot.balance(player, "EUR"), await hot.held(player, "EUR")) == (900, 100)
+
+
+async def test_a_step_whose_extra_stake_is_not_covered_is_refused(hot: HotWallet) -> None:
+    player = await funded(hot, 150)
+    await hot.reserve(player, "EUR", "r1", "bj", 100)
+    refused = await hot.step(player, "EUR", "r1", 0, 100, "{}", "{}", 60_000)
+    assert refused == Refused("INSUFFICIENT_FUNDS", cash=50)
+    assert (await hot.reservation(player, "r1"))["version"] == "0"
+
+
+async def test_an_open_round_blocks_a_new_round_of_that_game_until_settled(hot: HotWallet) -> None:
+    player = await funded(hot, 1000)
+    await hot.reserve(player, "EUR", "r1", "bj", 100)
+    await hot.step(player, "EUR", "r1", 0, 0, "{}", "{}", 60_000)
+    assert await hot.reserve(player, "EUR", "r2", "bj", 100) == Refused(
+        "ROUND_IN_PROGRESS", detail="r1"
+    )
+    assert isinstance(await hot.reserve(player, "EUR", "r3", "slot", 100), Reserved)
+    await hot.settle(player, "EUR", "r1", 0, "{}")
+    assert await hot.open_rounds(player) == {}
+    assert isinstance(await hot.reserve(player, "EUR", "r4", "bj", 100), Reserved)
+
+
+async def test_settling_forgets_the_secret_seed_and_the_live_state(hot: HotWallet) -> None:
+    player = await funded(hot, 1000)
+    await hot.reserve(player, "EUR", "r1", "bj", 100)
+    await hot.step(player, "EUR", "r1", 0, 0, '{"shoe":[1,2]}', "{}", 60_000)
+    await hot.settle(player, "EUR", "r1", 0, "{}")
+    stored = await hot.reservation(player, "r1")
+    assert "server_seed" not in stored and "round_state" not in stored
 
 
 async def test_settle_takes_the_stake_pays_the_win_and_streams_the_round(
@@ -79,6 +152,10 @@ async def test_settle_takes_the_stake_pays_the_win_and_streams_the_round(
         "balance_before": "1000",
         "balance_after": "1150",
         "outcome": '{"stops":[1,2,3]}',
+        "inputs": "{}",
+        "seed_hash": fair.seed_hash(SEED),
+        "client_seed": "client",
+        "nonce": "0",
     }
 
 

@@ -47,6 +47,10 @@ class SettledRound:
     outcome: str
     reserved_at: int
     settled_at: int
+    inputs: str = "{}"
+    seed_hash: str = ""
+    client_seed: str = ""
+    nonce: int = -1
 
     @classmethod
     def from_entry(cls, stream_id: str, fields: dict[str, str]) -> SettledRound:
@@ -64,6 +68,10 @@ class SettledRound:
             outcome=fields["outcome"],
             reserved_at=int(fields["reserved_at"]),
             settled_at=int(fields["settled_at"]),
+            inputs=fields.get("inputs") or "{}",
+            seed_hash=fields.get("seed_hash", ""),
+            client_seed=fields.get("client_seed", ""),
+            nonce=int(fields.get("nonce") or -1),
         )
 
 
@@ -74,12 +82,14 @@ async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
         status = "settled" if r.kind == "settle" else r.kind
         inserted = await tx.insert(
             "INSERT INTO rounds (round_id, player_id, game_id, currency, status, stake, payout,"
-            " balance_before, balance_after, outcome, reserved_at, settled_at, stream_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (round_id) DO NOTHING",
+            " balance_before, balance_after, outcome, reserved_at, settled_at, stream_id, inputs,"
+            " server_seed_hash, client_seed, nonce)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (round_id) DO NOTHING",
             (
                 r.round_id, r.player_id, r.game, r.currency, status, r.stake, r.payout,
                 r.balance_before, r.balance_after, r.outcome, r.reserved_at, r.settled_at,
-                r.stream_id,
+                r.stream_id, r.inputs, r.seed_hash, r.client_seed, r.nonce,
             ),
         )  # fmt: skip
         if inserted is None:

@@ -7,7 +7,7 @@ import time
 
 import msgspec
 
-from protocol.messages import RoundSummary
+from protocol.messages import Proof, RoundSummary
 from server.storage.database import Database
 
 DURABLE_WAIT_S = 3.0
@@ -16,7 +16,8 @@ DURABLE_WAIT_S = 3.0
 async def recent(db: Database, player_id: int, limit: int) -> list[RoundSummary]:
     rows = await db.fetchall(
         "SELECT round_id, game_id, status, stake, payout, currency, balance_before,"
-        " balance_after, settled_at, outcome FROM rounds WHERE player_id = ?"
+        " balance_after, settled_at, outcome, inputs, server_seed_hash, client_seed, nonce"
+        " FROM rounds WHERE player_id = ?"
         " ORDER BY settled_at DESC, round_id DESC LIMIT ?",
         (player_id, limit),
     )
@@ -32,6 +33,8 @@ async def recent(db: Database, player_id: int, limit: int) -> list[RoundSummary]
             balance_after=int(r[7]),
             settled_at=int(r[8]),
             outcome=msgspec.json.decode(str(r[9])),
+            inputs=msgspec.json.decode(str(r[10])),
+            proof=Proof(server_seed_hash=str(r[11]), client_seed=str(r[12]), nonce=int(r[13])),
         )
         for r in rows
     ]

@@ -1,35 +1,55 @@
 """Executes a round's money commands against the wallet: the I/O shell of `games.round`.
 
 The pure `Round` decides what may happen; this module does it: reserve the
-stake in Redis, draw the outcome, settle (which also appends the round to the
-stream) and only then report success. A stake that cannot be reserved moves
-nothing; a game that fails after the reserve gets its stake released.
+stake (which also assigns the provably fair nonce), deal from the round's
+fair stream, store the state of a round that waits for the player, hold an
+action's extra stake, settle (which appends the round to the stream) and only
+then report. A stake that cannot be held moves nothing; a game that fails
+after the reserve gets its stake released.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import msgspec
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-import rng
 from games import catalogue
-from games.base import StakeError
-from games.round import Round
+from games.base import ActionError, Game, Options, StakeError
+from games.round import Phase, Round, Save, Settle
 from protocol.errors import ErrorCode
-from server.accounts.service import Player
+from rng.fair import FairGenerator
+from rng.generator import Generator
+from server.fairness.service import Fairness
 from server.rounds.ids import new_round_id
-from server.wallet.hot import Refused, Resolved
+from server.wallet.hot import Refused, Reserved, Resolved
 from server.wallet.service import Wallet
 
 log = logging.getLogger(__name__)
 
 SETTLE_ATTEMPTS = 3
+MAX_OPTIONS_BYTES = 8 * 1024
+
+
+class Account(Protocol):
+    """Whose money a round moves: a logged-in `Player`, or an `Owner` named by the sweeper."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def currency(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    id: int
+    currency: str
 
 
 class PlayRefused(Exception):
@@ -41,65 +61,217 @@ class PlayRefused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class SpinOutcome:
+class RoundView:
     round_id: str
     game: str
-    stake: int
+    stake: int  # everything the round has staked so far
+    finished: bool
     payout: int
     balance: int
     outcome: dict[str, Any]
+    actions: list[str] = field(default_factory=list)
 
 
-async def spin(wallet: Wallet, player: Player, game_id: str, stake: int) -> SpinOutcome:
+def _json(data: Any) -> str:
+    return msgspec.json.encode(data).decode()
+
+
+def _game(game_id: str) -> Game:
     game = catalogue.get(game_id)
     if game is None:
         raise PlayRefused(ErrorCode.UNKNOWN_GAME, f"no game {game_id[:64]!r}")
-    try:
-        round_ = Round(new_round_id(), game, stake)
-    except StakeError as error:
-        raise PlayRefused(ErrorCode(error.code), str(error)) from None
-    reserve = round_.begin()
-    hot = wallet.hot
-    held = await hot.reserve(player.id, player.currency, round_.round_id, game_id, reserve.amount)
-    if isinstance(held, Refused) and held.reason == "NO_WALLET":
-        await wallet.ensure_hot(player.id, player.currency)
-        held = await hot.reserve(
-            player.id, player.currency, round_.round_id, game_id, reserve.amount
-        )
-    if isinstance(held, Refused):
-        round_.refused()
-        if held.reason == "INSUFFICIENT_FUNDS":
-            raise PlayRefused(
-                ErrorCode.INSUFFICIENT_FUNDS, "balance does not cover the stake", held.cash
+    return game
+
+
+class Play:
+    def __init__(self, wallet: Wallet, fairness: Fairness, round_ttl_ms: int) -> None:
+        self.wallet = wallet
+        self.fairness = fairness
+        self.round_ttl_ms = round_ttl_ms  # how long a round may wait for the player's action
+
+    async def start(
+        self, player: Account, game_id: str, stake: int, options: Options = None
+    ) -> RoundView:
+        game = _game(game_id)
+        if options is not None and len(_json(options)) > MAX_OPTIONS_BYTES:
+            raise PlayRefused(ErrorCode.INVALID_BET, "options too large")
+        try:
+            round_ = Round(new_round_id(), game, stake, options)
+        except StakeError as error:
+            raise PlayRefused(ErrorCode(error.code), str(error)) from None
+        reserve = round_.begin()
+        held = await self._reserve(player, round_, game_id, reserve.amount)
+        if isinstance(held, Refused):
+            round_.refused()
+            raise _refusal(held)
+        rng = FairGenerator(held.server_seed, held.client_seed, held.nonce)
+        try:
+            command = round_.reserved(rng)
+        except Exception:
+            log.exception("game %s failed after the stake was held; releasing it", game_id)
+            round_.abandon()
+            await self.wallet.hot.release(
+                player.id, player.currency, round_.round_id, "voided", only_if_due=False
             )
-        raise PlayRefused(ErrorCode.INTERNAL_ERROR, f"stake could not be held ({held.reason})")
-    try:
-        settle = round_.reserved(rng.system)
-    except Exception:
-        log.exception("game %s failed after the stake was held; releasing it", game_id)
-        round_.abandon()
-        await hot.release(player.id, player.currency, round_.round_id, "voided", only_if_due=False)
-        raise PlayRefused(
-            ErrorCode.INTERNAL_ERROR, "the game failed; the stake was returned"
-        ) from None
-    assert settle is not None, "single-step games settle as soon as they start"
-    outcome_json = msgspec.json.encode(settle.outcome).decode()
-    resolved = await _settle(wallet, player, round_.round_id, settle.payout, outcome_json)
-    round_.settled()
-    return SpinOutcome(
-        round_.round_id, game_id, stake, settle.payout, resolved.cash, settle.outcome
-    )
+            raise PlayRefused(
+                ErrorCode.INTERNAL_ERROR, "the game failed; the stake was returned"
+            ) from None
+        if isinstance(command, Settle):
+            return await self._settle(player, round_, command)
+        return await self._save(player, round_, command, held.cash)
+
+    async def _reserve(
+        self, player: Account, round_: Round, game_id: str, amount: int
+    ) -> Reserved | Refused:
+        hot = self.wallet.hot
+        for _ in range(3):  # at most: the wallet, then the seed, were missing
+            held = await hot.reserve(
+                player.id, player.currency, round_.round_id, game_id, amount,
+                inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
+            )  # fmt: skip
+            if isinstance(held, Refused) and held.reason == "NO_WALLET":
+                await self.wallet.ensure_hot(player.id, player.currency)
+            elif isinstance(held, Refused) and held.reason == "NO_SEED":
+                await self.fairness.ensure(player.id)
+            else:
+                return held
+        return held
+
+    async def _save(self, player: Account, round_: Round, command: Save, cash: int) -> RoundView:
+        stepped = await self.wallet.hot.step(
+            player.id, player.currency, round_.round_id, expected_version=0, extra=0,
+            round_state_json=_json(command.state), inputs_json=_json(round_.inputs),
+            ttl_ms=self.round_ttl_ms,
+        )  # fmt: skip
+        if isinstance(stepped, Refused):  # only a racing resolution could do this
+            raise PlayRefused(
+                ErrorCode.INTERNAL_ERROR, f"round could not be stored ({stepped.reason})"
+            )
+        return self._view(round_, stepped.held, cash)
+
+    def _view(self, round_: Round, staked: int, balance: int) -> RoundView:
+        """An unfinished round as the player sees it."""
+        return RoundView(
+            round_id=round_.round_id,
+            game=round_.game.info.id,
+            stake=staked,
+            finished=False,
+            payout=0,
+            balance=balance,
+            outcome=round_.view(),
+            actions=round_.legal_actions(),
+        )
+
+    async def act(self, player: Account, round_id: str, action: str) -> RoundView:
+        round_, stored = await self._load(player, round_id)
+        try:
+            step = round_.act(action, _NO_DRAWS)
+        except ActionError as error:
+            raise PlayRefused(ErrorCode(error.code), str(error)) from None
+        stepped = await self.wallet.hot.step(
+            player.id, player.currency, round_id, expected_version=int(stored["version"]),
+            extra=step.extra, round_state_json=_json(step.state),
+            inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
+        )  # fmt: skip
+        if isinstance(stepped, Refused):
+            round_.step_refused()
+            raise _refusal(stepped)
+        settle = round_.stepped()
+        if settle is not None:
+            return await self._settle(player, round_, settle)
+        return self._view(round_, stepped.held, stepped.cash)
+
+    async def resume(self, player: Account, round_id: str) -> RoundView:
+        """The current view of one of the player's unfinished rounds."""
+        round_, stored = await self._load(player, round_id)
+        cash = await self.wallet.balance(player.id, player.currency)
+        return self._view(round_, int(stored["amount"]), cash)
+
+    async def _load(self, player: Account, round_id: str) -> tuple[Round, dict[str, str]]:
+        stored = await self.wallet.hot.reservation(player.id, round_id)
+        if stored.get("state") != "pending" or "round_state" not in stored:
+            raise PlayRefused(ErrorCode.NOT_FOUND, "no unfinished round with this id")
+        game = _game(stored["game"])
+        round_ = Round.restore(
+            round_id, game, msgspec.json.decode(stored["inputs"]),
+            msgspec.json.decode(stored["round_state"]),
+        )  # fmt: skip
+        return round_, stored
+
+    async def complete(self, player: Account, round_id: str) -> RoundView:
+        """Finish an abandoned round with the game's default actions and settle it."""
+        round_, stored = await self._load(player, round_id)
+        while round_.phase is Phase.PLAYING:
+            action = round_.game.default_action(round_.state)
+            if action is None:
+                break
+            step = round_.act(action, _NO_DRAWS)
+            stepped = await self.wallet.hot.step(
+                player.id, player.currency, round_id, expected_version=int(stored["version"]),
+                extra=step.extra, round_state_json=_json(step.state),
+                inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
+            )  # fmt: skip
+            if isinstance(stepped, Refused):
+                round_.step_refused()
+                raise _refusal(stepped)
+            stored["version"] = str(stepped.version)
+            settle = round_.stepped()
+            if settle is not None:
+                return await self._settle(player, round_, settle)
+        raise PlayRefused(ErrorCode.INTERNAL_ERROR, "the round has no default action left")
+
+    async def _settle(self, player: Account, round_: Round, command: Settle) -> RoundView:
+        resolved = await _settle(
+            self.wallet, player, round_.round_id, command.payout, _json(command.outcome),
+            _json(round_.inputs),
+        )  # fmt: skip
+        round_.settled()
+        return RoundView(
+            round_id=round_.round_id,
+            game=round_.game.info.id,
+            stake=round_.game.total_stake(round_.state),
+            finished=True,
+            payout=command.payout,
+            balance=resolved.cash,
+            outcome=command.outcome,
+        )
+
+
+class _NoDraws(Generator):
+    """Actions never draw: every random choice of a round is made when it is dealt."""
+
+    def randbytes(self, n: int) -> bytes:
+        raise RuntimeError("a game action tried to draw randomness after the deal")
+
+
+_NO_DRAWS = _NoDraws()
+
+
+def _refusal(refused: Refused) -> PlayRefused:
+    if refused.reason == "INSUFFICIENT_FUNDS":
+        return PlayRefused(
+            ErrorCode.INSUFFICIENT_FUNDS, "balance does not cover the stake", refused.cash
+        )
+    if refused.reason == "ROUND_IN_PROGRESS":
+        return PlayRefused(
+            ErrorCode.ROUND_IN_PROGRESS, f"finish round {refused.detail} of this game first"
+        )
+    if refused.reason == "CONFLICT":
+        return PlayRefused(ErrorCode.ROUND_CONFLICT, "the round changed meanwhile; resume it")
+    if refused.reason in ("NOT_PENDING", "NO_RESERVATION"):
+        return PlayRefused(ErrorCode.NOT_FOUND, "no unfinished round with this id")
+    return PlayRefused(ErrorCode.INTERNAL_ERROR, f"stake could not be held ({refused.reason})")
 
 
 async def _settle(
-    wallet: Wallet, player: Player, round_id: str, payout: int, outcome_json: str
+    wallet: Wallet, player: Account, round_id: str, payout: int, outcome_json: str, inputs_json: str
 ) -> Resolved:
     """Settle, retrying a lost connection: the script is idempotent, so a retry after a
     settle whose reply was lost returns the first result instead of paying twice."""
     for attempt in range(1, SETTLE_ATTEMPTS + 1):
         try:
             return await wallet.hot.settle(
-                player.id, player.currency, round_id, payout, outcome_json
+                player.id, player.currency, round_id, payout, outcome_json, inputs_json
             )
         except (RedisConnectionError, RedisTimeoutError):
             if attempt == SETTLE_ATTEMPTS:

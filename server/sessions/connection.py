@@ -15,6 +15,7 @@ from protocol.codec import ProtocolError, decode_request, encode_reply
 from protocol.errors import ErrorCode
 from protocol.messages import (
     SUPPORTED_VERSIONS,
+    Act,
     AnyReply,
     AnyRequest,
     Balance,
@@ -23,14 +24,24 @@ from protocol.messages import (
     Hello,
     History,
     HistoryReply,
+    OpenRound,
+    Play,
     RequestId,
+    Resume,
+    RotateSeed,
+    RoundReply,
+    Seeds,
+    SeedsReply,
+    SetClientSeed,
     Spin,
     SpinResult,
     Welcome,
 )
 from server.accounts.service import AccountError, Player
 from server.context import Services
-from server.rounds import history, play
+from server.fairness.service import SeedState
+from server.rounds import history
+from server.rounds.play import PlayRefused, RoundView
 from server.storage.database import now_ms
 
 log = logging.getLogger(__name__)
@@ -66,7 +77,7 @@ class Connection:
             return await self._dispatch(request)
         except Refusal as refusal:
             return _error(request.id, refusal.code, refusal.message, refusal.balance)
-        except play.PlayRefused as refusal:
+        except PlayRefused as refusal:
             return _error(request.id, refusal.code, refusal.message, refusal.balance)
         except RedisError as error:
             log.warning(
@@ -84,25 +95,61 @@ class Connection:
         if isinstance(request, Balance):
             cash = await self.services.wallet.balance(player.id, player.currency)
             return BalanceReply(id=request.id, balance=cash, currency=player.currency)
+        services = self.services
         if isinstance(request, Spin):
-            result = await play.spin(self.services.wallet, player, request.game, request.stake)
-            self.last_round_id = result.round_id
+            view = await services.play.start(player, request.game, request.stake)
+            self.last_round_id = view.round_id
             return SpinResult(
                 id=request.id,
-                round_id=result.round_id,
-                game=result.game,
-                stake=result.stake,
-                payout=result.payout,
-                balance=result.balance,
+                round_id=view.round_id,
+                game=view.game,
+                stake=view.stake,
+                payout=view.payout,
+                balance=view.balance,
                 currency=player.currency,
-                outcome=result.outcome,
+                outcome=view.outcome,
             )
+        if isinstance(request, Play):
+            view = await services.play.start(player, request.game, request.stake, request.options)
+            return self._round(request.id, view)
+        if isinstance(request, Act):
+            view = await services.play.act(player, request.round_id, request.action)
+            return self._round(request.id, view)
+        if isinstance(request, Resume):
+            return self._round(request.id, await services.play.resume(player, request.round_id))
         if isinstance(request, History):
             if self.last_round_id is not None:
-                await history.wait_until_durable(self.services.db, self.last_round_id)
-            rounds = await history.recent(self.services.db, player.id, request.limit)
+                await history.wait_until_durable(services.db, self.last_round_id)
+            rounds = await history.recent(services.db, player.id, request.limit)
             return HistoryReply(id=request.id, rounds=rounds)
+        if isinstance(request, Seeds):
+            return _seeds(request.id, await services.fairness.current(player.id))
+        if isinstance(request, SetClientSeed):
+            try:
+                state = await services.fairness.set_client_seed(player.id, request.client_seed)
+            except ValueError as error:
+                raise Refusal(ErrorCode.INVALID_CLIENT_SEED, str(error)) from None
+            return _seeds(request.id, state)
+        if isinstance(request, RotateSeed):
+            return _seeds(request.id, await services.fairness.rotate(player.id))
         raise AssertionError(f"no handler for {type(request).__name__}")
+
+    def _round(self, request_id: RequestId, view: RoundView) -> RoundReply:
+        assert self.player is not None
+        if view.finished:
+            self.last_round_id = view.round_id
+        return RoundReply(
+            id=request_id,
+            round_id=view.round_id,
+            game=view.game,
+            stake=view.stake,
+            finished=view.finished,
+            payout=view.payout,
+            balance=view.balance,
+            currency=self.player.currency,
+            outcome=view.outcome,
+            actions=view.actions,
+        )
 
     def _require_player(self) -> Player:
         if self.player is None:
@@ -125,6 +172,7 @@ class Connection:
         except AccountError as error:
             raise Refusal(error.code, error.message) from None
         cash = await self.services.wallet.balance(player.id, player.currency)
+        open_rounds = await self.services.wallet.hot.open_rounds(player.id)
         self.player, self.session_expires_at = player, expires_at
         return Welcome(
             id=request.id,
@@ -133,7 +181,21 @@ class Connection:
             currency=player.currency,
             balance=cash,
             server_time=now_ms(),
+            open_rounds=[
+                OpenRound(game, round_id) for game, round_id in sorted(open_rounds.items())
+            ],
         )
+
+
+def _seeds(request_id: RequestId, state: SeedState) -> SeedsReply:
+    return SeedsReply(
+        id=request_id,
+        server_seed_hash=state.server_seed_hash,
+        client_seed=state.client_seed,
+        nonce=state.nonce,
+        revealed_server_seed=state.revealed_server_seed,
+        revealed_seed_hash=state.revealed_seed_hash,
+    )
 
 
 def _error(

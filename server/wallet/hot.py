@@ -5,7 +5,8 @@ spend the same cent. Invariants held here (and attacked by the tests):
 `cash >= 0` always; `held` equals the sum of pending reservations; a
 reservation resolves at most once (settled, voided or expired); settling a
 round appends it to the rounds stream in the same step, so a settled round is
-never missing from the stream.
+never missing from the stream. The reserve script also hands the round its
+provably fair seed and nonce, so no two rounds ever share a nonce.
 """
 
 from __future__ import annotations
@@ -32,12 +33,23 @@ def _script(client: aioredis.Redis, name: str) -> AsyncScript:
 @dataclass(frozen=True, slots=True)
 class Reserved:
     cash: int  # spendable balance after the hold
+    server_seed: bytes = b""
+    client_seed: str = ""
+    nonce: int = -1
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    reason: str  # INSUFFICIENT_FUNDS, NO_WALLET or DUPLICATE
+    reason: str  # INSUFFICIENT_FUNDS, NO_WALLET, NO_SEED, ROUND_IN_PROGRESS, DUPLICATE, CONFLICT...
     cash: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Stepped:
+    cash: int
+    held: int  # everything the round holds now
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +71,23 @@ def _int(value: Any) -> int:
     return int(value)
 
 
+def now_ms() -> int:
+    # Only orders the sweeper's index; the scripts judge expiry by Redis's own clock.
+    return time.time_ns() // 1_000_000
+
+
 class HotWallet:
     def __init__(self, client: aioredis.Redis, reservation_ttl_ms: int) -> None:
         self.redis = client
         self.reservation_ttl_ms = reservation_ttl_ms
         self._reserve = _script(client, "reserve")
+        self._step = _script(client, "step")
         self._settle = _script(client, "settle")
         self._release = _script(client, "release")
         self._credit = _script(client, "credit")
         self._hydrate = _script(client, "hydrate")
+        self._seeds = _script(client, "seeds")
+        self._client_seed = _script(client, "client_seed")
 
     async def balance(self, player_id: int, currency: str) -> int | None:
         cash = await self.redis.hget(keys.wallet(player_id, currency), "cash")
@@ -84,34 +104,99 @@ class HotWallet:
         return _int(value)
 
     async def reserve(
-        self, player_id: int, currency: str, round_id: str, game: str, amount: int
+        self,
+        player_id: int,
+        currency: str,
+        round_id: str,
+        game: str,
+        amount: int,
+        inputs_json: str = "{}",
+        ttl_ms: int | None = None,
     ) -> Reserved | Refused:
         if amount <= 0:
             raise ValueError("a reservation holds a positive amount")
+        ttl = self.reservation_ttl_ms if ttl_ms is None else ttl_ms
         # The due-index entry goes first: if we die between the two, the sweeper finds an
         # index entry with no reservation and drops it; the reverse order could strand money.
         async with self.redis.pipeline(transaction=False) as pipe:
-            due_at = _now_ms_hint() + self.reservation_ttl_ms
             pipe.zadd(
-                keys.RESERVATIONS_DUE, {keys.due_member(player_id, currency, round_id): due_at}
+                keys.RESERVATIONS_DUE,
+                {keys.due_member(player_id, currency, round_id): now_ms() + ttl},
             )
             await self._reserve(
-                keys=[keys.wallet(player_id, currency), keys.reservation(player_id, round_id)],
-                args=[amount, self.reservation_ttl_ms, player_id, game, currency, round_id],
+                keys=[
+                    keys.wallet(player_id, currency),
+                    keys.reservation(player_id, round_id),
+                    keys.fair_seed(player_id),
+                    keys.open_rounds(player_id),
+                ],
+                args=[amount, ttl, player_id, game, currency, round_id, inputs_json],
                 client=pipe,
             )
             _, reply = await pipe.execute()
         status = reply[0]
         if status == "OK":
-            return Reserved(cash=_int(reply[1]))
-        if status == "DUPLICATE" and reply[1] == "pending":
-            return Reserved(cash=_int(reply[2]))  # a retried call whose first reply was lost
-        return Refused(
-            reason=status, cash=_int(reply[1]) if status == "INSUFFICIENT_FUNDS" else None
-        )
+            return Reserved(_int(reply[1]), bytes.fromhex(reply[2]), str(reply[3]), _int(reply[4]))
+        if status == "DUPLICATE" and reply[1] == "pending":  # a retry whose first reply was lost
+            return Reserved(_int(reply[2]), bytes.fromhex(reply[3]), str(reply[4]), _int(reply[5]))
+        if status == "INSUFFICIENT_FUNDS":
+            return Refused(status, cash=_int(reply[1]))
+        if status == "ROUND_IN_PROGRESS":
+            return Refused(status, detail=str(reply[1]))
+        return Refused(str(status))
+
+    async def step(
+        self,
+        player_id: int,
+        currency: str,
+        round_id: str,
+        expected_version: int,
+        extra: int,
+        round_state_json: str,
+        inputs_json: str,
+        ttl_ms: int,
+    ) -> Stepped | Refused:
+        """Save a multi-step round's new state, holding `extra` more stake first."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(
+                keys.RESERVATIONS_DUE,
+                {keys.due_member(player_id, currency, round_id): now_ms() + ttl_ms},
+            )
+            await self._step(
+                keys=[
+                    keys.wallet(player_id, currency),
+                    keys.reservation(player_id, round_id),
+                    keys.open_rounds(player_id),
+                ],
+                args=[expected_version, extra, round_state_json, inputs_json, ttl_ms],
+                client=pipe,
+            )
+            _, reply = await pipe.execute()
+        status = reply[0]
+        if status == "OK":
+            return Stepped(_int(reply[1]), _int(reply[2]), _int(reply[3]))
+        if status == "INSUFFICIENT_FUNDS":
+            return Refused(status, cash=_int(reply[1]))
+        return Refused(str(status), detail=str(reply[1]) if len(reply) > 1 else "")
+
+    async def reservation(self, player_id: int, round_id: str) -> dict[str, str]:
+        """Everything stored with a reservation ({} when there is none)."""
+        data = await self.redis.hgetall(keys.reservation(player_id, round_id))
+        return {str(k): str(v) for k, v in data.items()}
+
+    async def open_rounds(self, player_id: int) -> dict[str, str]:
+        """game id -> round id of the player's unfinished multi-step rounds."""
+        data = await self.redis.hgetall(keys.open_rounds(player_id))
+        return {str(k): str(v) for k, v in data.items()}
 
     async def settle(
-        self, player_id: int, currency: str, round_id: str, payout: int, outcome_json: str
+        self,
+        player_id: int,
+        currency: str,
+        round_id: str,
+        payout: int,
+        outcome_json: str,
+        inputs_json: str = "",
     ) -> Resolved:
         if payout < 0:
             raise ValueError("a payout is never negative")
@@ -121,8 +206,9 @@ class HotWallet:
                     keys.wallet(player_id, currency),
                     keys.reservation(player_id, round_id),
                     keys.ROUNDS_STREAM,
+                    keys.open_rounds(player_id),
                 ],
-                args=[payout, outcome_json, RESOLVED_KEEP_MS],
+                args=[payout, outcome_json, RESOLVED_KEEP_MS, inputs_json],
                 client=pipe,
             )
             pipe.zrem(keys.RESERVATIONS_DUE, keys.due_member(player_id, currency, round_id))
@@ -138,6 +224,7 @@ class HotWallet:
                 keys.wallet(player_id, currency),
                 keys.reservation(player_id, round_id),
                 keys.ROUNDS_STREAM,
+                keys.open_rounds(player_id),
             ],
             args=[reason, "1" if only_if_due else "0", RESOLVED_KEEP_MS],
         )
@@ -153,6 +240,36 @@ class HotWallet:
         )
         return None if reply[0] == "NO_WALLET" else _int(reply[1])
 
+    async def install_seed(
+        self,
+        player_id: int,
+        rotate: bool,
+        server_seed: bytes,
+        seed_hash: str,
+        client_seed: str,
+        nonce: int,
+    ) -> tuple[str, bytes | None, str]:
+        """(status, replaced seed or None, its hash) for a new or rotated server seed."""
+        status, old_seed, old_hash = await self._seeds(
+            keys=[keys.fair_seed(player_id)],
+            args=[
+                "rotate" if rotate else "create",
+                server_seed.hex(),
+                seed_hash,
+                client_seed,
+                nonce,
+            ],
+        )
+        return str(status), bytes.fromhex(old_seed) if old_seed else None, str(old_hash)
+
+    async def set_client_seed(self, player_id: int, client_seed: str) -> bool:
+        reply = await self._client_seed(keys=[keys.fair_seed(player_id)], args=[client_seed])
+        return bool(reply[0] == "OK")
+
+    async def fair_state(self, player_id: int) -> dict[str, str]:
+        data = await self.redis.hgetall(keys.fair_seed(player_id))
+        return {str(k): str(v) for k, v in data.items() if k != "server_seed"}
+
 
 def _resolved(reply: list[object]) -> Resolved:
     status = reply[0]
@@ -161,8 +278,3 @@ def _resolved(reply: list[object]) -> Resolved:
     if status == "ALREADY" and len(reply) == 3:
         return Resolved(cash=_int(reply[1]), stream_id=str(reply[2]), first_time=False)
     raise ReservationError(str(status) if len(reply) == 1 else f"{status}:{reply[1]}")
-
-
-def _now_ms_hint() -> int:
-    # Only orders the sweeper's index; the scripts judge expiry by Redis's own clock.
-    return time.time_ns() // 1_000_000

@@ -15,6 +15,15 @@ def reservation(player_id: int, round_id: str) -> str:
     return f"{{p:{player_id}}}:resv:{round_id}"
 
 
+def fair_seed(player_id: int) -> str:
+    return f"{{p:{player_id}}}:fair"
+
+
+def open_rounds(player_id: int) -> str:
+    """Hash of game id -> round id of the player's unfinished multi-step rounds."""
+    return f"{{p:{player_id}}}:open"
+
+
 def applied_credit(player_id: int, transfer_key: str) -> str:
     return f"{{p:{player_id}}}:applied:{transfer_key}"
 

@@ -1,9 +1,10 @@
 -- Resolve a pending reservation by voiding it: the held stake goes back to cash, and the void
 -- is appended to the stream so the round stays on record. Only a pending reservation moves.
--- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] rounds stream
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] rounds stream, KEYS[4] open-rounds hash
 -- ARGV: reason ('voided' or 'expired'), only_if_due ('1' or '0'), keep_ms
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
-  'round_id', 'reserved_at', 'balance_before', 'expires_at')
+  'round_id', 'reserved_at', 'balance_before', 'expires_at', 'inputs', 'seed_hash',
+  'client_seed', 'nonce')
 local state = r[1]
 if not state then
   return {'NO_RESERVATION'}
@@ -22,7 +23,12 @@ local cash = redis.call('HINCRBY', KEYS[1], 'cash', amount)
 local id = redis.call('XADD', KEYS[3], '*',
   'kind', ARGV[1], 'round_id', r[6], 'player_id', r[3], 'game', r[4], 'currency', r[5],
   'stake', amount, 'payout', 0, 'balance_before', r[8], 'balance_after', cash,
-  'outcome', '{}', 'reserved_at', r[7], 'settled_at', now)
+  'outcome', '{}', 'reserved_at', r[7], 'settled_at', now, 'inputs', r[10],
+  'seed_hash', r[11], 'client_seed', r[12], 'nonce', r[13])
 redis.call('HSET', KEYS[2], 'state', ARGV[1], 'balance_after', cash, 'stream_id', id)
+redis.call('HDEL', KEYS[2], 'server_seed', 'round_state')
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
+if redis.call('HGET', KEYS[4], r[4]) == r[6] then
+  redis.call('HDEL', KEYS[4], r[4])
+end
 return {'OK', cash, id}

@@ -1,18 +1,29 @@
--- Hold a stake: check funds and move them from cash to held in one step.
--- KEYS[1] wallet hash, KEYS[2] reservation hash (same {p:ID} slot)
--- ARGV: amount, ttl_ms, player_id, game, currency, round_id
+-- Hold a stake and assign the round its provably fair nonce, in one atomic step.
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] fair-seed hash, KEYS[4] open-rounds hash
+-- (all in the player's {p:ID} slot)
+-- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json
+-- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce} or a refusal.
 -- A pending reservation has no TTL on purpose: an expiring key would strand the held money.
-local amount = tonumber(ARGV[1])
-local state = redis.call('HGET', KEYS[2], 'state')
-if state then
+local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
+if r[1] then
   -- Round ids are unique and unguessable, so this is our own retry (a reply lost in transit).
-  return {'DUPLICATE', state, tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')}
+  local cash = tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')
+  return {'DUPLICATE', r[1], cash, r[2], r[3], tonumber(r[4])}
 end
 local cash = redis.call('HGET', KEYS[1], 'cash')
 if not cash then
   return {'NO_WALLET'}
 end
 cash = tonumber(cash)
+local seed = redis.call('HMGET', KEYS[3], 'server_seed', 'seed_hash', 'client_seed', 'nonce')
+if not seed[1] then
+  return {'NO_SEED'}
+end
+local open = redis.call('HGET', KEYS[4], ARGV[4])
+if open then
+  return {'ROUND_IN_PROGRESS', open}
+end
+local amount = tonumber(ARGV[1])
 if cash < amount then
   return {'INSUFFICIENT_FUNDS', cash}
 end
@@ -20,8 +31,11 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HINCRBY', KEYS[1], 'cash', -amount)
 redis.call('HINCRBY', KEYS[1], 'held', amount)
+redis.call('HINCRBY', KEYS[3], 'nonce', 1)
 redis.call('HSET', KEYS[2],
   'state', 'pending', 'amount', amount, 'player_id', ARGV[3], 'game', ARGV[4],
   'currency', ARGV[5], 'round_id', ARGV[6], 'reserved_at', now,
-  'expires_at', now + tonumber(ARGV[2]), 'balance_before', cash)
-return {'OK', cash - amount}
+  'expires_at', now + tonumber(ARGV[2]), 'balance_before', cash, 'inputs', ARGV[7],
+  'server_seed', seed[1], 'seed_hash', seed[2], 'client_seed', seed[3], 'nonce', seed[4],
+  'version', 0)
+return {'OK', cash - amount, seed[1], seed[3], tonumber(seed[4])}

@@ -1,9 +1,11 @@
 -- Resolve a pending reservation by posting it: take the stake, pay the win, and append the
--- settled round to the stream, all at once. Settling twice returns the first result.
--- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] rounds stream
--- ARGV: payout, outcome_json, keep_ms
+-- settled round (with its provably fair proof) to the stream, all at once. Settling twice
+-- returns the first result.
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] rounds stream, KEYS[4] open-rounds hash
+-- ARGV: payout, outcome_json, keep_ms, inputs_json ('' keeps the reserved inputs)
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
-  'round_id', 'reserved_at', 'balance_before', 'balance_after', 'stream_id')
+  'round_id', 'reserved_at', 'balance_before', 'balance_after', 'stream_id', 'inputs',
+  'seed_hash', 'client_seed', 'nonce')
 local state = r[1]
 if not state then
   return {'NO_RESERVATION'}
@@ -16,6 +18,10 @@ if state ~= 'pending' then
 end
 local amount = tonumber(r[2])
 local payout = tonumber(ARGV[1])
+local inputs = r[11]
+if ARGV[4] ~= '' then
+  inputs = ARGV[4]
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HINCRBY', KEYS[1], 'held', -amount)
@@ -23,8 +29,14 @@ local cash = redis.call('HINCRBY', KEYS[1], 'cash', payout)
 local id = redis.call('XADD', KEYS[3], '*',
   'kind', 'settle', 'round_id', r[6], 'player_id', r[3], 'game', r[4], 'currency', r[5],
   'stake', amount, 'payout', payout, 'balance_before', r[8], 'balance_after', cash,
-  'outcome', ARGV[2], 'reserved_at', r[7], 'settled_at', now)
+  'outcome', ARGV[2], 'reserved_at', r[7], 'settled_at', now, 'inputs', inputs,
+  'seed_hash', r[12], 'client_seed', r[13], 'nonce', r[14])
 redis.call('HSET', KEYS[2], 'state', 'settled', 'payout', payout, 'balance_after', cash,
   'stream_id', id)
+-- The secret seed and the live game state are no longer needed once the round is on record.
+redis.call('HDEL', KEYS[2], 'server_seed', 'round_state')
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
+if redis.call('HGET', KEYS[4], r[4]) == r[6] then
+  redis.call('HDEL', KEYS[4], r[4])
+end
 return {'OK', cash, id}

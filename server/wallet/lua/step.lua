@@ -1,0 +1,32 @@
+-- Record one step of a multi-step round (blackjack): hold the extra stake the action needs
+-- (double, split, insurance) and save the new game state, only if nobody stepped in between.
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] open-rounds hash
+-- ARGV: expected_version, extra_amount, round_state_json, inputs_json, ttl_ms
+-- Returns {'OK', cash, held_for_round, new_version} or a refusal.
+local r = redis.call('HMGET', KEYS[2], 'state', 'version', 'amount', 'game', 'round_id')
+if not r[1] then
+  return {'NO_RESERVATION'}
+end
+if r[1] ~= 'pending' then
+  return {'NOT_PENDING', r[1]}
+end
+if tonumber(r[2]) ~= tonumber(ARGV[1]) then
+  return {'CONFLICT', tonumber(r[2])}
+end
+local extra = tonumber(ARGV[2])
+local cash = tonumber(redis.call('HGET', KEYS[1], 'cash'))
+if extra > 0 then
+  if cash < extra then
+    return {'INSUFFICIENT_FUNDS', cash}
+  end
+  redis.call('HINCRBY', KEYS[1], 'held', extra)
+  cash = redis.call('HINCRBY', KEYS[1], 'cash', -extra)
+  redis.call('HINCRBY', KEYS[2], 'amount', extra)
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local version = tonumber(r[2]) + 1
+redis.call('HSET', KEYS[2], 'round_state', ARGV[3], 'inputs', ARGV[4], 'version', version,
+  'expires_at', now + tonumber(ARGV[5]))
+redis.call('HSET', KEYS[3], r[4], r[5])
+return {'OK', cash, tonumber(r[3]) + extra, version}
