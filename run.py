@@ -22,7 +22,11 @@ VENV = ROOT / ".venv"
 STAMP = VENV / ".casino-deps"
 
 # Commands that need a redis-server binary on this machine (unless CASINO_REDIS_URL is set).
-NEEDS_REDIS = {"serve", "demo", "test", "check", "bench"}
+NEEDS_REDIS = {"serve", "demo", "test", "bench"}
+PASS_THROUGH = {
+    "rtp": "print every game's exact RTP, hit rate, SD, max win (--simulate N to check)",
+    "rng-certify": "run the statistical battery on the production generator, write a report",
+}
 
 
 def _venv_python() -> Path:
@@ -96,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
 
     commands.add_parser("reconcile", help="prove Redis balances, the ledger and rounds agree")
+
+    verify = commands.add_parser("verify", help="re-verify a settled round's provably fair proof")
+    verify.add_argument("round_id")
+
+    # These parse their own arguments (`run.py rtp --help`).
+    for name, text in PASS_THROUGH.items():
+        sub = commands.add_parser(name, help=text, add_help=False)
+        sub.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 

@@ -132,6 +132,36 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 0 if asyncio.run(check()) else 1
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from server.config import Settings
+    from server.rounds.verify import verify_stored_round
+    from server.storage.database import Database
+
+    async def check() -> bool:
+        db = Database(Settings.from_env().database_path)
+        await db.open()
+        try:
+            result = await verify_stored_round(db, args.round_id)
+        finally:
+            await db.close()
+        print(f"round {result.round_id}: {result.verdict.upper()} ({result.detail})")
+        return result.ok
+
+    return 0 if asyncio.run(check()) else 1
+
+
+def _rtp(args: argparse.Namespace) -> int:
+    from games import rtp
+
+    return rtp.main(args.args)
+
+
+def _rng_certify(args: argparse.Namespace) -> int:
+    from rng import certify
+
+    return certify.main(args.args)
+
+
 def _test(args: argparse.Namespace) -> int:
     steps = [
         [sys.executable, "-m", "ruff", "check", "."],
@@ -147,7 +177,15 @@ def _test(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"serve": _serve, "demo": _demo, "reconcile": _reconcile, "test": _test}
+COMMANDS = {
+    "serve": _serve,
+    "demo": _demo,
+    "reconcile": _reconcile,
+    "verify": _verify,
+    "rtp": _rtp,
+    "rng-certify": _rng_certify,
+    "test": _test,
+}
 
 
 def run(args: argparse.Namespace) -> int:
