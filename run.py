@@ -24,6 +24,7 @@ STAMP = VENV / ".casino-deps"
 # Commands that need a redis-server binary on this machine (unless CASINO_REDIS_URL is set).
 NEEDS_REDIS = {"serve", "demo", "test", "bench"}
 PASS_THROUGH = {
+    "play": "the terminal client: log in or register and play every game",
     "rtp": "print every game's exact RTP, hit rate, SD, max win (--simulate N to check)",
     "rng-certify": "run the statistical battery on the production generator, write a report",
 }
@@ -65,6 +66,8 @@ def bootstrap(command: str | None) -> None:
     wants_redis = command in NEEDS_REDIS and not os.environ.get("CASINO_REDIS_URL")
     if wants_redis and shutil.which("redis-server") is None:
         _apt_install("redis-server")
+    if command == "test" and shutil.which("chromium") is None:
+        _apt_install("chromium")  # the browser client's end-to-end tests drive Debian's chromium
     if _in_venv():
         return
     requirements = _requirements()

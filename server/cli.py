@@ -156,6 +156,12 @@ def _rtp(args: argparse.Namespace) -> int:
     return rtp.main(args.args)
 
 
+def _play(args: argparse.Namespace) -> int:
+    from clients import terminal
+
+    return terminal.main(args.args)
+
+
 def _rng_certify(args: argparse.Namespace) -> int:
     from rng import certify
 
@@ -184,6 +190,7 @@ COMMANDS = {
     "verify": _verify,
     "rtp": _rtp,
     "rng-certify": _rng_certify,
+    "play": _play,
     "test": _test,
 }
 

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +75,20 @@ class SettledRound:
         )
 
 
+# Writes one stream entry durably inside the batch's transaction; True when it was new.
+# Other domains (the provider wallet) add writers for their own entry kinds.
+Writer = Callable[[Transaction, str, dict[str, str]], Awaitable[bool]]
+ROUND_KINDS = ("settle", "voided", "expired")
+
+
+class UnknownEntryKind(RuntimeError):
+    pass
+
+
+async def write_round_entry(tx: Transaction, stream_id: str, fields: dict[str, str]) -> bool:
+    return await write_rounds(tx, [SettledRound.from_entry(stream_id, fields)]) == 1
+
+
 async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
     """Insert rounds and post their transfers; returns how many rounds were new."""
     new = 0
@@ -128,7 +142,16 @@ def _entries(reply: Any) -> list[Entry]:
 
 
 class Flusher:
-    def __init__(self, client: aioredis.Redis, db: Database, batch: int, block_ms: int) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        db: Database,
+        batch: int,
+        block_ms: int,
+        writers: Mapping[str, Writer] | None = None,
+    ) -> None:
+        self.writers: dict[str, Writer] = {kind: write_round_entry for kind in ROUND_KINDS}
+        self.writers.update(writers or {})
         self.redis = client
         self.db = db
         self.batch = batch
@@ -218,9 +241,14 @@ class Flusher:
         return claimed
 
     async def _flush(self, entries: list[Entry]) -> int:
-        rounds = [SettledRound.from_entry(entry_id, fields) for entry_id, fields in entries]
+        new = 0
         async with self.db.transaction() as tx:
-            new = await write_rounds(tx, rounds)
+            # In stream order: the ledger must see money arrive before it is spent.
+            for entry_id, fields in entries:
+                writer = self.writers.get(fields.get("kind", ""))
+                if writer is None:  # never drop money: stop here until the code knows it
+                    raise UnknownEntryKind(f"stream entry {entry_id} has kind {fields.get('kind')}")
+                new += await writer(tx, entry_id, fields)
         ids = [entry_id for entry_id, _ in entries]
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xack(keys.ROUNDS_STREAM, GROUP, *ids)
