@@ -1,0 +1,169 @@
+"""The provider wallet in Redis: the bet, win, rollback and restore scripts, and id claims.
+
+Each script checks the transaction id and moves money in one atomic step, and
+appends the movement to the rounds stream in that same step (see the scripts in
+`server/wallet/lua/provider_*.lua`). Redis keeps a transaction's record, its
+round and its id claim for `KEEP_MS` after their last change: long enough to
+answer any retry a provider makes in practice. Older ones are answered from
+the durable tables, which `restore` copies back before a script runs.
+
+A claim (`provider_claim.lua`) names the player a transaction id belongs to. Records live
+in the player's `{p:ID}` slot, so without the claim two players could each use
+one id once; with it, the second is a duplicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
+
+from server.wallet import keys
+
+KEEP_MS = 7 * 24 * 3600 * 1000  # records, rounds and claims stay in Redis this long
+
+
+def _script(client: aioredis.Redis, name: str) -> AsyncScript:
+    source = resources.files("server.wallet.lua").joinpath(f"{name}.lua").read_text()
+    return client.register_script(source)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a script did: `code` is OK (moved), ALREADY (an earlier identical request moved
+    it), or the reason nothing moved; `balance` is the cash the reply should show."""
+
+    code: str
+    balance: int | None = None
+    stream_id: str = ""
+
+    @property
+    def moved(self) -> bool:
+        return self.code == "OK"
+
+
+def _outcome(reply: list[Any]) -> Outcome:
+    code = str(reply[0])
+    balance = int(reply[1]) if len(reply) > 1 and reply[1] is not None else None
+    stream_id = str(reply[2]) if len(reply) > 2 else ""
+    return Outcome(code, balance, stream_id)
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+class ProviderHot:
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.redis = client
+        self._bet = _script(client, "provider_bet")
+        self._win = _script(client, "provider_win")
+        self._rollback = _script(client, "provider_rollback")
+        self._restore = _script(client, "provider_restore")
+        self._claim = _script(client, "provider_claim")
+
+    async def claim(self, provider_id: str, transaction_uuid: str, player_id: int) -> bool:
+        """True when the id is (now) this player's; False when another player used it."""
+        owner = await self._claim(
+            keys=[keys.provider_claim(provider_id, transaction_uuid)], args=[player_id, KEEP_MS]
+        )
+        return str(owner) == str(player_id)
+
+    async def missing(self, *record_keys: str) -> list[bool]:
+        """For each key, True when Redis holds no record under it."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in record_keys:
+                pipe.exists(key)
+            found = await pipe.execute()
+        return [not bool(n) for n in found]
+
+    async def restore(self, key: str, fields: dict[str, str]) -> bool:
+        """Copy a durable record back into Redis unless Redis has one; True when copied."""
+        args: list[str] = [str(KEEP_MS)]
+        for name, value in fields.items():
+            args += [name, value]
+        return bool(await self._restore(keys=[key], args=args))
+
+    async def bet(
+        self,
+        provider_id: str,
+        transaction_uuid: str,
+        player_id: int,
+        wallet_currency: str,
+        currency: str,
+        amount: int,
+        round_id: str,
+        game: str,
+        round_closed: bool,
+        refusal: str,
+    ) -> Outcome:
+        reply = await self._bet(
+            keys=[
+                keys.wallet(player_id, wallet_currency),
+                keys.provider_tx(player_id, provider_id, transaction_uuid),
+                keys.provider_round(player_id, provider_id, round_id),
+                keys.ROUNDS_STREAM,
+            ],
+            args=[
+                provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
+                round_id, game, _flag(round_closed), refusal, KEEP_MS,
+            ],
+        )  # fmt: skip
+        return _outcome(reply)
+
+    async def win(
+        self,
+        provider_id: str,
+        transaction_uuid: str,
+        player_id: int,
+        wallet_currency: str,
+        currency: str,
+        amount: int,
+        round_id: str,
+        game: str,
+        reference_uuid: str,
+        round_closed: bool,
+    ) -> Outcome:
+        reply = await self._win(
+            keys=[
+                keys.wallet(player_id, wallet_currency),
+                keys.provider_tx(player_id, provider_id, transaction_uuid),
+                keys.provider_tx(player_id, provider_id, reference_uuid),
+                keys.provider_round(player_id, provider_id, round_id),
+                keys.ROUNDS_STREAM,
+            ],
+            args=[
+                provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
+                round_id, game, reference_uuid, _flag(round_closed), KEEP_MS,
+            ],
+        )  # fmt: skip
+        return _outcome(reply)
+
+    async def rollback(
+        self,
+        provider_id: str,
+        transaction_uuid: str,
+        player_id: int,
+        wallet_currency: str,
+        round_id: str,
+        game: str,
+        reference_uuid: str,
+        round_closed: bool,
+    ) -> Outcome:
+        reply = await self._rollback(
+            keys=[
+                keys.wallet(player_id, wallet_currency),
+                keys.provider_tx(player_id, provider_id, transaction_uuid),
+                keys.provider_tx(player_id, provider_id, reference_uuid),
+                keys.provider_round(player_id, provider_id, round_id),
+                keys.ROUNDS_STREAM,
+            ],
+            args=[
+                provider_id, transaction_uuid, player_id, wallet_currency, round_id, game,
+                reference_uuid, _flag(round_closed), KEEP_MS,
+            ],
+        )  # fmt: skip
+        return _outcome(reply)

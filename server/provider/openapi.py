@@ -1,0 +1,177 @@
+"""The OpenAPI 3.1 document of the provider API, served at `GET /provider/openapi.json`.
+
+Request schemas are generated from the msgspec Structs the server decodes with,
+and the status enum from the status table, so the document cannot drift from
+the code. Built once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import msgspec
+
+from server.provider.messages import (
+    BalanceRequest,
+    BetRequest,
+    RollbackRequest,
+    UserInfoRequest,
+    WinRequest,
+)
+from server.provider.signatures import PROVIDER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from server.provider.status import DESCRIPTIONS, Status
+
+VERSION = "1.0.0"
+
+
+class WalletReply(msgspec.Struct, omit_defaults=True):
+    """Every wallet call's reply (HTTP 200 whatever the status)."""
+
+    status: Status
+    request_uuid: str | None
+    user: str | None = None
+    currency: str | None = None
+    balance: int | None = None  # minor units; sent with RS_OK and RS_ERROR_NOT_ENOUGH_MONEY
+    transaction_uuid: str | None = None  # bet, win and rollback
+    country: str | None = None  # user/info
+    game_code: str | None = None  # user/info
+
+
+class LaunchRequest(msgspec.Struct):
+    game_code: str
+    provider: str = "house"
+
+
+class LaunchReply(msgspec.Struct):
+    provider: str
+    game_code: str
+    url: str
+    token: str | None
+    expires_at: int | None
+
+
+_WALLET_CALLS: tuple[tuple[str, type[msgspec.Struct], str], ...] = (
+    ("/provider/user/info", UserInfoRequest,
+     "The player behind a session token: user id, currency, balance, country. The token"
+     " must not be expired."),
+    ("/provider/user/balance", BalanceRequest,
+     "The player's current balance. The token must not be expired."),
+    ("/provider/transaction/bet", BetRequest,
+     "Debit a bet. Checks, in order: a transaction_uuid seen before (original result or"
+     " DUPLICATE_TRANSACTION), token expiry, game, currency, user status, limits, the round"
+     " (ROUND_CLOSED), funds (NOT_ENOUGH_MONEY with the balance)."),
+    ("/provider/transaction/win", WinRequest,
+     "Credit a win for the bet named by reference_transaction_uuid (amount may be 0 to close"
+     " the round). Token expiry is not checked. round_closed: true closes the round."),
+    ("/provider/transaction/rollback", RollbackRequest,
+     "Return the stake of the bet named by reference_transaction_uuid. Unknown bet: RS_OK,"
+     " nothing moved, and the id is refused for a later bet. A bet with a win: refused."
+     " Token expiry is not checked."),
+)  # fmt: skip
+
+
+def _signed_headers() -> list[dict[str, Any]]:
+    return [
+        {"name": PROVIDER_HEADER, "in": "header", "required": True,
+         "schema": {"type": "string"}, "description": "Your provider id."},
+        {"name": TIMESTAMP_HEADER, "in": "header", "required": True,
+         "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+         "description": "Unix time in seconds; refused outside your replay window."},
+        {"name": SIGNATURE_HEADER, "in": "header", "required": True,
+         "schema": {"type": "string"},
+         "description": "base64 of HMAC-SHA256 (shared secret) or RSA-SHA256 PKCS#1 v1.5"
+         " (your private key) over the bytes `<X-Timestamp>.<raw body>`."},
+    ]  # fmt: skip
+
+
+def _status_table() -> str:
+    rows = "\n".join(f"| `{status}` | {DESCRIPTIONS[status]} |" for status in Status)
+    return "| status | meaning |\n|---|---|\n" + rows
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    structs = [call[1] for call in _WALLET_CALLS] + [WalletReply, LaunchRequest, LaunchReply]
+    _, components = msgspec.json.schema_components(
+        structs, ref_template="#/components/schemas/{name}"
+    )
+    paths: dict[str, Any] = {}
+    for path, struct, summary in _WALLET_CALLS:
+        paths[path] = {
+            "post": {
+                "summary": summary.split(".")[0],
+                "description": summary,
+                "operationId": path.removeprefix("/provider/").replace("/", "_"),
+                "tags": ["Wallet API"],
+                "parameters": _signed_headers(),
+                "requestBody": {"required": True, "content": _json(struct.__name__)},
+                "responses": {
+                    "200": {
+                        "description": "Signed like the request (X-Timestamp, X-Signature).",
+                        "headers": {
+                            TIMESTAMP_HEADER: {"schema": {"type": "string"}},
+                            SIGNATURE_HEADER: {"schema": {"type": "string"}},
+                        },
+                        "content": _json("WalletReply"),
+                    }
+                },
+            }
+        }
+    paths["/games"] = {
+        "get": {
+            "summary": "The game catalogue: our games and providers' games",
+            "operationId": "games",
+            "tags": ["Games"],
+            "responses": {"200": {"description": "games with provider, RTP, stakes, categories"}},
+        }
+    }
+    paths["/api/games/launch"] = {
+        "post": {
+            "summary": "Launch a game for the logged-in player",
+            "description": "For a provider game, creates a session token bound to player, game"
+            " and currency, with expiry, and returns the provider's launch URL carrying it.",
+            "operationId": "launch",
+            "tags": ["Games"],
+            "security": [{"bearer": []}],
+            "requestBody": {"required": True, "content": _json("LaunchRequest")},
+            "responses": {"201": {"description": "launched", "content": _json("LaunchReply")}},
+        }
+    }
+    paths["/api/provider/rounds"] = {
+        "get": {
+            "summary": "The logged-in player's provider rounds",
+            "operationId": "provider_rounds",
+            "tags": ["Games"],
+            "security": [{"bearer": []}],
+            "responses": {"200": {"description": "rounds with bet, win and refund totals"}},
+        }
+    }
+    paths["/provider/public-key"] = {
+        "get": {
+            "summary": "Our RSA public key (PEM): verifies replies to RSA-signing providers",
+            "operationId": "public_key",
+            "tags": ["Wallet API"],
+            "responses": {"200": {"description": "PEM", "content": {"text/plain": {}}}},
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "casino-server provider API",
+            "version": VERSION,
+            "description": "Seamless wallet for game providers, with Hub88's semantics and"
+            " field names. Amounts are integers in minor units of the currency. Every reply is"
+            " HTTP 200 with a `status`:\n\n" + _status_table(),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "x-status-codes": {str(status): DESCRIPTIONS[status] for status in Status},
+    }

@@ -1,0 +1,337 @@
+"""The seamless wallet as providers see it: launch, user info, balance, bet, win, rollback.
+
+Each call resolves the session token to a player, recalls from durable storage
+whatever Redis no longer keeps about the transaction, and hands the decision to
+one atomic script. Precedence, the same for every kind: a transaction id seen
+before answers first (the original result, or DUPLICATE_TRANSACTION for other
+terms), so a retry is never refused by a rule that changed since (an expired
+token, a closed round); only a new transaction meets the rules. Token expiry is
+a rule for info, balance and bets, never for wins and rollbacks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from games import catalogue as house_catalogue
+from protocol.errors import ErrorCode
+from server.accounts.service import Accounts, Player
+from server.provider import catalogue, durable, registry, rules, sandbox, sessions
+from server.provider.hot import Outcome, ProviderHot
+from server.provider.messages import (
+    BalanceRequest,
+    BetRequest,
+    RollbackRequest,
+    UserInfoRequest,
+    WinRequest,
+)
+from server.provider.registry import Provider
+from server.provider.status import Status
+from server.sessions import push
+from server.storage.database import Database, now_ms
+from server.wallet import keys
+from server.wallet.service import Wallet
+
+log = logging.getLogger(__name__)
+
+# Script outcomes that are not statuses by name.
+_OUTCOMES: dict[str, Status] = {
+    "OK": Status.OK,
+    "ALREADY": Status.OK,
+    "DUPLICATE": Status.DUPLICATE_TRANSACTION,
+    "ROLLED_BACK": Status.TRANSACTION_ROLLED_BACK,
+    "DOES_NOT_EXIST": Status.TRANSACTION_DOES_NOT_EXIST,
+    "BET_SETTLED": Status.BET_ALREADY_SETTLED,
+    "ROUND_CLOSED": Status.ROUND_CLOSED,
+    "NOT_ENOUGH_MONEY": Status.NOT_ENOUGH_MONEY,
+    "WRONG_CURRENCY": Status.WRONG_CURRENCY,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A status and the fields that go with it (the route adds request_uuid)."""
+
+    status: Status
+    fields: dict[str, Any]
+
+
+class LaunchRefused(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    provider: str
+    game_code: str
+    url: str
+    token: str | None
+    expires_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    session: sessions.GameSession
+    player: Player
+
+
+class ProviderService:
+    def __init__(
+        self, db: Database, client: aioredis.Redis, wallet: Wallet, accounts: Accounts
+    ) -> None:
+        self.db = db
+        self.redis = client
+        self.wallet = wallet
+        self.accounts = accounts
+        self.hot = ProviderHot(client)
+        self._operator_key: tuple[str, str] | None = None
+
+    async def prepare(self) -> None:
+        """Start-up: register the sandbox provider (once per database)."""
+        await sandbox.ensure(self.db)
+
+    async def operator_key(self) -> tuple[str, str]:
+        """(private PEM, public PEM) of our response-signing key. Made on first need rather
+        than at start-up: only RSA providers use it, and making one takes a moment."""
+        if self._operator_key is None:
+            self._operator_key = await registry.operator_key(self.db)
+        return self._operator_key
+
+    # -- launch ---------------------------------------------------------------------------
+
+    async def launch(self, player: Player, provider_id: str, game_code: str) -> Launch:
+        if provider_id == catalogue.HOUSE:
+            if house_catalogue.get(game_code) is None:
+                raise LaunchRefused(ErrorCode.UNKNOWN_GAME, "no such game")
+            # Our own games are played over the WebSocket with the login session.
+            return Launch(catalogue.HOUSE, game_code, "/ws", None, None)
+        provider = await registry.get(self.db, provider_id)
+        game = await catalogue.get(self.db, provider_id, game_code)
+        if provider is None or game is None:
+            raise LaunchRefused(ErrorCode.UNKNOWN_GAME, "no such game")
+        launched = await sessions.create(
+            self.db, provider.id, player.id, game.game_code, player.currency,
+            provider.session_ttl_s,
+        )  # fmt: skip
+        query = urlencode(
+            {
+                "token": launched.token,
+                "game_code": game.game_code,
+                "user": str(player.id),
+                "currency": player.currency,
+            }
+        )
+        return Launch(
+            provider.id, game.game_code, f"{provider.launch_url}?{query}", launched.token,
+            launched.expires_at,
+        )  # fmt: skip
+
+    # -- session calls --------------------------------------------------------------------
+
+    async def _session(
+        self, provider: Provider, token: str, user: str | None, check_expiry: bool
+    ) -> _Session | Status:
+        session = await sessions.resolve(self.db, provider.id, token)
+        if session is None or (user is not None and user != str(session.player_id)):
+            return Status.INVALID_TOKEN
+        if check_expiry and session.expired(now_ms()):
+            return Status.TOKEN_EXPIRED
+        player = await self.accounts.player(session.player_id)
+        if player is None:
+            return Status.INVALID_TOKEN
+        return _Session(session, player)
+
+    async def user_info(self, provider: Provider, req: UserInfoRequest) -> Reply:
+        found = await self._session(provider, req.token, req.user, check_expiry=True)
+        if isinstance(found, Status):
+            return Reply(found, {"user": req.user})
+        player, currency = found.player, found.session.currency
+        return Reply(
+            Status.OK,
+            {
+                "user": str(player.id),
+                "currency": currency,
+                "balance": await self.wallet.balance(player.id, currency),
+                "country": player.country,
+                "game_code": found.session.game_code,
+            },
+        )
+
+    async def balance(self, provider: Provider, req: BalanceRequest) -> Reply:
+        found = await self._session(provider, req.token, req.user, check_expiry=True)
+        if isinstance(found, Status):
+            return Reply(found, {"user": req.user})
+        if req.game_code is not None and req.game_code != found.session.game_code:
+            return Reply(Status.INVALID_GAME, {"user": req.user})
+        currency = found.session.currency
+        balance = await self.wallet.balance(found.player.id, currency)
+        return Reply(Status.OK, {"user": req.user, "currency": currency, "balance": balance})
+
+    # -- money ----------------------------------------------------------------------------
+
+    async def bet(self, provider: Provider, req: BetRequest) -> Reply:
+        base = {"user": req.user, "transaction_uuid": req.transaction_uuid}
+        found = await self._session(provider, req.token, req.user, check_expiry=False)
+        if isinstance(found, Status):
+            return Reply(found, base)
+        pid, currency = found.player.id, found.session.currency
+        if not await self.hot.claim(provider.id, req.transaction_uuid, pid):
+            return Reply(Status.DUPLICATE_TRANSACTION, base)
+        if recalled := await self._recall(provider.id, pid, req.transaction_uuid, None, req.round):
+            return Reply(recalled, base)
+        refusal = await self._bet_refusal(provider, found, req)
+        outcome = await self._with_wallet(
+            pid, currency,
+            lambda: self.hot.bet(
+                provider.id, req.transaction_uuid, pid, currency, req.currency, req.amount,
+                req.round, req.game_code, req.round_closed, refusal.value if refusal else "",
+            ),
+        )  # fmt: skip
+        return await self._reply(outcome, base, pid, currency)
+
+    async def _bet_refusal(
+        self, provider: Provider, found: _Session, req: BetRequest
+    ) -> Status | None:
+        """Why a new bet may not be taken, or None. The script applies it only to a new id."""
+        session = found.session
+        if session.expired(now_ms()):
+            return Status.TOKEN_EXPIRED
+        game = await catalogue.get(self.db, provider.id, req.game_code)
+        if game is None or req.game_code != session.game_code:
+            return Status.INVALID_GAME
+        if req.currency != session.currency:
+            return Status.WRONG_CURRENCY
+        attempt = rules.BetAttempt(found.player, game, req.amount, req.currency, req.is_free)
+        return await rules.refuse_bet(attempt)
+
+    async def win(self, provider: Provider, req: WinRequest) -> Reply:
+        base = {"user": req.user, "transaction_uuid": req.transaction_uuid}
+        found = await self._session(provider, req.token, req.user, check_expiry=False)
+        if isinstance(found, Status):
+            return Reply(found, base)
+        pid, currency = found.player.id, found.session.currency
+        if req.reference_transaction_uuid == req.transaction_uuid:
+            return Reply(Status.WRONG_SYNTAX, base)  # a transaction cannot reference itself
+        if not await self.hot.claim(provider.id, req.transaction_uuid, pid):
+            return Reply(Status.DUPLICATE_TRANSACTION, base)
+        if recalled := await self._recall(
+            provider.id, pid, req.transaction_uuid, req.reference_transaction_uuid, req.round
+        ):
+            return Reply(recalled, base)
+        outcome = await self._with_wallet(
+            pid, currency,
+            lambda: self.hot.win(
+                provider.id, req.transaction_uuid, pid, currency, req.currency, req.amount,
+                req.round, req.game_code, req.reference_transaction_uuid, req.round_closed,
+            ),
+        )  # fmt: skip
+        return await self._reply(outcome, base, pid, currency)
+
+    async def rollback(self, provider: Provider, req: RollbackRequest) -> Reply:
+        base = {"user": req.user, "transaction_uuid": req.transaction_uuid}
+        found = await self._session(provider, req.token, req.user, check_expiry=False)
+        if isinstance(found, Status):
+            return Reply(found, base)
+        pid, currency = found.player.id, found.session.currency
+        if req.reference_transaction_uuid == req.transaction_uuid:
+            return Reply(Status.WRONG_SYNTAX, base)
+        if not await self.hot.claim(provider.id, req.transaction_uuid, pid):
+            return Reply(Status.DUPLICATE_TRANSACTION, base)
+        # The referenced bet id is claimed too: a rollback that overtakes its bet leaves a
+        # tombstone under this player, and another player's bet id is none of ours to void.
+        if not await self.hot.claim(provider.id, req.reference_transaction_uuid, pid):
+            return Reply(Status.TRANSACTION_DOES_NOT_EXIST, base)
+        if recalled := await self._recall(
+            provider.id, pid, req.transaction_uuid, req.reference_transaction_uuid, req.round
+        ):
+            return Reply(recalled, base)
+        outcome = await self._with_wallet(
+            pid, currency,
+            lambda: self.hot.rollback(
+                provider.id, req.transaction_uuid, pid, currency, req.round, req.game_code,
+                req.reference_transaction_uuid, req.round_closed,
+            ),
+        )  # fmt: skip
+        return await self._reply(outcome, base, pid, currency)
+
+    # -- shared steps ---------------------------------------------------------------------
+
+    async def _recall(
+        self, provider_id: str, player_id: int, tx_uuid: str, ref_uuid: str | None, round_id: str
+    ) -> Status | None:
+        """Copy back into Redis what it forgot and the durable tables remember, so the script
+        judges a late request as it judged the early ones: the transaction itself, or for a
+        new one its round and the bet it references. A refusal when the durable record puts
+        the transaction (DUPLICATE) or the referenced bet (DOES_NOT_EXIST) under another
+        player; None to go on."""
+        tx_key = keys.provider_tx(player_id, provider_id, tx_uuid)
+        round_key = keys.provider_round(player_id, provider_id, round_id)
+        ref_key = keys.provider_tx(player_id, provider_id, ref_uuid) if ref_uuid else None
+        missing = await self.hot.missing(tx_key, round_key, *([ref_key] if ref_key else []))
+        if not missing[0]:
+            return None  # Redis has the record: it alone decides a repeated transaction
+        stored = await durable.transaction(self.db, provider_id, tx_uuid)
+        if stored is not None:
+            if stored.player_id != player_id:
+                return Status.DUPLICATE_TRANSACTION
+            await self.hot.restore(tx_key, stored.fields)
+            return None
+        if missing[1]:
+            state = await durable.round_state(self.db, provider_id, player_id, round_id)
+            if state is not None:
+                await self.hot.restore(round_key, state)
+        if ref_uuid and ref_key and missing[2]:
+            stored = await durable.transaction(self.db, provider_id, ref_uuid)
+            if stored is not None and stored.player_id != player_id:
+                return Status.TRANSACTION_DOES_NOT_EXIST
+            if stored is not None:
+                await self.hot.restore(ref_key, stored.fields)
+        return None
+
+    async def _with_wallet(
+        self, player_id: int, currency: str, run: Callable[[], Awaitable[Outcome]]
+    ) -> Outcome:
+        """Run a script; a wallet missing from Redis is rebuilt from the ledger, once."""
+        outcome = await run()
+        if outcome.code == "NO_WALLET":
+            await self.wallet.ensure_hot(player_id, currency)
+            outcome = await run()
+        return outcome
+
+    async def _reply(
+        self, outcome: Outcome, base: dict[str, Any], player_id: int, currency: str
+    ) -> Reply:
+        status = _OUTCOMES.get(outcome.code) or _status(outcome.code)
+        if status is Status.UNKNOWN:
+            log.error("provider script answered %s", outcome.code)
+        fields = dict(base)
+        if outcome.balance is not None:
+            fields.update(currency=currency, balance=outcome.balance)
+        if outcome.moved and outcome.balance is not None:
+            await self._push(player_id, currency, outcome.balance)
+        return Reply(status, fields)
+
+    async def _push(self, player_id: int, currency: str, balance: int) -> None:
+        # The money has moved and is on record; a lost push only delays a client's refresh.
+        try:
+            await push.balance_changed(self.redis, player_id, currency, balance, "provider")
+        except RedisError as error:
+            log.warning("balance push for player %s failed: %s", player_id, error)
+
+
+def _status(code: str) -> Status:
+    """A refusal the script passed through from the rules is a status by value."""
+    try:
+        return Status(code)
+    except ValueError:
+        return Status.UNKNOWN

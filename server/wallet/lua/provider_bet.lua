@@ -1,0 +1,65 @@
+-- A provider bet (debit), once per transaction id: check the id, the refusal the caller's
+-- rules found, the currency, the round and the funds, then debit, record and append to the
+-- rounds stream, all in one atomic step. A retry with the same terms gets the original result.
+-- KEYS[1] wallet hash, KEYS[2] transaction record, KEYS[3] round hash (all {p:ID}),
+-- KEYS[4] rounds stream
+-- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
+--       game, round_closed ('1'/'0'), refusal ('' or a status the caller's rules gave), keep_ms
+local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
+  'state', 'balance')
+if tx[1] then
+  if tx[1] == 'tombstone' then
+    return {'ROLLED_BACK'}
+  end
+  if tx[1] ~= 'bet' or tx[2] ~= ARGV[6] or tx[3] ~= ARGV[5] or tx[4] ~= ARGV[7]
+      or tx[5] ~= ARGV[8] then
+    return {'DUPLICATE'}
+  end
+  if tx[6] == 'rolled_back' then
+    return {'ROLLED_BACK'}
+  end
+  return {'ALREADY', tonumber(tx[7])}
+end
+if ARGV[10] ~= '' then
+  return {ARGV[10]}
+end
+if ARGV[5] ~= ARGV[4] then
+  return {'WRONG_CURRENCY'}
+end
+local cash = redis.call('HGET', KEYS[1], 'cash')
+if not cash then
+  return {'NO_WALLET'}
+end
+cash = tonumber(cash)
+if redis.call('HGET', KEYS[3], 'status') == 'closed' then
+  return {'ROUND_CLOSED', cash}
+end
+local amount = tonumber(ARGV[6])
+if cash < amount then
+  return {'NOT_ENOUGH_MONEY', cash}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local after = cash
+if amount > 0 then
+  after = redis.call('HINCRBY', KEYS[1], 'cash', -amount)
+end
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  redis.call('HSET', KEYS[3], 'status', 'open', 'game', ARGV[8], 'currency', ARGV[4],
+    'bets', 0, 'wins', 0, 'refunds', 0, 'opened_at', now)
+end
+redis.call('HINCRBY', KEYS[3], 'bets', amount)
+if ARGV[9] == '1' then
+  redis.call('HSET', KEYS[3], 'status', 'closed', 'closed_at', now)
+end
+redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[11]))
+local id = redis.call('XADD', KEYS[4], '*',
+  'kind', 'provider_bet', 'provider', ARGV[1], 'transaction_uuid', ARGV[2],
+  'player_id', ARGV[3], 'currency', ARGV[4], 'amount', ARGV[6], 'round_id', ARGV[7],
+  'game', ARGV[8], 'reference', '', 'round_closed', ARGV[9], 'tombstone', '0',
+  'balance_before', cash, 'balance_after', after, 'created_at', now)
+redis.call('HSET', KEYS[2], 'kind', 'bet', 'amount', ARGV[6], 'currency', ARGV[5],
+  'round', ARGV[7], 'game', ARGV[8], 'reference', '', 'state', 'open', 'balance', after,
+  'created_at', now, 'stream_id', id)
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
+return {'OK', after, id}

@@ -1,0 +1,69 @@
+-- A provider rollback of a bet it references, once per transaction id. An open bet gets its
+-- stake back; a bet already rolled back gets nothing more; a bet with a win is refused; an
+-- unknown bet id moves nothing and is recorded as a tombstone, so that the bet, if it
+-- arrives later, is refused. Rollbacks are accepted on closed rounds: they are how a
+-- provider repairs a bet it never saw answered.
+-- KEYS[1] wallet hash, KEYS[2] rollback record, KEYS[3] bet record, KEYS[4] round hash
+-- (all {p:ID}), KEYS[5] rounds stream
+-- ARGV: provider, transaction_uuid, player_id, wallet_currency, round, game, reference_uuid,
+--       round_closed ('1'/'0'), keep_ms
+local tx = redis.call('HMGET', KEYS[2], 'kind', 'round', 'game', 'reference', 'balance')
+if tx[1] then
+  if tx[1] ~= 'rollback' or tx[2] ~= ARGV[5] or tx[3] ~= ARGV[6] or tx[4] ~= ARGV[7] then
+    return {'DUPLICATE'}
+  end
+  return {'ALREADY', tonumber(tx[5])}
+end
+local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'amount', 'round')
+if bet[1] and ((bet[1] ~= 'bet' and bet[1] ~= 'tombstone') or bet[4] ~= ARGV[5]) then
+  return {'DOES_NOT_EXIST'}
+end
+if bet[1] == 'bet' and bet[2] == 'won' then
+  return {'BET_SETTLED'}
+end
+local cash = redis.call('HGET', KEYS[1], 'cash')
+if not cash then
+  return {'NO_WALLET'}
+end
+cash = tonumber(cash)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local keep = tonumber(ARGV[9])
+local refund = '0'
+local tombstone = '0'
+local after = cash
+if not bet[1] then
+  tombstone = '1'
+  redis.call('HSET', KEYS[3], 'kind', 'tombstone', 'amount', '0', 'currency', ARGV[4],
+    'round', ARGV[5], 'game', ARGV[6], 'reference', ARGV[2], 'state', 'rolled_back',
+    'balance', cash, 'created_at', now, 'stream_id', '')
+  redis.call('PEXPIRE', KEYS[3], keep)
+elseif bet[1] == 'bet' and bet[2] == 'open' then
+  refund = bet[3]
+  if tonumber(refund) > 0 then
+    after = redis.call('HINCRBY', KEYS[1], 'cash', tonumber(refund))
+  end
+  redis.call('HSET', KEYS[3], 'state', 'rolled_back')
+  redis.call('PEXPIRE', KEYS[3], keep)
+end
+if redis.call('EXISTS', KEYS[4]) == 1 or ARGV[8] == '1' then
+  if redis.call('EXISTS', KEYS[4]) == 0 then
+    redis.call('HSET', KEYS[4], 'status', 'open', 'game', ARGV[6], 'currency', ARGV[4],
+      'bets', 0, 'wins', 0, 'refunds', 0, 'opened_at', now)
+  end
+  redis.call('HINCRBY', KEYS[4], 'refunds', refund)
+  if ARGV[8] == '1' and redis.call('HGET', KEYS[4], 'status') ~= 'closed' then
+    redis.call('HSET', KEYS[4], 'status', 'closed', 'closed_at', now)
+  end
+  redis.call('PEXPIRE', KEYS[4], keep)
+end
+local id = redis.call('XADD', KEYS[5], '*',
+  'kind', 'provider_rollback', 'provider', ARGV[1], 'transaction_uuid', ARGV[2],
+  'player_id', ARGV[3], 'currency', ARGV[4], 'amount', refund, 'round_id', ARGV[5],
+  'game', ARGV[6], 'reference', ARGV[7], 'round_closed', ARGV[8], 'tombstone', tombstone,
+  'balance_before', cash, 'balance_after', after, 'created_at', now)
+redis.call('HSET', KEYS[2], 'kind', 'rollback', 'amount', refund, 'currency', ARGV[4],
+  'round', ARGV[5], 'game', ARGV[6], 'reference', ARGV[7], 'state', 'done', 'balance', after,
+  'created_at', now, 'stream_id', id)
+redis.call('PEXPIRE', KEYS[2], keep)
+return {'OK', after, id}

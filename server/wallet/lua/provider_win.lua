@@ -1,0 +1,63 @@
+-- A provider win (credit) for a bet it references, once per transaction id: check the id,
+-- the currency, that the bet exists in this round and was not rolled back, that the round
+-- is open; then credit, mark the bet won (so it can no longer be rolled back), close the
+-- round if asked, record and append to the rounds stream, all in one atomic step.
+-- KEYS[1] wallet hash, KEYS[2] win record, KEYS[3] bet record, KEYS[4] round hash (all {p:ID}),
+-- KEYS[5] rounds stream
+-- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
+--       game, reference_uuid, round_closed ('1'/'0'), keep_ms
+local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
+  'reference', 'balance')
+if tx[1] then
+  if tx[1] ~= 'win' or tx[2] ~= ARGV[6] or tx[3] ~= ARGV[5] or tx[4] ~= ARGV[7]
+      or tx[5] ~= ARGV[8] or tx[6] ~= ARGV[9] then
+    return {'DUPLICATE'}
+  end
+  return {'ALREADY', tonumber(tx[7])}
+end
+if ARGV[5] ~= ARGV[4] then
+  return {'WRONG_CURRENCY'}
+end
+local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'round')
+if bet[1] == 'tombstone' or (bet[1] == 'bet' and bet[2] == 'rolled_back') then
+  return {'ROLLED_BACK'}
+end
+if bet[1] ~= 'bet' or bet[3] ~= ARGV[7] then
+  return {'DOES_NOT_EXIST'}
+end
+local cash = redis.call('HGET', KEYS[1], 'cash')
+if not cash then
+  return {'NO_WALLET'}
+end
+cash = tonumber(cash)
+if redis.call('HGET', KEYS[4], 'status') == 'closed' then
+  return {'ROUND_CLOSED', cash}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local amount = tonumber(ARGV[6])
+local after = cash
+if amount > 0 then
+  after = redis.call('HINCRBY', KEYS[1], 'cash', amount)
+end
+redis.call('HSET', KEYS[3], 'state', 'won')
+redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[11]))
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('HSET', KEYS[4], 'status', 'open', 'game', ARGV[8], 'currency', ARGV[4],
+    'bets', 0, 'wins', 0, 'refunds', 0, 'opened_at', now)
+end
+redis.call('HINCRBY', KEYS[4], 'wins', amount)
+if ARGV[10] == '1' then
+  redis.call('HSET', KEYS[4], 'status', 'closed', 'closed_at', now)
+end
+redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[11]))
+local id = redis.call('XADD', KEYS[5], '*',
+  'kind', 'provider_win', 'provider', ARGV[1], 'transaction_uuid', ARGV[2],
+  'player_id', ARGV[3], 'currency', ARGV[4], 'amount', ARGV[6], 'round_id', ARGV[7],
+  'game', ARGV[8], 'reference', ARGV[9], 'round_closed', ARGV[10], 'tombstone', '0',
+  'balance_before', cash, 'balance_after', after, 'created_at', now)
+redis.call('HSET', KEYS[2], 'kind', 'win', 'amount', ARGV[6], 'currency', ARGV[5],
+  'round', ARGV[7], 'game', ARGV[8], 'reference', ARGV[9], 'state', 'done', 'balance', after,
+  'created_at', now, 'stream_id', id)
+redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
+return {'OK', after, id}
