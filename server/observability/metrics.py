@@ -1,0 +1,274 @@
+"""Prometheus metrics: their definitions, the one-line recorders the domains call, `/metrics`.
+
+Counters and histograms are recorded where things happen (a round settles, a
+batch commits, a reservation expires); what lives in Redis (stream length,
+flusher lag, pending reservations) is read at scrape time instead, so every
+process reports the same truth. Recorders never raise: a metric must not be
+able to fail a bet.
+
+With `run.py serve --workers N` each worker records into prometheus-client's
+multiprocess files (`PROMETHEUS_MULTIPROC_DIR`, set by `run.py serve`), and
+whichever worker answers a scrape reports the sum over all of them. Label
+values come from closed sets (game ids, currencies, message types, error and
+status codes, registered provider ids), never from what a client sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from redis.exceptions import RedisError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.observability import backlog
+from server.observability.backlog import Backlog
+
+if TYPE_CHECKING:
+    from server.context import Services
+
+
+# The *_created series double the output and no dashboard of ours reads them.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+SCRAPE_TIMEOUT_S = 1.0
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+LAG_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+# -- play ------------------------------------------------------------------------------------
+BETS = Counter("casino_bets", "Rounds settled, by game and currency.", ["game", "currency"])
+BET_AMOUNT = Counter(
+    "casino_bet_amount",
+    "Stakes of settled rounds, in minor units of the currency.",
+    ["game", "currency"],
+)
+WINS = Counter("casino_wins", "Settled rounds that paid out.", ["game", "currency"])
+WIN_AMOUNT = Counter(
+    "casino_win_amount", "Payouts of settled rounds, in minor units.", ["game", "currency"]
+)
+
+# -- sessions and requests -------------------------------------------------------------------
+SESSIONS_OPEN = Gauge(
+    "casino_sessions_open",
+    "Authenticated WebSocket sessions open (all workers).",
+    multiprocess_mode="livesum",
+)
+WS_REQUEST_SECONDS = Histogram(
+    "casino_ws_request_seconds",
+    "Time to answer a WebSocket request, by message type.",
+    ["type"],
+    buckets=LATENCY_BUCKETS,
+)
+WS_ERRORS = Counter(
+    "casino_ws_errors", "WebSocket requests answered with an error, by code.", ["type", "code"]
+)
+HTTP_REQUEST_SECONDS = Histogram(
+    "casino_http_request_seconds",
+    "Time to answer an HTTP request, by route template, method and status.",
+    ["route", "method", "status"],
+    buckets=LATENCY_BUCKETS,
+)
+
+# -- reservations, stream and flusher --------------------------------------------------------
+RESERVATIONS_EXPIRED = Counter(
+    "casino_reservations_expired", "Reservations the sweeper voided because nobody settled them."
+)
+ROUNDS_COMPLETED_BY_SERVER = Counter(
+    "casino_rounds_completed_by_server",
+    "Abandoned multi-step rounds the sweeper finished with the default action.",
+)
+FLUSHER_LAG = Histogram(
+    "casino_flusher_lag_seconds",
+    "Time from a round's settlement in Redis to its commit in the database.",
+    buckets=LAG_BUCKETS,
+)
+FLUSHER_ENTRIES = Counter("casino_flusher_entries", "Stream entries committed to the database.")
+FLUSHER_ROUNDS_WRITTEN = Counter(
+    "casino_flusher_rounds_written", "Stream entries that were new to the database when written."
+)
+FLUSHER_ERRORS = Counter(
+    "casino_flusher_errors", "Flusher attempts that failed and will be retried.", ["error"]
+)
+
+# -- backends, providers, payments -----------------------------------------------------------
+REDIS_ERRORS = Counter("casino_redis_errors", "Redis errors, by component.", ["component"])
+DATABASE_ERRORS = Counter("casino_database_errors", "Database errors, by component.", ["component"])
+PROVIDER_CALLS = Counter(
+    "casino_provider_calls",
+    "Provider wallet API calls, by provider and status.",
+    ["provider", "status"],
+)
+PAYMENTS = Counter(
+    "casino_payments",
+    "Payments by kind, gateway, currency and state.",
+    ["kind", "gateway", "currency", "state"],
+)
+PAYMENT_AMOUNT = Counter(
+    "casino_payment_amount",
+    "Payment amounts in minor units, by kind, gateway, currency and state.",
+    ["kind", "gateway", "currency", "state"],
+)
+
+
+# -- recorders: one line at each call site -----------------------------------------------------
+def record_round(game: str, currency: str, stake: int, payout: int) -> None:
+    BETS.labels(game, currency).inc()
+    BET_AMOUNT.labels(game, currency).inc(stake)
+    if payout > 0:
+        WINS.labels(game, currency).inc()
+        WIN_AMOUNT.labels(game, currency).inc(payout)
+
+
+def record_ws_request(kind: str, seconds: float, error_code: str | None) -> None:
+    WS_REQUEST_SECONDS.labels(kind).observe(seconds)
+    if error_code is not None:
+        WS_ERRORS.labels(kind, error_code).inc()
+        if error_code == "SERVICE_UNAVAILABLE":  # what a Redis failure answers
+            REDIS_ERRORS.labels("ws").inc()
+
+
+def record_http_request(route: str, method: str, status: int, seconds: float) -> None:
+    HTTP_REQUEST_SECONDS.labels(route, method, str(status)).observe(seconds)
+
+
+def record_flush(entries: Sequence[tuple[str, Mapping[str, str]]], written: int) -> None:
+    """A batch was committed: how long each entry waited since it settled, and counts."""
+    now_ms = time.time_ns() // 10**6
+    for entry_id, fields in entries:
+        try:
+            # settle/void entries carry settled_at, provider entries created_at; both are
+            # Redis's clock, as is the stream id (the XADD time) used when neither is there.
+            stamp = fields.get("settled_at") or fields.get("created_at") or entry_id.split("-")[0]
+            settled = int(stamp)
+        except ValueError:
+            continue
+        FLUSHER_LAG.observe(max(0, now_ms - settled) / 1000)
+    FLUSHER_ENTRIES.inc(len(entries))
+    FLUSHER_ROUNDS_WRITTEN.inc(written)
+
+
+def record_flusher_error(error: BaseException) -> None:
+    FLUSHER_ERRORS.labels(type(error).__name__).inc()
+    record_backend_error("flusher", error)
+
+
+def record_backend_error(component: str, error: BaseException) -> None:
+    """Count a Redis or database error; other exceptions are not backend errors."""
+    if isinstance(error, RedisError):
+        REDIS_ERRORS.labels(component).inc()
+    elif isinstance(error, sqlite3.Error):
+        DATABASE_ERRORS.labels(component).inc()
+
+
+def record_provider_call(provider_id: str | None, status: str) -> None:
+    # An unregistered X-Provider-Id is the caller's text: never a label value.
+    PROVIDER_CALLS.labels(provider_id or "unknown", str(status)).inc()
+
+
+def record_payment(kind: str, gateway: str, currency: str, amount: int, state: str) -> None:
+    PAYMENTS.labels(kind, gateway, currency, state).inc()
+    PAYMENT_AMOUNT.labels(kind, gateway, currency, state).inc(amount)
+
+
+# -- scrape ------------------------------------------------------------------------------------
+class _Snapshot(Collector):
+    """Gauges read from Redis and the database at scrape time."""
+
+    def __init__(self, found: Backlog | None, database_up: bool) -> None:
+        self.found = found
+        self.database_up = database_up
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "casino_backend_up", "1 when the backend answered this scrape.", labels=["backend"]
+        )
+        up.add_metric(["redis"], 1.0 if self.found is not None else 0.0)
+        up.add_metric(["database"], 1.0 if self.database_up else 0.0)
+        yield up
+        if self.found is None:
+            return
+        found = self.found
+        yield GaugeMetricFamily(
+            "casino_stream_length",
+            "Settled rounds and provider movements in Redis not yet in the database.",
+            value=found.stream_length,
+        )
+        yield GaugeMetricFamily(
+            "casino_stream_oldest_age_seconds",
+            "Age of the oldest unflushed stream entry: the flusher's current lag.",
+            value=found.oldest_age_s,
+        )
+        yield GaugeMetricFamily(
+            "casino_reservations_pending",
+            "Stakes held in Redis and not yet settled or voided (incl. hands awaiting a move).",
+            value=found.reservations_pending,
+        )
+        yield GaugeMetricFamily(
+            "casino_reservations_past_due",
+            "Pending reservations past their due time (the sweeper resolves them each second).",
+            value=found.reservations_past_due,
+        )
+
+
+async def _snapshot(services: Services) -> _Snapshot:
+    found: Backlog | None = None
+    try:
+        found = await asyncio.wait_for(backlog.measure(services.redis), SCRAPE_TIMEOUT_S)
+    except Exception as error:
+        record_backend_error("metrics", error)
+    try:
+        await asyncio.wait_for(services.db.fetchone("SELECT 1"), SCRAPE_TIMEOUT_S)
+        database_up = True
+    except Exception as error:
+        record_backend_error("metrics", error)
+        database_up = False
+    return _Snapshot(found, database_up)
+
+
+def _recorded() -> CollectorRegistry:
+    """What this process (or, with workers, every worker) recorded."""
+    if MULTIPROCESS_ENV not in os.environ:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
+def _authorised(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+async def metrics(request: Request) -> Response:
+    services: Services = request.app.state.services
+    token = services.settings.metrics_token
+    if token and not _authorised(request, token):
+        return Response("send Authorization: Bearer <CASINO_METRICS_TOKEN>\n", 401)
+    scraped = CollectorRegistry(auto_describe=False)
+    scraped.register(await _snapshot(services))
+    body = generate_latest(_recorded()) + generate_latest(scraped)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+routes = [Route("/metrics", metrics, methods=["GET"])]
