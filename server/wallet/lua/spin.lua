@@ -1,0 +1,52 @@
+-- A whole single-step round in one atomic step: check the provably fair nonce the outcome
+-- was drawn with, check funds, take the stake, pay the win, take the nonce, append the
+-- settled round to the stream, and tell the player's other sessions. One round trip per bet.
+-- KEYS[1] wallet hash, KEYS[2] done-marker of this round, KEYS[3] fair-seed hash,
+-- KEYS[4] the player's sessions (sorted set), KEYS[5] rounds stream
+-- ARGV: stake, payout, outcome_json, keep_ms, player_id, game, currency, round_id,
+--       inputs_json, seed_hash, client_seed, nonce, push_channel, max_backlog
+-- Returns {'OK', cash, stream_id}, {'ALREADY', cash, stream_id} for a retry, or a refusal;
+-- {'SEED_MOVED', server_seed, client_seed, nonce, seed_hash} means: draw again with these.
+local done = redis.call('GET', KEYS[2])
+if done then
+  local sep = string.find(done, '|', 1, true)
+  return {'ALREADY', tonumber(string.sub(done, 1, sep - 1)), string.sub(done, sep + 1)}
+end
+-- Back-pressure: while the flusher is this far behind, take no new bets rather than let
+-- the not-yet-durable backlog grow without bound.
+if redis.call('XLEN', KEYS[5]) > tonumber(ARGV[14]) then
+  return {'BUSY'}
+end
+local cash = redis.call('HGET', KEYS[1], 'cash')
+if not cash then
+  return {'NO_WALLET'}
+end
+cash = tonumber(cash)
+local seed = redis.call('HMGET', KEYS[3], 'seed_hash', 'client_seed', 'nonce', 'server_seed')
+if not seed[1] then
+  return {'NO_SEED'}
+end
+if seed[1] ~= ARGV[10] or seed[2] ~= ARGV[11] or seed[3] ~= ARGV[12] then
+  return {'SEED_MOVED', seed[4], seed[2], tonumber(seed[3]), seed[1]}
+end
+local stake = tonumber(ARGV[1])
+local payout = tonumber(ARGV[2])
+if cash < stake then
+  return {'INSUFFICIENT_FUNDS', cash}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HINCRBY', KEYS[3], 'nonce', 1)
+local after = redis.call('HINCRBY', KEYS[1], 'cash', payout - stake)
+local id = redis.call('XADD', KEYS[5], '*',
+  'kind', 'settle', 'round_id', ARGV[8], 'player_id', ARGV[5], 'game', ARGV[6],
+  'currency', ARGV[7], 'stake', stake, 'payout', payout, 'balance_before', cash,
+  'balance_after', after, 'outcome', ARGV[3], 'reserved_at', now, 'settled_at', now,
+  'inputs', ARGV[9], 'seed_hash', seed[1], 'client_seed', seed[2], 'nonce', seed[3])
+redis.call('SET', KEYS[2], after .. '|' .. id, 'PX', tonumber(ARGV[4]))
+if redis.call('ZCARD', KEYS[4]) > 1 then
+  -- Built by hand: cjson would print a large balance in exponent notation.
+  redis.call('PUBLISH', ARGV[13], '{"type":"balance_changed","balance":' ..
+    string.format('%d', after) .. ',"currency":"' .. ARGV[7] .. '","reason":"round"}')
+end
+return {'OK', after, id}

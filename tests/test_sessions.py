@@ -1,0 +1,391 @@
+"""Live sessions in the real world: resent requests, pushes across processes, logout,
+heartbeats for dead peers, graceful shutdown under load, and worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from clients.api import CasinoClient
+from server.storage.redis_child import RedisChild, free_port
+from tests.conftest import (
+    ROOT,
+    ServerProcess,
+    new_player,
+    settled_report,
+    start_server,
+    stop_server,
+    unique,
+)
+
+
+async def test_welcome_states_protocol_time_and_capabilities(casino: ServerProcess) -> None:
+    client, _ = await new_player(casino.base_url)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        welcome = await sock.hello(client.token)
+    assert welcome["protocol"] == 1
+    assert abs(welcome["server_time"] - time.time() * 1000) < 60_000
+    assert {"idempotent-requests", "resume", "push"} <= set(welcome["capabilities"])
+    assert welcome["open_rounds"] == []
+
+
+async def test_a_spin_whose_reply_was_lost_is_reported_once_after_reconnect(
+    casino: ServerProcess,
+) -> None:
+    client, _ = await new_player(casino.base_url, deposit=1000)
+    session = unique("tab-")
+    async with client:
+        assert client.token is not None
+        async with client.socket() as sock:
+            await sock.request("hello", token=client.token, client_session=session)
+            assert sock.ws is not None
+            await sock.ws.send(
+                sock.encode({"type": "spin", "id": 77, "game": "classic-sevens", "stake": 100})
+            )
+        # The socket closed before the reply was read: the client does not know the result.
+        async with client.socket() as again:
+            await again.request("hello", token=client.token, client_session=session)
+            first = await again.send_raw(
+                again.encode({"type": "spin", "id": 77, "game": "classic-sevens", "stake": 100})
+            )
+            repeat = await again.send_raw(
+                again.encode({"type": "spin", "id": 77, "game": "classic-sevens", "stake": 100})
+            )
+            history = (await again.history())["rounds"]
+    assert first["type"] == "spin" and first == repeat
+    assert [r["round_id"] for r in history] == [first["round_id"]]
+    assert first["balance"] == 1000 - 100 + first["payout"]
+
+
+async def test_without_a_client_session_a_reused_id_plays_again(casino: ServerProcess) -> None:
+    client, _ = await new_player(casino.base_url, deposit=1000)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        frame = sock.encode({"type": "spin", "id": 5, "game": "classic-sevens", "stake": 100})
+        first = await sock.send_raw(frame)
+        second = await sock.send_raw(frame)
+    assert first["round_id"] != second["round_id"]
+
+
+async def test_a_deposit_pushes_the_new_balance_to_open_sessions(casino: ServerProcess) -> None:
+    client, _ = await new_player(casino.base_url)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        await client.deposit(700, idempotency_key=unique("d"))
+        pushed = await sock.next_push()
+    assert pushed == {
+        "type": "balance_changed",
+        "balance": 700,
+        "currency": "EUR",
+        "reason": "deposit",
+    }
+
+
+async def test_a_spin_in_one_tab_pushes_the_balance_to_the_other(casino: ServerProcess) -> None:
+    client, _ = await new_player(casino.base_url, deposit=1000)
+    async with client, client.socket() as tab_a, client.socket() as tab_b:
+        assert client.token is not None
+        await tab_a.hello(client.token)
+        await tab_b.hello(client.token)
+        spin = await tab_a.spin("classic-sevens", 100)
+        pushed = await tab_b.next_push()
+        assert (pushed["type"], pushed["balance"]) == ("balance_changed", spin["balance"])
+        assert (await tab_b.balance())["balance"] == spin["balance"]
+
+
+async def test_a_push_reaches_a_session_on_a_second_server_process(
+    casino: ServerProcess, tmp_path: Path
+) -> None:
+    second = start_server(
+        tmp_path, casino.redis, {"CASINO_DATABASE_URL": f"sqlite:///{casino.database_path}"}
+    )
+    try:
+        client, _ = await new_player(casino.base_url)
+        async with client:
+            assert client.token is not None
+            async with CasinoClient(second.base_url) as other, other.socket() as sock:
+                await sock.hello(client.token)
+                await client.deposit(1234, idempotency_key=unique("d"))  # via the first process
+                pushed = await sock.next_push()
+        assert (pushed["type"], pushed["balance"]) == ("balance_changed", 1234)
+    finally:
+        stop_server(second)
+
+
+async def test_logout_closes_the_sockets_of_that_login_only(casino: ServerProcess) -> None:
+    client, player = await new_player(casino.base_url)
+    other_login = CasinoClient(casino.base_url)
+    await other_login.login(str(player["username"]), "Correct-Horse-42")
+    async with client, other_login, client.socket() as sock, other_login.socket() as kept:
+        assert client.token is not None and other_login.token is not None
+        await sock.hello(client.token)
+        await kept.hello(other_login.token)
+        await client.logout()
+        pushed = await sock.next_push()
+        assert pushed == {"type": "forced_logout", "reason": "logout"}
+        with pytest.raises(ConnectionClosed) as closed:
+            await sock.receive()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4003
+        assert (await kept.balance())["type"] == "balance"
+
+
+def raw_websocket(port: int) -> socket.socket:
+    """A client that completes the handshake and then never answers anything: a dead peer."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += sock.recv(1024)
+    assert response.startswith(b"HTTP/1.1 101")
+    return sock
+
+
+@pytest.fixture
+def strict(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server with tiny limits, so each can be hit on purpose."""
+    child = RedisChild(tmp_path / "redis")
+    child.start()
+    server = start_server(
+        tmp_path,
+        child,
+        {
+            "CASINO_PING_INTERVAL_SECONDS": "1",
+            "CASINO_PING_TIMEOUT_SECONDS": "1",
+            "CASINO_IDLE_TIMEOUT_SECONDS": "4",  # above ping interval + timeout
+            "CASINO_MAX_SESSIONS_PER_PLAYER": "2",
+            "CASINO_MAX_CONNECTIONS_PER_IP": "6",
+            "CASINO_RATE_PER_SECOND": "2",
+            "CASINO_RATE_BURST": "6",
+            "CASINO_MAX_PENDING": "1",
+            "CASINO_MAX_VIOLATIONS": "5",
+        },
+    )
+    yield server
+    stop_server(server)
+    child.stop()
+
+
+def test_a_dead_peer_is_closed_after_the_ping_timeout(strict: ServerProcess) -> None:
+    sock = raw_websocket(strict.port)
+    time.sleep(3.5)
+    received = b""
+    sock.settimeout(2)
+    try:
+        while chunk := sock.recv(4096):
+            received += chunk
+    except TimeoutError:
+        pytest.fail("the server kept a dead peer's connection open")
+    finally:
+        sock.close()
+    frames = server_frames(received)
+    assert frames[0][0] == 0x9  # the server's ping, never answered
+    opcode, payload = frames[-1]
+    assert (opcode, int.from_bytes(payload[:2], "big")) == (0x8, 1011)
+
+
+def server_frames(data: bytes) -> list[tuple[int, bytes]]:
+    """(opcode, payload) of each unmasked frame the server sent (small frames only)."""
+    frames = []
+    while data:
+        opcode, length = data[0] & 0x0F, data[1] & 0x7F
+        assert length < 126, "only small control frames are expected here"
+        frames.append((opcode, data[2 : 2 + length]))
+        data = data[2 + length :]
+    return frames
+
+
+async def test_an_idle_session_is_closed_with_4002(strict: ServerProcess) -> None:
+    client, _ = await new_player(strict.base_url)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(10):
+                await sock.receive()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4002
+
+
+async def test_a_session_over_the_player_cap_is_refused_and_closed(strict: ServerProcess) -> None:
+    client, _ = await new_player(strict.base_url)
+    async with client, client.socket() as one, client.socket() as two, client.socket() as three:
+        assert client.token is not None
+        assert (await one.hello(client.token))["type"] == "welcome"
+        assert (await two.hello(client.token))["type"] == "welcome"
+        refused = await three.hello(client.token)
+        assert refused["code"] == "TOO_MANY_SESSIONS"
+        with pytest.raises(ConnectionClosed) as closed:
+            await three.receive()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+
+
+async def test_connections_over_the_address_cap_are_refused(strict: ServerProcess) -> None:
+    async with CasinoClient(strict.base_url) as client:
+        sockets = [client.socket() for _ in range(7)]
+        for sock in sockets[:6]:
+            await sock.__aenter__()
+        try:
+            async with sockets[6] as extra:
+                message = await extra.receive()
+                assert message["code"] == "TOO_MANY_CONNECTIONS"
+                with pytest.raises(ConnectionClosed) as closed:
+                    await extra.receive()
+                assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+        finally:
+            for sock in sockets[:6]:
+                await sock.__aexit__(None, None, None)
+
+
+async def test_requests_over_the_rate_are_refused_then_the_socket_closed(
+    strict: ServerProcess,
+) -> None:
+    client, _ = await new_player(strict.base_url)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)  # one token of the burst of 6
+        codes = []
+        with pytest.raises(ConnectionClosed) as closed:
+            for request_id in range(100, 120):
+                codes.append((await sock.request("balance", id=request_id)).get("code"))
+    assert codes[:5] == [None] * 5
+    assert codes[5:] == ["RATE_LIMITED"] * (len(codes) - 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+
+async def test_requests_beyond_the_pending_cap_are_refused(strict: ServerProcess) -> None:
+    client, _ = await new_player(strict.base_url, deposit=1000)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        assert sock.ws is not None
+        for request_id in (1, 2, 3):
+            frame = {"type": "spin", "id": request_id, "game": "classic-sevens", "stake": 100}
+            await sock.ws.send(sock.encode(frame))
+        replies = [await sock.receive() for _ in range(3)]
+        replies = [r for r in replies if "id" in r]
+    refused = [r for r in replies if r.get("code") == "TOO_MANY_PENDING"]
+    assert refused and len(refused) < 3
+    assert all(r["type"] == "spin" for r in replies if r not in refused)
+
+
+async def test_sigterm_under_load_loses_no_request_and_the_ledger_reconciles(
+    tmp_path: Path,
+) -> None:
+    child = RedisChild(tmp_path / "redis")
+    child.start()
+    unlimited = {"CASINO_RATE_PER_SECOND": "100000", "CASINO_RATE_BURST": "100000"}
+    server = start_server(tmp_path, child, unlimited)
+    replies: dict[tuple[str, int], dict[str, object]] = {}
+    unanswered: list[tuple[str, str, int]] = []
+    stop_playing = asyncio.Event()
+    playing: list[str] = []
+
+    async def player() -> None:
+        client, _ = await new_player(server.base_url, deposit=100_000)
+        session = unique("s-")
+        async with client:
+            assert client.token is not None
+            try:
+                async with client.socket() as sock:
+                    await sock.request("hello", token=client.token, client_session=session)
+                    playing.append(session)
+                    for request_id in range(1000, 2000):
+                        frame = {
+                            "type": "spin",
+                            "id": request_id,
+                            "game": "classic-sevens",
+                            "stake": 100,
+                        }
+                        try:
+                            replies[(session, request_id)] = await sock.send_raw(sock.encode(frame))
+                        except ConnectionClosed as closed:
+                            assert closed.rcvd is not None and closed.rcvd.code == 1012
+                            unanswered.append((client.token, session, request_id))
+                            return
+                        if stop_playing.is_set():
+                            return
+            except ConnectionClosed:
+                return
+
+    players = [asyncio.create_task(player()) for _ in range(20)]
+    deadline = time.monotonic() + 30
+    while (len(playing) < 20 or len(replies) < 200) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    server.process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(asyncio.to_thread(server.process.wait), 30)
+    assert server.process.returncode == 0, server.log()[-2000:]
+    stop_playing.set()
+    await asyncio.gather(*players)
+    restarted = start_server(tmp_path, child, unlimited)
+    try:
+        for token, session, request_id in unanswered:
+            async with CasinoClient(restarted.base_url) as client, client.socket() as sock:
+                await sock.request("hello", token=token, client_session=session)
+                frame = {"type": "spin", "id": request_id, "game": "classic-sevens", "stake": 100}
+                again = await sock.send_raw(sock.encode(frame))
+                assert again["type"] in ("spin", "error")
+                if again["type"] == "error":  # never started: safe to play now
+                    assert again["code"] in ("REQUEST_IN_PROGRESS",), again
+        assert len(replies) >= 200
+        report = await settled_report(restarted)
+        assert report.ok, "\n".join(report.lines())
+    finally:
+        stop_server(restarted)
+        child.stop()
+
+
+def test_workers_share_one_port(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "CASINO_NO_BOOTSTRAP": "1", "CASINO_DATA_DIR": str(tmp_path)}
+    env.pop("CASINO_REDIS_URL", None)
+    env.pop("CASINO_DATABASE_URL", None)
+    log_path = tmp_path / "workers.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while log_path.read_text().count("Application startup complete") < 2:
+            assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}"
+        demo = subprocess.run(
+            [sys.executable, str(ROOT / "run.py"), "demo", "--spins", "5", "--url", url],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            cwd=ROOT,
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert "history read back from the server: 5 rounds" in demo.stdout
+        assert "starting a private one" not in demo.stdout
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(60)
+    output = log_path.read_text()
+    assert server.returncode == 0, output
+    assert output.count("Application shutdown complete") == 2
