@@ -1,0 +1,61 @@
+// The HTTP half of the protocol: JSON in and out, errors as ApiError with the server's code.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(method, path, { body, token, headers } = {}) {
+  const allHeaders = { Accept: "application/json", ...(headers || {}) };
+  if (body !== undefined) allHeaders["Content-Type"] = "application/json";
+  if (token) allHeaders.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: allHeaders,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "omit",
+    });
+  } catch (error) {
+    throw new ApiError(0, "NETWORK", "the server cannot be reached");
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new ApiError(response.status, "BAD_REPLY", "the server sent something that is not JSON");
+    }
+  }
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    throw new ApiError(response.status, error.code || `HTTP_${response.status}`, error.message);
+  }
+  return data;
+}
+
+export const accounts = {
+  register: (fields) => api("POST", "/api/players", { body: fields }),
+  login: (login, password) => api("POST", "/api/sessions", { body: { login, password } }),
+  logout: (token) => api("DELETE", "/api/sessions/current", { token }),
+};
+
+export const money = {
+  wallet: (token) => api("GET", "/api/wallet", { token }),
+  deposit: (token, amount, key) =>
+    api("POST", "/api/sandbox/deposits", {
+      token,
+      body: { amount },
+      headers: { "Idempotency-Key": key },
+    }),
+};
+
+export const catalogue = {
+  games: () => api("GET", "/api/games"),
+};

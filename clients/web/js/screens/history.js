@@ -1,0 +1,98 @@
+// The player's settled rounds: stake, win, balance before and after; open one for its
+// outcome and provably fair proof.
+
+import { el, replace, notify, timeText } from "../ui.js";
+import { formatAmount } from "../money.js";
+import { session } from "../session.js";
+import { outcomeNode } from "../outcome.js";
+import { proofList, verifyControl } from "../proof.js";
+
+function detail(round) {
+  return el(
+    "div",
+    { class: "round-detail" },
+    el("div", { class: "round-outcome" }, outcomeNode(round)),
+    el(
+      "div",
+      {},
+      proofList(round),
+      verifyControl(round),
+      el(
+        "p",
+        { class: "meta" },
+        `Balance ${formatAmount(round.balance_before, round.currency)} → ${formatAmount(round.balance_after, round.currency)}`,
+      ),
+    ),
+  );
+}
+
+function roundRow(round, names) {
+  const net = round.payout - round.stake;
+  const header = el(
+    "button",
+    { type: "button", class: "round-row", "aria-expanded": "false" },
+    el("span", { class: "when" }, timeText(round.settled_at)),
+    el(
+      "span",
+      { class: "what" },
+      names.get(round.game) || round.game,
+      round.status !== "settled" ? ` (${round.status})` : "",
+    ),
+    el("span", { class: "num" }, formatAmount(round.stake, round.currency)),
+    el(
+      "span",
+      { class: `num ${net > 0 ? "plus" : ""}` },
+      round.payout ? formatAmount(round.payout, round.currency) : "–",
+    ),
+    el("span", { class: "num balance-after" }, formatAmount(round.balance_after, round.currency)),
+  );
+  const item = el("li", { class: "round", dataset: { roundId: round.round_id, game: round.game } }, header);
+  header.addEventListener("click", () => {
+    const open = header.getAttribute("aria-expanded") === "true";
+    header.setAttribute("aria-expanded", String(!open));
+    if (open) item.querySelector(".round-detail")?.remove();
+    else item.append(detail(round));
+  });
+  return item;
+}
+
+export async function renderHistory(container, { games }) {
+  const names = new Map(games.map((game) => [game.id, game.name]));
+  const list = el("ol", { class: "rounds", "aria-busy": "true" });
+  replace(
+    container,
+    el(
+      "section",
+      { class: "panel history" },
+      el(
+        "div",
+        { class: "game-head" },
+        el("h1", {}, "History"),
+        el("p", { class: "meta" }, "Your last 50 rounds, newest first. Open one for its proof."),
+      ),
+      el(
+        "div",
+        { class: "round-row heading", "aria-hidden": "true" },
+        el("span", {}, "Time"),
+        el("span", {}, "Game"),
+        el("span", { class: "num" }, "Stake"),
+        el("span", { class: "num" }, "Win"),
+        el("span", { class: "num" }, "Balance"),
+      ),
+      list,
+    ),
+  );
+  try {
+    const reply = await session.request("history", { limit: 50 });
+    replace(
+      list,
+      reply.rounds.length
+        ? reply.rounds.map((round) => roundRow(round, names))
+        : el("li", { class: "empty" }, "No rounds yet: play a game from the lobby."),
+    );
+  } catch (error) {
+    notify(error.message, "error");
+  } finally {
+    list.setAttribute("aria-busy", "false");
+  }
+}
