@@ -1,0 +1,368 @@
+"""`run.py bench`: how many rounds per second one server settles, how flat its latency is,
+and how that compares with the machine's ceilings measured in the same run.
+
+It starts its own redis-server and server (unless given --url and --redis-url),
+funds players, drives them with `clients.loadgen` from this process, and reads
+the server's CPU time from /proc. Ceilings: a bare Starlette WebSocket echo on
+the same uvicorn stack, and a bare EVALSHA loop against the same Redis. The
+flusher's lag is settle-to-durable time per round, from the rounds table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import redis.asyncio as aioredis
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+from websockets.asyncio.client import connect
+
+from clients import loadgen
+from server.storage.redis_child import RedisChild, free_port
+from server.storage.redis_client import connect as connect_redis
+
+ROOT = Path(__file__).resolve().parent.parent
+console = Console()
+
+UNLIMITED = {
+    "CASINO_RATE_PER_SECOND": "1000000",
+    "CASINO_RATE_BURST": "1000000",
+    "CASINO_MAX_SESSIONS_PER_PLAYER": "100000",
+    "CASINO_MAX_CONNECTIONS_PER_IP": "100000",
+    "CASINO_MAX_PENDING": "64",
+}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total = 0.0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        stack.extend(children.get(current, []))
+    return total
+
+
+def _rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes] | None, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1):  # noqa: S310 (local)
+                return
+        except OSError:
+            if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
+                raise RuntimeError(f"no server answered at {url}") from None
+            time.sleep(0.1)
+
+
+def _raise_fd_limit() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class Stack:
+    """The server under test: ours when started here, or one already running."""
+
+    def __init__(self, args: argparse.Namespace, workdir: Path, workers: int) -> None:
+        self.args = args
+        self.workdir = workdir
+        self.workers = workers
+        self.redis: RedisChild | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = args.url or ""
+        self.redis_url = args.redis_url or ""
+
+    def __enter__(self) -> Stack:
+        if self.url:
+            return self
+        if not self.redis_url:
+            self.redis = RedisChild(self.workdir / "redis")
+            self.redis_url = self.redis.start()
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            **UNLIMITED,
+            "CASINO_NO_BOOTSTRAP": "1",
+            "CASINO_DATA_DIR": str(self.workdir),
+            "CASINO_REDIS_URL": self.redis_url,
+        }
+        log = (self.workdir / f"server-{self.workers}.log").open("wb")
+        command = [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
+        self.process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+        _wait_healthy(self.url, self.process)
+        time.sleep(0.5 * self.workers)  # let every worker finish its start-up
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(60)
+        if self.redis is not None:
+            self.redis.stop()
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url.removeprefix("http") + "/ws"
+
+    @property
+    def database(self) -> Path:
+        return self.workdir / "casino.db"
+
+
+async def _echo_ceiling(clients: int, seconds: float) -> float:
+    port = free_port()
+    process = subprocess.Popen(  # noqa: ASYNC220 (started once, before the clock runs)
+        [sys.executable, "-m", "server.bench_echo", str(port)], cwd=ROOT, env={**os.environ}
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                async with connect(f"ws://127.0.0.1:{port}/ws"):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        frame = msgspec.msgpack.encode(
+            {"type": "spin", "id": 1, "game": "classic-sevens", "stake": 100}
+        )
+        count = 0
+        stop_at = time.monotonic() + seconds
+
+        async def one() -> None:
+            nonlocal count
+            async with connect(f"ws://127.0.0.1:{port}/ws", compression=None) as ws:
+                while time.monotonic() < stop_at:
+                    await ws.send(frame)
+                    await ws.recv()
+                    count += 1
+
+        await asyncio.gather(*(one() for _ in range(clients)))
+        return count / seconds
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def _redis_ceiling(redis_url: str, clients: int, seconds: float) -> float:
+    client: aioredis.Redis = connect_redis(redis_url)
+    script = client.register_script("redis.call('INCR', KEYS[1]) return 1")
+    count = 0
+    stop_at = time.monotonic() + seconds
+
+    async def one(index: int) -> None:
+        nonlocal count
+        while time.monotonic() < stop_at:
+            await script(keys=[f"{{bench:{index}}}:n"])
+            count += 1
+
+    try:
+        await asyncio.gather(*(one(i) for i in range(clients)))
+    finally:
+        await client.aclose()
+    return count / seconds
+
+
+def _flusher_lag_ms(database: Path, since_ms: int) -> tuple[float, float, int]:
+    """(p50, p99) of settle-to-durable time for rounds settled since `since_ms`, and the count."""
+    with sqlite3.connect(database) as db:
+        lags = sorted(
+            row[0]
+            for row in db.execute(
+                "SELECT flushed_at - settled_at FROM rounds WHERE settled_at >= ?"
+                " AND flushed_at IS NOT NULL",
+                (since_ms,),
+            )
+        )
+    if not lags:
+        return 0.0, 0.0, 0
+    return (
+        float(lags[len(lags) // 2]),
+        float(lags[min(len(lags) - 1, int(len(lags) * 0.99))]),
+        len(lags),
+    )
+
+
+async def _wait_flushed(redis_url: str, timeout_s: float = 60) -> None:
+    client: aioredis.Redis = connect_redis(redis_url)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while await client.xlen("casino:rounds") and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+    finally:
+        await client.aclose()
+
+
+async def _idle_memory(stack: Stack, tokens: list[str], sessions: int) -> float:
+    """Bytes of server memory per idle authenticated session, `sessions` of them open."""
+    assert stack.process is not None
+    server_pid = stack.process.pid
+    before = _rss_bytes(server_pid)
+    sockets = []
+    encoder = msgspec.msgpack.Encoder()
+    try:
+        for index in range(sessions):
+            ws = await connect(stack.ws_url, compression=None, ping_interval=None)
+            await ws.send(
+                encoder.encode({"type": "hello", "id": 0, "token": tokens[index % len(tokens)]})
+            )
+            await ws.recv()
+            sockets.append(ws)
+        await asyncio.sleep(1)
+        after = _rss_bytes(server_pid)
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return (after - before) / max(1, sessions)
+
+
+async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
+    with (
+        tempfile.TemporaryDirectory(prefix="casino-bench-") as scratch,
+        Stack(args, Path(scratch), workers) as stack,
+    ):
+        console.print(f"[bold]server[/] {stack.url} ({workers} worker{'s' if workers > 1 else ''})")
+        tokens = await loadgen.prepare_players(stack.url, args.clients, deposit=100_000_000)
+        started_ms = time.time_ns() // 1_000_000 + int(args.warmup * 1000)
+        cpu_before = _cpu_seconds(stack.process.pid) if stack.process else 0.0
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[done]} requests"),
+            console=console,
+        ) as bar:
+            task = bar.add_task("load", total=1.0, done=0)
+            result = await loadgen.run_load(
+                stack.ws_url, tokens, args.seconds, args.warmup, mix=args.mix,
+                progress=lambda fraction, done: bar.update(task, completed=fraction, done=done),
+            )  # fmt: skip
+        cpu = (_cpu_seconds(stack.process.pid) - cpu_before) if stack.process else 0.0
+        await _wait_flushed(stack.redis_url)
+        lag_p50, lag_p99, flushed = (0.0, 0.0, 0)
+        if stack.database.exists():
+            lag_p50, lag_p99, flushed = _flusher_lag_ms(stack.database, started_ms)
+        figures: dict[str, Any] = {
+            "workers": workers,
+            "clients": args.clients,
+            "seconds": args.seconds,
+            "mix": args.mix,
+            "bets_per_s": round(result.per_second, 1),
+            "p50_ms": round(result.percentile_ms(50), 3),
+            "p90_ms": round(result.percentile_ms(90), 3),
+            "p99_ms": round(result.percentile_ms(99), 3),
+            "p999_ms": round(result.percentile_ms(99.9), 3),
+            "errors": result.errors,
+            "error_codes": result.error_codes,
+            "server_cpu_s": round(cpu, 2),
+            "bets_per_cpu_s": round(result.requests / cpu, 1) if cpu else None,
+            "flusher_lag_p50_ms": lag_p50,
+            "flusher_lag_p99_ms": lag_p99,
+            "rounds_flushed": flushed,
+            "histogram": loadgen.histogram(result.latencies_ns),
+        }
+        if workers == 1 and args.idle and stack.process is not None:
+            figures["idle_sessions"] = args.idle
+            figures["bytes_per_idle_session"] = round(await _idle_memory(stack, tokens, args.idle))
+        if workers == 1 and not args.no_ceilings:
+            seconds = max(2.0, args.seconds / 2)
+            figures["ceiling_ws_echo_per_s"] = round(await _echo_ceiling(args.clients, seconds), 1)
+            figures["ceiling_redis_evalsha_per_s"] = round(
+                await _redis_ceiling(stack.redis_url, args.clients, seconds), 1
+            )
+        return figures
+
+
+def _print(figures: dict[str, Any]) -> None:
+    title = f"{figures['workers']} worker(s), {figures['clients']} clients, {figures['seconds']} s"
+    table = Table(title=title)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        if key not in ("histogram", "error_codes"):
+            table.add_row(key, str(value))
+    for key in ("ceiling_ws_echo_per_s", "ceiling_redis_evalsha_per_s"):
+        if figures.get(key):
+            table.add_row(
+                f"bets/s as share of {key}", f"{figures['bets_per_s'] / figures[key]:.1%}"
+            )
+    console.print(table)
+    if figures["error_codes"]:
+        console.print(f"errors by code: {figures['error_codes']}")
+    total = sum(count for _, count in figures["histogram"]) or 1
+    for label, count in figures["histogram"]:
+        console.print(f"{label:>12} {'#' * round(60 * count / total):<60} {count}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="run.py bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--json", type=Path, default=Path("data/bench.json"), help="result file")
+    parser.add_argument(
+        "--mix", action="store_true", help="roulette and baccarat between the spins"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="also measure N workers (scaling)")
+    parser.add_argument(
+        "--idle", type=int, default=0, metavar="N", help="open N idle sessions, report memory"
+    )
+    parser.add_argument("--no-ceilings", action="store_true")
+    parser.add_argument("--url", help="bench a running server instead of starting one")
+    parser.add_argument("--redis-url", help="that server's Redis (for the ceiling and lag)")
+    args = parser.parse_args(argv)
+    _raise_fd_limit()
+    results = [asyncio.run(_measure(args, 1))]
+    _print(results[0])
+    if args.workers > 1 and not args.url:
+        results.append(asyncio.run(_measure(args, args.workers)))
+        _print(results[-1])
+        one, many = results[0].get("bets_per_cpu_s"), results[-1].get("bets_per_cpu_s")
+        if one and many:
+            console.print(
+                f"bets per server CPU-second, {args.workers} workers vs 1: {many / one:.1%}"
+            )
+    output = {**results[0], "runs": results}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(output, indent=2))
+    console.print(f"results written to {args.json}")
+    return 0
