@@ -27,6 +27,7 @@ PASS_THROUGH = {
     "play": "the terminal client: log in or register and play every game",
     "rtp": "print every game's exact RTP, hit rate, SD, max win (--simulate N to check)",
     "rng-certify": "run the statistical battery on the production generator, write a report",
+    "bench": "load-test a server: bets/s, latency percentiles, flusher lag, ceilings",
 }
 
 
@@ -90,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the server (HTTP + WebSocket on one port)")
-    serve.add_argument("--host", default=os.environ.get("CASINO_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("CASINO_PORT", "8000")))
+    # Defaults come from CASINO_HOST/CASINO_PORT, validated with the rest of the configuration.
+    serve.add_argument("--host", default=None, help="default: CASINO_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: CASINO_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1, help="processes sharing the port")
 
     demo = commands.add_parser("demo", help="register, deposit and play 20 spins against a server")
     demo.add_argument("--url", default="http://127.0.0.1:8000", help="server base URL")
@@ -103,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
 
     commands.add_parser("reconcile", help="prove Redis balances, the ledger and rounds agree")
+    commands.add_parser("config", help="print the effective configuration, secrets masked")
+    commands.add_parser("doctor", help="check a deployment and say what to fix")
+    commands.add_parser("migrate", help="apply pending database migrations")
 
     verify = commands.add_parser("verify", help="re-verify a settled round's provably fair proof")
     verify.add_argument("round_id")
@@ -116,7 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main() -> int:
     parser = build_parser()
-    args = parser.parse_args()
+    # Pass-through commands parse their own flags, which argparse would refuse here.
+    args, extra = parser.parse_known_args()
+    if args.command in PASS_THROUGH:
+        args.args = [*extra, *args.args]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     bootstrap(args.command)
     if args.command is None:
         parser.print_help()

@@ -3,6 +3,7 @@ one WebSocket for play. Used by the demo, the load driver and the tests."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from types import TracebackType
 from typing import Any
@@ -86,6 +87,7 @@ class GameSocket:
         self.binary = binary
         self.ws: ClientConnection | None = None
         self._ids = itertools.count(1)
+        self.pushes: list[dict[str, Any]] = []  # server pushes (no `id`) received so far
 
     async def __aenter__(self) -> GameSocket:
         self.ws = await connect(self.url, max_size=2**20)
@@ -98,25 +100,46 @@ class GameSocket:
             await self.ws.close()
 
     async def send_raw(self, frame: bytes | str) -> dict[str, Any]:
-        """Send a frame as given and return the decoded reply (for testing bad frames)."""
+        """Send a frame as given and return the next reply; pushes met meanwhile are kept."""
         assert self.ws is not None, "use `async with` to open the socket"
         await self.ws.send(frame)
-        reply = await self.ws.recv()
+        while True:
+            message = await self.receive()
+            if "id" in message:  # replies always carry `id` (null when unreadable); pushes never
+                return message
+            self.pushes.append(message)
+
+    async def receive(self) -> dict[str, Any]:
+        assert self.ws is not None, "use `async with` to open the socket"
+        raw = await self.ws.recv()
         decoded: dict[str, Any] = (
-            msgspec.msgpack.decode(reply)
-            if isinstance(reply, bytes)
-            else msgspec.json.decode(reply)
+            msgspec.msgpack.decode(raw) if isinstance(raw, bytes) else msgspec.json.decode(raw)
         )
         return decoded
 
-    async def request(self, message_type: str, **fields: Any) -> dict[str, Any]:
-        message = {"type": message_type, "id": next(self._ids), **fields}
-        frame = (
+    async def next_push(self, timeout_s: float = 5.0) -> dict[str, Any]:
+        """The next server push, waiting for one if none has arrived yet."""
+        if self.pushes:
+            return self.pushes.pop(0)
+        async with asyncio.timeout(timeout_s):
+            while True:
+                message = await self.receive()
+                if "id" not in message:
+                    return message
+
+    def encode(self, message: dict[str, Any]) -> bytes | str:
+        """A message as a frame in this socket's format (MessagePack or JSON)."""
+        return (
             msgspec.msgpack.encode(message)
             if self.binary
             else msgspec.json.encode(message).decode()
         )
-        return await self.send_raw(frame)
+
+    async def request(self, message_type: str, **fields: Any) -> dict[str, Any]:
+        """Send a request with the next id (or `id=` given) and return its reply."""
+        return await self.send_raw(
+            self.encode({"type": message_type, "id": next(self._ids), **fields})
+        )
 
     async def hello(self, token: str) -> dict[str, Any]:
         return await self.request("hello", token=token)

@@ -118,8 +118,10 @@ class Round:
         return Reserve(self.stake)
 
     def refused(self) -> None:
-        """The wallet would not hold the stake: the round ends having moved nothing."""
-        self._expect("refused", Phase.RESERVING)
+        """The wallet would not hold the stake: the round ends having moved nothing. A round
+        settled in the same atomic step as its reserve (one-step games) is refused while
+        settling."""
+        self._expect("refused", Phase.RESERVING, Phase.SETTLING)
         self.phase = Phase.VOIDED
 
     def reserved(self, rng: Generator) -> Settle | Save:

@@ -47,9 +47,16 @@ class ErrorCode(StrEnum):
     INVALID_AMOUNT = "INVALID_AMOUNT"
     WRONG_CURRENCY = "WRONG_CURRENCY"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    # Session limits
+    RATE_LIMITED = "RATE_LIMITED"
+    TOO_MANY_PENDING = "TOO_MANY_PENDING"
+    TOO_MANY_SESSIONS = "TOO_MANY_SESSIONS"
+    TOO_MANY_CONNECTIONS = "TOO_MANY_CONNECTIONS"
+    REQUEST_IN_PROGRESS = "REQUEST_IN_PROGRESS"
     # Server side
     NOT_FOUND = "NOT_FOUND"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    SERVER_BUSY = "SERVER_BUSY"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -85,7 +92,13 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_AMOUNT: "A money amount is not a positive integer in minor units.",
     ErrorCode.WRONG_CURRENCY: "The currency does not match the player's wallet.",
     ErrorCode.IDEMPOTENCY_CONFLICT: "The idempotency key was used before with other values.",
+    ErrorCode.RATE_LIMITED: "Requests arrive faster than the connection's rate; slow down.",
+    ErrorCode.TOO_MANY_PENDING: "Too many requests of this connection are still in progress.",
+    ErrorCode.TOO_MANY_SESSIONS: "The player has the maximum number of open sessions.",
+    ErrorCode.TOO_MANY_CONNECTIONS: "This address has the maximum number of open connections.",
+    ErrorCode.REQUEST_IN_PROGRESS: "A request with this id is still being handled; ask again.",
     ErrorCode.NOT_FOUND: "The requested resource does not exist.",
     ErrorCode.SERVICE_UNAVAILABLE: "A backing service is down; retry later. Nothing was lost.",
+    ErrorCode.SERVER_BUSY: "Rounds are waiting to be stored; no stake was taken. Retry shortly.",
     ErrorCode.INTERNAL_ERROR: "An unexpected server fault; money is safe: check the balance.",
 }

@@ -14,6 +14,7 @@ import msgspec
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
+CAPABILITIES = ("msgpack", "json", "idempotent-requests", "resume", "push", "provably-fair")
 
 # Ids are echoed, never interpreted: an unsigned integer or a short string.
 RequestId = (
@@ -32,6 +33,9 @@ class Request(msgspec.Struct, tag_field="type", forbid_unknown_fields=False, fro
 class Hello(Request, tag="hello", frozen=True):
     token: Token
     version: int = PROTOCOL_VERSION
+    # Kept by the client across reconnects: a request id resent under the same client session
+    # returns the original reply instead of running again.
+    client_session: Annotated[str, msgspec.Meta(min_length=8, max_length=64)] | None = None
 
 
 class Balance(Request, tag="balance", frozen=True):
@@ -105,6 +109,7 @@ class Welcome(Reply, tag="welcome", frozen=True):
     server_time: int  # milliseconds since the Unix epoch
     open_rounds: list[OpenRound]  # unfinished rounds: resume and finish them first
     protocol: int = PROTOCOL_VERSION
+    capabilities: list[str] = msgspec.field(default_factory=lambda: list(CAPABILITIES))
 
 
 class BalanceReply(Reply, tag="balance", frozen=True):

@@ -11,12 +11,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode
 from server import health
@@ -25,11 +32,19 @@ from server.accounts.service import Accounts
 from server.config import Settings
 from server.context import Services
 from server.fairness.service import Fairness
+from server.observability import logging as json_logging
+from server.observability import metrics, readiness
+from server.observability.middleware import RequestContext
+from server.provider import journal as provider_journal
+from server.provider import routes as provider_routes
+from server.provider.service import ProviderService
 from server.rounds import routes as round_routes
 from server.rounds import sweeper
 from server.rounds.flusher import Flusher
 from server.rounds.play import Play
 from server.sessions import endpoint
+from server.sessions import hub as hub_module
+from server.sessions.hub import Hub
 from server.storage import redis_client
 from server.storage.database import Database
 from server.wallet import routes as wallet_routes
@@ -39,6 +54,43 @@ from server.web import ApiError, error_response
 
 log = logging.getLogger(__name__)
 
+WEB_CLIENT_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
+# The browser client loads only its own files and talks only to this origin.
+WEB_CLIENT_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"
+        " connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"
+        " frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-cache",
+}
+
+
+class WebClient:
+    """The browser demo client's static files at `/`, with the headers above.
+
+    Mounted after every other route; a WebSocket to any other path is closed.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.files = StaticFiles(directory=directory, html=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await WebSocketClose()(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(WEB_CLIENT_HEADERS)
+            await send(message)
+
+        await self.files(scope, receive, send_with_headers)
+
 
 async def open_services(settings: Settings) -> Services:
     if not settings.redis_url:
@@ -46,18 +98,26 @@ async def open_services(settings: Settings) -> Services:
     client = redis_client.connect(settings.redis_url)
     db = Database(settings.database_path)
     await db.open()
-    hot = HotWallet(client, settings.reservation_ttl_s * 1000)
+    hot = HotWallet(client, settings.reservation_ttl_s * 1000, settings.max_stream_backlog)
     wallet = Wallet(db, hot)
     fairness = Fairness(db, hot)
+    accounts = Accounts(db, wallet, settings.session_ttl_s)
     return Services(
         settings=settings,
         redis=client,
         db=db,
         wallet=wallet,
-        accounts=Accounts(db, wallet, settings.session_ttl_s),
-        flusher=Flusher(client, db, settings.flush_batch, settings.flush_block_ms),
+        accounts=accounts,
+        flusher=Flusher(
+            client,
+            db,
+            settings.flush_batch,
+            settings.flush_block_ms,
+            writers=provider_journal.WRITERS,
+        ),
         fairness=fairness,
         play=Play(wallet, fairness, settings.round_timeout_s * 1000),
+        provider=ProviderService(db, client, wallet, accounts),
     )
 
 
@@ -68,6 +128,8 @@ async def close_services(services: Services) -> None:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    # Here as well as in run.py serve: a --workers process starts with no logging set up.
+    json_logging.install(settings.log_level, settings.log_levels)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -76,14 +138,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if flushed:
             log.info("flushed %d rounds left in the stream", flushed)
         await services.wallet.recover_credits()
+        await services.provider.prepare()
         app.state.services = services
+        hub = Hub(
+            services.redis,
+            settings.max_sessions_per_player,
+            settings.max_connections_per_ip,
+        )
+        app.state.hub = hub
+        hub_module.ACTIVE.append(hub)
         tasks = [
+            asyncio.create_task(hub.run(), name="push-hub"),
             asyncio.create_task(services.flusher.run(), name="flusher"),
             asyncio.create_task(sweeper.run(services.play), name="sweeper"),
         ]
         try:
             yield
         finally:
+            hub_module.ACTIVE.remove(hub)
+            await hub.drain()  # a no-op when the server already drained it
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -94,12 +167,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             *health.routes,
+            *readiness.routes,
+            *metrics.routes,
             *account_routes.routes,
             *wallet_routes.routes,
             *round_routes.routes,
+            *provider_routes.routes,
             *endpoint.routes,
+            Mount("/", app=WebClient(WEB_CLIENT_DIR)),  # last: every path not routed above
         ],
         lifespan=lifespan,
+        middleware=[Middleware(RequestContext)],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
@@ -124,10 +202,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
+    metrics.record_backend_error("http", exc)
     log.warning("redis unavailable for %s: %s", request.url.path, exc)
     return error_response(ErrorCode.SERVICE_UNAVAILABLE, "a backing service is unavailable")
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
+    metrics.record_backend_error("http", exc)
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return error_response(ErrorCode.INTERNAL_ERROR, "internal error")

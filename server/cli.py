@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,42 +22,57 @@ HARD_FRAME_LIMIT = 1024 * 1024
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from server import serving
     from server.config import ConfigError, Settings
+    from server.observability import logging as json_logging
+    from server.storage.database import SchemaTooNew, check_schema
     from server.storage.redis_child import RedisChild
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
         settings = Settings.from_env()
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    # From here every line of output is one JSON object, uvicorn's too (log_config=None below).
+    json_logging.install(settings.log_level, settings.log_levels)
+    log = logging.getLogger(__name__)
+    try:
+        check_schema(settings.database_path)
+    except SchemaTooNew as error:
+        log.critical("%s", error)
+        return 2
     child = None
     if not settings.redis_url:
         child = RedisChild(settings.data_dir / "redis")
         os.environ["CASINO_REDIS_URL"] = child.start()
-        print(
-            f"private redis-server on 127.0.0.1:{child.port}, AOF in {child.data_dir}", flush=True
-        )
+        log.info("private redis-server on 127.0.0.1:%d, AOF in %s", child.port, child.data_dir)
+    metrics_dir = None
+    if args.workers > 1:  # workers record into shared files; any worker's /metrics sums them
+        metrics_dir = tempfile.mkdtemp(prefix="casino-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    config = {
+        "app": "server.app:create_app",
+        "factory": True,
+        "host": args.host or settings.host,
+        "port": settings.port if args.port is None else args.port,
+        "ws": "websockets-sansio",
+        "http": "httptools",
+        "loop": "uvloop",
+        "ws_max_size": HARD_FRAME_LIMIT,
+        "ws_ping_interval": float(settings.ping_interval_s),
+        "ws_ping_timeout": float(settings.ping_timeout_s),
+        "timeout_graceful_shutdown": settings.shutdown_grace_s + 5,
+        "lifespan": "on",
+        "log_config": None,  # keep our JSON handler; levels come from CASINO_LOG_LEVEL(S)
+        "log_level": None,
+    }
     try:
-        uvicorn.run(
-            "server.app:create_app",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            ws="websockets-sansio",
-            http="httptools",
-            loop="uvloop",
-            ws_max_size=HARD_FRAME_LIMIT,
-            lifespan="on",
-            log_level="info",
-        )
+        serving.serve(config, args.workers)
     finally:
         if child is not None:
             child.stop()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
@@ -150,10 +166,52 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if asyncio.run(check()) else 1
 
 
+def _config(args: argparse.Namespace) -> int:
+    from server.config import ConfigError
+    from server.observability import effective_config
+
+    try:
+        lines = effective_config.lines(os.environ)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from server import doctor
+
+    return doctor.main()
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from server.config import ConfigError, Settings
+    from server.storage import database
+
+    try:
+        path = Settings.from_env().database_path
+        before, after = asyncio.run(database.migrate(path))
+    except (ConfigError, database.SchemaTooNew) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    applied = [name for version, name, _ in database.migrations() if before < version <= after]
+    for name in applied:
+        print(f"applied {name}")
+    print(f"{path}: schema version {after}{'' if applied else ' (already current)'}")
+    return 0
+
+
 def _rtp(args: argparse.Namespace) -> int:
     from games import rtp
 
     return rtp.main(args.args)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from server import bench
+
+    return bench.main(args.args)
 
 
 def _play(args: argparse.Namespace) -> int:
@@ -188,9 +246,13 @@ COMMANDS = {
     "demo": _demo,
     "reconcile": _reconcile,
     "verify": _verify,
+    "config": _config,
+    "doctor": _doctor,
+    "migrate": _migrate,
     "rtp": _rtp,
     "rng-certify": _rng_certify,
     "play": _play,
+    "bench": _bench,
     "test": _test,
 }
 

@@ -7,8 +7,9 @@ README table mirrors it. A bad value fails fast with the variable's name.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -30,15 +31,39 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "An unfinished blackjack hand is completed (stand) after.",
     ),
     "CASINO_MAX_FRAME_BYTES": ("16384", "Largest WebSocket message answered normally."),
-    "CASINO_FLUSH_BATCH": ("500", "Most settled rounds written to the database per commit."),
+    "CASINO_PING_INTERVAL_SECONDS": ("20", "The server pings every WebSocket this often."),
+    "CASINO_PING_TIMEOUT_SECONDS": ("20", "A peer silent this long after a ping is closed (1011)."),
+    "CASINO_IDLE_TIMEOUT_SECONDS": ("900", "A session with no request this long is closed (4002)."),
+    "CASINO_MAX_SESSIONS_PER_PLAYER": ("5", "Open WebSocket sessions one player may have at once."),
+    "CASINO_MAX_CONNECTIONS_PER_IP": ("100", "WebSockets one address may hold open, per process."),
+    "CASINO_RATE_PER_SECOND": ("20", "Requests per second a connection may sustain."),
+    "CASINO_RATE_BURST": ("40", "Requests a connection may send in a burst above the rate."),
+    "CASINO_MAX_PENDING": ("8", "Requests of one connection in progress at once."),
+    "CASINO_MAX_VIOLATIONS": ("20", "Refused frames (limits) before the socket is closed (1008)."),
+    "CASINO_SHUTDOWN_GRACE_SECONDS": ("5", "On SIGTERM, how long in-flight requests may finish."),
+    "CASINO_MAX_STREAM_BACKLOG": (
+        "50000",
+        "Settled rounds not yet durable before bets are refused.",
+    ),
+    "CASINO_FLUSH_BATCH": ("2000", "Most settled rounds written to the database per commit."),
     "CASINO_FLUSH_BLOCK_MS": ("50", "How long the flusher waits for new rounds per read."),
     "CASINO_MIN_AGE": ("18", "Minimum player age at registration."),
     "CASINO_MAX_DEPOSIT": ("100000000", "Largest single sandbox deposit, minor units."),
     "CASINO_NO_BOOTSTRAP": ("", "Set to 1 to skip run.py's venv and apt-get set-up."),
+    "CASINO_LOG_LEVEL": ("INFO", "Log level of every logger: DEBUG, INFO, WARNING, ERROR."),
+    "CASINO_LOG_LEVELS": ("", "Per-logger levels: server.rounds=DEBUG,uvicorn.access=WARNING."),
+    "CASINO_READY_MAX_FLUSH_LAG_SECONDS": ("30", "/ready answers 503 when rounds wait longer."),
+    "CASINO_METRICS_TOKEN": ("", "When set, /metrics requires Authorization: Bearer <token>."),
 }
 
+# Variables whose values hold credentials: `run.py config` never prints them (for URLs, only
+# the password part is hidden).
+SECRETS = frozenset({"CASINO_REDIS_URL", "CASINO_DATABASE_URL", "CASINO_METRICS_TOKEN"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LOGGER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
-def _int(env: Mapping[str, str], name: str, minimum: int = 1) -> int:
+
+def _int(env: Mapping[str, str], name: str, minimum: int = 1, maximum: int | None = None) -> int:
     raw = env.get(name) or VARIABLES[name][0]
     try:
         value = int(raw)
@@ -46,7 +71,28 @@ def _int(env: Mapping[str, str], name: str, minimum: int = 1) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value
+
+
+def _level(name: str, raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"{name} must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return level
+
+
+def _log_levels(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """CASINO_LOG_LEVELS: `logger=LEVEL` pairs separated by commas."""
+    name = "CASINO_LOG_LEVELS"
+    pairs = []
+    for item in filter(None, (part.strip() for part in env.get(name, "").split(","))):
+        logger, sep, level = item.partition("=")
+        if not sep or not _LOGGER_NAME.match(logger.strip()):
+            raise ConfigError(f"{name} must be logger=LEVEL pairs, comma-separated; got {item!r}")
+        pairs.append((logger.strip(), _level(name, level)))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +104,27 @@ class Settings:
     reservation_ttl_s: int
     round_timeout_s: int
     max_frame_bytes: int
+    ping_interval_s: int
+    ping_timeout_s: int
+    idle_timeout_s: int
+    max_sessions_per_player: int
+    max_connections_per_ip: int
+    rate_per_second: int
+    rate_burst: int
+    max_pending: int
+    max_violations: int
+    shutdown_grace_s: int
+    max_stream_backlog: int
     flush_batch: int
     flush_block_ms: int
     min_age: int
     max_deposit: int
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_levels: tuple[tuple[str, str], ...] = ()
+    ready_max_flush_lag_s: int = 30
+    metrics_token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,8 +149,25 @@ class Settings:
             reservation_ttl_s=_int(env, "CASINO_RESERVATION_TTL_SECONDS"),
             round_timeout_s=_int(env, "CASINO_ROUND_TIMEOUT_SECONDS"),
             max_frame_bytes=_int(env, "CASINO_MAX_FRAME_BYTES", minimum=256),
+            ping_interval_s=_int(env, "CASINO_PING_INTERVAL_SECONDS"),
+            ping_timeout_s=_int(env, "CASINO_PING_TIMEOUT_SECONDS"),
+            idle_timeout_s=_int(env, "CASINO_IDLE_TIMEOUT_SECONDS"),
+            max_sessions_per_player=_int(env, "CASINO_MAX_SESSIONS_PER_PLAYER"),
+            max_connections_per_ip=_int(env, "CASINO_MAX_CONNECTIONS_PER_IP"),
+            rate_per_second=_int(env, "CASINO_RATE_PER_SECOND"),
+            rate_burst=_int(env, "CASINO_RATE_BURST"),
+            max_pending=_int(env, "CASINO_MAX_PENDING"),
+            max_violations=_int(env, "CASINO_MAX_VIOLATIONS"),
+            shutdown_grace_s=_int(env, "CASINO_SHUTDOWN_GRACE_SECONDS", minimum=0),
+            max_stream_backlog=_int(env, "CASINO_MAX_STREAM_BACKLOG"),
             flush_batch=_int(env, "CASINO_FLUSH_BATCH"),
             flush_block_ms=_int(env, "CASINO_FLUSH_BLOCK_MS"),
             min_age=_int(env, "CASINO_MIN_AGE"),
             max_deposit=_int(env, "CASINO_MAX_DEPOSIT"),
+            host=env.get("CASINO_HOST") or VARIABLES["CASINO_HOST"][0],
+            port=_int(env, "CASINO_PORT", maximum=65535),
+            log_level=_level("CASINO_LOG_LEVEL", env.get("CASINO_LOG_LEVEL") or "INFO"),
+            log_levels=_log_levels(env),
+            ready_max_flush_lag_s=_int(env, "CASINO_READY_MAX_FLUSH_LAG_SECONDS"),
+            metrics_token=env.get("CASINO_METRICS_TOKEN", ""),
         )

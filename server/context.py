@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 from server.accounts.service import Accounts
 from server.config import Settings
 from server.fairness.service import Fairness
+from server.provider.service import ProviderService
 from server.rounds.flusher import Flusher
 from server.rounds.play import Play
 from server.storage.database import Database
@@ -25,3 +26,4 @@ class Services:
     flusher: Flusher
     fairness: Fairness
     play: Play
+    provider: ProviderService

@@ -52,6 +52,13 @@ def start_server(
 ) -> ServerProcess:
     port = free_port()
     database_path = workdir / "casino.db"
+    if "CASINO_DATABASE_URL" in (extra_env or {}):
+        database_path = Path((extra_env or {})["CASINO_DATABASE_URL"].removeprefix("sqlite:///"))
+    shared = getattr(redis_child, "shared_database", None)
+    if shared is not None and shared != database_path:
+        # Its flusher would take the shared server's rounds into a database without their
+        # players, and stall there: a second server on the shared Redis shares its database.
+        raise ValueError("use the `private_redis` fixture for a server with its own database")
     env = {
         **os.environ,
         "CASINO_NO_BOOTSTRAP": "1",
@@ -60,6 +67,9 @@ def start_server(
         "CASINO_DATABASE_URL": f"sqlite:///{database_path}",
         "CASINO_RESERVATION_TTL_SECONDS": "5",
         "CASINO_ROUND_TIMEOUT_SECONDS": "4",
+        "CASINO_MAX_SESSIONS_PER_PLAYER": "64",
+        "CASINO_RATE_PER_SECOND": "100000",  # tests play as fast as they can
+        "CASINO_RATE_BURST": "100000",
         **(extra_env or {}),
     }
     log_path = workdir / f"server-{port}.log"
@@ -110,7 +120,9 @@ def redis_child(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild
 def casino(
     tmp_path_factory: pytest.TempPathFactory, redis_child: RedisChild
 ) -> Iterator[ServerProcess]:
-    server = start_server(tmp_path_factory.mktemp("casino"), redis_child)
+    workdir = tmp_path_factory.mktemp("casino")
+    redis_child.shared_database = workdir / "casino.db"  # type: ignore[attr-defined]
+    server = start_server(workdir, redis_child)
     yield server
     stop_server(server)
 
@@ -165,6 +177,15 @@ async def new_player(
     if deposit:
         await client.deposit(deposit, idempotency_key=unique("dep-"))
     return client, player
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[RedisChild]:
+    """A redis-server of the test's own, for a server that must not share the session's."""
+    child = RedisChild(tmp_path / "private-redis")
+    child.start()
+    yield child
+    child.stop()
 
 
 @pytest.fixture

@@ -92,10 +92,11 @@ async def test_a_blackjack_hand_waits_for_actions_and_standing_settles_it(
     client, sock = await logged_in(casino, deposit=10_000)
     try:
         hand = await unfinished_blackjack(sock)
-        assert "stand" in hand["actions"] and hand["outcome"]["hole_card_hidden"] is True
-        if "no_insurance" in hand["actions"]:
+        assert hand["outcome"]["hole_card_hidden"] is True
+        if "no_insurance" in hand["actions"]:  # the dealer shows an ace: insurance comes first
             hand = await sock.request("act", round_id=hand["round_id"], action="no_insurance")
         if not hand["finished"]:
+            assert "stand" in hand["actions"]
             hand = await sock.request("act", round_id=hand["round_id"], action="stand")
         assert (hand["type"], hand["finished"], hand["actions"]) == ("round", True, [])
         assert hand["outcome"]["hole_card_hidden"] is False

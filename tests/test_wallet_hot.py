@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import AsyncIterator, Iterator
 
 import msgspec
 import pytest
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 
 import rng
 from rng import fair
+from server.storage.redis_child import RedisChild
+from server.storage.redis_client import connect as connect_redis
 from server.wallet import keys
 from server.wallet.hot import HotWallet, Refused, ReservationError, Reserved, Stepped
 
@@ -35,6 +38,23 @@ async def stream_entry(client: aioredis.Redis, stream_id: str) -> dict[str, str]
     assert entries
     _, fields = entries[0]
     return {str(k): str(v) for k, v in (fields or {}).items()}
+
+
+@pytest.fixture(scope="module")
+def wallet_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild]:
+    """A redis-server of this module's own: its settled rounds belong to players no database
+    knows, and would stall the shared server's flusher."""
+    child = RedisChild(tmp_path_factory.mktemp("wallet-redis"))
+    child.start()
+    yield child
+    child.stop()
+
+
+@pytest.fixture
+async def redis_client(wallet_redis: RedisChild) -> AsyncIterator[aioredis.Redis]:
+    client = connect_redis(wallet_redis.url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture
@@ -297,3 +317,26 @@ async def test_any_sequence_of_operations_keeps_the_money_invariants(
         assert cash is not None and cash >= 0
         assert held == sum(pending.values())
         assert cash + held == credited - stakes + payouts
+
+
+async def test_new_stakes_wait_while_the_durable_backlog_is_over_its_bound(
+    private_redis: RedisChild,
+) -> None:
+    client = connect_redis(private_redis.url)
+    try:
+        hot = HotWallet(client, reservation_ttl_ms=60_000, max_backlog=3)
+        player = await funded(hot, 1000)
+        for _ in range(4):
+            await client.xadd(keys.ROUNDS_STREAM, {"kind": "filler"})
+        assert await hot.reserve(player, "EUR", "r1", "g", 100) == Refused("BUSY")
+        fair = await hot.fair_secret(player)
+        assert fair is not None
+        refused = await hot.spin(
+            player, "EUR", "r2", "g", 100, 0, "{}", "{}", fair, "{p:0}:sessions", "c"
+        )
+        assert refused == Refused("BUSY")
+        assert (await hot.balance(player, "EUR"), await hot.held(player, "EUR")) == (1000, 0)
+        await client.xtrim(keys.ROUNDS_STREAM, maxlen=0)
+        assert isinstance(await hot.reserve(player, "EUR", "r3", "g", 100), Reserved)
+    finally:
+        await client.aclose()

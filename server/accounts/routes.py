@@ -8,8 +8,9 @@ from starlette.routing import Route
 
 from protocol.errors import ErrorCode
 from server.accounts.rules import RuleViolation, parse_registration
-from server.accounts.service import AccountError, today_utc
+from server.accounts.service import AccountError, today_utc, token_hash
 from server.context import Services
+from server.sessions import push
 from server.web import ApiError, bearer_token, current_player, json_body, json_response
 
 
@@ -56,8 +57,15 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     services: Services = request.app.state.services
-    await current_player(request)
-    await services.accounts.logout(bearer_token(request))
+    player = await current_player(request)
+    token = bearer_token(request)
+    await services.accounts.logout(token)
+    # Sockets opened with this token end now; the player's other logins stay.
+    await push.publish(
+        services.redis,
+        player.id,
+        {"type": "forced_logout", "reason": "logout", "only_token_hash": token_hash(token)},
+    )
     return Response(status_code=204)
 
 

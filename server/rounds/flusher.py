@@ -20,7 +20,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
-from server.storage.database import Database, Transaction
+from server.observability import metrics
+from server.storage.database import Database, Transaction, now_ms
 from server.wallet import keys, ledger
 
 log = logging.getLogger(__name__)
@@ -85,39 +86,59 @@ class UnknownEntryKind(RuntimeError):
     pass
 
 
-async def write_round_entry(tx: Transaction, stream_id: str, fields: dict[str, str]) -> bool:
-    return await write_rounds(tx, [SettledRound.from_entry(stream_id, fields)]) == 1
-
-
 async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
-    """Insert rounds and post their transfers; returns how many rounds were new."""
-    new = 0
+    """Insert rounds and post their transfers, a whole batch in a few statements;
+    returns how many rounds were new (a round seen before is skipped entirely)."""
+    if not rounds:
+        return 0
+    ids = list({r.round_id for r in rounds})
+    seen = {
+        str(row[0])
+        for row in await tx.fetchall(
+            f"SELECT round_id FROM rounds WHERE round_id IN ({', '.join('?' * len(ids))})", ids
+        )
+    }
+    fresh: dict[str, SettledRound] = {}
     for r in rounds:
-        status = "settled" if r.kind == "settle" else r.kind
-        inserted = await tx.insert(
-            "INSERT INTO rounds (round_id, player_id, game_id, currency, status, stake, payout,"
-            " balance_before, balance_after, outcome, reserved_at, settled_at, stream_id, inputs,"
-            " server_seed_hash, client_seed, nonce)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (round_id) DO NOTHING",
+        if r.round_id not in seen and r.round_id not in fresh:
+            fresh[r.round_id] = r
+    flushed = now_ms()
+    await tx.executemany(
+        "INSERT INTO rounds (round_id, player_id, game_id, currency, status, stake, payout,"
+        " balance_before, balance_after, outcome, reserved_at, settled_at, stream_id, inputs,"
+        " server_seed_hash, client_seed, nonce, flushed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             (
-                r.round_id, r.player_id, r.game, r.currency, status, r.stake, r.payout,
+                r.round_id, r.player_id, r.game, r.currency, _status(r), r.stake, r.payout,
                 r.balance_before, r.balance_after, r.outcome, r.reserved_at, r.settled_at,
-                r.stream_id, r.inputs, r.seed_hash, r.client_seed, r.nonce,
-            ),
-        )  # fmt: skip
-        if inserted is None:
-            continue
-        new += 1
-        if status != "settled":
+                r.stream_id, r.inputs, r.seed_hash, r.client_seed, r.nonce, flushed,
+            )
+            for r in fresh.values()
+        ],
+    )  # fmt: skip
+    transfers = []
+    for r in fresh.values():
+        if _status(r) != "settled":
             continue  # a void moved no money in the ledger: the stake was only ever held
         player = ledger.player_cash(r.player_id, r.currency)
         house = ledger.game_revenue(r.currency)
         ref = f"round:{r.round_id}"
-        await ledger.post(tx, f"{ref}:stake", player, house, r.stake, "stake", ref)
+        transfers.append(ledger.Transfer(f"{ref}:stake", player, house, r.stake, "stake", ref))
         if r.payout:
-            await ledger.post(tx, f"{ref}:payout", house, player, r.payout, "payout", ref)
-    return new
+            transfers.append(
+                ledger.Transfer(f"{ref}:payout", house, player, r.payout, "payout", ref)
+            )
+    await ledger.post_many(tx, transfers)
+    return len(fresh)
+
+
+def _status(r: SettledRound) -> str:
+    return "settled" if r.kind == "settle" else r.kind
+
+
+async def write_round_entries(tx: Transaction, entries: Sequence[Entry]) -> int:
+    return await write_rounds(tx, [SettledRound.from_entry(i, fields) for i, fields in entries])
 
 
 def _entries(reply: Any) -> list[Entry]:
@@ -150,8 +171,7 @@ class Flusher:
         block_ms: int,
         writers: Mapping[str, Writer] | None = None,
     ) -> None:
-        self.writers: dict[str, Writer] = {kind: write_round_entry for kind in ROUND_KINDS}
-        self.writers.update(writers or {})
+        self.writers: dict[str, Writer] = dict(writers or {})
         self.redis = client
         self.db = db
         self.batch = batch
@@ -212,6 +232,7 @@ class Flusher:
 
     @staticmethod
     async def _retry_later(error: Exception, delay: float) -> None:
+        metrics.record_flusher_error(error)
         log.warning("flusher retrying in %.2fs after %s: %s", delay, type(error).__name__, error)
         await asyncio.sleep(delay)
 
@@ -243,16 +264,25 @@ class Flusher:
     async def _flush(self, entries: list[Entry]) -> int:
         new = 0
         async with self.db.transaction() as tx:
-            # In stream order: the ledger must see money arrive before it is spent.
+            # In stream order: consecutive rounds go in one batch, other kinds one by one.
+            run: list[Entry] = []
             for entry_id, fields in entries:
-                writer = self.writers.get(fields.get("kind", ""))
+                kind = fields.get("kind", "")
+                if kind in ROUND_KINDS:
+                    run.append((entry_id, fields))
+                    continue
+                new += await write_round_entries(tx, run)
+                run = []
+                writer = self.writers.get(kind)
                 if writer is None:  # never drop money: stop here until the code knows it
-                    raise UnknownEntryKind(f"stream entry {entry_id} has kind {fields.get('kind')}")
+                    raise UnknownEntryKind(f"stream entry {entry_id} has kind {kind}")
                 new += await writer(tx, entry_id, fields)
+            new += await write_round_entries(tx, run)
         ids = [entry_id for entry_id, _ in entries]
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xack(keys.ROUNDS_STREAM, GROUP, *ids)
             pipe.xdel(keys.ROUNDS_STREAM, *ids)
             await pipe.execute()
         self.rounds_written += new
+        metrics.record_flush(entries, new)
         return len(entries)

@@ -18,7 +18,7 @@ async def recent(db: Database, player_id: int, limit: int) -> list[RoundSummary]
         "SELECT round_id, game_id, status, stake, payout, currency, balance_before,"
         " balance_after, settled_at, outcome, inputs, server_seed_hash, client_seed, nonce"
         " FROM rounds WHERE player_id = ?"
-        " ORDER BY settled_at DESC, round_id DESC LIMIT ?",
+        " ORDER BY settled_at DESC, LENGTH(stream_id) DESC, stream_id DESC LIMIT ?",
         (player_id, limit),
     )
     return [

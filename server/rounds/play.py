@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import msgspec
@@ -20,19 +21,23 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from games import catalogue
-from games.base import ActionError, Game, Options, StakeError
+from games.base import ActionError, Game, Options, SingleStepGame, StakeError
 from games.round import Phase, Round, Save, Settle
 from protocol.errors import ErrorCode
 from rng.fair import FairGenerator
 from rng.generator import Generator
 from server.fairness.service import Fairness
+from server.observability import log_context, metrics
 from server.rounds.ids import new_round_id
-from server.wallet.hot import Refused, Reserved, Resolved
+from server.sessions import push
+from server.sessions.hub import sessions_key
+from server.wallet.hot import FairState, Refused, Reserved, Resolved
 from server.wallet.service import Wallet
 
 log = logging.getLogger(__name__)
 
 SETTLE_ATTEMPTS = 3
+MAX_REDRAWS = 10  # a nonce moved by other sessions this often in a row means trouble
 MAX_OPTIONS_BYTES = 8 * 1024
 
 
@@ -70,6 +75,7 @@ class RoundView:
     balance: int
     outcome: dict[str, Any]
     actions: list[str] = field(default_factory=list)
+    pushed: bool = False  # the balance push already went out with the settlement
 
 
 def _json(data: Any) -> str:
@@ -88,6 +94,12 @@ class Play:
         self.wallet = wallet
         self.fairness = fairness
         self.round_ttl_ms = round_ttl_ms  # how long a round may wait for the player's action
+        # Each player's live seed and next nonce as last seen. Only a hint: the spin script
+        # checks it and hands back the real one when it moved (another tab, a rotation).
+        self._fair: dict[int, FairState] = {}
+        # One-step rounds of one player take turns within this process, so they do not race
+        # each other for the nonce; only sessions in other processes can still move it.
+        self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def start(
         self, player: Account, game_id: str, stake: int, options: Options = None
@@ -99,6 +111,11 @@ class Play:
             round_ = Round(new_round_id(), game, stake, options)
         except StakeError as error:
             raise PlayRefused(ErrorCode(error.code), str(error)) from None
+        log_context.bind(round_id=round_.round_id)  # lasts as long as this request's task
+        if isinstance(game, SingleStepGame):
+            turn = self._turns.setdefault(player.id, asyncio.Lock())
+            async with turn:
+                return await self._one_step(player, round_)
         reserve = round_.begin()
         held = await self._reserve(player, round_, game_id, reserve.amount)
         if isinstance(held, Refused):
@@ -119,6 +136,61 @@ class Play:
         if isinstance(command, Settle):
             return await self._settle(player, round_, command)
         return await self._save(player, round_, command, held.cash)
+
+    async def _one_step(self, player: Account, first: Round) -> RoundView:
+        """Draw with the seed and nonce we expect, then reserve, settle and stream in one
+        script; if the nonce moved meanwhile, draw again with the one the script returns."""
+        hot = self.wallet.hot
+        fair = self._fair.get(player.id) or await self._fair_secret(player)
+        round_ = first
+        for _ in range(MAX_REDRAWS):
+            round_.begin()
+            try:
+                settle = round_.reserved(
+                    FairGenerator(fair.server_seed, fair.client_seed, fair.nonce)
+                )
+            except Exception:
+                log.exception("game %s failed before anything was reserved", first.game.info.id)
+                raise PlayRefused(
+                    ErrorCode.INTERNAL_ERROR, "the game failed; nothing moved"
+                ) from None
+            assert isinstance(settle, Settle), "one-step games settle as soon as they start"
+            result = await hot.spin(
+                player.id, player.currency, round_.round_id, round_.game.info.id, round_.stake,
+                settle.payout, _json(settle.outcome), _json(round_.inputs), fair,
+                sessions_key(player.id), push.channel(player.id),
+            )  # fmt: skip
+            if isinstance(result, Resolved):
+                round_.settled()
+                metrics.record_round(
+                    round_.game.info.id, player.currency, round_.stake, settle.payout
+                )
+                self._fair[player.id] = replace(fair, nonce=fair.nonce + 1)
+                return RoundView(
+                    round_id=round_.round_id, game=round_.game.info.id, stake=round_.stake,
+                    finished=True, payout=settle.payout, balance=result.cash,
+                    outcome=settle.outcome, pushed=True,
+                )  # fmt: skip
+            round_.refused()
+            if isinstance(result, FairState):
+                fair = self._fair[player.id] = result
+            elif result.reason == "NO_WALLET":
+                await self.wallet.ensure_hot(player.id, player.currency)
+            elif result.reason == "NO_SEED":
+                fair = await self._fair_secret(player)
+            else:
+                raise _refusal(result)
+            round_ = Round(first.round_id, first.game, first.stake, first.options)
+        raise PlayRefused(ErrorCode.SERVICE_UNAVAILABLE, "the round could not be dealt; retry")
+
+    async def _fair_secret(self, player: Account) -> FairState:
+        for _ in range(2):
+            fair = await self.wallet.hot.fair_secret(player.id)
+            if fair is not None:
+                self._fair[player.id] = fair
+                return fair
+            await self.fairness.ensure(player.id)
+        raise PlayRefused(ErrorCode.SERVICE_UNAVAILABLE, "no provably fair seed; retry")
 
     async def _reserve(
         self, player: Account, round_: Round, game_id: str, amount: int
@@ -226,6 +298,8 @@ class Play:
             _json(round_.inputs),
         )  # fmt: skip
         round_.settled()
+        staked = round_.game.total_stake(round_.state)
+        metrics.record_round(round_.game.info.id, player.currency, staked, command.payout)
         return RoundView(
             round_id=round_.round_id,
             game=round_.game.info.id,
@@ -256,6 +330,8 @@ def _refusal(refused: Refused) -> PlayRefused:
         return PlayRefused(
             ErrorCode.ROUND_IN_PROGRESS, f"finish round {refused.detail} of this game first"
         )
+    if refused.reason == "BUSY":
+        return PlayRefused(ErrorCode.SERVER_BUSY, "too many rounds waiting to be stored; retry")
     if refused.reason == "CONFLICT":
         return PlayRefused(ErrorCode.ROUND_CONFLICT, "the round changed meanwhile; resume it")
     if refused.reason in ("NOT_PENDING", "NO_RESERVATION"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from server.observability import metrics
 from server.rounds.play import Owner, Play, PlayRefused
 from server.wallet import keys
 from server.wallet.hot import ReservationError, now_ms
@@ -40,9 +41,13 @@ async def sweep_once(play: Play) -> int:
             if stored.get("state") == "pending" and "round_state" in stored:
                 view = await play.complete(Owner(player_id, currency), round_id)
                 log.warning("completed abandoned round %s (payout %d)", round_id, view.payout)
+                metrics.ROUNDS_COMPLETED_BY_SERVER.inc()
             else:
-                await hot.release(player_id, currency, round_id, "expired", only_if_due=True)
+                voided = await hot.release(
+                    player_id, currency, round_id, "expired", only_if_due=True
+                )
                 log.warning("voided expired reservation of round %s", round_id)
+                metrics.RESERVATIONS_EXPIRED.inc(1 if voided.first_time else 0)
             resolved += 1
         except ReservationError as error:
             if error.reason.startswith("NOT_DUE"):
@@ -61,5 +66,6 @@ async def run(play: Play) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as error:
+            metrics.record_backend_error("sweeper", error)
             log.warning("sweeper pass failed (%s: %s); retrying", type(error).__name__, error)
         await asyncio.sleep(INTERVAL_S)

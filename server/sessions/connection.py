@@ -11,6 +11,7 @@ import logging
 
 from redis.exceptions import RedisError
 
+import rng
 from protocol.codec import ProtocolError, decode_request, encode_reply
 from protocol.errors import ErrorCode
 from protocol.messages import (
@@ -37,11 +38,15 @@ from protocol.messages import (
     SpinResult,
     Welcome,
 )
-from server.accounts.service import AccountError, Player
+from server.accounts.service import AccountError, Player, token_hash
 from server.context import Services
 from server.fairness.service import SeedState
+from server.observability.middleware import instrument
 from server.rounds import history
 from server.rounds.play import PlayRefused, RoundView
+from server.sessions import push, replies
+from server.sessions.hub import Deliver, Hub
+from server.sessions.replies import ReplyCache
 from server.storage.database import now_ms
 
 log = logging.getLogger(__name__)
@@ -55,12 +60,39 @@ class Refusal(Exception):
         self.balance = balance
 
 
+# Requests that move money or change seeds: answered once per id under a client session.
+IDEMPOTENT = (Spin, Play, Act, SetClientSeed, RotateSeed)
+# Replies that mean "nothing was decided": a resend with the same id runs again.
+RETRYABLE = frozenset({ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.INTERNAL_ERROR})
+
+
 class Connection:
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self,
+        services: Services,
+        hub: Hub | None = None,
+        deliver: Deliver | None = None,
+        session_id: str = "",
+    ) -> None:
         self.services = services
+        self.hub = hub
+        self.deliver = deliver
+        self.session_id = session_id or rng.token_urlsafe(12)
+        self.replies = ReplyCache(services.redis)
         self.player: Player | None = None
+        self.token_hash = ""
+        self.client_session: str | None = None
         self.session_expires_at = 0
         self.last_round_id: str | None = None
+        self.over_session_cap = False
+
+    @property
+    def authenticated(self) -> bool:
+        return self.player is not None
+
+    async def close(self) -> None:
+        if self.hub is not None and self.player is not None:
+            await self.hub.close_session(self.player.id, self.session_id)
 
     async def handle(self, frame: bytes | str) -> bytes | str:
         binary = isinstance(frame, bytes)
@@ -73,20 +105,68 @@ class Connection:
             request = decode_request(frame, self.services.settings.max_frame_bytes)
         except ProtocolError as error:
             return ErrorReply(id=error.request_id, code=error.code, message=error.message)
+        if self.client_session and self.player and isinstance(request, IDEMPOTENT):
+            return await self._once(request)
+        return await self._answer(request)
+
+    async def _once(self, request: AnyRequest) -> AnyReply:
+        """Answer a money-moving request once per id; a resend gets the first reply."""
+        assert self.player is not None and self.client_session is not None
+        cache_key = replies.key(self.player.id, self.client_session, request.id)
         try:
-            return await self._dispatch(request)
+            first = await self.replies.claim(cache_key)
+            if not first:
+                original = await self.replies.original(cache_key)
+                if isinstance(original, SpinResult | RoundReply) and (
+                    isinstance(original, SpinResult) or original.finished
+                ):
+                    self.last_round_id = original.round_id  # history waits until it is durable
+                if original is not None:
+                    return original
+                return _error(request.id, ErrorCode.REQUEST_IN_PROGRESS, "still running; ask again")
+        except RedisError:
+            return _error(request.id, ErrorCode.SERVICE_UNAVAILABLE, "wallet briefly unavailable")
+        reply = await self._answer(request)
+        try:
+            if isinstance(reply, ErrorReply) and reply.code in RETRYABLE:
+                await self.replies.forget(cache_key)
+            else:
+                await self.replies.store(cache_key, reply)
+        except RedisError as error:  # the reply still goes out; only a later resend may rerun
+            log.warning("could not keep the reply to %s: %s", type(request).__name__, error)
+        return reply
+
+    @instrument  # log ids, latency per message type, error replies by code
+    async def _answer(self, request: AnyRequest) -> AnyReply:
+        try:
+            reply = await self._dispatch(request)
         except Refusal as refusal:
             return _error(request.id, refusal.code, refusal.message, refusal.balance)
         except PlayRefused as refusal:
             return _error(request.id, refusal.code, refusal.message, refusal.balance)
         except RedisError as error:
-            log.warning(
-                "redis unavailable during %s: %s", type(request).__name__, error, exc_info=True
-            )
+            log.warning("redis unavailable during %s: %s", type(request).__name__, error)
             return _error(request.id, ErrorCode.SERVICE_UNAVAILABLE, "wallet briefly unavailable")
         except Exception:
             log.exception("unexpected failure handling %s", type(request).__name__)
             return _error(request.id, ErrorCode.INTERNAL_ERROR, "internal error")
+        return reply
+
+    async def _moved(self, view: RoundView) -> RoundView:
+        """Money moved: tell the player's sessions, unless the settlement already did."""
+        if not view.pushed:
+            await self._push_balance(view.balance)
+        return view
+
+    async def _push_balance(self, balance: int) -> None:
+        """Tell the player's other sessions (any process) that the balance moved."""
+        assert self.player is not None
+        try:
+            await push.balance_changed(
+                self.services.redis, self.player.id, self.player.currency, balance, "round"
+            )
+        except RedisError as error:  # a push only prompts a refresh; the round is settled
+            log.warning("balance push failed: %s", error)
 
     async def _dispatch(self, request: AnyRequest) -> AnyReply:
         if isinstance(request, Hello):
@@ -97,7 +177,7 @@ class Connection:
             return BalanceReply(id=request.id, balance=cash, currency=player.currency)
         services = self.services
         if isinstance(request, Spin):
-            view = await services.play.start(player, request.game, request.stake)
+            view = await self._moved(await services.play.start(player, request.game, request.stake))
             self.last_round_id = view.round_id
             return SpinResult(
                 id=request.id,
@@ -111,10 +191,10 @@ class Connection:
             )
         if isinstance(request, Play):
             view = await services.play.start(player, request.game, request.stake, request.options)
-            return self._round(request.id, view)
+            return self._round(request.id, await self._moved(view))
         if isinstance(request, Act):
             view = await services.play.act(player, request.round_id, request.action)
-            return self._round(request.id, view)
+            return self._round(request.id, await self._moved(view))
         if isinstance(request, Resume):
             return self._round(request.id, await services.play.resume(player, request.round_id))
         if isinstance(request, History):
@@ -173,7 +253,16 @@ class Connection:
             raise Refusal(error.code, error.message) from None
         cash = await self.services.wallet.balance(player.id, player.currency)
         open_rounds = await self.services.wallet.hot.open_rounds(player.id)
+        hub, deliver = self.hub, self.deliver
+        if hub and deliver and not await hub.open_session(player.id, self.session_id, deliver):
+            self.over_session_cap = True
+            raise Refusal(
+                ErrorCode.TOO_MANY_SESSIONS,
+                f"at most {hub.max_sessions} sessions at once; close one first",
+            )
         self.player, self.session_expires_at = player, expires_at
+        self.token_hash = token_hash(request.token)
+        self.client_session = request.client_session
         return Welcome(
             id=request.id,
             player_id=player.id,

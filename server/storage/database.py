@@ -10,7 +10,9 @@ wait behind a long write under WAL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -41,6 +43,47 @@ def migrations() -> list[tuple[int, str, str]]:
             version = int(entry.name.split("_", 1)[0])
             found.append((version, entry.name, entry.read_text()))
     return sorted(found)
+
+
+def latest_schema() -> int:
+    shipped = migrations()
+    return shipped[-1][0] if shipped else 0
+
+
+def schema_version(path: Path) -> int:
+    """The schema version of the database file at `path`, read without changing anything
+    (0 when the file or its migrations table does not exist yet)."""
+    if not path.exists():
+        return 0
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        try:
+            row = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return 0
+            raise
+    return int(row[0]) if row else 0
+
+
+def check_schema(path: Path) -> int:
+    """The schema version, or SchemaTooNew (with what to do) when newer than this code."""
+    current, latest = schema_version(path), latest_schema()
+    if current > latest:
+        raise SchemaTooNew(
+            f"database {path} is at schema {current}, newer than this code (which knows up to"
+            f" {latest}): run the newer code, or restore the backup taken before the upgrade"
+        )
+    return current
+
+
+async def migrate(path: Path) -> tuple[int, int]:
+    """Apply every pending migration (`run.py migrate`); the versions before and after."""
+    before = check_schema(path)
+    db = Database(path)
+    await db.open()
+    await db.close()
+    return before, schema_version(path)
 
 
 class Database:
@@ -77,35 +120,39 @@ class Database:
         self._reader = self._writer = None
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
-        )
-        async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
-            row = await cur.fetchone()
-        current = int(row[0]) if row else 0
-        shipped = migrations()
-        latest = shipped[-1][0] if shipped else 0
-        if current > latest:
-            raise SchemaTooNew(
-                f"database {self.path} is at schema {current}, this code knows up to {latest}"
+        """Apply pending migrations in one write transaction: processes starting together
+        (workers) take turns, and the second finds nothing left to do."""
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             )
-        for version, name, sql in shipped:
-            if version <= current:
-                continue
-            log.info("applying migration %s", name)
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
+            async with conn.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+            ) as cur:
+                row = await cur.fetchone()
+            current = int(row[0]) if row else 0
+            shipped = migrations()
+            latest = shipped[-1][0] if shipped else 0
+            if current > latest:
+                raise SchemaTooNew(
+                    f"database {self.path} is at schema {current}, this code knows up to {latest}"
+                )
+            for version, name, sql in shipped:
+                if version <= current:
+                    continue
+                log.info("applying migration %s", name)
                 for statement in _statements(sql):
                     await conn.execute(statement)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, now_ms()),
                 )
-                await conn.execute("COMMIT")
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

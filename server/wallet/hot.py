@@ -21,7 +21,8 @@ from redis.commands.core import AsyncScript
 
 from server.wallet import keys
 
-RESOLVED_KEEP_MS = 24 * 3600 * 1000  # how long a resolved reservation answers retries
+RESOLVED_KEEP_MS = 10 * 60 * 1000  # how long a resolved reservation answers retries
+ONE_SHOT_KEEP_MS = 60 * 1000  # a one-step round's record: long enough for client retries
 APPLIED_MARKER_MS = 30 * 24 * 3600 * 1000
 
 
@@ -43,6 +44,16 @@ class Refused:
     reason: str  # INSUFFICIENT_FUNDS, NO_WALLET, NO_SEED, ROUND_IN_PROGRESS, DUPLICATE, CONFLICT...
     cash: int | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FairState:
+    """A player's live provably fair seed, as the spin script checks it."""
+
+    server_seed: bytes
+    client_seed: str
+    nonce: int
+    seed_hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +88,12 @@ def now_ms() -> int:
 
 
 class HotWallet:
-    def __init__(self, client: aioredis.Redis, reservation_ttl_ms: int) -> None:
+    def __init__(
+        self, client: aioredis.Redis, reservation_ttl_ms: int, max_backlog: int = 50_000
+    ) -> None:
         self.redis = client
         self.reservation_ttl_ms = reservation_ttl_ms
+        self.max_backlog = max_backlog  # stream entries not yet durable before bets wait
         self._reserve = _script(client, "reserve")
         self._step = _script(client, "step")
         self._settle = _script(client, "settle")
@@ -88,6 +102,7 @@ class HotWallet:
         self._hydrate = _script(client, "hydrate")
         self._seeds = _script(client, "seeds")
         self._client_seed = _script(client, "client_seed")
+        self._spin = _script(client, "spin")
 
     async def balance(self, player_id: int, currency: str) -> int | None:
         cash = await self.redis.hget(keys.wallet(player_id, currency), "cash")
@@ -129,8 +144,18 @@ class HotWallet:
                     keys.reservation(player_id, round_id),
                     keys.fair_seed(player_id),
                     keys.open_rounds(player_id),
+                    keys.ROUNDS_STREAM,
                 ],
-                args=[amount, ttl, player_id, game, currency, round_id, inputs_json],
+                args=[
+                    amount,
+                    ttl,
+                    player_id,
+                    game,
+                    currency,
+                    round_id,
+                    inputs_json,
+                    self.max_backlog,
+                ],
                 client=pipe,
             )
             _, reply = await pipe.execute()
@@ -144,6 +169,55 @@ class HotWallet:
         if status == "ROUND_IN_PROGRESS":
             return Refused(status, detail=str(reply[1]))
         return Refused(str(status))
+
+    async def spin(
+        self,
+        player_id: int,
+        currency: str,
+        round_id: str,
+        game: str,
+        stake: int,
+        payout: int,
+        outcome_json: str,
+        inputs_json: str,
+        fair: FairState,
+        sessions_key: str,
+        push_channel: str,
+    ) -> Resolved | Refused | FairState:
+        """Play a one-step round in one script; a `FairState` back means the seed or nonce
+        moved since the outcome was drawn: draw again with it."""
+        reply = await self._spin(
+            keys=[
+                keys.wallet(player_id, currency),
+                keys.done(player_id, round_id),
+                keys.fair_seed(player_id),
+                sessions_key,
+                keys.ROUNDS_STREAM,
+            ],
+            args=[
+                stake, payout, outcome_json, ONE_SHOT_KEEP_MS, player_id, game, currency,
+                round_id, inputs_json, fair.seed_hash, fair.client_seed, fair.nonce,
+                push_channel, self.max_backlog,
+            ],
+        )  # fmt: skip
+        status = reply[0]
+        if status in ("OK", "ALREADY"):
+            return Resolved(cash=_int(reply[1]), stream_id=str(reply[2]), first_time=status == "OK")
+        if status == "SEED_MOVED":
+            return FairState(bytes.fromhex(reply[1]), str(reply[2]), _int(reply[3]), str(reply[4]))
+        if status == "INSUFFICIENT_FUNDS":
+            return Refused(status, cash=_int(reply[1]))
+        return Refused(str(status))
+
+    async def fair_secret(self, player_id: int) -> FairState | None:
+        """The live seed with its secret, for drawing outcomes; None when there is none."""
+        values: list[Any] = await self.redis.hmget(
+            keys.fair_seed(player_id), ["server_seed", "client_seed", "nonce", "seed_hash"]
+        )
+        seed, client_seed, nonce, digest = values
+        if seed is None:
+            return None
+        return FairState(bytes.fromhex(seed), str(client_seed), int(nonce), str(digest))
 
     async def step(
         self,

@@ -15,6 +15,11 @@ def reservation(player_id: int, round_id: str) -> str:
     return f"{{p:{player_id}}}:resv:{round_id}"
 
 
+def done(player_id: int, round_id: str) -> str:
+    """The record of a one-step round played in one script, kept briefly for retries."""
+    return f"{{p:{player_id}}}:done:{round_id}"
+
+
 def fair_seed(player_id: int) -> str:
     return f"{{p:{player_id}}}:fair"
 
@@ -35,3 +40,20 @@ def due_member(player_id: int, currency: str, round_id: str) -> str:
 def parse_due_member(member: str) -> tuple[int, str, str]:
     player_id, currency, round_id = member.split("|", 2)
     return int(player_id), currency, round_id
+
+
+# Provider seamless wallet (server/provider). Records live in the player's slot; the claim
+# key is global on purpose: it is what tells two players' uses of one transaction id apart.
+def provider_tx(player_id: int, provider_id: str, transaction_uuid: str) -> str:
+    """Hash recording one provider transaction (bet, win, rollback or tombstone)."""
+    return f"{{p:{player_id}}}:ptx:{provider_id}:{transaction_uuid}"
+
+
+def provider_round(player_id: int, provider_id: str, round_id: str) -> str:
+    """Hash of one provider round as this player played it: status and totals."""
+    return f"{{p:{player_id}}}:pround:{provider_id}:{round_id}"
+
+
+def provider_claim(provider_id: str, transaction_uuid: str) -> str:
+    """Which player a provider transaction id belongs to (set once, never changed)."""
+    return f"casino:ptxowner:{provider_id}:{transaction_uuid}"

@@ -10,6 +10,7 @@ negative raises `LedgerInvariantError` and rolls the whole transaction back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from server.storage.database import Transaction, now_ms
@@ -46,22 +47,114 @@ def gateway_clearing(gateway: str, currency: str) -> AccountRef:
     return AccountRef(f"clearing:{gateway}:{currency}", "payment_clearing", currency, None, True)
 
 
-async def account_id(tx: Transaction, account: AccountRef) -> int:
-    """The account's row id, creating the account on first use."""
-    await tx.execute(
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    key: str  # the idempotency key: posting it twice moves nothing the second time
+    debit: AccountRef
+    credit: AccountRef
+    amount: int
+    kind: str
+    reference: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, int) or isinstance(self.amount, bool) or self.amount <= 0:
+            raise ValueError(f"transfer amount must be a positive integer, got {self.amount!r}")
+        if self.debit.currency != self.credit.currency:
+            raise ValueError("a transfer never crosses currencies")
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+async def account_ids(tx: Transaction, accounts: Iterable[AccountRef]) -> dict[str, int]:
+    """Row ids by account code, creating accounts on first use."""
+    distinct = {account.code: account for account in accounts}
+    await tx.executemany(
         "INSERT INTO ledger_accounts (code, kind, player_id, currency, allow_negative)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
-        (
-            account.code,
-            account.kind,
-            account.player_id,
-            account.currency,
-            int(account.allow_negative),
-        ),
+        [
+            (a.code, a.kind, a.player_id, a.currency, int(a.allow_negative))
+            for a in distinct.values()
+        ],
     )
-    row = await tx.fetchone("SELECT id FROM ledger_accounts WHERE code = ?", (account.code,))
-    assert row is not None
-    return int(row[0])
+    rows = await tx.fetchall(
+        f"SELECT code, id FROM ledger_accounts WHERE code IN ({_marks(len(distinct))})",
+        list(distinct),
+    )
+    return {str(code): int(account_id) for code, account_id in rows}
+
+
+async def account_id(tx: Transaction, account: AccountRef) -> int:
+    """The account's row id, creating the account on first use."""
+    return (await account_ids(tx, [account]))[account.code]
+
+
+async def post_many(tx: Transaction, transfers: Sequence[Transfer]) -> int:
+    """Post transfers in a few statements whatever their number; returns how many were new.
+
+    A key posted before with the same terms is skipped; with other terms it raises
+    IdempotencyConflict. Balances move by each account's net delta, and every account
+    that may not go negative is checked once the whole batch is applied: the ledger
+    follows the hot wallet, where no balance ever went below zero, so a negative
+    result means money the wallet never had, and the whole transaction rolls back.
+    """
+    if not transfers:
+        return 0
+    ids = await account_ids(tx, [a for t in transfers for a in (t.debit, t.credit)])
+    keys = [t.key for t in transfers]
+    existing = {
+        str(key): (int(debit), int(credit), int(amount))
+        for key, debit, credit, amount in await tx.fetchall(
+            "SELECT idempotency_key, debit_account_id, credit_account_id, amount"
+            f" FROM ledger_transfers WHERE idempotency_key IN ({_marks(len(keys))})",
+            keys,
+        )
+    }
+    fresh: dict[str, Transfer] = {}
+    for t in transfers:
+        terms = (ids[t.debit.code], ids[t.credit.code], t.amount)
+        seen = existing.get(t.key) or (
+            (ids[fresh[t.key].debit.code], ids[fresh[t.key].credit.code], fresh[t.key].amount)
+            if t.key in fresh
+            else None
+        )
+        if seen is None:
+            fresh[t.key] = t
+        elif seen != terms:
+            raise IdempotencyConflict(f"transfer {t.key} was posted before with other terms")
+    if not fresh:
+        return 0
+    created = now_ms()
+    await tx.executemany(
+        "INSERT INTO ledger_transfers (idempotency_key, debit_account_id, credit_account_id,"
+        " amount, currency, kind, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (t.key, ids[t.debit.code], ids[t.credit.code], t.amount, t.debit.currency, t.kind,
+             t.reference, created)
+            for t in fresh.values()
+        ],
+    )  # fmt: skip
+    deltas: dict[int, int] = {}
+    guarded: set[int] = set()
+    for t in fresh.values():
+        deltas[ids[t.debit.code]] = deltas.get(ids[t.debit.code], 0) - t.amount
+        deltas[ids[t.credit.code]] = deltas.get(ids[t.credit.code], 0) + t.amount
+        if not t.debit.allow_negative:
+            guarded.add(ids[t.debit.code])
+    await tx.executemany(
+        "UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?",
+        [(delta, account) for account, delta in deltas.items() if delta],
+    )
+    if guarded:
+        negative = await tx.fetchall(
+            f"SELECT code FROM ledger_accounts WHERE id IN ({_marks(len(guarded))})"
+            " AND balance < 0",
+            list(guarded),
+        )
+        if negative:
+            raise LedgerInvariantError(f"transfers would overdraw {negative[0][0]}")
+    return len(fresh)
 
 
 async def post(
@@ -74,38 +167,7 @@ async def post(
     reference: str,
 ) -> bool:
     """Post one transfer; False when `key` was already posted with the same terms."""
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ValueError(f"transfer amount must be a positive integer, got {amount!r}")
-    if debit.currency != credit.currency:
-        raise ValueError("a transfer never crosses currencies")
-    debit_id = await account_id(tx, debit)
-    credit_id = await account_id(tx, credit)
-    inserted = await tx.insert(
-        "INSERT INTO ledger_transfers (idempotency_key, debit_account_id, credit_account_id,"
-        " amount, currency, kind, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (idempotency_key) DO NOTHING",
-        (key, debit_id, credit_id, amount, debit.currency, kind, reference, now_ms()),
-    )
-    if inserted is None:
-        row = await tx.fetchone(
-            "SELECT debit_account_id, credit_account_id, amount FROM ledger_transfers"
-            " WHERE idempotency_key = ?",
-            (key,),
-        )
-        if row != (debit_id, credit_id, amount):
-            raise IdempotencyConflict(f"transfer {key} was posted before with other terms")
-        return False
-    await tx.execute(
-        "UPDATE ledger_accounts SET balance = balance - ? WHERE id = ?", (amount, debit_id)
-    )
-    await tx.execute(
-        "UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?", (amount, credit_id)
-    )
-    if not debit.allow_negative:
-        row = await tx.fetchone("SELECT balance FROM ledger_accounts WHERE id = ?", (debit_id,))
-        if row is None or int(row[0]) < 0:
-            raise LedgerInvariantError(f"transfer {key} would overdraw {debit.code}")
-    return True
+    return await post_many(tx, [Transfer(key, debit, credit, amount, kind, reference)]) == 1
 
 
 async def balance(tx: Transaction, account: AccountRef) -> int:

@@ -2,7 +2,8 @@
 
 For every player wallet, three independent figures must agree once the
 rounds stream is flushed and no stake is held:
-hot cash (Redis) == ledger balance == deposits - stakes + payouts (rounds table).
+hot cash (Redis) == ledger balance == deposits - stakes + payouts (rounds table)
+- provider bets + provider wins + returned provider stakes (provider transactions).
 For the ledger as a whole, every currency sums to zero and every account's
 stored balance equals its credits minus its debits.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server.provider.history import net_by_wallet as provider_net_by_wallet
 from server.storage.database import Database
 from server.wallet import keys
 from server.wallet.hot import HotWallet
@@ -89,6 +91,7 @@ async def reconcile(db: Database, hot: HotWallet) -> Report:
         "   WHERE r.player_id = p.id AND r.currency = p.currency AND r.status = 'settled'), 0)"
         " FROM players p ORDER BY p.id"
     )
+    provider_net = await provider_net_by_wallet(db)
     for player_id, currency, ledger_balance, deposits, net_rounds in rows:
         pid, cur = int(player_id), str(currency)
         report.wallets.append(
@@ -98,7 +101,7 @@ async def reconcile(db: Database, hot: HotWallet) -> Report:
                 redis_cash=await hot.balance(pid, cur),
                 redis_held=await hot.held(pid, cur),
                 ledger=int(ledger_balance),
-                from_history=int(deposits) + int(net_rounds),
+                from_history=int(deposits) + int(net_rounds) + provider_net.get((pid, cur), 0),
             )
         )
     return report

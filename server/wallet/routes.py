@@ -12,6 +12,8 @@ from starlette.routing import Route
 
 from protocol.errors import ErrorCode
 from server.context import Services
+from server.observability import log_context, metrics
+from server.sessions import push
 from server.wallet.service import DepositConflict
 from server.web import ApiError, current_player, json_body, json_response
 
@@ -45,10 +47,18 @@ async def sandbox_deposit(request: Request) -> Response:
             ErrorCode.VALIDATION_FAILED,
             f"an Idempotency-Key header (1-{MAX_KEY_LENGTH} characters) is required",
         )
+    log_context.bind(player_id=player.id, transaction_id=f"deposit-key:{key}")
     try:
         deposit = await services.wallet.deposit(player.id, player.currency, amount, key)
     except DepositConflict as error:
+        metrics.record_payment("deposit", "sandbox", player.currency, amount, "refused")
         raise ApiError(ErrorCode.IDEMPOTENCY_CONFLICT, str(error)) from None
+    state = "replayed" if deposit.replayed else "completed"
+    metrics.record_payment("deposit", "sandbox", deposit.currency, deposit.amount, state)
+    if not deposit.replayed:
+        await push.balance_changed(
+            services.redis, player.id, player.currency, deposit.balance, "deposit"
+        )
     return json_response(
         {
             "deposit_id": deposit.deposit_id,

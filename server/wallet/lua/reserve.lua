@@ -1,7 +1,7 @@
 -- Hold a stake and assign the round its provably fair nonce, in one atomic step.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] fair-seed hash, KEYS[4] open-rounds hash
--- (all in the player's {p:ID} slot)
--- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json
+-- (all in the player's {p:ID} slot), KEYS[5] rounds stream
+-- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json, max_backlog
 -- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce} or a refusal.
 -- A pending reservation has no TTL on purpose: an expiring key would strand the held money.
 local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
@@ -9,6 +9,9 @@ if r[1] then
   -- Round ids are unique and unguessable, so this is our own retry (a reply lost in transit).
   local cash = tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')
   return {'DUPLICATE', r[1], cash, r[2], r[3], tonumber(r[4])}
+end
+if redis.call('XLEN', KEYS[5]) > tonumber(ARGV[8]) then
+  return {'BUSY'}  -- back-pressure: the flusher is too far behind to take new stakes
 end
 local cash = redis.call('HGET', KEYS[1], 'cash')
 if not cash then
