@@ -211,6 +211,14 @@ def backlog_findings(found: backlog.Backlog, bound_s: int) -> list[Finding]:
         )
     else:
         result.append(_ok("flusher", f"{found.stream_length} stream entries waiting"))
+    if found.dead_letters:
+        result.append(
+            _fail(
+                "dead letters",
+                f"{found.dead_letters} stream entries were refused by the database",
+                "read the server log for 'quarantined' and fix the cause; a start-up retries them",
+            )
+        )
     if found.reservations_past_due:
         result.append(
             _warn(

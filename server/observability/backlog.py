@@ -24,6 +24,7 @@ class Backlog:
     oldest_age_s: float  # 0.0 when the stream is empty
     reservations_pending: int  # held stakes not yet settled or voided (incl. waiting hands)
     reservations_past_due: int  # pending and due already: the sweeper should resolve them
+    dead_letters: int = 0  # entries the flusher quarantined (server/rounds/flusher.py)
 
 
 def _stream_ms(entry_id: str) -> int:
@@ -43,10 +44,11 @@ async def measure(client: aioredis.Redis) -> Backlog:
         pipe.xrange(keys.ROUNDS_STREAM, "-", "+", count=1)
         pipe.time()
         pipe.zcard(keys.RESERVATIONS_DUE)
-        length, first, now, pending = await pipe.execute()
+        pipe.xlen(keys.DEAD_LETTERS)
+        length, first, now, pending, dead = await pipe.execute()
     now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
     # Due times are written with the server's clock, and the sweeper compares them with it.
     past_due = int(await client.zcount(keys.RESERVATIONS_DUE, "-inf", time.time_ns() // 10**6))
     oldest = _first_id(first)
     age_ms = max(0, now_ms - _stream_ms(oldest)) if oldest is not None else 0
-    return Backlog(int(length), age_ms / 1000, int(pending), past_due)
+    return Backlog(int(length), age_ms / 1000, int(pending), past_due, int(dead))

@@ -110,6 +110,11 @@ FLUSHER_ROUNDS_WRITTEN = Counter(
 FLUSHER_ERRORS = Counter(
     "casino_flusher_errors", "Flusher attempts that failed and will be retried.", ["error"]
 )
+FLUSHER_DEAD_LETTERS = Counter(
+    "casino_flusher_dead_letters",
+    "Stream entries the database refused for their content, moved to casino:rounds:dead.",
+    ["kind"],
+)
 
 # -- backends, providers, payments -----------------------------------------------------------
 REDIS_ERRORS = Counter("casino_redis_errors", "Redis errors, by component.", ["component"])
@@ -173,6 +178,10 @@ def record_flusher_error(error: BaseException) -> None:
     record_backend_error("flusher", error)
 
 
+def record_dead_letter(kind: str) -> None:
+    FLUSHER_DEAD_LETTERS.labels(kind if kind.isidentifier() else "malformed").inc()
+
+
 def record_backend_error(component: str, error: BaseException) -> None:
     """Count a Redis or database error; other exceptions are not backend errors."""
     if isinstance(error, RedisError):
@@ -228,6 +237,11 @@ class _Snapshot(Collector):
             "casino_reservations_past_due",
             "Pending reservations past their due time (the sweeper resolves them each second).",
             value=found.reservations_past_due,
+        )
+        yield GaugeMetricFamily(
+            "casino_stream_dead_letters",
+            "Stream entries the database refused, waiting in casino:rounds:dead for an operator.",
+            value=found.dead_letters,
         )
 
 

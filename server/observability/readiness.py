@@ -36,6 +36,11 @@ async def ready(request: Request) -> Response:
         report["redis"] = "ok"
         report["flusher_lag_seconds"] = round(found.oldest_age_s, 3)
         report["stream_length"] = found.stream_length
+        if found.dead_letters:
+            reasons.append(
+                f"{found.dead_letters} stream entries were refused by the database and wait in"
+                " casino:rounds:dead: read the log for 'quarantined', fix, restart"
+            )
         if found.oldest_age_s > bound_s:
             reasons.append(
                 f"flusher lag {found.oldest_age_s:.1f}s is over {bound_s}s"

@@ -5,6 +5,15 @@ transfers, in one database transaction; the entries are acknowledged and
 deleted from the stream only after that commit. Inserts are idempotent by
 round id and transfer key, so an entry written twice (a crash between commit
 and acknowledgement, or a sibling process claiming it) moves nothing twice.
+
+An entry the database refuses for what it holds (a constraint, a kind this
+code does not know, a malformed field) would otherwise block every entry
+behind it for ever. Such a batch is retried entry by entry, and only the
+entries that fail on their own move to the dead-letter stream, where they stay
+(counted in /metrics, named by /ready, `run.py doctor` and `run.py reconcile`)
+until an operator fixes the cause; every start-up retries them first. Trouble
+with the backends themselves (a locked database, Redis down) is never a reason
+to quarantine: it is retried with backoff.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import asyncio
 import logging
 import os
 import socket
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +94,17 @@ ROUND_KINDS = ("settle", "voided", "expired")
 
 class UnknownEntryKind(RuntimeError):
     pass
+
+
+# Errors about an entry's content: the same entry fails the same way on every retry.
+POISON_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    ledger.LedgerInvariantError,
+    ledger.IdempotencyConflict,
+    UnknownEntryKind,
+    KeyError,
+    ValueError,
+)
 
 
 async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
@@ -187,14 +208,32 @@ class Flusher:
                 raise
 
     async def drain(self) -> int:
-        """Flush everything the stream holds now, including what dead processes left pending."""
+        """Flush everything the stream holds now, including what dead processes left pending;
+        quarantined entries are retried first (the code or the data may have been fixed)."""
         await self.ensure_group()
+        await self.retry_dead_letters()
         total = 0
         while entries := await self._claim(min_idle_ms=0):
-            total += await self._flush(entries)
+            total += await self._flush_or_isolate(entries)
         while entries := await self._read(block=False):
-            total += await self._flush(entries)
+            total += await self._flush_or_isolate(entries)
         return total
+
+    async def retry_dead_letters(self) -> int:
+        """Write every quarantined entry that the database now accepts; returns how many."""
+        written = 0
+        for dead_id, fields in _entries(await self.redis.xrange(keys.DEAD_LETTERS)):
+            original = {k: v for k, v in fields.items() if not k.startswith("dead_")}
+            try:
+                await self._write(
+                    [(fields.get("dead_stream_id", dead_id), original)], acknowledge=False
+                )
+            except POISON_ERRORS:
+                continue
+            await self.redis.xdel(keys.DEAD_LETTERS, dead_id)
+            log.warning("quarantined stream entry %s is now durable", dead_id)
+            written += 1
+        return written
 
     async def run(self) -> None:
         """Flush forever; Redis or database trouble is retried with backoff, never dropped."""
@@ -209,7 +248,7 @@ class Flusher:
                         idle_rounds = 0
                         entries = await self._claim(min_idle_ms=CLAIM_IDLE_MS)
                 if entries:
-                    await self._flush(entries)
+                    await self._flush_or_isolate(entries)
                 backoff = 0.05
             except asyncio.CancelledError:
                 raise
@@ -261,7 +300,46 @@ class Flusher:
             await self.redis.xack(keys.ROUNDS_STREAM, GROUP, *deleted)
         return claimed
 
+    async def _flush_or_isolate(self, entries: list[Entry]) -> int:
+        try:
+            return await self._flush(entries)
+        except POISON_ERRORS as error:
+            log.error(
+                "flusher batch refused (%s: %s): retrying entry by entry",
+                type(error).__name__,
+                error,
+            )
+        for entry in entries:
+            try:
+                await self._flush([entry])
+            except POISON_ERRORS as error:
+                await self._quarantine(entry, error)
+        return len(entries)
+
+    async def _quarantine(self, entry: Entry, error: Exception) -> None:
+        entry_id, fields = entry
+        reason = f"{type(error).__name__}: {error}"[:500]
+        kept: dict[Any, Any] = {**fields, "dead_stream_id": entry_id, "dead_reason": reason}
+        # Not MULTI: the two streams may live in different cluster slots. A crash between the
+        # XADD and the XDEL leaves the entry in both, and writing a round twice moves nothing.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(keys.DEAD_LETTERS, kept)
+            pipe.xack(keys.ROUNDS_STREAM, GROUP, entry_id)
+            pipe.xdel(keys.ROUNDS_STREAM, entry_id)
+            await pipe.execute()
+        metrics.record_dead_letter(fields.get("kind", ""))
+        log.error(
+            "stream entry %s (kind %s) quarantined in %s: %s",
+            entry_id,
+            fields.get("kind", ""),
+            keys.DEAD_LETTERS,
+            reason,
+        )
+
     async def _flush(self, entries: list[Entry]) -> int:
+        return await self._write(entries, acknowledge=True)
+
+    async def _write(self, entries: list[Entry], acknowledge: bool) -> int:
         new = 0
         async with self.db.transaction() as tx:
             # In stream order: consecutive rounds go in one batch, other kinds one by one.
@@ -278,11 +356,12 @@ class Flusher:
                     raise UnknownEntryKind(f"stream entry {entry_id} has kind {kind}")
                 new += await writer(tx, entry_id, fields)
             new += await write_round_entries(tx, run)
-        ids = [entry_id for entry_id, _ in entries]
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xack(keys.ROUNDS_STREAM, GROUP, *ids)
-            pipe.xdel(keys.ROUNDS_STREAM, *ids)
-            await pipe.execute()
+        if acknowledge:
+            ids = [entry_id for entry_id, _ in entries]
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.xack(keys.ROUNDS_STREAM, GROUP, *ids)
+                pipe.xdel(keys.ROUNDS_STREAM, *ids)
+                await pipe.execute()
         self.rounds_written += new
         metrics.record_flush(entries, new)
         return len(entries)

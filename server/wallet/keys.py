@@ -4,6 +4,8 @@ script touching one player stays in one Redis Cluster slot."""
 from __future__ import annotations
 
 ROUNDS_STREAM = "casino:rounds"
+# Stream entries the database refused for their content, kept until an operator fixes them.
+DEAD_LETTERS = "casino:rounds:dead"
 RESERVATIONS_DUE = "casino:reservations:due"
 
 

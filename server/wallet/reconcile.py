@@ -38,6 +38,7 @@ class Report:
     currency_sums: dict[str, int] = field(default_factory=dict)
     drifted_accounts: list[str] = field(default_factory=list)
     stream_backlog: int = 0
+    dead_letters: int = 0  # stream entries the flusher quarantined: money not yet in the ledger
 
     @property
     def ok(self) -> bool:
@@ -46,11 +47,13 @@ class Report:
             and all(total == 0 for total in self.currency_sums.values())
             and not self.drifted_accounts
             and self.stream_backlog == 0
+            and self.dead_letters == 0
         )
 
     def lines(self) -> list[str]:
         out = [
             f"stream backlog: {self.stream_backlog}",
+            f"quarantined stream entries: {self.dead_letters}",
             "ledger sums by currency: "
             + (", ".join(f"{c}={v}" for c, v in sorted(self.currency_sums.items())) or "none"),
             f"accounts whose balance != credits - debits: {self.drifted_accounts or 'none'}",
@@ -68,6 +71,7 @@ class Report:
 async def reconcile(db: Database, hot: HotWallet) -> Report:
     report = Report()
     report.stream_backlog = int(await hot.redis.xlen(keys.ROUNDS_STREAM))
+    report.dead_letters = int(await hot.redis.xlen(keys.DEAD_LETTERS))
     for currency, total in await db.fetchall(
         "SELECT currency, SUM(balance) FROM ledger_accounts GROUP BY currency"
     ):
