@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     INVALID_TOKEN = "INVALID_TOKEN"
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    LOGIN_LOCKED = "LOGIN_LOCKED"
     # Registration
     EMAIL_TAKEN = "EMAIL_TAKEN"
     USERNAME_TAKEN = "USERNAME_TAKEN"
@@ -44,6 +45,7 @@ class ErrorCode(StrEnum):
     INVALID_CLIENT_SEED = "INVALID_CLIENT_SEED"
     # Money
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    ACCOUNT_RESTRICTED = "ACCOUNT_RESTRICTED"
     INVALID_AMOUNT = "INVALID_AMOUNT"
     WRONG_CURRENCY = "WRONG_CURRENCY"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
@@ -53,6 +55,10 @@ class ErrorCode(StrEnum):
     TOO_MANY_SESSIONS = "TOO_MANY_SESSIONS"
     TOO_MANY_CONNECTIONS = "TOO_MANY_CONNECTIONS"
     REQUEST_IN_PROGRESS = "REQUEST_IN_PROGRESS"
+    # KYC documents
+    UNSUPPORTED_DOCUMENT = "UNSUPPORTED_DOCUMENT"
+    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+    KYC_REVIEW_REFUSED = "KYC_REVIEW_REFUSED"
     # Server side
     NOT_FOUND = "NOT_FOUND"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -72,6 +78,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_TOKEN: "The session token is unknown or was revoked.",
     ErrorCode.TOKEN_EXPIRED: "The session token has expired; log in again.",
     ErrorCode.INVALID_CREDENTIALS: "Login name or password is wrong.",
+    ErrorCode.LOGIN_LOCKED: "Too many failed logins; wait `retry_after` seconds, then retry.",
     ErrorCode.EMAIL_TAKEN: "Another account already uses this email address.",
     ErrorCode.USERNAME_TAKEN: "Another account already uses this username.",
     ErrorCode.WEAK_PASSWORD: "The password does not meet the strength rules.",
@@ -89,6 +96,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.ROUND_CONFLICT: "Another connection acted on the round first; resume it and retry.",
     ErrorCode.INVALID_CLIENT_SEED: "A client seed is 1-64 printable ASCII characters without ':'.",
     ErrorCode.INSUFFICIENT_FUNDS: "The balance does not cover the stake; nothing was moved.",
+    ErrorCode.ACCOUNT_RESTRICTED: "The account is restricted or disabled: no new stakes.",
     ErrorCode.INVALID_AMOUNT: "A money amount is not a positive integer in minor units.",
     ErrorCode.WRONG_CURRENCY: "The currency does not match the player's wallet.",
     ErrorCode.IDEMPOTENCY_CONFLICT: "The idempotency key was used before with other values.",
@@ -97,6 +105,9 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.TOO_MANY_SESSIONS: "The player has the maximum number of open sessions.",
     ErrorCode.TOO_MANY_CONNECTIONS: "This address has the maximum number of open connections.",
     ErrorCode.REQUEST_IN_PROGRESS: "A request with this id is still being handled; ask again.",
+    ErrorCode.UNSUPPORTED_DOCUMENT: "Only PDF, JPEG and PNG files are accepted, judged by content.",
+    ErrorCode.DOCUMENT_TOO_LARGE: "The document exceeds the upload size limit.",
+    ErrorCode.KYC_REVIEW_REFUSED: "The review does not apply to the player's KYC status.",
     ErrorCode.NOT_FOUND: "The requested resource does not exist.",
     ErrorCode.SERVICE_UNAVAILABLE: "A backing service is down; retry later. Nothing was lost.",
     ErrorCode.SERVER_BUSY: "Rounds are waiting to be stored; no stake was taken. Retry shortly.",

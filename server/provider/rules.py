@@ -1,12 +1,12 @@
 """Every rule that can refuse a provider bet, behind one function: `refuse_bet`.
 
-This is the provider path's seam for the reserve rules of DESIGN.md: a new rule
-(responsible-gambling limits, self-exclusion, bonus max-bet, jurisdiction) is
-one more `BetRule` in `RULES`, and no other code changes. Rules run before any
-money moves and only for new bets, never for a retry of an accepted one.
-Funds are the one rule not here: they are checked by the bet script in the
-same atomic step as the debit, because a check made here could be stale by the
-time the money moves.
+A provider bet first meets the stake rules every stake meets
+(`server/wallet/stake_rules.py`: account restrictions, and later
+responsible-gambling, self-exclusion, bonus and jurisdiction rules), then the
+rules only a provider bet has (`RULES` here: the game's maximum stake). Rules
+run before any money moves and only for new bets, never for a retry of an
+accepted one. Funds are checked by the bet script in the same atomic step as
+the debit.
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from server.accounts.service import Player
 from server.provider.catalogue import ProviderGame
 from server.provider.status import Status
+from server.wallet import stake_rules
+from server.wallet.stake_rules import Refusal, StakeAttempt
+
+# How a refusal of the shared stake rules reads in the provider API's vocabulary.
+REFUSAL_STATUS: dict[Refusal, Status] = {Refusal.ACCOUNT_RESTRICTED: Status.USER_DISABLED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +36,6 @@ class BetAttempt:
 BetRule = Callable[[BetAttempt], Awaitable[Status | None]]
 
 
-async def account_open(attempt: BetAttempt) -> Status | None:
-    return None if attempt.player.status == "active" else Status.USER_DISABLED
-
-
 async def within_game_limits(attempt: BetAttempt) -> Status | None:
     """No bet above the game's maximum stake, free or not (`is_free` only labels a bet: the
     amount is what is debited, 0 for a provider-funded free round). No minimum per
@@ -44,11 +45,22 @@ async def within_game_limits(attempt: BetAttempt) -> Status | None:
     return None
 
 
-RULES: tuple[BetRule, ...] = (account_open, within_game_limits)
+RULES: tuple[BetRule, ...] = (within_game_limits,)
 
 
 async def refuse_bet(attempt: BetAttempt, rules: Sequence[BetRule] = RULES) -> Status | None:
     """The first rule's refusal, or None when every rule lets the bet through."""
+    stake = StakeAttempt(
+        attempt.player.id,
+        attempt.player.status,
+        attempt.currency,
+        attempt.game.provider_id,
+        attempt.game.game_code,
+        attempt.amount,
+    )
+    shared = await stake_rules.refuse_stake(stake)
+    if shared is not None:
+        return REFUSAL_STATUS[shared]
     for rule in rules:
         refusal = await rule(attempt)
         if refusal is not None:

@@ -31,14 +31,17 @@ from server.observability import log_context, metrics
 from server.rounds.ids import new_round_id
 from server.sessions import push
 from server.sessions.hub import sessions_key
+from server.wallet import stake_rules
 from server.wallet.hot import FairState, Refused, Reserved, Resolved
 from server.wallet.service import Wallet
+from server.wallet.stake_rules import HOUSE, Refusal, StakeAttempt
 
 log = logging.getLogger(__name__)
 
 SETTLE_ATTEMPTS = 3
 MAX_REDRAWS = 10  # a nonce moved by other sessions this often in a row means trouble
 MAX_OPTIONS_BYTES = 8 * 1024
+REFUSAL_MESSAGES = {Refusal.ACCOUNT_RESTRICTED: "this account may not place stakes"}
 
 
 class Account(Protocol):
@@ -49,6 +52,13 @@ class Account(Protocol):
 
     @property
     def currency(self) -> str: ...
+
+
+class Staker(Account, Protocol):
+    """A player starting a round: the stake rules need their account status."""
+
+    @property
+    def status(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +112,7 @@ class Play:
         self._turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def start(
-        self, player: Account, game_id: str, stake: int, options: Options = None
+        self, player: Staker, game_id: str, stake: int, options: Options = None
     ) -> RoundView:
         game = _game(game_id)
         if options is not None and len(_json(options)) > MAX_OPTIONS_BYTES:
@@ -111,6 +121,10 @@ class Play:
             round_ = Round(new_round_id(), game, stake, options)
         except StakeError as error:
             raise PlayRefused(ErrorCode(error.code), str(error)) from None
+        attempt = StakeAttempt(player.id, player.status, player.currency, HOUSE, game_id, stake)
+        refusal = await stake_rules.refuse_stake(attempt)
+        if refusal is not None:
+            raise PlayRefused(ErrorCode(refusal.value), REFUSAL_MESSAGES[refusal])
         log_context.bind(round_id=round_.round_id)  # lasts as long as this request's task
         if isinstance(game, SingleStepGame):
             turn = self._turns.setdefault(player.id, asyncio.Lock())
