@@ -8,17 +8,21 @@ import base64
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from clients.api import CasinoClient
+from clients.api import CasinoClient, GameSocket
 from server.storage.redis_child import RedisChild, free_port
+from server.storage.redis_client import connect as connect_redis
+from server.wallet import keys
 from tests.conftest import (
     ROOT,
     ServerProcess,
@@ -28,6 +32,7 @@ from tests.conftest import (
     stop_server,
     unique,
 )
+from tests.test_provider_kit import seat
 
 
 async def test_welcome_states_protocol_time_and_capabilities(casino: ServerProcess) -> None:
@@ -141,6 +146,70 @@ async def test_logout_closes_the_sockets_of_that_login_only(casino: ServerProces
             await sock.receive()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4003
         assert (await kept.balance())["type"] == "balance"
+
+
+async def test_a_provider_win_pushes_the_new_balance_to_open_sessions(
+    casino: ServerProcess,
+) -> None:
+    table = await seat(casino)
+    try:
+        async with table.player.socket() as sock:
+            assert table.player.token is not None
+            await sock.hello(table.player.token)
+            bet = await table.bet(300)
+            await table.win(bet["transaction_uuid"], 1_000, round_closed=True)
+            after_bet, after_win = await sock.next_push(), await sock.next_push()
+    finally:
+        await table.provider.aclose()
+        await table.player.http.aclose()
+    pushed = {"type": "balance_changed", "currency": "EUR", "reason": "provider"}
+    assert after_bet == {**pushed, "balance": 9_700}
+    assert after_win == {**pushed, "balance": 10_700}
+
+
+async def unfinished_hand(sock: GameSocket) -> dict[str, Any]:
+    """A blackjack hand waiting for hit or stand (insurance declined when offered)."""
+    for _ in range(30):
+        hand = await sock.request("play", game="blackjack", stake=100)
+        if hand["actions"][:1] == ["insurance"]:
+            hand = await sock.request("act", round_id=hand["round_id"], action="no_insurance")
+        if not hand["finished"]:
+            return hand
+    raise AssertionError("thirty blackjack deals all settled at once")
+
+
+async def test_an_action_whose_reply_was_lost_is_answered_once_and_the_hand_finishes(
+    casino: ServerProcess,
+) -> None:
+    client, _ = await new_player(casino.base_url, deposit=10_000)
+    session = unique("tab-")
+    hit = {"type": "act", "id": 501, "action": "hit"}
+    async with client:
+        assert client.token is not None
+        async with client.socket() as sock:
+            await sock.request("hello", token=client.token, client_session=session)
+            hand = await unfinished_hand(sock)
+            assert sock.ws is not None
+            await sock.ws.send(sock.encode({**hit, "round_id": hand["round_id"]}))
+        # Dropped before the reply was read: the client does not know whether it hit.
+        async with client.socket() as again:
+            welcome = await again.request("hello", token=client.token, client_session=session)
+            frame = again.encode({**hit, "round_id": hand["round_id"]})
+            first = await again.send_raw(frame)
+            repeat = await again.send_raw(frame)
+            reply = first
+            while not reply["finished"]:
+                reply = await again.request("act", round_id=hand["round_id"], action="stand")
+            balance = (await again.balance())["balance"]
+    before_hit = {"game": "blackjack", "round_id": hand["round_id"]}
+    assert welcome["open_rounds"] == [before_hit]
+    assert first == repeat and (first["type"], first["id"]) == ("round", 501)
+    dealt = hand["outcome"]["hands"][0]["cards"]
+    hit_once = first["outcome"]["hands"][0]["cards"]
+    assert (len(hit_once), hit_once[:2]) == (3, dealt)  # one hit, not two
+    assert reply["outcome"]["hands"][0]["cards"] == hit_once
+    assert reply["round_id"] == hand["round_id"] and reply["actions"] == []
+    assert balance == reply["balance"] == 10_000 - reply["stake"] + reply["payout"]
 
 
 def raw_websocket(port: int) -> socket.socket:
@@ -286,6 +355,82 @@ async def test_requests_beyond_the_pending_cap_are_refused(strict: ServerProcess
     assert all(r["type"] == "spin" for r in replies if r not in refused)
 
 
+@pytest.fixture
+def refusing(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server that closes a connection after its third refused frame, one request at a time."""
+    child = RedisChild(tmp_path / "redis")
+    child.start()
+    server = start_server(
+        tmp_path, child, {"CASINO_MAX_PENDING": "1", "CASINO_MAX_VIOLATIONS": "3"}
+    )
+    yield server
+    stop_server(server)
+    child.stop()
+
+
+async def test_repeated_oversized_frames_close_the_socket_with_1008(
+    refusing: ServerProcess,
+) -> None:
+    client, _ = await new_player(refusing.base_url)
+    oversized = {"type": "balance", "id": 7, "pad": "x" * 20_000}  # default limit 16384
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        refused = [await sock.send_raw(sock.encode(oversized)) for _ in range(3)]
+        with pytest.raises(ConnectionClosed) as closed:
+            await sock.receive()
+    assert [(r["id"], r["code"]) for r in refused] == [(None, "FRAME_TOO_LARGE")] * 3
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+
+async def test_one_oversized_frame_leaves_the_socket_usable(refusing: ServerProcess) -> None:
+    client, _ = await new_player(refusing.base_url, deposit=500)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        refused = await sock.send_raw(
+            sock.encode({"type": "balance", "id": 7, "pad": "x" * 20_000})
+        )
+        assert refused["code"] == "FRAME_TOO_LARGE"
+        assert (await sock.balance())["balance"] == 500
+
+
+async def test_repeated_requests_beyond_the_pending_cap_close_the_socket_with_1008(
+    refusing: ServerProcess,
+) -> None:
+    client, _ = await new_player(refusing.base_url, deposit=10_000)
+    replies: list[dict[str, Any]] = []
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        assert sock.ws is not None
+        with pytest.raises(ConnectionClosed) as closed:
+            # Sent without waiting: each arrives while an earlier spin is still in progress.
+            for request_id in range(1, 41):
+                frame = {"type": "spin", "id": request_id, "game": "classic-sevens", "stake": 100}
+                await sock.ws.send(sock.encode(frame))
+            while True:
+                replies.append(await sock.receive())
+    refused = [r for r in replies if r.get("type") == "error"]
+    assert {r["code"] for r in refused} == {"TOO_MANY_PENDING"}
+    assert len(refused) == 3
+    assert all(r["type"] == "spin" for r in replies if r not in refused)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    report = await settled_report(refusing)
+    assert report.ok, "\n".join(report.lines())
+
+
+async def test_a_frame_above_one_mebibyte_closes_the_socket_with_1009(
+    casino: ServerProcess,
+) -> None:
+    async with CasinoClient(casino.base_url) as client, client.socket() as sock:
+        assert sock.ws is not None
+        await sock.ws.send(b"\x80" + bytes(2**20))
+        with pytest.raises(ConnectionClosed) as closed:
+            await sock.receive()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
 async def test_sigterm_under_load_loses_no_request_and_the_ledger_reconciles(
     tmp_path: Path,
 ) -> None:
@@ -295,18 +440,18 @@ async def test_sigterm_under_load_loses_no_request_and_the_ledger_reconciles(
     server = start_server(tmp_path, child, unlimited)
     replies: dict[tuple[str, int], dict[str, object]] = {}
     unanswered: list[tuple[str, str, int]] = []
+    player_of: dict[str, int] = {}  # client session -> player id
     stop_playing = asyncio.Event()
-    playing: list[str] = []
 
     async def player() -> None:
-        client, _ = await new_player(server.base_url, deposit=100_000)
+        client, registered = await new_player(server.base_url, deposit=100_000)
         session = unique("s-")
         async with client:
             assert client.token is not None
             try:
                 async with client.socket() as sock:
                     await sock.request("hello", token=client.token, client_session=session)
-                    playing.append(session)
+                    player_of[session] = int(str(registered["player_id"]))
                     for request_id in range(1000, 2000):
                         frame = {
                             "type": "spin",
@@ -327,29 +472,59 @@ async def test_sigterm_under_load_loses_no_request_and_the_ledger_reconciles(
 
     players = [asyncio.create_task(player()) for _ in range(20)]
     deadline = time.monotonic() + 30
-    while (len(playing) < 20 or len(replies) < 200) and time.monotonic() < deadline:
+    while (len(player_of) < 20 or len(replies) < 200) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     server.process.send_signal(signal.SIGTERM)
     await asyncio.wait_for(asyncio.to_thread(server.process.wait), 30)
     assert server.process.returncode == 0, server.log()[-2000:]
     stop_playing.set()
     await asyncio.gather(*players)
+    assert len(replies) >= 200
+    redis = connect_redis(child.url)
+    try:
+        assert await redis.xlen(keys.ROUNDS_STREAM) == 0  # flushed before the process exited
+    finally:
+        await redis.aclose()
     restarted = start_server(tmp_path, child, unlimited)
     try:
         for token, session, request_id in unanswered:
-            async with CasinoClient(restarted.base_url) as client, client.socket() as sock:
-                await sock.request("hello", token=token, client_session=session)
-                frame = {"type": "spin", "id": request_id, "game": "classic-sevens", "stake": 100}
-                again = await sock.send_raw(sock.encode(frame))
-                assert again["type"] in ("spin", "error")
-                if again["type"] == "error":  # never started: safe to play now
-                    assert again["code"] in ("REQUEST_IN_PROGRESS",), again
-        assert len(replies) >= 200
+            resent = await resend_until_answered(restarted, token, session, request_id)
+            replies[(session, request_id)] = resent
         report = await settled_report(restarted)
         assert report.ok, "\n".join(report.lines())
+        # Every round the database holds is one a client was told about, and no more.
+        for session, player_id in player_of.items():
+            told = {r.get("round_id") for (s, _), r in replies.items() if s == session} - {None}
+            with sqlite3.connect(restarted.database_path) as db:
+                rows = db.execute(
+                    "SELECT round_id FROM rounds WHERE player_id = ? AND status = 'settled'",
+                    (player_id,),
+                )
+                stored = {row[0] for row in rows}
+            assert stored == told, session
     finally:
         stop_server(restarted)
         child.stop()
+
+
+async def resend_until_answered(
+    server: ServerProcess, token: str, session: str, request_id: int
+) -> dict[str, object]:
+    """Resend a request whose reply was lost; the original reply must come back, the same
+    on every resend. REQUEST_IN_PROGRESS is only a pause: a later resend must answer."""
+    frame = {"type": "spin", "id": request_id, "game": "classic-sevens", "stake": 100}
+    async with CasinoClient(server.base_url) as client, client.socket() as sock:
+        await sock.request("hello", token=token, client_session=session)
+        deadline = time.monotonic() + 10
+        while True:
+            reply = await sock.send_raw(sock.encode(frame))
+            if reply.get("code") != "REQUEST_IN_PROGRESS":
+                break
+            assert time.monotonic() < deadline, f"{session}/{request_id} never answered"
+            await asyncio.sleep(0.2)
+        assert reply["type"] == "spin", reply
+        assert await sock.send_raw(sock.encode(frame)) == reply
+    return reply
 
 
 def test_workers_share_one_port(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """The WebSocket route: one reader, one writer, and the limits between them.
 
-The reader takes frames, enforces the request rate, the idle timeout and the
-cap on requests in progress, and runs each request as its own task (a `hello`
-runs inline, so nothing overtakes authentication). Every outgoing frame, reply
+The reader takes frames, enforces the frame size, the request rate, the idle
+timeout and the cap on requests in progress, and runs each request as its own
+task (a `hello` runs inline, so nothing overtakes authentication). Every outgoing frame, reply
 or push, goes through one queue to one writer, so frames never interleave.
 A connection that keeps breaking limits is closed with 1008; on shutdown
 in-flight requests finish before the socket is closed with 1012.
@@ -122,6 +122,14 @@ class SocketSession:
 
     async def accept(self, frame: bytes | str) -> None:
         settings = self.services.settings
+        if len(frame) > settings.max_frame_bytes:
+            # Refused here, not in Connection, so that repeated ones count towards the close.
+            self.refuse(
+                frame,
+                ErrorCode.FRAME_TOO_LARGE,
+                f"frame larger than {settings.max_frame_bytes} bytes",
+            )
+            return
         if not self.bucket.take(time.monotonic()):
             self.refuse(frame, ErrorCode.RATE_LIMITED, f"at most {settings.rate_per_second}/s")
             return
