@@ -1,9 +1,9 @@
 """What certification measures: the sample drawn through the production path, and its judgement.
 
 This module owns the pure part of `run.py rng-certify`: which draws are made
-(raw bytes, and the scaled draws the games really make: roulette numbers,
-cards, weighted reel stops), which tests each sequence of the sample gets,
-and how the per-sequence P-values become verdicts (NIST's second-level
+(raw bytes, and the scaled draws the games really make: reel stops of each
+strip length, roulette pockets, and whole shoe shuffles), which tests each
+sequence of the sample gets, and how the per-sequence P-values become verdicts (NIST's second-level
 checks, plus pooled chi-square tests over every draw). It starts no process
 and touches no file; `rng.certify` does that.
 """
@@ -22,34 +22,75 @@ from rng.battery.proportion import SecondLevelResult, second_level
 from rng.battery.result import TestResult
 from rng.battery.suite import NIST_TEST_NAMES, NistParameters, nist_tests
 from rng.broken import BROKEN_GENERATORS
-from rng.generator import Generator, WeightedTable
+from rng.generator import Generator
 
 PRODUCTION = "system"
 
-# A reel-like strip: rare sevens, common blanks; the total (100) is not a power
-# of two, so the draws exercise the rejection step of randbelow.
-REEL_WEIGHTS: tuple[int, ...] = (1, 2, 3, 4, 6, 8, 10, 12, 14, 16, 24)
+# The bounds the games really draw: each slot reel stops at randbelow(len(strip))
+# (Classic Sevens' strips hold 24 symbols, Crown Jewels' 32) and a roulette ball
+# at randbelow(37). tests/test_rng_certify.py holds these equal to games/.
+SLOT_STRIP_LENGTHS: tuple[int, ...] = (24, 32)
+ROULETTE_POCKETS = 37
+# The shoes the card games shuffle: blackjack 6 decks, baccarat 8.
+SHOE_DECKS: tuple[int, ...] = (6, 8)
+RANKS = 13
 
-# Fewer draws per sequence than this leave the rarest reel stop below the
-# chi-square minimum of 5 expected hits.
-MIN_DRAWS = 5 * sum(REEL_WEIGHTS) // min(REEL_WEIGHTS)
+# Fewer draws per sequence than this leave a roulette pocket below the
+# chi-square minimum of 5 expected hits; fewer shuffles, a card rank.
+MIN_DRAWS = 5 * ROULETTE_POCKETS
+MIN_SHUFFLES = 5 * RANKS
 MIN_SEQUENCE_BYTES = 5 * 256  # five expected hits per byte value
+
+
+def shoe(decks: int) -> list[int]:
+    """An unshuffled shoe as games.cards builds it: card c = suit * 13 + rank, deck after deck."""
+    return [card for _ in range(decks) for card in range(52)]
 
 
 @dataclass(frozen=True, slots=True)
 class ScaledRange:
-    """A range the games draw from, with the weight of each outcome."""
+    """A draw the games make, reduced to one outcome in range(bins), uniform when unbiased.
+
+    `shoe_decks` is set for a shoe: each outcome is then the rank of the first
+    card dealt from one fresh shuffle, drawn exactly as the game draws it: a
+    full Fisher-Yates (blackjack), or with `partial` the six cards a coup can
+    use, `sample(shoe, 6)` (baccarat).
+    """
 
     name: str
     label: str
-    weights: tuple[int, ...]
-    weighted: bool = False  # drawn through WeightedTable rather than randbelow
+    bins: int
+    shoe_decks: int = 0
+    partial: bool = False
+
+    @property
+    def weights(self) -> tuple[int, ...]:
+        return (1,) * self.bins
 
 
 SCALED_RANGES: tuple[ScaledRange, ...] = (
-    ScaledRange("randbelow-37", "randbelow(37), a roulette number", (1,) * 37),
-    ScaledRange("randbelow-52", "randbelow(52), a card", (1,) * 52),
-    ScaledRange("reel-stops", f"WeightedTable{REEL_WEIGHTS}, a reel stop", REEL_WEIGHTS, True),
+    *(
+        ScaledRange(f"randbelow-{n}", f"randbelow({n}), a stop of a {n}-symbol reel strip", n)
+        for n in SLOT_STRIP_LENGTHS
+    ),
+    ScaledRange(
+        f"randbelow-{ROULETTE_POCKETS}",
+        f"randbelow({ROULETTE_POCKETS}), a roulette pocket",
+        ROULETTE_POCKETS,
+    ),
+    ScaledRange(
+        "shoe-6x52-first-rank",
+        "rank of the first card of a 6x52 shoe after a full Fisher-Yates shuffle (blackjack)",
+        RANKS,
+        6,
+    ),
+    ScaledRange(
+        "shoe-8x52-first-rank",
+        "rank of the first card of an 8x52 shoe, sample(shoe, 6) as baccarat deals it",
+        RANKS,
+        8,
+        partial=True,
+    ),
 )
 
 
@@ -61,20 +102,31 @@ class DrawPath:
     label: str
     randbytes: Callable[[int], bytes]
     randbelow: Callable[[int], int]
-    generator: Generator  # for WeightedTable.draw
+    shuffle: Callable[[list[int]], None]
+    sample: Callable[[Sequence[int], int], list[int]]
 
     def draw(self, scaled: ScaledRange, count: int) -> list[int]:
-        if scaled.weighted:
-            table = WeightedTable(scaled.weights)
-            return [table.draw(self.generator) for _ in range(count)]
-        bound = len(scaled.weights)
+        if scaled.shoe_decks and scaled.partial:
+            cards = tuple(shoe(scaled.shoe_decks))
+            return [self.sample(cards, 6)[0] % RANKS for _ in range(count)]
+        if scaled.shoe_decks:
+            return [self._first_rank_shuffled(scaled.shoe_decks) for _ in range(count)]
         randbelow = self.randbelow
-        return [randbelow(bound) for _ in range(count)]
+        return [randbelow(scaled.bins) for _ in range(count)]
+
+    def _first_rank_shuffled(self, decks: int) -> int:
+        # Blackjack deals from position 0, which the last Fisher-Yates swap
+        # decides, so every draw of the shuffle bears on this card.
+        cards = shoe(decks)
+        self.shuffle(cards)
+        return cards[0] % RANKS
 
 
 def generator_path(name: str, generator: Generator, label: str) -> DrawPath:
     """Draw straight from a generator object (the broken ones, or a fixed stream in tests)."""
-    return DrawPath(name, label, generator.randbytes, generator.randbelow, generator)
+    return DrawPath(
+        name, label, generator.randbytes, generator.randbelow, generator.shuffle, generator.sample
+    )
 
 
 @cache
@@ -83,7 +135,7 @@ def draw_path(name: str) -> DrawPath:
     if name == PRODUCTION:
         # The module-level functions are exactly what the games and auditors call.
         label = "rng module (os.urandom), the production path"
-        return DrawPath(name, label, rng.randbytes, rng.randbelow, rng.system)
+        return DrawPath(name, label, rng.randbytes, rng.randbelow, rng.shuffle, rng.sample)
     if name in BROKEN_GENERATORS:
         broken = BROKEN_GENERATORS[name](None)
         return generator_path(name, broken, f"{name}: DELIBERATELY BROKEN, test only")
@@ -107,9 +159,16 @@ class SequenceFindings:
 
 
 def examine_sequence(
-    path: DrawPath, raw: bytes, draws: int, parameters: NistParameters | None = None
+    path: DrawPath,
+    raw: bytes,
+    draws: int,
+    shuffles: int,
+    parameters: NistParameters | None = None,
 ) -> SequenceFindings:
-    """Run the battery on one sequence: `raw` bytes from the path, plus fresh scaled draws."""
+    """Run the battery on one sequence: `raw` bytes from the path, plus fresh scaled draws.
+
+    `draws` values of each randbelow range, `shuffles` whole shoes of each shoe range.
+    """
     bits = Bits(raw)
     byte_counts = histogram(raw, 256)
     results = nist_tests(bits, parameters)
@@ -117,8 +176,8 @@ def examine_sequence(
     results.append(serial_correlation(raw, name="serial-correlation-bytes"))
     histograms = {"bytes": byte_counts}
     for scaled in SCALED_RANGES:
-        values = path.draw(scaled, draws)
-        counts = histogram(values, len(scaled.weights))
+        values = path.draw(scaled, shuffles if scaled.shoe_decks else draws)
+        counts = histogram(values, scaled.bins)
         results.append(chi_square(counts, scaled.weights, name=f"chi-square-{scaled.name}"))
         results.append(serial_correlation(values, name=f"serial-correlation-{scaled.name}"))
         histograms[scaled.name] = counts
@@ -174,9 +233,9 @@ def split(sample: bytes, sequences: int) -> list[bytes]:
 
 
 def examine_all(
-    path: DrawPath, sample: bytes, sequences: int, draws: int
+    path: DrawPath, sample: bytes, sequences: int, draws: int, shuffles: int
 ) -> Sequence[SequenceFindings]:
     """The whole battery in this process (the command line spreads it over processes)."""
     parts = split(sample, sequences)
     parameters = NistParameters.for_length(len(parts[0]) * 8)
-    return [examine_sequence(path, part, draws, parameters) for part in parts]
+    return [examine_sequence(path, part, draws, shuffles, parameters) for part in parts]

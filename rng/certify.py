@@ -6,7 +6,7 @@ What is drawn and how it is judged belong to `rng.certification` and
 `rng.report`. Exit status: 0 when the generator passes, 1 when it fails,
 2 for bad arguments (from argparse).
 
-    run.py rng-certify [--bytes N] [--sequences M] [--draws D] [--out DIR]
+    run.py rng-certify [--bytes N] [--sequences M] [--draws D] [--shuffles S] [--out DIR]
                        [--generator system|broken-modulo|stuck-bit|short-period]
                        [--workers W] [--no-external] [--no-confirm]
 """
@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -29,6 +31,7 @@ from rng.broken import BROKEN_GENERATORS
 from rng.certification import (
     MIN_DRAWS,
     MIN_SEQUENCE_BYTES,
+    MIN_SHUFFLES,
     PRODUCTION,
     DrawPath,
     SequenceFindings,
@@ -43,11 +46,14 @@ from rng.report import Attempt, Certification, summary, to_json, to_markdown
 # minute on two cores: 1.6 * 10**8 bits as 1000 sequences of 160,000 bits
 # (NIST asks for at least 1/alpha = 100 sequences; 1000 brings the proportion
 # check's false alarms down to 0.3 % per test), and 8000 draws per scaled
-# range per sequence.
+# range per sequence. A whole 312-card shuffle costs as much as 250 single
+# draws, so the shoes get 100 shuffles per sequence (7.7 expected per rank).
 DEFAULT_BYTES = 20_000_000
 DEFAULT_SEQUENCES = 1000
 DEFAULT_DRAWS = 8_000_000
+DEFAULT_SHUFFLES = 100_000
 DEFAULT_OUT = Path("data") / "rng-certify"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,8 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_DRAWS,
         metavar="D",
-        help="draws per scaled range: randbelow(37), randbelow(52), reel "
-        f"stops (default {DEFAULT_DRAWS:,})",
+        help="draws per randbelow range: the reel stops randbelow(24) and "
+        f"randbelow(32), the roulette pocket randbelow(37) (default {DEFAULT_DRAWS:,})",
+    )
+    parser.add_argument(
+        "--shuffles",
+        type=int,
+        default=DEFAULT_SHUFFLES,
+        metavar="S",
+        help="shuffles per shoe: 6x52 (blackjack) and 8x52 (baccarat) "
+        f"(default {DEFAULT_SHUFFLES:,})",
     )
     parser.add_argument(
         "--out",
@@ -135,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         sequences=args.sequences,
         sequence_bits=sequence_bits,
         draws_per_range=args.draws // args.sequences * args.sequences,
+        shuffles_per_shoe=args.shuffles // args.sequences * args.sequences,
         parameters=NistParameters.for_length(sequence_bits),
         attempts=tuple(attempts),
         dieharder=dieharder,
@@ -159,6 +174,8 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
         parser.error(f"--bytes must give each sequence at least {MIN_SEQUENCE_BYTES} bytes")
     if args.draws // args.sequences < MIN_DRAWS:
         parser.error(f"--draws must give each sequence at least {MIN_DRAWS} draws")
+    if args.shuffles // args.sequences < MIN_SHUFFLES:
+        parser.error(f"--shuffles must give each sequence at least {MIN_SHUFFLES} shuffles")
     if args.workers < 1:
         parser.error("--workers must be at least 1")
 
@@ -167,24 +184,24 @@ def _attempt(number: int, path: DrawPath, args: argparse.Namespace, run_ent: boo
     clock = time.monotonic()
     _say(f"sample {number}: drawing {args.bytes:,} raw bytes through {path.name}")
     sample = path.randbytes(args.bytes)
-    draws = args.draws // args.sequences
-    findings = _examine(path, sample, args.sequences, draws, args.workers)
+    draws, shuffles = args.draws // args.sequences, args.shuffles // args.sequences
+    findings = _examine(path, sample, args.sequences, draws, shuffles, args.workers)
     ent = tuple(external.run_ent(sample)) if run_ent else None
     return Attempt(number, evaluate(findings), ent, time.monotonic() - clock)
 
 
 def _examine(
-    path: DrawPath, sample: bytes, sequences: int, draws: int, workers: int
+    path: DrawPath, sample: bytes, sequences: int, draws: int, shuffles: int, workers: int
 ) -> list[SequenceFindings]:
     parts = split(sample, sequences)
     parameters = NistParameters.for_length(len(parts[0]) * 8)
     _say(f"testing {sequences:,} sequences on {workers} process(es)")
     if workers == 1:
-        one_by_one = (examine_sequence(path, part, draws, parameters) for part in parts)
+        one_by_one = (examine_sequence(path, part, draws, shuffles, parameters) for part in parts)
         return list(_progress(one_by_one, sequences))
     # Workers rebuild the path by name: the production path's functions are
     # module-level, and each worker's system generator reads its own os.urandom.
-    tasks = [(path.name, part, draws, parameters) for part in parts]
+    tasks = [(path.name, part, draws, shuffles, parameters) for part in parts]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         found = pool.map(_examine_task, tasks, chunksize=max(1, sequences // (8 * workers)))
         return list(_progress(found, sequences))
@@ -197,9 +214,9 @@ def _progress(found: Iterator[SequenceFindings], total: int) -> Iterator[Sequenc
         yield finding
 
 
-def _examine_task(task: tuple[str, bytes, int, NistParameters]) -> SequenceFindings:
-    name, raw, draws, parameters = task
-    return examine_sequence(draw_path(name), raw, draws, parameters)
+def _examine_task(task: tuple[str, bytes, int, int, NistParameters]) -> SequenceFindings:
+    name, raw, draws, shuffles, parameters = task
+    return examine_sequence(draw_path(name), raw, draws, shuffles, parameters)
 
 
 def _notes(args: argparse.Namespace, run_ent: bool, run_dieharder: bool) -> tuple[str, ...]:
@@ -221,6 +238,8 @@ def _notes(args: argparse.Namespace, run_ent: bool, run_dieharder: bool) -> tupl
 
 def _environment(workers: int, run_ent: bool, run_dieharder: bool) -> dict[str, str]:
     environment = {
+        "Project": project_version(),
+        "Git commit": git_commit() or "unknown (not a git checkout)",
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
         "Platform": platform.platform(),
         "Processes": str(workers),
@@ -229,6 +248,44 @@ def _environment(workers: int, run_ent: bool, run_dieharder: bool) -> dict[str, 
         if ran:
             environment[tool] = external.version(tool) or "installed (version unknown)"
     return environment
+
+
+def project_version(root: Path = ROOT) -> str:
+    """`name version` from pyproject.toml, the release the tested code belongs to."""
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown (no pyproject.toml)"
+    return f"{project.get('name', '?')} {project.get('version', '?')}"
+
+
+def git_commit(root: Path = ROOT) -> str | None:
+    """The checked-out commit, marked `+modified` when the rng package differs from it.
+
+    Only rng/ counts: it is what the report certifies, and other work in the
+    tree does not change a draw.
+    """
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "rng"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    commit = head.stdout.strip()
+    return f"{commit}+modified" if status.stdout.strip() else commit
 
 
 def _cores() -> int:

@@ -44,6 +44,7 @@ class Certification:
     sequences: int
     sequence_bits: int
     draws_per_range: int
+    shuffles_per_shoe: int
     parameters: NistParameters
     attempts: tuple[Attempt, ...]
     dieharder: tuple[ToolResult, ...] | None  # None: dieharder was not run
@@ -87,9 +88,9 @@ def to_json(cert: Certification) -> str:
             "sequences": cert.sequences,
             "bits_per_sequence": cert.sequence_bits,
             "draws_per_scaled_range": cert.draws_per_range,
+            "shuffles_per_shoe": cert.shuffles_per_shoe,
             "scaled_ranges": [
-                {"name": s.name, "label": s.label, "weights": list(s.weights)}
-                for s in SCALED_RANGES
+                {"name": s.name, "label": s.label, "bins": s.bins} for s in SCALED_RANGES
             ],
         },
         "parameters": {**cert.parameters.as_dict(), "alpha": ALPHA},
@@ -157,7 +158,9 @@ def to_markdown(cert: Certification) -> str:
         f"- Generator: {cert.generator_label}",
         f"- Started (UTC): {cert.started}; took {cert.seconds:.0f} s",
         f"- Sample: {cert.sample_bytes:,} raw bytes in {cert.sequences:,} sequences of "
-        f"{cert.sequence_bits:,} bits; {cert.draws_per_range:,} draws per scaled range",
+        f"{cert.sequence_bits:,} bits; {cert.draws_per_range:,} draws per randbelow range, "
+        f"{cert.shuffles_per_shoe:,} shuffles per shoe",
+        "- Scaled draws, as the games make them: " + "; ".join(s.label for s in SCALED_RANGES),
         *(f"- {key}: {value}" for key, value in cert.environment.items()),
         "",
         "## How the verdict is reached",
@@ -234,7 +237,8 @@ def summary(cert: Certification) -> str:
     out = [
         f"RNG certification: {cert.generator_label}",
         f"sample: {cert.sample_bytes:,} bytes = {cert.sequences:,} sequences x "
-        f"{cert.sequence_bits:,} bits; {cert.draws_per_range:,} draws per scaled range",
+        f"{cert.sequence_bits:,} bits; {cert.draws_per_range:,} draws per randbelow range, "
+        f"{cert.shuffles_per_shoe:,} shuffles per shoe",
     ]
     for attempt in cert.attempts:
         header = f"sample {attempt.number}".ljust(width)
