@@ -126,6 +126,8 @@ def main() -> int:
     args, extra = parser.parse_known_args()
     if args.command in PASS_THROUGH:
         args.args = [*extra, *args.args]
+    elif args.command == "test":  # `run.py test -x -k money`: pytest's flags, verbatim
+        args.pytest_args = sys.argv[sys.argv.index("test") + 1 :]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     bootstrap(args.command)
