@@ -28,6 +28,7 @@ from starlette.websockets import WebSocketClose
 from protocol.errors import ErrorCode
 from server import health
 from server.accounts import routes as account_routes
+from server.accounts.lockout import Lockout
 from server.accounts.service import Accounts
 from server.config import Settings
 from server.context import Services
@@ -101,7 +102,13 @@ async def open_services(settings: Settings) -> Services:
     hot = HotWallet(client, settings.reservation_ttl_s * 1000, settings.max_stream_backlog)
     wallet = Wallet(db, hot)
     fairness = Fairness(db, hot)
-    accounts = Accounts(db, wallet, settings.session_ttl_s)
+    lockout = Lockout(
+        client,
+        settings.login_max_failures,
+        settings.login_max_failures_per_address,
+        settings.login_lock_s,
+    )
+    accounts = Accounts(db, wallet, settings.session_ttl_s, lockout=lockout)
     return Services(
         settings=settings,
         redis=client,

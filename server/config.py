@@ -54,6 +54,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "CASINO_LOG_LEVELS": ("", "Per-logger levels: server.rounds=DEBUG,uvicorn.access=WARNING."),
     "CASINO_READY_MAX_FLUSH_LAG_SECONDS": ("30", "/ready answers 503 when rounds wait longer."),
     "CASINO_METRICS_TOKEN": ("", "When set, /metrics requires Authorization: Bearer <token>."),
+    "CASINO_LOGIN_MAX_FAILURES": ("5", "Failed logins of one account before it is locked."),
+    "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS": (
+        "50",
+        "Failed logins from one client address before it is locked.",
+    ),
+    "CASINO_LOGIN_LOCK_SECONDS": ("900", "Window the failures count in, and the lock's length."),
+    "CASINO_KYC_MAX_DOCUMENT_BYTES": ("5242880", "Largest KYC document upload, in bytes."),
 }
 
 # Variables whose values hold credentials: `run.py config` never prints them (for URLs, only
@@ -125,6 +132,10 @@ class Settings:
     log_levels: tuple[tuple[str, str], ...] = ()
     ready_max_flush_lag_s: int = 30
     metrics_token: str = field(default="", repr=False)
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 50
+    login_lock_s: int = 900
+    kyc_max_document_bytes: int = 5 * 1024 * 1024
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -170,4 +181,8 @@ class Settings:
             log_levels=_log_levels(env),
             ready_max_flush_lag_s=_int(env, "CASINO_READY_MAX_FLUSH_LAG_SECONDS"),
             metrics_token=env.get("CASINO_METRICS_TOKEN", ""),
+            login_max_failures=_int(env, "CASINO_LOGIN_MAX_FAILURES"),
+            login_max_failures_per_address=_int(env, "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS"),
+            login_lock_s=_int(env, "CASINO_LOGIN_LOCK_SECONDS"),
+            kyc_max_document_bytes=_int(env, "CASINO_KYC_MAX_DOCUMENT_BYTES", minimum=1024),
         )

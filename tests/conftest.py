@@ -70,6 +70,8 @@ def start_server(
         "CASINO_MAX_SESSIONS_PER_PLAYER": "64",
         "CASINO_RATE_PER_SECOND": "100000",  # tests play as fast as they can
         "CASINO_RATE_BURST": "100000",
+        # Hundreds of tests log in from 127.0.0.1, some with wrong passwords on purpose.
+        "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
         **(extra_env or {}),
     }
     log_path = workdir / f"server-{port}.log"

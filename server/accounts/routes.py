@@ -1,17 +1,38 @@
-"""HTTP routes of the accounts domain: register, log in, log out, who am I."""
+"""HTTP routes of the accounts domain: register, log in, log out, change password, who am I."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from protocol.errors import ErrorCode
-from server.accounts.rules import RuleViolation, parse_registration
-from server.accounts.service import AccountError, today_utc, token_hash
+from server.accounts.rules import MAX_PASSWORD, RuleViolation, parse_registration
+from server.accounts.service import AccountError, LoginLocked, today_utc, token_hash
+from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
 from server.sessions import push
-from server.web import ApiError, bearer_token, current_player, json_body, json_response
+from server.web import (
+    ApiError,
+    bearer_token,
+    current_player,
+    error_response,
+    json_body,
+    json_response,
+)
+
+
+def client_address(request: Request) -> str:
+    # The peer as uvicorn sees it; behind a proxy, run uvicorn with --forwarded-allow-ips.
+    return request.client.host if request.client else "unknown"
+
+
+def locked_response(locked: LoginLocked) -> Response:
+    response = error_response(locked.code, locked.message, retry_after=locked.retry_after)
+    response.headers["Retry-After"] = str(locked.retry_after)
+    return response
 
 
 async def register(request: Request) -> Response:
@@ -46,7 +67,9 @@ async def login(request: Request) -> Response:
     if len(name) > 320 or len(password) > 256:
         raise ApiError(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
     try:
-        session = await services.accounts.login(name, password)
+        session = await services.accounts.login(name, password, client_address(request))
+    except LoginLocked as locked:
+        return locked_response(locked)
     except AccountError as error:
         raise ApiError(error.code, error.message) from None
     return json_response(
@@ -67,6 +90,44 @@ async def logout(request: Request) -> Response:
         {"type": "forced_logout", "reason": "logout", "only_token_hash": token_hash(token)},
     )
     return Response(status_code=204)
+
+
+async def change_password(request: Request) -> Response:
+    services: Services = request.app.state.services
+    player = await current_player(request)
+    token = bearer_token(request)
+    data = await json_body(request)
+    current, new = data.get("current_password"), data.get("new_password")
+    if not isinstance(current, str) or not current:
+        raise ApiError(
+            ErrorCode.VALIDATION_FAILED, "current_password is required", field="current_password"
+        )
+    if not isinstance(new, str) or not new or len(new) > MAX_PASSWORD:
+        raise ApiError(
+            ErrorCode.VALIDATION_FAILED,
+            f"new_password is required (at most {MAX_PASSWORD} characters)",
+            field="new_password",
+        )
+    if len(current) > MAX_PASSWORD:
+        raise ApiError(ErrorCode.INVALID_CREDENTIALS, "current password is wrong")
+    try:
+        revoked = await services.accounts.change_password(
+            player, token, current, new, client_address(request)
+        )
+    except LoginLocked as locked:
+        return locked_response(locked)
+    except AccountError as error:
+        raise ApiError(error.code, error.message) from None
+    except RuleViolation as violation:
+        raise ApiError(violation.code, violation.message, field="new_password") from None
+    # Each revoked login's sockets end now; the session that changed the password stays.
+    for hashed in revoked:
+        await push.publish(
+            services.redis,
+            player.id,
+            {"type": "forced_logout", "reason": "password_changed", "only_token_hash": hashed},
+        )
+    return json_response({"revoked_sessions": len(revoked)})
 
 
 async def me(request: Request) -> Response:
@@ -90,4 +151,143 @@ routes = [
     Route("/api/sessions", login, methods=["POST"]),
     Route("/api/sessions/current", logout, methods=["DELETE"]),
     Route("/api/me", me, methods=["GET"]),
+    Route("/api/me/password", change_password, methods=["POST"]),
 ]
+
+
+_PLAYER = {
+    "player_id": {"type": "integer", "minimum": 1},
+    "username": {"type": "string"},
+    "email": {"type": "string"},
+    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+}
+_NEW_PASSWORD = {"type": "string", "minLength": 10, "maxLength": MAX_PASSWORD}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/players": {
+        "post": operation(
+            "register",
+            "Register a player",
+            tag="Accounts",
+            description="The password needs 10+ characters of two classes and must not contain"
+            " the username; the player must be CASINO_MIN_AGE or older.",
+            body=obj(
+                {
+                    "email": {"type": "string", "format": "email", "maxLength": 320},
+                    "username": {"type": "string", "pattern": "^[A-Za-z0-9_]{3,32}$"},
+                    "password": _NEW_PASSWORD,
+                    "date_of_birth": {"type": "string", "format": "date"},
+                    "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+                    "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+                },
+                required=["email", "username", "password", "date_of_birth", "country", "currency"],
+            ),
+            responses={"201": reply("registered", obj(_PLAYER, required=list(_PLAYER)))},
+            errors=[
+                ErrorCode.VALIDATION_FAILED,
+                ErrorCode.WEAK_PASSWORD,
+                ErrorCode.UNDERAGE,
+                ErrorCode.EMAIL_TAKEN,
+                ErrorCode.USERNAME_TAKEN,
+                *BACKEND_ERRORS,
+            ],
+        )
+    },
+    "/api/sessions": {
+        "post": operation(
+            "login",
+            "Log in: a session token",
+            tag="Accounts",
+            body=obj(
+                {
+                    "login": {"type": "string", "minLength": 1, "maxLength": 320},
+                    "password": {"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD},
+                },
+                required=["login", "password"],
+            ),
+            responses={
+                "201": reply(
+                    "logged in; expires_at in ms since the epoch",
+                    obj(
+                        {
+                            "token": {"type": "string", "minLength": 1},
+                            "player_id": {"type": "integer", "minimum": 1},
+                            "expires_at": {"type": "integer"},
+                        },
+                        required=["token", "player_id", "expires_at"],
+                    ),
+                )
+            },
+            errors=[
+                ErrorCode.VALIDATION_FAILED,
+                ErrorCode.INVALID_CREDENTIALS,
+                ErrorCode.LOGIN_LOCKED,
+                *BACKEND_ERRORS,
+            ],
+        )
+    },
+    "/api/sessions/current": {
+        "delete": operation(
+            "logout",
+            "Log out: revoke this token and close its sockets",
+            tag="Accounts",
+            auth=True,
+            responses={"204": reply("revoked")},
+            errors=BACKEND_ERRORS,
+        )
+    },
+    "/api/me": {
+        "get": operation(
+            "me",
+            "The logged-in player and balance",
+            tag="Accounts",
+            auth=True,
+            responses={
+                "200": reply(
+                    "the player",
+                    obj(
+                        {**_PLAYER, "balance": {"type": "integer", "minimum": 0}},
+                        required=[*_PLAYER, "balance"],
+                    ),
+                )
+            },
+            errors=BACKEND_ERRORS,
+        )
+    },
+    "/api/me/password": {
+        "post": operation(
+            "change_password",
+            "Change the password; every other session of the player is revoked",
+            tag="Accounts",
+            auth=True,
+            body=obj(
+                {
+                    "current_password": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_PASSWORD,
+                    },
+                    "new_password": _NEW_PASSWORD,
+                },
+                required=["current_password", "new_password"],
+            ),
+            responses={
+                "200": reply(
+                    "changed",
+                    obj(
+                        {"revoked_sessions": {"type": "integer", "minimum": 0}},
+                        required=["revoked_sessions"],
+                    ),
+                )
+            },
+            errors=[
+                ErrorCode.VALIDATION_FAILED,
+                ErrorCode.INVALID_CREDENTIALS,
+                ErrorCode.WEAK_PASSWORD,
+                ErrorCode.LOGIN_LOCKED,
+                *BACKEND_ERRORS,
+            ],
+        )
+    },
+}

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 
 import rng
 from protocol.errors import ErrorCode
+from server.accounts.lockout import Locked, Lockout, account_key, address_key
 from server.accounts.passwords import hash_password, verify_password
-from server.accounts.rules import Registration
+from server.accounts.rules import Registration, RuleViolation, check_password
 from server.storage.database import Database, now_ms
 from server.wallet.service import Wallet
 
@@ -25,6 +26,14 @@ class AccountError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class LoginLocked(AccountError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            ErrorCode.LOGIN_LOCKED, f"too many failed logins: retry in {retry_after} s"
+        )
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +62,13 @@ def _player(row: tuple[object, ...]) -> Player:
 
 
 class Accounts:
-    def __init__(self, db: Database, wallet: Wallet, session_ttl_s: int) -> None:
+    def __init__(
+        self, db: Database, wallet: Wallet, session_ttl_s: int, *, lockout: Lockout
+    ) -> None:
         self.db = db
         self.wallet = wallet
         self.session_ttl_ms = session_ttl_s * 1000
+        self.lockout = lockout
 
     async def register(self, reg: Registration) -> Player:
         password_hash = await hash_password(reg.password)
@@ -76,14 +88,20 @@ class Accounts:
         await self.wallet.ensure_hot(player_id, reg.currency)
         return Player(player_id, reg.username, reg.email, reg.currency, reg.country, "active")
 
-    async def login(self, login: str, password: str) -> Session:
-        """A new session for an email or username and its password."""
+    async def login(self, login: str, password: str, address: str) -> Session:
+        """A new session for an email or username and its password, sent from `address`."""
         row = await self.db.fetchone(
             "SELECT id, password_hash, status FROM players WHERE email = ? OR username = ?",
             (login.strip().lower(), login.strip()),
         )
+        account = account_key(int(row[0]) if row else None, login)
+        try:
+            await self.lockout.attempt(account, address_key(address))
+        except Locked as locked:
+            raise LoginLocked(locked.retry_after) from None
         if not await verify_password(str(row[1]) if row else None, password) or row is None:
             raise AccountError(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
+        await self.lockout.succeeded(account, address_key(address))
         token = rng.token_urlsafe(32)
         created = now_ms()
         expires = created + self.session_ttl_ms
@@ -94,6 +112,49 @@ class Accounts:
                 (token_hash(token), int(row[0]), created, expires),
             )
         return Session(token, int(row[0]), expires)
+
+    async def change_password(
+        self, player: Player, token: str, current: str, new: str, address: str
+    ) -> list[str]:
+        """Replace the password and revoke every other live session of the player; the
+        revoked sessions' token hashes (the session of `token` stays).
+
+        The current password is checked under the same lockout as a login, so a stolen
+        session token cannot be used to guess it."""
+        row = await self.db.fetchone("SELECT password_hash FROM players WHERE id = ?", (player.id,))
+        if row is None:
+            raise AccountError(ErrorCode.INVALID_TOKEN, "session token is not valid")
+        account = account_key(player.id, player.username)
+        try:
+            await self.lockout.attempt(account, address_key(address))
+        except Locked as locked:
+            raise LoginLocked(locked.retry_after) from None
+        if not await verify_password(str(row[0]), current):
+            raise AccountError(ErrorCode.INVALID_CREDENTIALS, "current password is wrong")
+        await self.lockout.succeeded(account, address_key(address))
+        check_password(new, player.username, player.email)
+        if await verify_password(str(row[0]), new):
+            raise RuleViolation(
+                ErrorCode.WEAK_PASSWORD, "new_password", "new password must differ from the old"
+            )
+        new_hash = await hash_password(new)
+        now = now_ms()
+        keep = token_hash(token)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE players SET password_hash = ? WHERE id = ?", (new_hash, player.id)
+            )
+            revoked = await tx.fetchall(
+                "SELECT token_hash FROM sessions WHERE player_id = ? AND token_hash <> ?"
+                " AND revoked_at IS NULL AND expires_at > ?",
+                (player.id, keep, now),
+            )
+            await tx.execute(
+                "UPDATE sessions SET revoked_at = ? WHERE player_id = ? AND token_hash <> ?"
+                " AND revoked_at IS NULL",
+                (now, player.id, keep),
+            )
+        return [str(hashed) for (hashed,) in revoked]
 
     async def logout(self, token: str) -> None:
         async with self.db.transaction() as tx:
