@@ -21,7 +21,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -286,3 +286,23 @@ async def metrics(request: Request) -> Response:
 
 
 routes = [Route("/metrics", metrics, methods=["GET"])]
+
+
+# A plain dict: server.api_docs.parts imports server.web, whose imports come back here.
+OPENAPI_PATHS: dict[str, Any] = {
+    "/metrics": {
+        "get": {
+            "operationId": "metrics",
+            "summary": "Prometheus text exposition",
+            "description": "With CASINO_METRICS_TOKEN set, send it as a bearer token.",
+            "tags": ["Operations"],
+            "responses": {
+                "200": {"description": "metrics", "content": {CONTENT_TYPE_LATEST: {}}},
+                "401": {
+                    "description": "CASINO_METRICS_TOKEN is set and was not sent",
+                    "content": {"text/plain": {}},
+                },
+            },
+        }
+    }
+}

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.api_docs.parts import obj, operation, reply
 from server.observability import backlog
 from server.observability.metrics import record_backend_error
 from server.web import json_response
@@ -66,3 +67,30 @@ async def ready(request: Request) -> Response:
 
 
 routes = [Route("/ready", ready, methods=["GET"])]
+
+
+_READINESS = obj(
+    {
+        "status": {"enum": ["ready", "not ready"]},
+        "redis": {"type": "string"},
+        "database": {"type": "string"},
+        "flusher_lag_seconds": {"type": "number", "minimum": 0},
+        "stream_length": {"type": "integer", "minimum": 0},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+    },
+    ["status", "redis", "database"],
+)
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/ready": {
+        "get": operation(
+            "ready",
+            "Readiness: may a load balancer send players here now?",
+            tag="Operations",
+            responses={
+                "200": reply("ready", _READINESS),
+                "503": reply("not ready, with the reasons", _READINESS),
+            },
+        )
+    }
+}

@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from protocol.errors import ErrorCode
+from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, reply
 from server.provider.messages import (
     BalanceRequest,
     BetRequest,
@@ -49,6 +51,47 @@ class LaunchReply(msgspec.Struct):
     url: str
     token: str | None
     expires_at: int | None
+
+
+_NULLABLE_INT = {"type": ["integer", "null"]}
+_CATALOGUE_ENTRY = obj(
+    {
+        "id": {"type": "string"},
+        "game_code": {"type": "string"},
+        "provider": {"type": "string"},
+        "name": {"type": "string"},
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "rtp": {"type": ["string", "null"]},
+        "min_stake": _NULLABLE_INT,
+        "max_stake": _NULLABLE_INT,
+        "stake_step": {"type": "integer", "minimum": 1},
+        "volatility": {"type": ["string", "null"]},
+    },
+    ["id", "game_code", "provider", "name", "categories", "rtp", "min_stake", "max_stake"],
+)
+_PROVIDER_ROUND = obj(
+    {
+        "provider": {"type": "string"},
+        "round": {"type": "string"},
+        "game_code": {"type": "string"},
+        "currency": {"type": "string"},
+        "status": {"type": "string"},
+        "bet_total": {"type": "integer"},
+        "win_total": {"type": "integer"},
+        "refund_total": {"type": "integer"},
+        "opened_at": {"type": "integer"},
+        "closed_at": _NULLABLE_INT,
+    },
+    ["provider", "round", "game_code", "currency", "status", "bet_total", "win_total"],
+)
+# What the launch route accepts (it reads at most 64 characters of each).
+_LAUNCH_BODY = obj(
+    {
+        "game_code": {"type": "string", "minLength": 1, "maxLength": 64},
+        "provider": {"type": "string", "minLength": 1, "maxLength": 64, "default": "house"},
+    },
+    ["game_code"],
+)
 
 
 _WALLET_CALLS: tuple[tuple[str, type[msgspec.Struct], str], ...] = (
@@ -123,33 +166,47 @@ def document() -> dict[str, Any]:
             }
         }
     paths["/games"] = {
-        "get": {
-            "summary": "The game catalogue: our games and providers' games",
-            "operationId": "games",
-            "tags": ["Games"],
-            "responses": {"200": {"description": "games with provider, RTP, stakes, categories"}},
-        }
+        "get": operation(
+            "games",
+            "The game catalogue: our games and providers' games",
+            tag="Games",
+            responses={
+                "200": reply(
+                    "games with provider, RTP, stakes, categories",
+                    obj({"games": {"type": "array", "items": _CATALOGUE_ENTRY}}, ["games"]),
+                )
+            },
+            errors=BACKEND_ERRORS,
+        )
     }
     paths["/api/games/launch"] = {
-        "post": {
-            "summary": "Launch a game for the logged-in player",
-            "description": "For a provider game, creates a session token bound to player, game"
+        "post": operation(
+            "launch",
+            "Launch a game for the logged-in player",
+            tag="Games",
+            description="For a provider game, creates a session token bound to player, game"
             " and currency, with expiry, and returns the provider's launch URL carrying it.",
-            "operationId": "launch",
-            "tags": ["Games"],
-            "security": [{"bearer": []}],
-            "requestBody": {"required": True, "content": _json("LaunchRequest")},
-            "responses": {"201": {"description": "launched", "content": _json("LaunchReply")}},
-        }
+            auth=True,
+            body=_LAUNCH_BODY,
+            responses={"201": {"description": "launched", "content": _json("LaunchReply")}},
+            errors=[ErrorCode.VALIDATION_FAILED, ErrorCode.UNKNOWN_GAME, *BACKEND_ERRORS],
+        )
     }
     paths["/api/provider/rounds"] = {
-        "get": {
-            "summary": "The logged-in player's provider rounds",
-            "operationId": "provider_rounds",
-            "tags": ["Games"],
-            "security": [{"bearer": []}],
-            "responses": {"200": {"description": "rounds with bet, win and refund totals"}},
-        }
+        "get": operation(
+            "provider_rounds",
+            "The logged-in player's provider rounds",
+            tag="Games",
+            auth=True,
+            parameters=[query_limit()],
+            responses={
+                "200": reply(
+                    "rounds with bet, win and refund totals",
+                    obj({"rounds": {"type": "array", "items": _PROVIDER_ROUND}}, ["rounds"]),
+                )
+            },
+            errors=[ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
+        )
     }
     paths["/provider/public-key"] = {
         "get": {

@@ -183,3 +183,19 @@ routes = [
     Route("/api/games/launch", launch, methods=["POST"]),
     Route("/api/provider/rounds", provider_rounds, methods=["GET"]),
 ]
+
+# The provider document (server/provider/openapi.py) is also part of the whole API's document.
+OPENAPI_PATHS: dict[str, Any] = {
+    **document()["paths"],
+    "/provider/openapi.json": {
+        "get": {
+            "operationId": "provider_openapi",
+            "summary": "The provider API's own OpenAPI 3.1 document",
+            "tags": ["Wallet API"],
+            "responses": {
+                "200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}
+            },
+        }
+    },
+}
+OPENAPI_SCHEMAS: dict[str, Any] = document()["components"]["schemas"]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from games import catalogue
+from games.base import Volatility
 from protocol.errors import ErrorCode
+from protocol.messages import RoundSummary
+from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, ref, reply
 from server.context import Services
 from server.rounds import history
 from server.web import ApiError, current_player, json_response
@@ -51,3 +57,71 @@ routes = [
     Route("/api/games", games, methods=["GET"]),
     Route("/api/rounds", rounds, methods=["GET"]),
 ]
+
+
+_, OPENAPI_SCHEMAS = msgspec.json.schema_components(
+    [RoundSummary], ref_template="#/components/schemas/{name}"
+)
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/games": {
+        "get": operation(
+            "house_games",
+            "Our games with stakes (minor units), stated RTP (percent) and volatility",
+            tag="Games",
+            responses={
+                "200": reply(
+                    "the catalogue",
+                    obj(
+                        {
+                            "games": {
+                                "type": "array",
+                                "items": obj(
+                                    {
+                                        "id": {"type": "string"},
+                                        "name": {"type": "string"},
+                                        "kind": {"enum": ["slot", "table"]},
+                                        "provider": {"const": "house"},
+                                        "min_stake": {"type": "integer", "minimum": 1},
+                                        "max_stake": {"type": "integer", "minimum": 1},
+                                        "stake_step": {"type": "integer", "minimum": 1},
+                                        "rtp": {"type": "string", "pattern": r"^\d+\.\d{3}$"},
+                                        "volatility": {"enum": [str(v) for v in Volatility]},
+                                    },
+                                    [
+                                        "id",
+                                        "name",
+                                        "kind",
+                                        "provider",
+                                        "min_stake",
+                                        "max_stake",
+                                        "stake_step",
+                                        "rtp",
+                                        "volatility",
+                                    ],
+                                ),
+                            }
+                        },
+                        ["games"],
+                    ),
+                )
+            },
+        )
+    },
+    "/api/rounds": {
+        "get": operation(
+            "rounds",
+            "The logged-in player's settled rounds, newest first, with provably fair proofs",
+            tag="Games",
+            auth=True,
+            parameters=[query_limit()],
+            responses={
+                "200": reply(
+                    "rounds",
+                    obj({"rounds": {"type": "array", "items": ref("RoundSummary")}}, ["rounds"]),
+                )
+            },
+            errors=[ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
+        )
+    },
+}

@@ -6,11 +6,14 @@ ledger but no money arrives from anywhere; the payment gateway replaces it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from protocol.errors import ErrorCode
+from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
 from server.observability import log_context, metrics
 from server.sessions import push
@@ -76,3 +79,75 @@ routes = [
     Route("/api/wallet", balance, methods=["GET"]),
     Route("/api/sandbox/deposits", sandbox_deposit, methods=["POST"]),
 ]
+
+
+_BALANCE = {"type": "integer", "minimum": 0, "description": "minor units"}
+_CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/wallet": {
+        "get": operation(
+            "wallet",
+            "The logged-in player's cash balance",
+            tag="Wallet",
+            auth=True,
+            responses={
+                "200": reply(
+                    "the balance",
+                    obj({"balance": _BALANCE, "currency": _CURRENCY}, ["balance", "currency"]),
+                )
+            },
+            errors=BACKEND_ERRORS,
+        )
+    },
+    "/api/sandbox/deposits": {
+        "post": operation(
+            "sandbox_deposit",
+            "Credit test money through the real ledger (no gateway)",
+            tag="Wallet",
+            auth=True,
+            description="Idempotent by key: the same key and amount again answers 200 with"
+            " `replayed: true`; the same key with other terms is IDEMPOTENCY_CONFLICT. The"
+            " largest deposit is CASINO_MAX_DEPOSIT (default 100000000).",
+            parameters=[
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                }
+            ],
+            body=obj(
+                {
+                    "amount": {"type": "integer", "minimum": 1, "maximum": 100_000_000},
+                    "currency": _CURRENCY,
+                },
+                required=["amount"],
+            ),
+            responses={
+                status: reply(
+                    meaning,
+                    obj(
+                        {
+                            "deposit_id": {"type": "integer", "minimum": 1},
+                            "gateway": {"const": "sandbox"},
+                            "amount": {"type": "integer", "minimum": 1},
+                            "currency": _CURRENCY,
+                            "balance": _BALANCE,
+                            "replayed": {"type": "boolean"},
+                        },
+                        ["deposit_id", "gateway", "amount", "currency", "balance", "replayed"],
+                    ),
+                )
+                for status, meaning in (("201", "credited"), ("200", "replayed: credited before"))
+            },
+            errors=[
+                ErrorCode.INVALID_AMOUNT,
+                ErrorCode.WRONG_CURRENCY,
+                ErrorCode.VALIDATION_FAILED,
+                ErrorCode.IDEMPOTENCY_CONFLICT,
+                *BACKEND_ERRORS,
+            ],
+        )
+    },
+}
