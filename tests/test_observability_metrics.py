@@ -120,6 +120,31 @@ async def test_an_expired_reservation_is_counted_and_pending_ones_are_shown(
     assert delta(before, after, "casino_reservations_expired_total") == 1
 
 
+async def test_reservations_past_due_are_shown_until_the_sweeper_resolves_them(
+    casino: ServerProcess, redis_client: aioredis.Redis
+) -> None:
+    client, player = await new_player(casino.base_url, deposit=1_000)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        await sock.spin(CLASSIC.id, 100)  # the player now has a provably fair seed
+    player_id = int(str(player["player_id"]))
+    # Stakes held by a server that then died, falling due 0.2 s apart over more than one
+    # sweeper pass (1 s): whenever the sweeper runs, one of them waits most of a pass for it.
+    for ttl_ms in range(300, 1700, 200):
+        hot = HotWallet(redis_client, reservation_ttl_ms=ttl_ms)
+        held = await hot.reserve(player_id, "EUR", new_round_id(), CLASSIC.id, 50)
+        assert isinstance(held, Reserved)
+    due = await _until(
+        casino.base_url, lambda s: value(s, "casino_reservations_past_due") >= 1, timeout_s=5
+    )
+    assert value(due, "casino_reservations_past_due") >= 1
+    resolved = await _until(
+        casino.base_url, lambda s: value(s, "casino_reservations_past_due") == 0
+    )
+    assert value(resolved, "casino_reservations_past_due") == 0
+
+
 async def test_provider_calls_are_counted_by_provider_and_status(casino: ServerProcess) -> None:
     before = await scrape(casino.base_url)
     stamp = str(int(time.time()))
