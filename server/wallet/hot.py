@@ -17,8 +17,10 @@ from importlib import resources
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from redis.commands.core import AsyncScript
 
+from server.storage.autopipeline import AutoPipeline
 from server.wallet import keys
 
 RESOLVED_KEEP_MS = 10 * 60 * 1000  # how long a resolved reservation answers retries
@@ -92,6 +94,8 @@ class HotWallet:
         self, client: aioredis.Redis, reservation_ttl_ms: int, max_backlog: int = 50_000
     ) -> None:
         self.redis = client
+        # The bet path's calls of concurrent players share one round trip per loop tick.
+        self.batch = AutoPipeline(client)
         self.reservation_ttl_ms = reservation_ttl_ms
         self.max_backlog = max_backlog  # stream entries not yet durable before bets wait
         self._reserve = _script(client, "reserve")
@@ -112,6 +116,11 @@ class HotWallet:
         held = await self.redis.hget(keys.wallet(player_id, currency), "held")
         return 0 if held is None else int(held)
 
+    async def locked(self, player_id: int, currency: str) -> int:
+        """Funds of pending withdrawals: out of `cash`, so no stake can spend them."""
+        locked = await self.redis.hget(keys.wallet(player_id, currency), "locked")
+        return 0 if locked is None else int(locked)
+
     async def hydrate(self, player_id: int, currency: str, cash: int, ledger_mark: int) -> int:
         _, value = await self._hydrate(
             keys=[keys.wallet(player_id, currency)], args=[cash, ledger_mark]
@@ -131,14 +140,17 @@ class HotWallet:
         if amount <= 0:
             raise ValueError("a reservation holds a positive amount")
         ttl = self.reservation_ttl_ms if ttl_ms is None else ttl_ms
+
         # The due-index entry goes first: if we die between the two, the sweeper finds an
         # index entry with no reservation and drops it; the reverse order could strand money.
-        async with self.redis.pipeline(transaction=False) as pipe:
+        def stage(pipe: Pipeline) -> None:
             pipe.zadd(
                 keys.RESERVATIONS_DUE,
                 {keys.due_member(player_id, currency, round_id): now_ms() + ttl},
             )
-            await self._reserve(
+            self.batch.stage_script(
+                pipe,
+                self._reserve,
                 keys=[
                     keys.wallet(player_id, currency),
                     keys.reservation(player_id, round_id),
@@ -156,9 +168,9 @@ class HotWallet:
                     inputs_json,
                     self.max_backlog,
                 ],
-                client=pipe,
             )
-            _, reply = await pipe.execute()
+
+        _, reply = await self.batch.run(stage)
         status = reply[0]
         if status == "OK":
             return Reserved(_int(reply[1]), bytes.fromhex(reply[2]), str(reply[3]), _int(reply[4]))
@@ -186,7 +198,8 @@ class HotWallet:
     ) -> Resolved | Refused | FairState:
         """Play a one-step round in one script; a `FairState` back means the seed or nonce
         moved since the outcome was drawn: draw again with it."""
-        reply = await self._spin(
+        reply = await self.batch.script(
+            self._spin,
             keys=[
                 keys.wallet(player_id, currency),
                 keys.done(player_id, round_id),
@@ -211,9 +224,8 @@ class HotWallet:
 
     async def fair_secret(self, player_id: int) -> FairState | None:
         """The live seed with its secret, for drawing outcomes; None when there is none."""
-        values: list[Any] = await self.redis.hmget(
-            keys.fair_seed(player_id), ["server_seed", "client_seed", "nonce", "seed_hash"]
-        )
+        fields = ["server_seed", "client_seed", "nonce", "seed_hash"]
+        (values,) = await self.batch.run(lambda pipe: pipe.hmget(keys.fair_seed(player_id), fields))
         seed, client_seed, nonce, digest = values
         if seed is None:
             return None
@@ -231,21 +243,24 @@ class HotWallet:
         ttl_ms: int,
     ) -> Stepped | Refused:
         """Save a multi-step round's new state, holding `extra` more stake first."""
-        async with self.redis.pipeline(transaction=False) as pipe:
+
+        def stage(pipe: Pipeline) -> None:
             pipe.zadd(
                 keys.RESERVATIONS_DUE,
                 {keys.due_member(player_id, currency, round_id): now_ms() + ttl_ms},
             )
-            await self._step(
+            self.batch.stage_script(
+                pipe,
+                self._step,
                 keys=[
                     keys.wallet(player_id, currency),
                     keys.reservation(player_id, round_id),
                     keys.open_rounds(player_id),
                 ],
                 args=[expected_version, extra, round_state_json, inputs_json, ttl_ms],
-                client=pipe,
             )
-            _, reply = await pipe.execute()
+
+        _, reply = await self.batch.run(stage)
         status = reply[0]
         if status == "OK":
             return Stepped(_int(reply[1]), _int(reply[2]), _int(reply[3]))
@@ -274,8 +289,11 @@ class HotWallet:
     ) -> Resolved:
         if payout < 0:
             raise ValueError("a payout is never negative")
-        async with self.redis.pipeline(transaction=False) as pipe:
-            await self._settle(
+
+        def stage(pipe: Pipeline) -> None:
+            self.batch.stage_script(
+                pipe,
+                self._settle,
                 keys=[
                     keys.wallet(player_id, currency),
                     keys.reservation(player_id, round_id),
@@ -283,10 +301,10 @@ class HotWallet:
                     keys.open_rounds(player_id),
                 ],
                 args=[payout, outcome_json, RESOLVED_KEEP_MS, inputs_json],
-                client=pipe,
             )
             pipe.zrem(keys.RESERVATIONS_DUE, keys.due_member(player_id, currency, round_id))
-            reply, _ = await pipe.execute()
+
+        reply, _ = await self.batch.run(stage)
         return _resolved(reply)
 
     async def release(
