@@ -3,7 +3,8 @@
 
 Run with any Python 3.11+: on first use it creates `.venv`, installs the
 dependencies declared in pyproject.toml (again whenever that file changes)
-and `redis-server` through apt-get when it is missing, then re-runs itself
+and `redis-server` through apt-get when it is missing (for `test` also chromium,
+dieharder and ent), then re-runs itself
 inside the venv. Only the standard library is imported before that.
 """
 
@@ -69,6 +70,11 @@ def bootstrap(command: str | None) -> None:
         _apt_install("redis-server")
     if command == "test" and shutil.which("chromium") is None:
         _apt_install("chromium")  # the browser client's end-to-end tests drive Debian's chromium
+    if command == "test":
+        # tests/test_rng_external.py pipes real samples through both (it fails under CI without).
+        missing = [tool for tool in ("dieharder", "ent") if shutil.which(tool) is None]
+        if missing:
+            _apt_install(*missing)
     if _in_venv():
         return
     requirements = _requirements()

@@ -72,14 +72,22 @@ class Generator(ABC):
             items[i], items[j] = items[j], items[i]
 
     def sample(self, items: Sequence[T], k: int) -> list[T]:
-        """`k` distinct positions of `items`, in draw order (a partial Fisher-Yates)."""
-        if not 0 <= k <= len(items):
+        """`k` distinct positions of `items`, in draw order (a partial Fisher-Yates).
+
+        Step i swaps position i with i + randbelow(len - i) and keeps position
+        i. Only the swapped positions are remembered, so sampling from a huge
+        sequence (a `range`) costs O(k), with the same draws as a full list.
+        """
+        n = len(items)
+        if not 0 <= k <= n:
             raise ValueError("sample size out of range")
-        pool = list(items)
+        moved: dict[int, int] = {}  # position -> index of the item now there, where swapped
+        chosen = []
         for i in range(k):
-            j = i + self.randbelow(len(pool) - i)
-            pool[i], pool[j] = pool[j], pool[i]
-        return pool[:k]
+            j = i + self.randbelow(n - i)
+            chosen.append(items[moved.get(j, j)])
+            moved[j] = moved.get(i, i)
+        return chosen
 
     def random(self) -> float:
         """A uniform float in [0, 1) with 53 random bits: every value is a multiple of 2**-53."""

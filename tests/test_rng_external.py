@@ -1,10 +1,20 @@
-"""Reading dieharder's and ent's output (the programs themselves are optional on a machine)."""
+"""dieharder and ent: reading their output, and running the real programs on real samples.
+
+`run.py test` installs both (Debian packages). On a developer's machine
+without them the runs are skipped; under CI (CI=true) a missing tool fails,
+so a certification can never quietly lose its outside opinions.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
-from rng.external import parse_dieharder, parse_ent
+from rng.broken import StuckBitGenerator
+from rng.external import parse_dieharder, parse_ent, run_dieharder, run_ent
+from rng.fair import FairGenerator
 
 DIEHARDER_OUTPUT = """\
 #=============================================================================#
@@ -67,3 +77,55 @@ def test_ent_entropy_mean_and_pi_are_shown_for_information() -> None:
 
 def test_unreadable_ent_output_is_an_error() -> None:
     assert [r.assessment for r in parse_ent("ent: no such file\n")] == ["ERROR"]
+
+
+def require_tool(tool: str) -> None:
+    if shutil.which(tool) is not None:
+        return
+    message = f"{tool} is not installed (apt-get install {tool}; run.py test does it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def fixed_stream(nonce: int) -> FairGenerator:
+    return FairGenerator(bytes(32), "external", nonce)
+
+
+MONOBIT = ((100, "sts_monobit"),)
+
+
+def test_real_dieharder_passes_a_sound_stream() -> None:
+    require_tool("dieharder")
+    results = run_dieharder(fixed_stream(0).randbytes, MONOBIT, psamples=10)
+    assert [(r.tool, r.name, r.assessment) for r in results] == [
+        ("dieharder", "sts_monobit (ntup 1)", "PASSED")
+    ]
+
+
+def test_real_dieharder_fails_a_stuck_bit() -> None:
+    require_tool("dieharder")
+    stuck = StuckBitGenerator(fixed_stream(1))
+    results = run_dieharder(stuck.randbytes, MONOBIT, psamples=10)
+    assert [(r.name, r.assessment) for r in results] == [("sts_monobit (ntup 1)", "FAILED")]
+    assert (results[0].p_value or 0.0) < 1e-6
+
+
+def test_real_ent_passes_a_sound_sample() -> None:
+    require_tool("ent")
+    results = run_ent(fixed_stream(2).randbytes(100_000))
+    assert [(r.name, r.assessment) for r in results[:2]] == [
+        ("chi-square (255 df)", "PASSED"),
+        ("serial correlation", "PASSED"),
+    ]
+    assert round(results[0].statistic or 0.0, 5) == 236.14976
+    assert results[2].statistic == 7.998294  # entropy, bits per byte
+
+
+def test_real_ent_fails_a_stuck_bit_on_chi_square() -> None:
+    require_tool("ent")
+    results = run_ent(StuckBitGenerator(fixed_stream(3)).randbytes(100_000))
+    chi = results[0]
+    assert (chi.name, chi.assessment, chi.p_value) == ("chi-square (255 df)", "FAILED", 0.0)
+    # Half the byte values never occur: seven bits of entropy, not eight.
+    assert results[2].statistic == 6.998845

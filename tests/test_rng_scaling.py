@@ -1,5 +1,10 @@
 """Every scaling helper is exactly uniform, proven by enumeration and checked by chi-square.
 
+Covered at n = 2, 3, 37 and 52 and at 2**31 + 1: randbelow, choice, shuffle
+(exact at 2 and 3, the first position by chi-square at 37 and 52) and sample
+(exact at 2 and 3, the second draw by chi-square at 37 and 52, and at 2**31 + 1);
+floats are exact multiples of 2**-53 and uniform over bins.
+
 A scripted byte source plays every possible input of one or two bytes; an
 input that runs out of bytes is a rejection that would draw again. If every
 outcome comes from the same number of inputs, the helper is exactly unbiased
@@ -127,6 +132,13 @@ def wide_bins(values: Iterable[int]) -> list[int]:
 
 WIDE_WEIGHTS = [2**27] * 15 + [2**27 + 1]
 
+# P-values of the fixed fair streams below, frozen.
+SHUFFLE_P = {37: 0.367199, 52: 0.955489}
+SAMPLE_P = {37: 0.617278, 52: 0.824008}
+WIDE_CHOICE_P = 0.665052
+WIDE_SAMPLE_P = 0.089872
+FLOAT_P = 0.654559
+
 
 @pytest.mark.parametrize(
     ("n", "p_value"),
@@ -152,3 +164,115 @@ def test_randbelow_on_the_production_path_fits_uniform(n: int) -> None:
     else:
         result = chi_square(histogram(values, n))
     assert result.p_value > 1e-9
+
+
+@pytest.mark.parametrize("n", SMALL_BOUNDS)
+def test_choice_at_small_n_picks_every_item_from_equally_many_bytes(n: int) -> None:
+    items = [f"item {i}" for i in range(n)]
+    per_item = 256 >> (n - 1).bit_length()
+    assert outcomes(lambda g: g.choice(items), 1) == {item: per_item for item in items}
+
+
+@pytest.mark.parametrize("n", SMALL_BOUNDS)
+def test_sample_of_one_at_small_n_picks_every_item_from_equally_many_bytes(n: int) -> None:
+    items = [f"item {i}" for i in range(n)]
+    per_item = 256 >> (n - 1).bit_length()
+    assert outcomes(lambda g: tuple(g.sample(items, 1)), 1) == {(i,): per_item for i in items}
+
+
+def test_shuffle_of_two_gives_both_orders_equally() -> None:
+    def shuffled(g: Generator) -> tuple[str, ...]:
+        items = ["a", "b"]
+        g.shuffle(items)
+        return tuple(items)
+
+    assert outcomes(shuffled, 1) == {("a", "b"): 128, ("b", "a"): 128}
+
+
+def test_sample_of_three_gives_every_order_equally() -> None:
+    # randbelow(3) accepts 192 first bytes, randbelow(2) every second one, randbelow(1) none.
+    assert outcomes(lambda g: tuple(g.sample("abc", 3)), 2) == {
+        p: 8192 for p in permutations("abc")
+    }
+
+
+def first_after_shuffle(generator: Generator, n: int) -> int:
+    items = list(range(n))
+    generator.shuffle(items)
+    return items[0]
+
+
+@pytest.mark.parametrize(("n", "p_value"), [(37, SHUFFLE_P[37]), (52, SHUFFLE_P[52])])
+def test_shuffle_at_37_and_52_puts_every_item_first_uniformly(n: int, p_value: float) -> None:
+    generator = FairGenerator(bytes(32), "shuffle", n)
+    result = chi_square(histogram((first_after_shuffle(generator, n) for _ in range(5000)), n))
+    assert round(result.p_value, 6) == p_value
+
+
+@pytest.mark.parametrize(("n", "p_value"), [(37, SAMPLE_P[37]), (52, SAMPLE_P[52])])
+def test_sample_at_37_and_52_draws_its_second_item_uniformly(n: int, p_value: float) -> None:
+    # The second item is drawn from what the first left: the step that could go wrong.
+    generator = FairGenerator(bytes(32), "sample", n)
+    seconds = (generator.sample(range(n), 2)[1] for _ in range(10_000))
+    assert round(chi_square(histogram(seconds, n)).p_value, 6) == p_value
+
+
+@pytest.mark.parametrize("n", [37, 52])
+def test_shuffle_and_sample_on_the_production_path_fit_uniform(n: int) -> None:
+    firsts = [first_after_shuffle(rng.system, n) for _ in range(5000)]
+    seconds = [rng.sample(range(n), 2)[1] for _ in range(10_000)]
+    assert chi_square(histogram(firsts, n)).p_value > 1e-9
+    assert chi_square(histogram(seconds, n)).p_value > 1e-9
+
+
+def test_choice_at_the_wide_bound_is_randbelow_on_the_same_bytes() -> None:
+    data = b"\xff\xff\xff\xff" + b"\x12\x34\x56\x78"
+    assert ScriptedGenerator(data).choice(range(WIDE)) == 0x12345678
+
+
+def test_choice_at_the_wide_bound_fits_uniform() -> None:
+    # Nonce 0 gives P = 0.0076: one of the 1 % of fixed streams a sound scaling fails.
+    generator = FairGenerator(bytes(32), "wide choice", 2)
+    values = [generator.choice(range(WIDE)) for _ in range(20_000)]
+    assert round(chi_square(wide_bins(values), WIDE_WEIGHTS).p_value, 6) == WIDE_CHOICE_P
+
+
+def test_sample_at_the_wide_bound_draws_distinct_uniform_items() -> None:
+    # sample keeps only the swapped positions, so a range of 2**31 + 1 costs nothing to hold.
+    generator = FairGenerator(bytes(32), "wide sample", 0)
+    pairs = [generator.sample(range(WIDE), 2) for _ in range(10_000)]
+    assert all(first != second for first, second in pairs)
+    values = [v for pair in pairs for v in pair]
+    assert round(chi_square(wide_bins(values), WIDE_WEIGHTS).p_value, 6) == WIDE_SAMPLE_P
+
+
+def test_sample_keeps_the_draws_of_a_full_partial_fisher_yates() -> None:
+    # Baccarat's provably fair rounds depend on it: the sparse pool changes no draw.
+    fast, full = FairGenerator(bytes(32), "pool", 0), FairGenerator(bytes(32), "pool", 0)
+    for _ in range(100):
+        pool = list(range(416))
+        for i in range(6):
+            j = i + full.randbelow(416 - i)
+            pool[i], pool[j] = pool[j], pool[i]
+        assert fast.sample(range(416), 6) == pool[:6]
+
+
+def test_random_is_always_a_whole_number_of_2_to_the_minus_53() -> None:
+    floats, words = FairGenerator(bytes(32), "floats", 0), FairGenerator(bytes(32), "floats", 0)
+    for _ in range(1000):
+        x = floats.random()
+        k = int.from_bytes(words.randbytes(7), "big") >> 3
+        assert x == k / 2**53
+        assert (x * 2**53).is_integer()
+        assert 0.0 <= x < 1.0
+
+
+def test_random_fits_uniform_over_64_bins() -> None:
+    generator = FairGenerator(bytes(32), "floats", 1)
+    bins = histogram((int(generator.random() * 64) for _ in range(20_000)), 64)
+    assert round(chi_square(bins).p_value, 6) == FLOAT_P
+
+
+def test_random_on_the_production_path_fits_uniform_over_64_bins() -> None:
+    bins = histogram((int(rng.random() * 64) for _ in range(20_000)), 64)
+    assert chi_square(bins).p_value > 1e-9
