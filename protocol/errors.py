@@ -49,6 +49,11 @@ class ErrorCode(StrEnum):
     INVALID_AMOUNT = "INVALID_AMOUNT"
     WRONG_CURRENCY = "WRONG_CURRENCY"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    # Payments
+    PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
+    GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    WITHDRAWAL_REFUSED = "WITHDRAWAL_REFUSED"
     # Session limits
     RATE_LIMITED = "RATE_LIMITED"
     TOO_MANY_PENDING = "TOO_MANY_PENDING"
@@ -100,6 +105,12 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_AMOUNT: "A money amount is not a positive integer in minor units.",
     ErrorCode.WRONG_CURRENCY: "The currency does not match the player's wallet.",
     ErrorCode.IDEMPOTENCY_CONFLICT: "The idempotency key was used before with other values.",
+    ErrorCode.PAYMENTS_UNAVAILABLE: "No payment gateway is configured on this server.",
+    ErrorCode.GATEWAY_UNAVAILABLE: (
+        "The gateway gave no answer; the payment stays pending and is completed later."
+    ),
+    ErrorCode.PAYMENT_DECLINED: "The gateway declined the payment; a withdrawal's money is back.",
+    ErrorCode.WITHDRAWAL_REFUSED: "A withdrawal rule refused the request; nothing was moved.",
     ErrorCode.RATE_LIMITED: "Requests arrive faster than the connection's rate; slow down.",
     ErrorCode.TOO_MANY_PENDING: "Too many requests of this connection are still in progress.",
     ErrorCode.TOO_MANY_SESSIONS: "The player has the maximum number of open sessions.",

@@ -30,12 +30,16 @@ from server import health
 from server.accounts import routes as account_routes
 from server.accounts.lockout import Lockout
 from server.accounts.service import Accounts
+from server.api_docs import routes as api_docs_routes
 from server.config import Settings
 from server.context import Services
 from server.fairness.service import Fairness
 from server.observability import logging as json_logging
 from server.observability import metrics, readiness
 from server.observability.middleware import RequestContext
+from server.payments import journal as payments_journal
+from server.payments import routes as payment_routes
+from server.payments import runtime as payments_runtime
 from server.provider import journal as provider_journal
 from server.provider import routes as provider_routes
 from server.provider.service import ProviderService
@@ -120,7 +124,7 @@ async def open_services(settings: Settings) -> Services:
             db,
             settings.flush_batch,
             settings.flush_block_ms,
-            writers=provider_journal.WRITERS,
+            writers={**provider_journal.WRITERS, **payments_journal.WRITERS},
         ),
         fairness=fairness,
         play=Play(wallet, fairness, settings.round_timeout_s * 1000),
@@ -145,6 +149,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if flushed:
             log.info("flushed %d rounds left in the stream", flushed)
         await services.wallet.recover_credits()
+        payments = payments_runtime.build(
+            settings, services.db, services.wallet, services.redis
+        )
+        app.state.payments = payments
+        if payments is not None:
+            payments.start()  # recovery: at once for what a crash left pending, then periodically
         await services.provider.prepare()
         app.state.services = services
         hub = Hub(
@@ -169,6 +179,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await services.flusher.drain()  # leave nothing in the stream that we could write
+            if payments is not None:
+                await payments.stop()
             await close_services(services)
 
     return Starlette(
@@ -180,6 +192,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *wallet_routes.routes,
             *round_routes.routes,
             *provider_routes.routes,
+            *payment_routes.routes,
+            *api_docs_routes.routes,
             *endpoint.routes,
             Mount("/", app=WebClient(WEB_CLIENT_DIR)),  # last: every path not routed above
         ],

@@ -54,6 +54,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "CASINO_LOG_LEVELS": ("", "Per-logger levels: server.rounds=DEBUG,uvicorn.access=WARNING."),
     "CASINO_READY_MAX_FLUSH_LAG_SECONDS": ("30", "/ready answers 503 when rounds wait longer."),
     "CASINO_METRICS_TOKEN": ("", "When set, /metrics requires Authorization: Bearer <token>."),
+    "CASINO_PAYMENT_GATEWAY_URL": ("", "Payment gateway base URL; unset: payments are off."),
+    "CASINO_PAYMENT_TIMEOUT_MS": ("2000", "Per-attempt connect/read timeout of a gateway call."),
+    "CASINO_PAYMENT_RETRIES": ("3", "Gateway call retries after the first, with the same key."),
+    "CASINO_PAYMENT_BACKOFF_MS": ("100", "Wait before the first retry; doubled each time."),
+    "CASINO_PAYMENT_RECOVERY_SECONDS": ("30", "How often pending payments are resolved."),
     "CASINO_LOGIN_MAX_FAILURES": ("5", "Failed logins of one account before it is locked."),
     "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS": (
         "50",
@@ -102,6 +107,13 @@ def _log_levels(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _gateway_url(env: Mapping[str, str]) -> str:
+    url = env.get("CASINO_PAYMENT_GATEWAY_URL", "")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("CASINO_PAYMENT_GATEWAY_URL must start with http:// or https://")
+    return url
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
@@ -132,6 +144,11 @@ class Settings:
     log_levels: tuple[tuple[str, str], ...] = ()
     ready_max_flush_lag_s: int = 30
     metrics_token: str = field(default="", repr=False)
+    payment_gateway_url: str = ""
+    payment_timeout_ms: int = 2000
+    payment_retries: int = 3
+    payment_backoff_ms: int = 100
+    payment_recovery_s: int = 30
     login_max_failures: int = 5
     login_max_failures_per_address: int = 50
     login_lock_s: int = 900
@@ -181,6 +198,11 @@ class Settings:
             log_levels=_log_levels(env),
             ready_max_flush_lag_s=_int(env, "CASINO_READY_MAX_FLUSH_LAG_SECONDS"),
             metrics_token=env.get("CASINO_METRICS_TOKEN", ""),
+            payment_gateway_url=_gateway_url(env),
+            payment_timeout_ms=_int(env, "CASINO_PAYMENT_TIMEOUT_MS"),
+            payment_retries=_int(env, "CASINO_PAYMENT_RETRIES", minimum=0, maximum=10),
+            payment_backoff_ms=_int(env, "CASINO_PAYMENT_BACKOFF_MS", minimum=0),
+            payment_recovery_s=_int(env, "CASINO_PAYMENT_RECOVERY_SECONDS"),
             login_max_failures=_int(env, "CASINO_LOGIN_MAX_FAILURES"),
             login_max_failures_per_address=_int(env, "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS"),
             login_lock_s=_int(env, "CASINO_LOGIN_LOCK_SECONDS"),

@@ -91,13 +91,18 @@ def now_ms() -> int:
 
 class HotWallet:
     def __init__(
-        self, client: aioredis.Redis, reservation_ttl_ms: int, max_backlog: int = 50_000
+        self,
+        client: aioredis.Redis,
+        reservation_ttl_ms: int,
+        max_backlog: int = 50_000,
+        max_lag_ms: int = 5_000,
     ) -> None:
         self.redis = client
         # The bet path's calls of concurrent players share one round trip per loop tick.
         self.batch = AutoPipeline(client)
         self.reservation_ttl_ms = reservation_ttl_ms
         self.max_backlog = max_backlog  # stream entries not yet durable before bets wait
+        self.max_lag_ms = max_lag_ms  # age of the oldest of them before bets wait
         self._reserve = _script(client, "reserve")
         self._step = _script(client, "step")
         self._settle = _script(client, "settle")
@@ -167,6 +172,7 @@ class HotWallet:
                     round_id,
                     inputs_json,
                     self.max_backlog,
+                    self.max_lag_ms,
                 ],
             )
 
@@ -210,7 +216,7 @@ class HotWallet:
             args=[
                 stake, payout, outcome_json, ONE_SHOT_KEEP_MS, player_id, game, currency,
                 round_id, inputs_json, fair.seed_hash, fair.client_seed, fair.nonce,
-                push_channel, self.max_backlog,
+                push_channel, self.max_backlog, self.max_lag_ms,
             ],
         )  # fmt: skip
         status = reply[0]

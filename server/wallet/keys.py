@@ -35,6 +35,11 @@ def applied_credit(player_id: int, transfer_key: str) -> str:
     return f"{{p:{player_id}}}:applied:{transfer_key}"
 
 
+def withdrawal(player_id: int, payment_id: int) -> str:
+    """Hash of one withdrawal's hot state: locked, then paid or returned (exactly once)."""
+    return f"{{p:{player_id}}}:wd:{payment_id}"
+
+
 def due_member(player_id: int, currency: str, round_id: str) -> str:
     return f"{player_id}|{currency}|{round_id}"
 

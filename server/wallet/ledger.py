@@ -39,6 +39,17 @@ def player_cash(player_id: int, currency: str) -> AccountRef:
     )
 
 
+def player_withdrawal_locked(player_id: int, currency: str) -> AccountRef:
+    """Cash a pending withdrawal took out of play until the gateway pays or declines it."""
+    return AccountRef(
+        f"player:{player_id}:withdrawal_locked:{currency}",
+        "withdrawal_locked",
+        currency,
+        player_id,
+        False,
+    )
+
+
 def game_revenue(currency: str) -> AccountRef:
     return AccountRef(f"house:game_revenue:{currency}", "game_revenue", currency, None, True)
 

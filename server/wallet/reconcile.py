@@ -3,7 +3,9 @@
 For every player wallet, three independent figures must agree once the
 rounds stream is flushed and no stake is held:
 hot cash (Redis) == ledger balance == deposits - stakes + payouts (rounds table)
-- provider bets + provider wins + returned provider stakes (provider transactions).
+- provider bets + provider wins + returned provider stakes (provider transactions)
+- withdrawals locked or paid out (payments table); and the funds pending withdrawals
+hold: Redis `locked` == the ledger's withdrawal_locked account == pending withdrawals.
 For the ledger as a whole, every currency sums to zero and every account's
 stored balance equals its credits minus its debits.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server.payments.history import withdrawals_by_wallet
 from server.provider.history import net_by_wallet as provider_net_by_wallet
 from server.storage.database import Database
 from server.wallet import keys
@@ -26,10 +29,17 @@ class WalletCheck:
     redis_held: int
     ledger: int
     from_history: int
+    redis_locked: int = 0
+    ledger_locked: int = 0
+    locked_from_history: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.redis_held == 0 and self.redis_cash == self.ledger == self.from_history
+        return (
+            self.redis_held == 0
+            and self.redis_cash == self.ledger == self.from_history
+            and self.redis_locked == self.ledger_locked == self.locked_from_history
+        )
 
 
 @dataclass(slots=True)
@@ -63,6 +73,8 @@ class Report:
             out.append(
                 f"{mark} player {w.player_id} {w.currency}: redis={w.redis_cash}"
                 f" held={w.redis_held} ledger={w.ledger} history={w.from_history}"
+                f" locked: redis={w.redis_locked} ledger={w.ledger_locked}"
+                f" history={w.locked_from_history}"
             )
         out.append("RECONCILED" if self.ok else "MISMATCH")
         return out
@@ -89,6 +101,8 @@ async def reconcile(db: Database, hot: HotWallet) -> Report:
         "SELECT p.id, p.currency,"
         " COALESCE((SELECT balance FROM ledger_accounts a"
         "   WHERE a.kind = 'player_cash' AND a.player_id = p.id AND a.currency = p.currency), 0),"
+        " COALESCE((SELECT balance FROM ledger_accounts a WHERE a.kind = 'withdrawal_locked'"
+        "   AND a.player_id = p.id AND a.currency = p.currency), 0),"
         " COALESCE((SELECT SUM(amount) FROM deposits d"
         "   WHERE d.player_id = p.id AND d.currency = p.currency), 0),"
         " COALESCE((SELECT SUM(payout - stake) FROM rounds r"
@@ -96,8 +110,10 @@ async def reconcile(db: Database, hot: HotWallet) -> Report:
         " FROM players p ORDER BY p.id"
     )
     provider_net = await provider_net_by_wallet(db)
-    for player_id, currency, ledger_balance, deposits, net_rounds in rows:
+    withdrawals = await withdrawals_by_wallet(db)
+    for player_id, currency, ledger_balance, ledger_locked, deposits, net_rounds in rows:
         pid, cur = int(player_id), str(currency)
+        withdrawn, locked = withdrawals.get((pid, cur), (0, 0))
         report.wallets.append(
             WalletCheck(
                 player_id=pid,
@@ -105,7 +121,13 @@ async def reconcile(db: Database, hot: HotWallet) -> Report:
                 redis_cash=await hot.balance(pid, cur),
                 redis_held=await hot.held(pid, cur),
                 ledger=int(ledger_balance),
-                from_history=int(deposits) + int(net_rounds) + provider_net.get((pid, cur), 0),
+                from_history=int(deposits)
+                + int(net_rounds)
+                + provider_net.get((pid, cur), 0)
+                - withdrawn,
+                redis_locked=await hot.locked(pid, cur),
+                ledger_locked=int(ledger_locked),
+                locked_from_history=locked,
             )
         )
     return report

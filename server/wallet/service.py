@@ -59,15 +59,21 @@ class Wallet:
         return await self.hot.hydrate(player_id, currency, balance, mark)
 
     async def deposit(
-        self, player_id: int, currency: str, amount: int, idempotency_key: str
+        self,
+        player_id: int,
+        currency: str,
+        amount: int,
+        idempotency_key: str,
+        gateway: str = SANDBOX,
     ) -> Deposit:
-        """A sandbox deposit: durable first, then the hot balance; a repeated key is a no-op."""
+        """A deposit (sandbox, or one a payment gateway confirmed): durable first, then the
+        hot balance; a repeated key is a no-op."""
         async with self.db.transaction() as tx:
             deposit_id = await tx.insert(
                 "INSERT INTO deposits (player_id, idempotency_key, gateway, amount, currency,"
                 " status, created_at) VALUES (?, ?, ?, ?, ?, 'completed', ?)"
                 " ON CONFLICT (player_id, idempotency_key) DO NOTHING",
-                (player_id, idempotency_key, SANDBOX, amount, currency, now_ms()),
+                (player_id, idempotency_key, gateway, amount, currency, now_ms()),
             )
             replayed = deposit_id is None
             if deposit_id is None:
@@ -84,7 +90,7 @@ class Wallet:
                 await ledger.post(
                     tx,
                     _deposit_key(deposit_id),
-                    ledger.gateway_clearing(SANDBOX, currency),
+                    ledger.gateway_clearing(gateway, currency),
                     ledger.player_cash(player_id, currency),
                     amount,
                     kind="deposit",

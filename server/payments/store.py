@@ -1,0 +1,140 @@
+"""The `payments` table: one row per deposit or withdrawal, written before the gateway call.
+
+A row moves `pending` -> `completed`, `declined` or `refused`, once: every
+update names the state it leaves, so two processes resolving the same payment
+cannot both win. Only this module reads or writes the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import rng
+from server.storage.database import Database, now_ms
+
+SELECT = (
+    "SELECT id, player_id, kind, idempotency_key, gateway, gateway_key, gateway_reference, amount,"
+    " currency, status, error_code, created_at, updated_at, locked_at, resolved_at FROM payments"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    id: int
+    player_id: int
+    kind: str  # deposit or withdrawal
+    idempotency_key: str
+    gateway: str
+    gateway_key: str  # sent to the gateway on every attempt
+    gateway_reference: str | None
+    amount: int
+    currency: str
+    status: str  # pending, completed, declined, refused
+    error_code: str | None
+    created_at: int
+    updated_at: int
+    locked_at: int | None
+    resolved_at: int | None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "payment_id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "amount": self.amount,
+            "currency": self.currency,
+            "gateway": self.gateway,
+            "gateway_reference": self.gateway_reference,
+            "error_code": self.error_code,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+def _payment(row: Any) -> Payment:
+    return Payment(*row)
+
+
+class PaymentStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self, player_id: int, kind: str, key: str, gateway: str, amount: int, currency: str
+    ) -> tuple[Payment, bool]:
+        """The payment for this key, and whether this call created it."""
+        now = now_ms()
+        async with self.db.transaction() as tx:
+            new_id = await tx.insert(
+                "INSERT INTO payments (player_id, kind, idempotency_key, gateway, gateway_key,"
+                " amount, currency, status, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+                " ON CONFLICT (player_id, kind, idempotency_key) DO NOTHING",
+                (player_id, kind, key, gateway, rng.token_urlsafe(18), amount, currency, now, now),
+            )
+        found = await self.by_key(player_id, kind, key)
+        assert found is not None
+        return found, new_id is not None
+
+    async def by_key(self, player_id: int, kind: str, key: str) -> Payment | None:
+        row = await self.db.fetchone(
+            SELECT + " WHERE player_id = ? AND kind = ? AND idempotency_key = ?",
+            (player_id, kind, key),
+        )
+        return _payment(row) if row else None
+
+    async def get(self, payment_id: int) -> Payment | None:
+        row = await self.db.fetchone(SELECT + " WHERE id = ?", (payment_id,))
+        return _payment(row) if row else None
+
+    async def of_player(self, player_id: int, limit: int) -> list[Payment]:
+        rows = await self.db.fetchall(
+            SELECT + " WHERE player_id = ? ORDER BY id DESC LIMIT ?",
+            (player_id, limit),
+        )
+        return [_payment(row) for row in rows]
+
+    async def pending(self, before_ms: int) -> list[Payment]:
+        """Payments still pending whose last change came before `before_ms`."""
+        rows = await self.db.fetchall(
+            SELECT + " WHERE status = 'pending' AND updated_at < ? ORDER BY id",
+            (before_ms,),
+        )
+        return [_payment(row) for row in rows]
+
+    async def mark_locked(self, payment_id: int) -> None:
+        now = now_ms()
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE payments SET locked_at = ?, updated_at = ?"
+                " WHERE id = ? AND locked_at IS NULL",
+                (now, now, payment_id),
+            )
+
+    async def note_error(self, payment_id: int, error_code: str) -> None:
+        """A pending payment's latest trouble (it stays pending)."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE payments SET error_code = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'pending'",
+                (error_code, now_ms(), payment_id),
+            )
+
+    async def resolve(
+        self,
+        payment_id: int,
+        status: str,
+        error_code: str | None = None,
+        reference: str | None = None,
+    ) -> bool:
+        """pending -> `status`; False when the payment had already left pending."""
+        now = now_ms()
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE payments SET status = ?, error_code = ?,"
+                " gateway_reference = COALESCE(?, gateway_reference), updated_at = ?,"
+                " resolved_at = ? WHERE id = ? AND status = 'pending'",
+                (status, error_code, reference, now, now, payment_id),
+            )
+        return changed == 1

@@ -1,0 +1,28 @@
+-- Lock a withdrawal's amount: spendable cash -> the wallet's `locked` funds, once per payment,
+-- and append the movement to the rounds stream in the same step (the flusher posts it to the
+-- ledger in stream order, after every round that changed the cash before it).
+-- Spins and provider bets only ever spend `cash`, so locked money cannot be staked.
+-- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {p:ID}), KEYS[3] rounds stream
+-- ARGV: payment_id, player_id, currency, amount, gateway
+local state = redis.call('HGET', KEYS[2], 'state')
+if state then
+  return {'ALREADY', state, tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')}
+end
+local cash = redis.call('HGET', KEYS[1], 'cash')
+if not cash then
+  return {'NO_WALLET'}
+end
+cash = tonumber(cash)
+local amount = tonumber(ARGV[4])
+if cash < amount then
+  return {'INSUFFICIENT_FUNDS', cash}
+end
+local after = redis.call('HINCRBY', KEYS[1], 'cash', -amount)
+redis.call('HINCRBY', KEYS[1], 'locked', amount)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('XADD', KEYS[3], '*', 'kind', 'withdrawal_lock', 'payment_id', ARGV[1],
+  'player_id', ARGV[2], 'currency', ARGV[3], 'amount', ARGV[4], 'gateway', ARGV[5],
+  'balance_before', cash, 'balance_after', after, 'created_at', now)
+redis.call('HSET', KEYS[2], 'state', 'locked', 'amount', amount, 'locked_at', now)
+return {'OK', after}
