@@ -1,0 +1,27 @@
+"""Hostile frames of every request type, MessagePack and JSON, against the live shared
+server: each gets one reply or an error with a stable code (never INTERNAL_ERROR), the
+connection stays usable, the server stays up, and money moves only for valid bets, by
+exactly what their replies say (server/soak/fuzz.py checks after every frame)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from server.soak import fuzz
+from tests.conftest import ServerProcess, new_player
+
+EXAMPLES = 300  # about 1,500 frames; `run.py soak` sends 100,000 and more
+DEPOSIT = 1_000_000
+
+
+async def test_hostile_frames_get_stable_errors_and_move_no_money(casino: ServerProcess) -> None:
+    client, _ = await new_player(casino.base_url, deposit=DEPOSIT)
+    async with client:
+        assert client.token is not None
+        ws_url = "ws" + casino.base_url.removeprefix("http") + "/ws"
+        tally = await asyncio.to_thread(fuzz.run, ws_url, client.token, EXAMPLES)
+        wallet = await client.call("GET", "/api/wallet")
+    assert tally.frames >= EXAMPLES
+    assert "INTERNAL_ERROR" not in tally.codes
+    assert wallet["balance"] == DEPOSIT + tally.net
+    assert casino.process.poll() is None
