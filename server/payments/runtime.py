@@ -69,5 +69,5 @@ def build(
     gateway = GatewayClient(GATEWAY_NAME, settings.payment_gateway_url, policy)
     payments = Payments(PaymentStore(db), wallet, WithdrawalLocks(client), gateway, client)
     # Longest a request can still be working on a payment: every attempt times out, and backoff.
-    budget_s = (policy.retries + 1) * policy.timeout_s * 2 + policy.backoff_s * 2**policy.retries
+    budget_s = (policy.retries + 1) * policy.timeout_s + policy.backoff_s * 2**policy.retries
     return PaymentsRuntime(payments, settings.payment_recovery_s, int(budget_s * 1000) + 1000)
