@@ -103,7 +103,12 @@ async def open_services(settings: Settings) -> Services:
     client = redis_client.connect(settings.redis_url)
     db = Database(settings.database_path)
     await db.open()
-    hot = HotWallet(client, settings.reservation_ttl_s * 1000, settings.max_stream_backlog)
+    hot = HotWallet(
+        client,
+        settings.reservation_ttl_s * 1000,
+        settings.max_stream_backlog,
+        settings.max_stream_lag_ms,
+    )
     wallet = Wallet(db, hot)
     fairness = Fairness(db, hot)
     lockout = Lockout(

@@ -45,6 +45,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "50000",
         "Settled rounds not yet durable before bets are refused.",
     ),
+    "CASINO_MAX_STREAM_LAG_MS": (
+        "5000",
+        "Age of the oldest round not yet durable before bets are refused.",
+    ),
     "CASINO_FLUSH_BATCH": ("2000", "Most settled rounds written to the database per commit."),
     "CASINO_FLUSH_BLOCK_MS": ("50", "How long the flusher waits for new rounds per read."),
     "CASINO_MIN_AGE": ("18", "Minimum player age at registration."),
@@ -134,6 +138,7 @@ class Settings:
     max_violations: int
     shutdown_grace_s: int
     max_stream_backlog: int
+    max_stream_lag_ms: int
     flush_batch: int
     flush_block_ms: int
     min_age: int
@@ -188,6 +193,7 @@ class Settings:
             max_violations=_int(env, "CASINO_MAX_VIOLATIONS"),
             shutdown_grace_s=_int(env, "CASINO_SHUTDOWN_GRACE_SECONDS", minimum=0),
             max_stream_backlog=_int(env, "CASINO_MAX_STREAM_BACKLOG"),
+            max_stream_lag_ms=_int(env, "CASINO_MAX_STREAM_LAG_MS"),
             flush_batch=_int(env, "CASINO_FLUSH_BATCH"),
             flush_block_ms=_int(env, "CASINO_FLUSH_BLOCK_MS"),
             min_age=_int(env, "CASINO_MIN_AGE"),

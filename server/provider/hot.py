@@ -57,8 +57,13 @@ def _flag(value: bool) -> str:
 
 
 class ProviderHot:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(
+        self, client: aioredis.Redis, max_backlog: int = 50_000, max_lag_ms: int = 5_000
+    ) -> None:
         self.redis = client
+        # The rounds stream's back-pressure bounds, the same as the hot wallet's.
+        self.max_backlog = max_backlog
+        self.max_lag_ms = max_lag_ms
         self._bet = _script(client, "provider_bet")
         self._win = _script(client, "provider_win")
         self._rollback = _script(client, "provider_rollback")
@@ -109,7 +114,8 @@ class ProviderHot:
             ],
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
-                round_id, game, _flag(round_closed), refusal, KEEP_MS,
+                round_id, game, _flag(round_closed), refusal, KEEP_MS, self.max_backlog,
+                self.max_lag_ms,
             ],
         )  # fmt: skip
         return _outcome(reply)

@@ -52,6 +52,7 @@ _OUTCOMES: dict[str, Status] = {
     "ROUND_CLOSED": Status.ROUND_CLOSED,
     "NOT_ENOUGH_MONEY": Status.NOT_ENOUGH_MONEY,
     "WRONG_CURRENCY": Status.WRONG_CURRENCY,
+    "BUSY": Status.UNKNOWN,  # back-pressure: nothing was taken, the provider may retry later
 }
 
 
@@ -93,7 +94,7 @@ class ProviderService:
         self.redis = client
         self.wallet = wallet
         self.accounts = accounts
-        self.hot = ProviderHot(client)
+        self.hot = ProviderHot(client, wallet.hot.max_backlog, wallet.hot.max_lag_ms)
         self._operator_key: tuple[str, str] | None = None
 
     async def prepare(self) -> None:

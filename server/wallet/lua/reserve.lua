@@ -1,7 +1,8 @@
 -- Hold a stake and assign the round its provably fair nonce, in one atomic step.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] fair-seed hash, KEYS[4] open-rounds hash
 -- (all in the player's {p:ID} slot), KEYS[5] rounds stream
--- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json, max_backlog
+-- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json, max_backlog,
+--       max_lag_ms
 -- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce} or a refusal.
 -- A pending reservation has no TTL on purpose: an expiring key would strand the held money.
 local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
@@ -10,8 +11,21 @@ if r[1] then
   local cash = tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')
   return {'DUPLICATE', r[1], cash, r[2], r[3], tonumber(r[4])}
 end
-if redis.call('XLEN', KEYS[5]) > tonumber(ARGV[8]) then
-  return {'BUSY'}  -- back-pressure: the flusher is too far behind to take new stakes
+-- Back-pressure (the same lines in reserve, spin and provider_bet): while the flusher is
+-- behind, with too many rounds not yet durable or the oldest of them waiting too long, take
+-- nothing new rather than let the backlog, or the time to make it durable, grow unbounded.
+local backlog = redis.call('XLEN', KEYS[5])
+if backlog > tonumber(ARGV[8]) then
+  return {'BUSY'}
+end
+if backlog > 0 then
+  local oldest = redis.call('XRANGE', KEYS[5], '-', '+', 'COUNT', 1)[1][1]
+  local clock = redis.call('TIME')
+  local waited = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+    - tonumber(string.match(oldest, '^%d+'))
+  if waited > tonumber(ARGV[9]) then
+    return {'BUSY'}
+  end
 end
 local cash = redis.call('HGET', KEYS[1], 'cash')
 if not cash then
