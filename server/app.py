@@ -34,6 +34,7 @@ from server.api_docs import routes as api_docs_routes
 from server.config import Settings
 from server.context import Services
 from server.fairness.service import Fairness
+from server.kyc import routes as kyc_routes
 from server.observability import logging as json_logging
 from server.observability import metrics, readiness
 from server.observability.middleware import RequestContext
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *readiness.routes,
             *metrics.routes,
             *account_routes.routes,
+            *kyc_routes.routes,
             *wallet_routes.routes,
             *round_routes.routes,
             *provider_routes.routes,

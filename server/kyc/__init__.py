@@ -1,0 +1,14 @@
+"""Know-your-customer: identity, address and payment documents, and each player's status.
+
+Owns the `kyc_documents` and `kyc_status` tables and the document files under
+DATA_DIR/kyc. Other domains ask only `await kyc.is_verified(db, player_id)`.
+A document is accepted only when its bytes are a PDF, JPEG or PNG, and it is
+only ever served back as an attachment of `application/octet-stream`, so no
+upload can run as a page of this site. Document bytes are never logged.
+"""
+
+from __future__ import annotations
+
+from server.kyc.records import is_verified
+
+__all__ = ["is_verified"]

@@ -1,0 +1,72 @@
+"""The back office's command line for KYC: `python -m server.kyc.admin COMMAND`.
+
+Works on the database named by CASINO_DATABASE_URL / CASINO_DATA_DIR (as the
+server does) and takes effect at once, even on a running server.
+`review PLAYER approve|reject` decides a pending player; `status PLAYER` shows
+the status and the documents (never their contents).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from protocol.errors import ErrorCode
+from server.config import ConfigError, Settings
+from server.kyc import records
+from server.kyc.review import Decision, IllegalReview
+from server.storage.database import Database
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m server.kyc.admin", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    review = commands.add_parser("review", help="approve or reject a pending player")
+    review.add_argument("player_id", type=int)
+    review.add_argument("decision", choices=[d.value for d in Decision])
+    review.add_argument("--note", default="", help="the reason, kept with the status")
+    commands.add_parser("status", help="a player's status and documents").add_argument(
+        "player_id", type=int
+    )
+    return parser
+
+
+async def _run(args: argparse.Namespace, db: Database) -> str:
+    if await db.fetchone("SELECT id FROM players WHERE id = ?", (args.player_id,)) is None:
+        raise ValueError(f"no player {args.player_id}")
+    if args.command == "review":
+        new = await records.review(db, args.player_id, Decision(args.decision), args.note)
+        return f"player {args.player_id}: {new}"
+    lines = [f"player {args.player_id}: {await records.status(db, args.player_id)}"]
+    for document in await records.documents(db, args.player_id):
+        lines.append(
+            f"  document {document.id}\t{document.kind}\t{document.content_type}"
+            f"\t{document.size} bytes\tsha256 {document.sha256}"
+        )
+    return "\n".join(lines)
+
+
+async def _main(args: argparse.Namespace) -> str:
+    db = Database(Settings.from_env().database_path)
+    await db.open()
+    try:
+        return await _run(args, db)
+    finally:
+        await db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        print(asyncio.run(_main(args)))
+    except IllegalReview as refused:
+        print(f"error: {ErrorCode.KYC_REVIEW_REFUSED}: {refused}", file=sys.stderr)
+        return 1
+    except (ValueError, ConfigError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(main())

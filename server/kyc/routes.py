@@ -1,0 +1,132 @@
+"""HTTP routes of KYC: upload a document, list them with the status, download one's own.
+
+An upload is the raw body (`?kind=id&filename=passport.pdf`) or multipart/form-data
+with fields `kind` and `file`. The body is read up to the size limit and no
+further. A download is always an attachment of `application/octet-stream`, with
+`nosniff` and a sandboxing CSP, so a browser never renders it, whatever it holds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from protocol.errors import ErrorCode
+from server.context import Services
+from server.kyc import records, sniff
+from server.kyc.upload import Upload, UploadError, parse_multipart, safe_filename
+from server.web import ApiError, current_player, json_response
+
+# Room for the multipart headers and boundaries around a file of the largest size.
+MULTIPART_OVERHEAD = 16 * 1024
+
+DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def kyc_folder(services: Services) -> Path:
+    return services.settings.data_dir / "kyc"
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(ErrorCode.DOCUMENT_TOO_LARGE, f"a document is at most {limit} bytes")
+
+
+async def _bounded_body(request: Request, cap: int, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _upload(request: Request, limit: int) -> Upload:
+    content_type = request.headers.get("content-type", "")
+    if content_type.lower().startswith("multipart/form-data"):
+        body = await _bounded_body(request, limit + MULTIPART_OVERHEAD, limit)
+        try:
+            return parse_multipart(content_type, body)
+        except UploadError as error:
+            raise ApiError(ErrorCode.VALIDATION_FAILED, str(error)) from None
+    body = await _bounded_body(request, limit, limit)
+    name = request.query_params.get("filename", "")
+    return Upload(request.query_params.get("kind"), safe_filename(name), body)
+
+
+async def upload_document(request: Request) -> Response:
+    services: Services = request.app.state.services
+    player = await current_player(request)
+    limit = services.settings.kyc_max_document_bytes
+    upload = await _upload(request, limit)
+    if upload.kind not in records.KINDS:
+        raise ApiError(
+            ErrorCode.VALIDATION_FAILED, "kind must be id, address or payment", field="kind"
+        )
+    if len(upload.data) > limit:
+        raise _too_large(limit)
+    if not upload.data:
+        raise ApiError(ErrorCode.VALIDATION_FAILED, "the document is empty", field="file")
+    content_type = sniff.media_type(upload.data)
+    if content_type is None:
+        raise ApiError(ErrorCode.UNSUPPORTED_DOCUMENT, "only PDF, JPEG and PNG files are accepted")
+    document = await records.store(
+        services.db, kyc_folder(services), player.id, upload.kind, content_type,
+        upload.filename, upload.data,
+    )  # fmt: skip
+    return json_response(
+        {**document.public(), "kyc_status": await records.status(services.db, player.id)}, 201
+    )
+
+
+async def list_documents(request: Request) -> Response:
+    services: Services = request.app.state.services
+    player = await current_player(request)
+    found = await records.documents(services.db, player.id)
+    return json_response(
+        {
+            "kyc_status": await records.status(services.db, player.id),
+            "documents": [document.public() for document in found],
+        }
+    )
+
+
+async def download_document(request: Request) -> Response:
+    services: Services = request.app.state.services
+    player = await current_player(request)
+    found = await records.document(services.db, player.id, request.path_params["document_id"])
+    if found is None:
+        raise ApiError(ErrorCode.NOT_FOUND, "no such document")
+    data = await records.read(kyc_folder(services), found)
+    # The name is ours, not the player's: nothing they sent reaches a response header.
+    name = f"kyc-{found.id}.{sniff.EXTENSIONS[found.content_type]}"
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **DOWNLOAD_HEADERS},
+    )
+
+
+async def kyc_status(request: Request) -> Response:
+    services: Services = request.app.state.services
+    player = await current_player(request)
+    return json_response({"kyc_status": await records.status(services.db, player.id)})
+
+
+routes = [
+    Route("/api/kyc/documents", upload_document, methods=["POST"]),
+    Route("/api/kyc/documents", list_documents, methods=["GET"]),
+    Route("/api/kyc/documents/{document_id:int}", download_document, methods=["GET"]),
+    Route("/api/kyc/status", kyc_status, methods=["GET"]),
+]
