@@ -154,10 +154,19 @@ def verify_round(
     draw: Callable[[Generator], T],
     recorded: T,
 ) -> Verdict:
-    """Check a settled round against its revealed seed: commitment first, then the outcome."""
+    """Check a settled round against its revealed seed: commitment first, then the outcome.
+
+    A `draw` that raises ValueError could not replay the recorded inputs on
+    this stream (a blackjack action that is illegal on the cards it deals):
+    the stream cannot have produced the recorded round, a mismatch as well.
+    """
     if not verify_commitment(server_seed, committed_hash):
         return Verdict.SEED_MISMATCH
-    if replay(server_seed, client_seed, nonce, draw) != recorded:
+    try:
+        replayed = replay(server_seed, client_seed, nonce, draw)
+    except ValueError:
+        return Verdict.OUTCOME_MISMATCH
+    if replayed != recorded:
         return Verdict.OUTCOME_MISMATCH
     return Verdict.MATCH
 

@@ -81,6 +81,15 @@ def test_banker_tableau_edges(banker: int, third: int | None, draws: bool) -> No
     assert baccarat.banker_draws(banker, third) is draws
 
 
+@pytest.mark.parametrize("bet", ["banker", "player"])
+def test_banker_and_player_bets_push_on_a_tie(bet: str) -> None:
+    # Both hands 9-and-K naturals: 9 to 9, a tie on the first four cards.
+    state = deal(500, bet, _top("9S", "9H", "KS", "KH"))
+    assert (state.player_total, state.banker_total, state.result) == (9, 9, "tie")
+    assert Baccarat().payout(state) == 500
+    assert baccarat.returns(bet, 500, "tie") == 500
+
+
 @pytest.mark.parametrize(
     "options", [None, {}, {"bet": "dragon"}, {"bet": "tie", "side": "pair"}, {"bet": 1}]
 )

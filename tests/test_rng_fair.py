@@ -201,3 +201,14 @@ def test_verification_fails_when_the_outcome_is_altered() -> None:
     altered = ((stops[0] + 1) % 24, *stops[1:])
     verdict = verify_round(SEED, seed_hash(SEED), CLIENT, 3, spin, altered)
     assert verdict is Verdict.OUTCOME_MISMATCH
+
+
+def test_a_replay_that_refuses_the_recorded_inputs_is_an_outcome_mismatch() -> None:
+    def refusing(stream: Generator) -> int:
+        if stream.randbelow(2):
+            raise ValueError("stand is not allowed: the round is settled")
+        return 0
+
+    nonce = next(n for n in range(64) if FairGenerator(SEED, CLIENT, n).randbelow(2))
+    verdict = verify_round(SEED, seed_hash(SEED), CLIENT, nonce, refusing, 0)
+    assert verdict is Verdict.OUTCOME_MISMATCH

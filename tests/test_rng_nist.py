@@ -15,6 +15,7 @@ import pytest
 
 from rng.battery import nist
 from rng.battery.bits import Bits
+from rng.battery.special import igamc
 
 # The 100-bit input of examples 2.1.8, 2.2.8, 2.3.8, 2.12.8 and 2.13.8 (from pi's expansion).
 EPSILON_100 = Bits.from_string(
@@ -120,6 +121,21 @@ def test_longest_run_reproduces_example_2_4_8() -> None:
     result = nist.longest_run_of_ones(EPSILON_128)
     assert round(result.statistic, 6) == 4.882457
     assert round(result.p_value, 6) == 0.180609
+
+
+# Why example 2.4.4 is covered by 2.4.8 and not asserted on its own printed figures:
+# 2.4.4 works the same 128-bit input (16 blocks of M = 8; nu = 4, 9, 3, 0) but
+# with the class probabilities rounded to four digits (0.2148, 0.3672, 0.2305,
+# 0.1875), and so prints chi-square 4.882605 and P-value 0.180598. The exact
+# probabilities are 55/256, 94/256, 59/256 and 48/256; with them section 2.4.8
+# gets 4.882457 and 0.180609, which the test above reproduces. The next test
+# shows that the rounding alone explains 2.4.4's figures.
+def test_example_2_4_4_differs_from_2_4_8_only_by_rounded_probabilities() -> None:
+    assert nist._LONGEST_RUN_CLASSES[8] == (1, (55 / 256, 94 / 256, 59 / 256, 48 / 256))
+    observed = (4, 9, 3, 0)
+    rounded = (0.2148, 0.3672, 0.2305, 0.1875)
+    chi = sum((o - 16 * p) ** 2 / (16 * p) for o, p in zip(observed, rounded, strict=True))
+    assert (round(chi, 6), round(igamc(1.5, chi / 2), 6)) == (4.882605, 0.180598)
 
 
 def test_longest_run_refuses_fewer_than_128_bits() -> None:

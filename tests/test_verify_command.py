@@ -109,3 +109,21 @@ async def test_a_swapped_server_seed_is_a_seed_mismatch(
 def test_an_unknown_round_is_not_found(casino: ServerProcess) -> None:
     result = verify(casino.database_path, "no-such-round")
     assert (result.returncode, "NOT-FOUND" in result.stdout) == (1, True)
+
+
+async def test_an_altered_client_seed_is_an_outcome_mismatch_for_every_game(
+    casino: ServerProcess, tmp_path: Path
+) -> None:
+    round_ids = await played_rounds(casino, rotate=True)
+    copy = snapshot(casino, tmp_path / "copy.db")
+    with sqlite3.connect(copy) as db:
+        db.executemany(
+            "UPDATE rounds SET client_seed = client_seed || 'x' WHERE round_id = ?",
+            [(round_id,) for round_id in round_ids],
+        )
+    for round_id in round_ids:
+        result = verify(copy, round_id)
+        assert result.returncode == 1
+        assert result.stdout.startswith(f"round {round_id}: OUTCOME-MISMATCH"), (
+            result.stdout + result.stderr
+        )
