@@ -141,6 +141,8 @@ async def run_load(
     reporter = asyncio.create_task(report())
     await asyncio.gather(*(client(token) for token in tokens))
     reporter.cancel()
+    if progress is not None:
+        progress(1.0, result.requests)
     result.seconds = seconds
     return result
 

@@ -31,12 +31,18 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from websockets.asyncio.client import connect
 
-from clients import loadgen
+from clients import idle_sessions, loadgen
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console()
+
+# Our figures as shares of the machine's ceilings measured in the same run.
+RATIOS = {
+    "ratio_to_ws_echo": "ceiling_ws_echo_per_s",
+    "ratio_to_redis_evalsha": "ceiling_redis_evalsha_per_s",
+}
 
 UNLIMITED = {
     "CASINO_RATE_PER_SECOND": "1000000",
@@ -234,26 +240,58 @@ async def _wait_flushed(redis_url: str, timeout_s: float = 60) -> None:
         await client.aclose()
 
 
-async def _idle_memory(stack: Stack, tokens: list[str], sessions: int) -> float:
-    """Bytes of server memory per idle authenticated session, `sessions` of them open."""
+async def _idle_memory(stack: Stack, tokens: list[str], sessions: int) -> dict[str, Any]:
+    """Server memory per idle authenticated session, with `sessions` of them open at once."""
     assert stack.process is not None
     server_pid = stack.process.pid
     before = _rss_bytes(server_pid)
-    sockets = []
-    encoder = msgspec.msgpack.Encoder()
+    console.print(f"opening {sessions} idle sessions")
+    held = await idle_sessions.hold(stack.ws_url, tokens, sessions)
     try:
-        for index in range(sessions):
-            ws = await connect(stack.ws_url, compression=None, ping_interval=None)
-            await ws.send(
-                encoder.encode({"type": "hello", "id": 0, "token": tokens[index % len(tokens)]})
-            )
-            await ws.recv()
-            sockets.append(ws)
-        await asyncio.sleep(1)
+        await asyncio.sleep(1)  # let the server finish what each hello started
         after = _rss_bytes(server_pid)
     finally:
-        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    return (after - before) / max(1, sessions)
+        await held.close()
+    return {
+        "idle_sessions": sessions,
+        "idle_sessions_open": held.open,
+        "idle_sessions_refused": held.refused,
+        "server_rss_before_idle_bytes": before,
+        "server_rss_with_idle_bytes": after,
+        "bytes_per_idle_session": round((after - before) / max(1, held.open)),
+    }
+
+
+class _Progress:
+    """The load's progress: a bar on a terminal, a line every few seconds elsewhere (a log
+    or a test reads those)."""
+
+    def __init__(self) -> None:
+        self.bar: Progress | None = None
+        self.printed_at = 0.0
+
+    def __enter__(self) -> _Progress:
+        if console.is_terminal:
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[done]} requests"),
+                console=console,
+            )
+            self.bar.__enter__()
+            self.task = self.bar.add_task("load", total=1.0, done=0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def update(self, fraction: float, done: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=fraction, done=done)
+        elif time.monotonic() - self.printed_at >= 2 or fraction >= 1:
+            self.printed_at = time.monotonic()
+            console.print(f"load {fraction:.0%}: {done} requests")
 
 
 async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
@@ -265,16 +303,10 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
         tokens = await loadgen.prepare_players(stack.url, args.clients, deposit=100_000_000)
         started_ms = time.time_ns() // 1_000_000 + int(args.warmup * 1000)
         cpu_before = _cpu_seconds(stack.process.pid) if stack.process else 0.0
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.fields[done]} requests"),
-            console=console,
-        ) as bar:
-            task = bar.add_task("load", total=1.0, done=0)
+        with _Progress() as progress:
             result = await loadgen.run_load(
                 stack.ws_url, tokens, args.seconds, args.warmup, mix=args.mix,
-                progress=lambda fraction, done: bar.update(task, completed=fraction, done=done),
+                progress=progress.update,
             )  # fmt: skip
         cpu = (_cpu_seconds(stack.process.pid) - cpu_before) if stack.process else 0.0
         await _wait_flushed(stack.redis_url)
@@ -301,14 +333,16 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             "histogram": loadgen.histogram(result.latencies_ns),
         }
         if workers == 1 and args.idle and stack.process is not None:
-            figures["idle_sessions"] = args.idle
-            figures["bytes_per_idle_session"] = round(await _idle_memory(stack, tokens, args.idle))
+            figures.update(await _idle_memory(stack, tokens, args.idle))
         if workers == 1 and not args.no_ceilings:
-            seconds = max(2.0, args.seconds / 2)
+            seconds = args.ceiling_seconds or max(2.0, args.seconds / 2)
             figures["ceiling_ws_echo_per_s"] = round(await _echo_ceiling(args.clients, seconds), 1)
             figures["ceiling_redis_evalsha_per_s"] = round(
                 await _redis_ceiling(stack.redis_url, args.clients, seconds), 1
             )
+            for name, key in RATIOS.items():
+                ceiling = figures[key]
+                figures[name] = round(figures["bets_per_s"] / ceiling, 4) if ceiling else None
         return figures
 
 
@@ -320,11 +354,6 @@ def _print(figures: dict[str, Any]) -> None:
     for key, value in figures.items():
         if key not in ("histogram", "error_codes"):
             table.add_row(key, str(value))
-    for key in ("ceiling_ws_echo_per_s", "ceiling_redis_evalsha_per_s"):
-        if figures.get(key):
-            table.add_row(
-                f"bets/s as share of {key}", f"{figures['bets_per_s'] / figures[key]:.1%}"
-            )
     console.print(table)
     if figures["error_codes"]:
         console.print(f"errors by code: {figures['error_codes']}")
@@ -347,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
         "--idle", type=int, default=0, metavar="N", help="open N idle sessions, report memory"
     )
     parser.add_argument("--no-ceilings", action="store_true")
+    parser.add_argument(
+        "--ceiling-seconds", type=float, default=0, help="length of each ceiling run"
+    )
     parser.add_argument("--url", help="bench a running server instead of starting one")
     parser.add_argument("--redis-url", help="that server's Redis (for the ceiling and lag)")
     args = parser.parse_args(argv)
@@ -356,12 +388,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers > 1 and not args.url:
         results.append(asyncio.run(_measure(args, args.workers)))
         _print(results[-1])
+    output = {**results[0], "runs": results}
+    if len(results) > 1:
         one, many = results[0].get("bets_per_cpu_s"), results[-1].get("bets_per_cpu_s")
+        output["scaling_workers"] = args.workers
+        output["scaling_bets_per_cpu_s_ratio"] = round(many / one, 4) if one and many else None
         if one and many:
             console.print(
                 f"bets per server CPU-second, {args.workers} workers vs 1: {many / one:.1%}"
             )
-    output = {**results[0], "runs": results}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(output, indent=2))
     console.print(f"results written to {args.json}")

@@ -1,0 +1,71 @@
+"""`run.py bench` end to end at a tiny size (its own redis-server and server, 2 clients, about
+a second of load, half-second ceilings), and the latency histogram it prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from clients import loadgen
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = (
+    "bets_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "errors", "flusher_lag_p99_ms",
+    "server_cpu_s", "bets_per_cpu_s", "ceiling_ws_echo_per_s", "ceiling_redis_evalsha_per_s",
+    "ratio_to_ws_echo", "ratio_to_redis_evalsha", "bytes_per_idle_session",
+)  # fmt: skip
+
+
+def test_a_tiny_bench_run_writes_every_figure_and_prints_progress_and_histogram(
+    tmp_path: Path,
+) -> None:
+    result_file = tmp_path / "bench.json"
+    command = [
+        sys.executable, "run.py", "bench", "--clients", "2", "--seconds", "1", "--warmup",
+        "0.5", "--ceiling-seconds", "0.5", "--idle", "20", "--json", str(result_file),
+    ]  # fmt: skip
+    run = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "CASINO_NO_BOOTSTRAP": "1", "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    figures = json.loads(result_file.read_text())
+    assert [name for name in FIGURES if not isinstance(figures.get(name), int | float)] == []
+    assert (figures["workers"], figures["clients"], figures["errors"]) == (1, 2, 0)
+    assert figures["bets_per_s"] > 0
+    assert figures["p50_ms"] <= figures["p90_ms"] <= figures["p99_ms"] <= figures["p999_ms"]
+    requests = round(figures["bets_per_s"] * figures["seconds"])
+    assert sum(count for _, count in figures["histogram"]) == requests
+    assert (figures["idle_sessions"], figures["idle_sessions_open"]) == (20, 20)
+    assert figures["ratio_to_ws_echo"] == round(
+        figures["bets_per_s"] / figures["ceiling_ws_echo_per_s"], 4
+    )
+    assert "load 100%" in run.stdout
+    assert "<= 1 ms" in run.stdout and "> 250 ms" in run.stdout
+    assert "#" in run.stdout
+
+
+def test_the_histogram_counts_each_latency_in_the_first_bucket_that_holds_it() -> None:
+    ms = 1_000_000
+    latencies = [ms // 4, ms // 2, ms, ms + 1, 3 * ms, 15 * ms, 16 * ms, 300 * ms, 400 * ms]
+    counts = dict(loadgen.histogram(latencies, buckets_ms=(0.5, 1, 5, 15, 250)))
+    assert counts == {
+        "<= 0.5 ms": 2,
+        "<= 1 ms": 1,
+        "<= 5 ms": 2,
+        "<= 15 ms": 1,
+        "<= 250 ms": 1,
+        "> 250 ms": 2,
+    }
+
+
+def test_an_empty_run_has_an_empty_histogram() -> None:
+    assert [count for _, count in loadgen.histogram([])] == [0] * 11
