@@ -208,3 +208,11 @@ async def test_document_bytes_never_reach_the_server_log(casino: ServerProcess) 
         refused = HTML + marker
         assert (await upload_form(client, refused, "a.pdf", "application/pdf")).status_code == 415
     assert marker.decode() not in casino.log()
+
+
+@pytest.mark.parametrize("document_id", ["0", str(2**64)])
+async def test_an_id_out_of_range_is_not_found(casino: ServerProcess, document_id: str) -> None:
+    client, _ = await new_player(casino.base_url)
+    async with client:
+        response = await client.http.get(f"/api/kyc/documents/{document_id}", headers=auth(client))
+    assert error(response) == (404, "NOT_FOUND")

@@ -9,17 +9,21 @@ further. A download is always an attachment of `application/octet-stream`, with
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from protocol.errors import ErrorCode
+from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
 from server.kyc import records, sniff
 from server.kyc.upload import Upload, UploadError, parse_multipart, safe_filename
 from server.web import ApiError, current_player, json_response
 
+# SQLite's INTEGER range: a larger id is simply no document.
+MAX_DOCUMENT_ID = 2**63 - 1
 # Room for the multipart headers and boundaries around a file of the largest size.
 MULTIPART_OVERHEAD = 16 * 1024
 
@@ -105,7 +109,10 @@ async def list_documents(request: Request) -> Response:
 async def download_document(request: Request) -> Response:
     services: Services = request.app.state.services
     player = await current_player(request)
-    found = await records.document(services.db, player.id, request.path_params["document_id"])
+    document_id = int(request.path_params["document_id"])
+    found = None
+    if 0 < document_id <= MAX_DOCUMENT_ID:
+        found = await records.document(services.db, player.id, document_id)
     if found is None:
         raise ApiError(ErrorCode.NOT_FOUND, "no such document")
     data = await records.read(kyc_folder(services), found)
@@ -130,3 +137,126 @@ routes = [
     Route("/api/kyc/documents/{document_id:int}", download_document, methods=["GET"]),
     Route("/api/kyc/status", kyc_status, methods=["GET"]),
 ]
+
+
+_STATUS = {"type": "string", "enum": ["unverified", "pending", "verified", "rejected"]}
+_KIND = {"type": "string", "enum": list(records.KINDS)}
+_DOCUMENT = {
+    "document_id": {"type": "integer", "minimum": 1},
+    "kind": _KIND,
+    "content_type": {"type": "string", "enum": list(sniff.SIGNATURES)},
+    "size": {"type": "integer", "minimum": 1},
+    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    "filename": {"type": "string"},
+    "uploaded_at": {"type": "integer"},
+}
+
+
+def _upload_operation() -> dict[str, Any]:
+    described = operation(
+        "upload_kyc_document",
+        "Upload an identity, address or payment document",
+        tag="KYC",
+        auth=True,
+        description="The raw body with `kind` in the query, or multipart/form-data with fields"
+        " `kind` and `file`. Only PDF, JPEG and PNG are accepted, judged by the bytes, up to"
+        " CASINO_KYC_MAX_DOCUMENT_BYTES. The player's KYC status becomes pending.",
+        parameters=[
+            {"name": "kind", "in": "query", "required": False, "schema": _KIND},
+            {"name": "filename", "in": "query", "required": False, "schema": {"type": "string"}},
+        ],
+        responses={
+            "201": reply(
+                "stored",
+                obj(
+                    {**_DOCUMENT, "kyc_status": _STATUS},
+                    required=[*_DOCUMENT, "kyc_status"],
+                ),
+            )
+        },
+        errors=[
+            ErrorCode.VALIDATION_FAILED,
+            ErrorCode.UNSUPPORTED_DOCUMENT,
+            ErrorCode.DOCUMENT_TOO_LARGE,
+            *BACKEND_ERRORS,
+        ],
+    )
+    described["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": obj(
+                    {"kind": _KIND, "file": {"type": "string", "format": "binary"}},
+                    required=["kind", "file"],
+                )
+            },
+        },
+    }
+    return described
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/kyc/documents": {
+        "post": _upload_operation(),
+        "get": operation(
+            "list_kyc_documents",
+            "The player's KYC status and documents",
+            tag="KYC",
+            auth=True,
+            responses={
+                "200": reply(
+                    "the documents, oldest first",
+                    obj(
+                        {
+                            "kyc_status": _STATUS,
+                            "documents": {
+                                "type": "array",
+                                "items": obj(_DOCUMENT, required=list(_DOCUMENT)),
+                            },
+                        },
+                        required=["kyc_status", "documents"],
+                    ),
+                )
+            },
+            errors=[*BACKEND_ERRORS],
+        ),
+    },
+    "/api/kyc/documents/{document_id}": {
+        "get": operation(
+            "download_kyc_document",
+            "Download one of the player's own documents, always as an attachment",
+            tag="KYC",
+            auth=True,
+            parameters=[
+                {
+                    "name": "document_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            ],
+            responses={
+                "200": {
+                    "description": "the bytes as uploaded, as application/octet-stream",
+                    "content": {
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                }
+            },
+            errors=[ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
+        )
+    },
+    "/api/kyc/status": {
+        "get": operation(
+            "kyc_status",
+            "The player's KYC status",
+            tag="KYC",
+            auth=True,
+            responses={"200": reply("the status", obj({"kyc_status": _STATUS}, ["kyc_status"]))},
+            errors=[*BACKEND_ERRORS],
+        )
+    },
+}
