@@ -14,6 +14,11 @@ Free spins are then solved, not simulated: with `a` the expected number of
 spins a spin awards, the value of one free spin (its own win plus every spin
 it retriggers) satisfies f = m·E[Y] + a·f, so f = m·E[Y] / (1 - a); the second
 moment follows from the same branching argument (see `round_moments`).
+
+Retriggers make a round's largest win unbounded in principle, so `max_win`
+bounds it by the number of free spins played: base-spin maximum plus F times
+the free-spin maximum, with F the count a round exceeds less than once in a
+billion rounds (the exact distribution of F, by dynamic programming).
 """
 
 from __future__ import annotations
@@ -219,3 +224,68 @@ def round_moments(reel_set: ReelSet, stats: SpinStats | None = None) -> RoundMom
         feature_frequency=feature,
         free_spin_value=f,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MaxWin:
+    """How large a round's win can be, in multiples of the total stake."""
+
+    base_spin: Fraction  # the largest win of a base spin
+    free_spin: Fraction  # the largest win of one free spin, its multiplier applied
+    free_spins: int  # F: the free spins the bound covers
+    beyond: float  # probability that a round plays more than F free spins
+    rarity: float  # the probability `beyond` is held under
+
+    @property
+    def bound(self) -> Fraction:
+        """No round with at most F free spins wins more than this."""
+        return self.base_spin + self.free_spins * self.free_spin
+
+
+def free_spin_count_distribution(reel_set: ReelSet, stats: SpinStats, most: int) -> list[float]:
+    """P(a round plays exactly F free spins) for F = 0 .. most, retriggers included.
+
+    A spin awards k spins with the probability its scatter counts have; the
+    feature ends when the spins played catch up with the spins awarded.
+    Awards only grow, so mass that passes `most` cannot come back below it and
+    is dropped without changing the probabilities kept.
+    """
+    n = stats.combinations
+    award: dict[int, float] = {}
+    for scatters, (count, _) in stats.by_scatters.items():
+        k = reel_set.free_spins.get(scatters, 0)
+        award[k] = award.get(k, 0.0) + count / n
+    exact = [0.0] * (most + 1)
+    running = [0.0] * (most + 1)  # running[a]: feature still going with `a` spins awarded
+    for k, p in award.items():
+        if k <= most:
+            running[k] += p
+    for played in range(most + 1):
+        exact[played] = running[played]  # the feature ends when played == awarded
+        running[played] = 0.0
+        following = [0.0] * (most + 1)
+        for awarded, p in enumerate(running):
+            if p:
+                for k, q in award.items():
+                    if awarded + k <= most:
+                        following[awarded + k] += p * q
+        running = following
+    return exact
+
+
+def max_win(reel_set: ReelSet, stats: SpinStats | None = None, rarity: float = 1e-9) -> MaxWin:
+    """The win bound of a round: base maximum plus F free-spin maxima, P(more than F) < rarity."""
+    stats = stats or spin_stats(reel_set)
+    base = Fraction(stats.max_units, reel_set.lines)
+    if not reel_set.free_spins:
+        return MaxWin(base, Fraction(0), 0, 0.0, rarity)
+    most = 50 * max(reel_set.free_spins.values())
+    while True:
+        distribution = free_spin_count_distribution(reel_set, stats, most)
+        covered = 0.0
+        for spins, p in enumerate(distribution):
+            covered += p
+            if 1.0 - covered < rarity:
+                free = base * reel_set.free_spin_multiplier
+                return MaxWin(base, free, spins, max(0.0, 1.0 - covered), rarity)
+        most *= 2

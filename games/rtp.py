@@ -2,10 +2,12 @@
 
 For each game and bet: return to player, hit frequency, standard deviation of
 one round per unit of stake, and the largest payout (stake included) as a
-multiple of the stake. Slots come from full enumeration of the reel stops
-(free spins solved exactly), roulette in closed form, baccarat from exact
-combinatorics of the shoe, blackjack from the composition-dependent calculator
-(the only figure that is not exact). Hit frequency is any payout for a slot
+multiple of the stake (for the video slot, whose retriggers are unbounded,
+the bound on rounds of up to F free spins, F exceeded once in 10**9 rounds).
+Slots come from full enumeration of the reel stops (free spins solved
+exactly), roulette in closed form, baccarat from exact combinatorics of the
+shoe, blackjack from the composition-dependent calculator (the only figure
+that is not exact). Hit frequency is any payout for a slot
 and a net win for a table bet. `--simulate N` plays each game's real code N
 rounds through the system generator and flags an exact value outside the
 observed 99 % interval; the command then exits 1, as it does when a game's
@@ -19,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from math import sqrt
 from typing import Any
 
@@ -90,8 +93,15 @@ def classic_rows() -> list[ParRow]:
     ]
 
 
+@cache
+def _video_stats() -> reels_maths.SpinStats:
+    return reels_maths.spin_stats(video_slot.REEL_SET)
+
+
 def video_rows() -> list[ParRow]:
-    moments = reels_maths.round_moments(video_slot.REEL_SET)
+    stats = _video_stats()
+    moments = reels_maths.round_moments(video_slot.REEL_SET, stats)
+    bound = reels_maths.max_win(video_slot.REEL_SET, stats)
     return [
         ParRow(
             video_slot.INFO.id,
@@ -99,10 +109,23 @@ def video_rows() -> list[ParRow]:
             moments.rtp,
             moments.hit_frequency,
             sqrt(moments.variance),
-            moments.max_spin,
-            "enumeration + free spins solved (max: one spin)",
+            bound.bound,
+            f"enumeration + free spins solved (max: base + {bound.free_spins} free spins)",
         )
     ]
+
+
+def max_win_note() -> str:
+    """How the video slot's max win is bounded, printed under the table."""
+    bound = reels_maths.max_win(video_slot.REEL_SET, _video_stats())
+    return (
+        f"{video_slot.INFO.id} max win: a base spin pays at most {float(bound.base_spin):g}x "
+        f"and a free spin at most {float(bound.free_spin):g}x, so a round with F free spins "
+        f"pays at most {float(bound.base_spin):g} + {float(bound.free_spin):g}·F x. "
+        f"Retriggers are unbounded, so F is too; a round plays more than "
+        f"{bound.free_spins} free spins with probability {bound.beyond:.2e} (< {bound.rarity:g}), "
+        f"hence the bound {float(bound.bound):g}x in the table."
+    )
 
 
 def roulette_rows() -> list[ParRow]:
@@ -242,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_pct(row.hit_frequency)} {row.sd:7.3f} {float(row.max_payout):8.2f}  "
                 f"{row.method}"
             )
+    if video_slot.INFO.id in rows_by_game:
+        print(f"\n{max_win_note()}")
     print("\nexact RTPs:")
     for rows in rows_by_game.values():
         for row in rows:

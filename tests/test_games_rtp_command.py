@@ -36,3 +36,13 @@ def test_simulation_prints_the_interval_and_whether_it_holds_the_exact_value(
 def test_simulation_of_one_round_is_refused() -> None:
     with pytest.raises(SystemExit):
         rtp.main(["--simulate", "1"])
+
+
+def test_video_slot_max_win_counts_free_spins_and_says_how_it_is_bounded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert rtp.main(["--game", "crown-jewels"]) == 0
+    out = capsys.readouterr().out
+    assert "35065.50  enumeration + free spins solved (max: base + 80 free spins)" in out
+    assert "a round with F free spins pays at most 145.5 + 436.5·F x" in out
+    assert "Retriggers are unbounded" in out and "more than 80 free spins" in out

@@ -186,3 +186,38 @@ def test_video_slot_state_rebuilds_from_data_and_refuses_a_cut_feature() -> None
     assert game.payout(again) == game.payout(state)
     with pytest.raises(ValueError):
         game.state_from_data({**data, "stops": data["stops"][:-1]})
+
+
+def test_free_spin_counts_of_the_tiny_feature_are_the_hand_counts() -> None:
+    # No trigger 3/4; a trigger (1/4) then two quiet free spins (3/4)**2; or one
+    # retrigger in the first two free spins, either one, then two quiet ones.
+    stats = reels_maths.spin_stats(TINY_FEATURE)
+    counts = reels_maths.free_spin_count_distribution(TINY_FEATURE, stats, 4)
+    assert counts == pytest.approx([3 / 4, 0, 9 / 64, 0, 27 / 512], abs=1e-15)
+
+
+def test_free_spins_per_round_average_a_over_one_minus_a() -> None:
+    # Each spin awards a = E[K] spins on average, so a round plays a + a**2 + ... = a / (1 - a).
+    stats = reels_maths.spin_stats(video_slot.REEL_SET)
+    n = stats.combinations
+    a = sum(10 * c for k, (c, _) in stats.by_scatters.items() if k >= 3) / n
+    counts = reels_maths.free_spin_count_distribution(video_slot.REEL_SET, stats, 400)
+    assert sum(counts) == pytest.approx(1.0, abs=1e-12)
+    assert sum(f * p for f, p in enumerate(counts)) == pytest.approx(a / (1 - a), rel=1e-9)
+
+
+def test_video_slot_max_win_is_bounded_by_the_free_spins_a_round_rarely_exceeds() -> None:
+    stats = reels_maths.spin_stats(video_slot.REEL_SET)
+    bound = reels_maths.max_win(video_slot.REEL_SET, stats)
+    assert (bound.base_spin, bound.free_spin) == (Fraction(291, 2), Fraction(873, 2))
+    assert bound.free_spin == bound.base_spin * video_slot.REEL_SET.free_spin_multiplier
+    assert bound.free_spins == 80 and bound.bound == Fraction(291, 2) + 80 * Fraction(873, 2)
+    counts = reels_maths.free_spin_count_distribution(video_slot.REEL_SET, stats, 80)
+    assert bound.beyond == pytest.approx(1 - sum(counts), abs=1e-15)
+    # 80 is the smallest such count: more than 70 free spins is still likelier than 1e-9.
+    assert bound.beyond < 1e-9 < 1 - sum(counts[:71])
+
+
+def test_a_slot_without_free_spins_is_bounded_by_its_base_spin() -> None:
+    bound = reels_maths.max_win(TINY)
+    assert (bound.base_spin, bound.free_spins, bound.bound) == (Fraction(20), 0, Fraction(20))
