@@ -41,6 +41,13 @@ def _serve(args: argparse.Namespace) -> int:
     except SchemaTooNew as error:
         log.critical("%s", error)
         return 2
+    gateway = None
+    if not settings.redis_url and not settings.payment_gateway_url:
+        from server.payments.gateway_child import SandboxGatewayChild
+
+        gateway = SandboxGatewayChild(settings.data_dir / "sandbox_gateway")
+        os.environ["CASINO_PAYMENT_GATEWAY_URL"] = gateway.start()
+        log.info("sandbox payment gateway on %s", gateway.url)
     child = None
     if not settings.redis_url:
         child = RedisChild(settings.data_dir / "redis")
@@ -71,6 +78,8 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         if child is not None:
             child.stop()
+        if gateway is not None:
+            gateway.stop()
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
