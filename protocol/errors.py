@@ -64,6 +64,8 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_DOCUMENT = "UNSUPPORTED_DOCUMENT"
     DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
     KYC_REVIEW_REFUSED = "KYC_REVIEW_REFUSED"
+    # HTTP
+    ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
     # Server side
     NOT_FOUND = "NOT_FOUND"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -119,6 +121,7 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.UNSUPPORTED_DOCUMENT: "Only PDF, JPEG and PNG files are accepted, judged by content.",
     ErrorCode.DOCUMENT_TOO_LARGE: "The document exceeds the upload size limit.",
     ErrorCode.KYC_REVIEW_REFUSED: "The review does not apply to the player's KYC status.",
+    ErrorCode.ORIGIN_NOT_ALLOWED: "Cross-origin request from an origin not in CASINO_CORS_ORIGINS.",
     ErrorCode.NOT_FOUND: "The requested resource does not exist.",
     ErrorCode.SERVICE_UNAVAILABLE: "A backing service is down; retry later. Nothing was lost.",
     ErrorCode.SERVER_BUSY: "Rounds are waiting to be stored; no stake was taken. Retry shortly.",

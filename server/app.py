@@ -12,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode
@@ -33,6 +34,7 @@ from server.accounts.service import Accounts
 from server.api_docs import routes as api_docs_routes
 from server.config import Settings
 from server.context import Services
+from server.cors import CorsPolicy
 from server.fairness.service import Fairness
 from server.kyc import routes as kyc_routes
 from server.observability import logging as json_logging
@@ -48,6 +50,7 @@ from server.rounds import routes as round_routes
 from server.rounds import sweeper
 from server.rounds.flusher import Flusher
 from server.rounds.play import Play
+from server.security_headers import SecurityHeaders
 from server.sessions import endpoint
 from server.sessions import hub as hub_module
 from server.sessions.hub import Hub
@@ -61,16 +64,14 @@ from server.web import ApiError, error_response
 log = logging.getLogger(__name__)
 
 WEB_CLIENT_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
-# The browser client loads only its own files and talks only to this origin.
+# The browser client loads only its own files and talks only to this origin; the headers
+# every response carries (nosniff, DENY, no-referrer) come from server/security_headers.py.
 WEB_CLIENT_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';"
         " connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self';"
         " frame-ancestors 'none'"
     ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cache-Control": "no-cache",
 }
@@ -96,6 +97,19 @@ class WebClient:
             await send(message)
 
         await self.files(scope, receive, send_with_headers)
+
+
+class CasinoApp(Starlette):
+    """Starlette with the HTTP edge policies outermost: security headers and the CORS policy
+    wrap even the 500 reply Starlette's own error middleware writes, which any middleware
+    passed to Starlette would sit inside of."""
+
+    def __init__(self, *args: Any, cors_origins: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.cors_origins = cors_origins
+        super().__init__(*args, **kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(CorsPolicy(super().build_middleware_stack(), self.cors_origins))
 
 
 async def open_services(settings: Settings) -> Services:
@@ -189,7 +203,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await payments.stop()
             await close_services(services)
 
-    return Starlette(
+    return CasinoApp(
         routes=[
             *health.routes,
             *readiness.routes,
@@ -205,6 +219,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/", app=WebClient(WEB_CLIENT_DIR)),  # last: every path not routed above
         ],
         lifespan=lifespan,
+        cors_origins=settings.cors_origins,
         middleware=[Middleware(RequestContext)],
         exception_handlers={
             ApiError: _api_error,

@@ -70,12 +70,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "CASINO_LOGIN_LOCK_SECONDS": ("900", "Window the failures count in, and the lock's length."),
     "CASINO_KYC_MAX_DOCUMENT_BYTES": ("5242880", "Largest KYC document upload, in bytes."),
+    "CASINO_CORS_ORIGINS": ("", "Origins allowed cross-origin (comma-separated); unset: none."),
 }
 
 # Variables whose values hold credentials: `run.py config` never prints them (for URLs, only
 # the password part is hidden).
 SECRETS = frozenset({"CASINO_REDIS_URL", "CASINO_DATABASE_URL", "CASINO_METRICS_TOKEN"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _LOGGER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
@@ -118,6 +120,16 @@ def _gateway_url(env: Mapping[str, str]) -> str:
     return url
 
 
+def _cors_origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    """CASINO_CORS_ORIGINS: exact origins (scheme://host[:port]); `*` is refused on purpose."""
+    name = "CASINO_CORS_ORIGINS"
+    origins = tuple(filter(None, (part.strip() for part in env.get(name, "").split(","))))
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ConfigError(f"{name} must list origins like https://example.com, got {origin!r}")
+    return origins
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
@@ -158,6 +170,7 @@ class Settings:
     login_max_failures_per_address: int = 50
     login_lock_s: int = 900
     kyc_max_document_bytes: int = 5 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -213,4 +226,5 @@ class Settings:
             login_max_failures_per_address=_int(env, "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS"),
             login_lock_s=_int(env, "CASINO_LOGIN_LOCK_SECONDS"),
             kyc_max_document_bytes=_int(env, "CASINO_KYC_MAX_DOCUMENT_BYTES", minimum=1024),
+            cors_origins=_cors_origins(env),
         )
