@@ -87,6 +87,14 @@ class Gateway:
 class Paying:
     server: ServerProcess
     gateway: Gateway
+    workdir: Path
+    redis: RedisChild
+
+    def restart_server(self, extra_env: dict[str, str] | None = None) -> None:
+        """Stop the server and start it again on the same database, Redis and gateway."""
+        stop_server(self.server)
+        env = {**SERVER_ENV, "CASINO_PAYMENT_GATEWAY_URL": self.gateway.url, **(extra_env or {})}
+        self.server = start_server(self.workdir, self.redis, env)
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +103,18 @@ def paying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paying]:
     redis = RedisChild(workdir / "redis")
     redis.start()
     gateway = Gateway(free_port(), workdir / "gateway.db", workdir / "gateway.log")
-    gateway.start()
-    server = start_server(workdir, redis, {**SERVER_ENV, "CASINO_PAYMENT_GATEWAY_URL": gateway.url})
     try:
-        yield Paying(server, gateway)
+        gateway.start()
+        env = {**SERVER_ENV, "CASINO_PAYMENT_GATEWAY_URL": gateway.url}
+        world = Paying(start_server(workdir, redis, env), gateway, workdir, redis)
+    except BaseException:
+        gateway.stop()
+        redis.stop()
+        raise
+    try:
+        yield world
     finally:
-        stop_server(server)
+        stop_server(world.server)
         gateway.stop()
         redis.stop()
 
@@ -112,7 +126,9 @@ async def world(paying: Paying) -> AsyncIterator[Paying]:
         paying.gateway.start()
     paying.gateway.fault("none")
     yield paying
-    paying.gateway.fault("none") if paying.gateway.process else None
+    if paying.gateway.process is None:
+        paying.gateway.start()
+    paying.gateway.fault("none")
     report = await settled_report(paying.server)
     assert report.ok, "\n".join(report.lines())
 
