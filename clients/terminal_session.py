@@ -23,6 +23,7 @@ from websockets.exceptions import ConnectionClosed
 import rng
 from clients import terminal_view as view
 from clients.api import ApiFailure, CasinoClient
+from protocol.close_codes import CloseCode
 from rng import fair
 
 REPLY_TIMEOUT_S = 15.0
@@ -56,7 +57,12 @@ class SessionEnded(Exception):
 
 
 class PlaySocket:
-    """The play WebSocket: requests resolved by id, pushes kept in arrival order."""
+    """The play WebSocket: requests resolved by id, pushes kept in arrival order.
+
+    Once the server has logged the session out (a `forced_logout` push, or close 4003),
+    a request in flight or sent later raises `SessionEnded`, not a connection error:
+    the player must log in again, and the client exits with its own status for that.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -65,6 +71,7 @@ class PlaySocket:
         self.pushes: list[dict[str, Any]] = []
         self.ids = itertools.count(1)
         self.reader: asyncio.Task[None] | None = None
+        self.ended: str | None = None  # why the server logged this session out
 
     async def open(self) -> None:
         self.ws = await connect(self.url, max_size=2**20)
@@ -89,22 +96,34 @@ class PlaySocket:
                 if waiting is not None and not waiting.done():
                     waiting.set_result(message)
                 elif isinstance(message, dict):
+                    if message.get("type") == "forced_logout":
+                        self.ended = str(message.get("reason") or "logged out by the server")
                     self.pushes.append(message)
-        except ConnectionClosed:
-            pass
+        except ConnectionClosed as closed:
+            if closed.rcvd is not None and closed.rcvd.code == CloseCode.FORCED_LOGOUT:
+                self.ended = self.ended or closed.rcvd.reason or "logged out by the server"
         finally:
             for waiting in self.pending.values():
                 if not waiting.done():
-                    waiting.set_exception(ConnectionError("the server closed the connection"))
+                    waiting.set_exception(self._closed())
+
+    def _closed(self) -> Exception:
+        if self.ended is not None:
+            return SessionEnded(self.ended)
+        return ConnectionError("the server closed the connection")
 
     async def request(self, message_type: str, **fields: Any) -> dict[str, Any]:
         assert self.ws is not None, "open() first"
         request_id = next(self.ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future
-        await self.ws.send(
-            msgspec.msgpack.encode({**fields, "type": message_type, "id": request_id})
-        )
+        try:
+            await self.ws.send(
+                msgspec.msgpack.encode({**fields, "type": message_type, "id": request_id})
+            )
+        except ConnectionClosed:
+            self.pending.pop(request_id, None)
+            raise self._closed() from None
         reply = await asyncio.wait_for(future, REPLY_TIMEOUT_S)
         if reply.get("type") == "error":
             raise Refused(reply)
