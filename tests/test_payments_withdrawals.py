@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from clients.api import CasinoClient
 from games.classic_slot import INFO as CLASSIC
 from tests.test_payments_kit import (
@@ -126,3 +128,12 @@ async def test_the_same_withdrawal_key_twice_is_one_payout(
     assert (first[0], second[0], second[1]["replayed"]) == (201, 200, True)
     assert second[1]["payment_id"] == first[1]["payment_id"]
     assert await balance(client) == 700
+
+
+async def test_concurrent_withdrawals_never_take_more_than_the_balance(
+    world: Paying, client: CasinoClient
+) -> None:
+    await funded(client, 1_000)
+    replies = await asyncio.gather(*(pay(client, "withdrawals", 300) for _ in range(8)))
+    assert sorted(status for status, _ in replies) == [201] * 3 + [409] * 5
+    assert await balance(client) == 100
