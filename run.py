@@ -23,12 +23,13 @@ VENV = ROOT / ".venv"
 STAMP = VENV / ".casino-deps"
 
 # Commands that need a redis-server binary on this machine (unless CASINO_REDIS_URL is set).
-NEEDS_REDIS = {"serve", "demo", "test", "bench"}
+NEEDS_REDIS = {"serve", "demo", "test", "bench", "soak"}
 PASS_THROUGH = {
     "play": "the terminal client: log in or register and play every game",
     "rtp": "print every game's exact RTP, hit rate, SD, max win (--simulate N to check)",
     "rng-certify": "run the statistical battery on the production generator, write a report",
     "bench": "load-test a server: bets/s, latency percentiles, flusher lag, ceilings",
+    "soak": "run the crash, race and fuzz scenarios for --minutes N; exit 1 on any finding",
 }
 
 

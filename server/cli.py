@@ -223,6 +223,12 @@ def _bench(args: argparse.Namespace) -> int:
     return bench.main(args.args)
 
 
+def _soak(args: argparse.Namespace) -> int:
+    from server.soak import main
+
+    return main.main(args.args)
+
+
 def _play(args: argparse.Namespace) -> int:
     from clients import terminal
 
@@ -262,6 +268,7 @@ COMMANDS = {
     "rng-certify": _rng_certify,
     "play": _play,
     "bench": _bench,
+    "soak": _soak,
     "test": _test,
 }
 

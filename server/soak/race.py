@@ -26,8 +26,8 @@ from server.soak.fuzz import Finding
 from server.soak.stack import funded_player
 
 SPIN_GAME, SPIN_STAKE = "classic-sevens", 100
-PROVIDER, PROVIDER_GAME, BET = "sandbox", "sandbox-fruits", 100
-WIN = 150  # paid on every fourth accepted provider bet, closing its round
+PROVIDER, PROVIDER_GAME, BET = "sandbox", "sandbox-fruits", 400
+WIN = 600  # paid on every fourth accepted provider bet, closing its round
 IN_FLIGHT_PER_SOCKET = 6  # below the server's CASINO_MAX_PENDING default of 8
 PROVIDER_IN_FLIGHT = 32
 

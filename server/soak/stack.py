@@ -62,7 +62,11 @@ class Stack:
 
     def start(self) -> Stack:
         self.redis.start()
-        self.start_server()
+        try:
+            self.start_server()
+        except BaseException:
+            self.redis.stop()
+            raise
         return self
 
     def start_server(self) -> None:
@@ -89,7 +93,8 @@ class Stack:
         while not self.healthy():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop_server()
-                raise RuntimeError(f"server did not start; see {self.log_path}")
+                tail = self.log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"server did not start; {self.log_path} ends:\n{tail}")
             time.sleep(0.05)
 
     def healthy(self) -> bool:
