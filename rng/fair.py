@@ -130,9 +130,15 @@ class FairGenerator(Generator):
     def randbytes(self, n: int) -> bytes:
         if n < 0:
             raise ValueError("number of bytes must be non-negative")
-        while len(self._pending) < n:
-            self._pending += self._block(self._counter)
-            self._counter += 1
+        if len(self._pending) < n:
+            # Collected in a list: growing one bytes object would copy it per block.
+            blocks = [self._pending]
+            have = len(self._pending)
+            while have < n:
+                blocks.append(self._block(self._counter))
+                self._counter += 1
+                have += len(blocks[-1])
+            self._pending = b"".join(blocks)
         chunk, self._pending = self._pending[:n], self._pending[n:]
         return chunk
 
