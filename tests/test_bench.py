@@ -1,5 +1,6 @@
 """`run.py bench` end to end at a tiny size (its own redis-server and server, 2 clients, about
-a second of load, half-second ceilings), and the latency histogram it prints."""
+a second of load, half-second ceilings, then the same with 2 workers), and the latency
+histogram it prints."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from clients import loadgen
 
@@ -19,13 +22,15 @@ FIGURES = (
 )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_tiny_bench_run_writes_every_figure_and_prints_progress_and_histogram(
     tmp_path: Path,
 ) -> None:
     result_file = tmp_path / "bench.json"
     command = [
         sys.executable, "run.py", "bench", "--clients", "2", "--seconds", "1", "--warmup",
-        "0.5", "--ceiling-seconds", "0.5", "--idle", "20", "--json", str(result_file),
+        "0.5", "--ceiling-seconds", "0.5", "--idle", "20", "--workers", "2",
+        "--json", str(result_file),
     ]  # fmt: skip
     run = subprocess.run(
         command,
@@ -47,6 +52,11 @@ def test_a_tiny_bench_run_writes_every_figure_and_prints_progress_and_histogram(
     assert (figures["idle_sessions"], figures["idle_sessions_open"]) == (20, 20)
     assert figures["ratio_to_ws_echo"] == round(
         figures["bets_per_s"] / figures["ceiling_ws_echo_per_s"], 4
+    )
+    one, two = figures["runs"]
+    assert (one["workers"], two["workers"], figures["scaling_workers"]) == (1, 2, 2)
+    assert figures["scaling_bets_per_cpu_s_ratio"] == round(
+        two["bets_per_cpu_s"] / one["bets_per_cpu_s"], 4
     )
     assert "load 100%" in run.stdout
     assert "<= 1 ms" in run.stdout and "> 250 ms" in run.stdout

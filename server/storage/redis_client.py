@@ -4,6 +4,11 @@ Commands that fail on a dropped connection are retried with backoff (a Redis
 restart or failover takes a moment). That is safe only because every write we
 send is idempotent: scripts are keyed by round or transfer id, XACK/XDEL and
 ZADD/ZREM repeat harmlessly, and a re-delivered stream entry is written once.
+The same holds for `autopipeline`, which batches the bet path's calls: a batch retried
+after a dropped connection re-sends every command in it.
+
+The pool holds at most redis-py's default of 100 connections; calls made beyond that fail
+at once rather than queue, which is why the hot path shares connections by batching.
 """
 
 from __future__ import annotations
