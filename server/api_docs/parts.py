@@ -73,11 +73,16 @@ def reply(description: str, schema: Mapping[str, Any] | None = None) -> dict[str
     return response
 
 
-def error_replies(codes: Iterable[ErrorCode]) -> dict[str, Any]:
-    """One response per HTTP status, its schema naming exactly the codes sent with it."""
+def error_replies(
+    codes: Iterable[ErrorCode], statuses: Mapping[ErrorCode, int] | None = None
+) -> dict[str, Any]:
+    """One response per HTTP status, its schema naming exactly the codes sent with it.
+
+    `statuses` names the codes a route sends with another status than error_response's."""
     by_status: dict[int, list[ErrorCode]] = {}
     for code in dict.fromkeys(codes):
-        by_status.setdefault(status_of(code), []).append(code)
+        status = (statuses or {}).get(code) or status_of(code)
+        by_status.setdefault(status, []).append(code)
     responses: dict[str, Any] = {}
     for status, found in sorted(by_status.items()):
         error = ERROR_SCHEMA["properties"]["error"]
@@ -105,6 +110,7 @@ def operation(
     tag: str,
     responses: Mapping[str, Any],
     errors: Iterable[ErrorCode] = (),
+    statuses: Mapping[ErrorCode, int] | None = None,
     auth: bool = False,
     body: Mapping[str, Any] | None = None,
     parameters: Iterable[Mapping[str, Any]] = (),
@@ -120,7 +126,7 @@ def operation(
         "operationId": operation_id,
         "summary": summary,
         "tags": [tag],
-        "responses": {**dict(responses), **error_replies(codes)},
+        "responses": {**dict(responses), **error_replies(codes, statuses)},
     }
     if description:
         found["description"] = description

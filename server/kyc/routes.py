@@ -162,7 +162,14 @@ def _upload_operation() -> dict[str, Any]:
         " `kind` and `file`. Only PDF, JPEG and PNG are accepted, judged by the bytes, up to"
         " CASINO_KYC_MAX_DOCUMENT_BYTES. The player's KYC status becomes pending.",
         parameters=[
-            {"name": "kind", "in": "query", "required": False, "schema": _KIND},
+            {
+                "name": "kind",
+                "in": "query",
+                "required": False,
+                # Read for a raw body only: a multipart upload's own `kind` field wins.
+                "description": "id, address or payment (raw body uploads)",
+                "schema": {"type": "string"},
+            },
             {"name": "filename", "in": "query", "required": False, "schema": {"type": "string"}},
         ],
         responses={

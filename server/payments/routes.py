@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from protocol.errors import ErrorCode
+from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, reply
 from server.context import Services
 from server.observability import log_context
 from server.payments.runtime import PaymentsRuntime
@@ -17,6 +18,7 @@ from server.web import ApiError, current_player, error_response, json_body, json
 
 MAX_KEY_LENGTH = 128
 MAX_LIST = 100
+MAX_ID = 2**63 - 1
 
 
 def _payments(request: Request) -> Payments | Response:
@@ -99,7 +101,9 @@ async def one(request: Request) -> Response:
     payments = _payments(request)
     if isinstance(payments, Response):
         return payments
-    payment = await payments.get(player.id, int(request.path_params["payment_id"]))
+    payment_id = int(request.path_params["payment_id"])
+    # Ids are SQLite's 64-bit integers: a larger one names no payment (and would overflow).
+    payment = None if payment_id > MAX_ID else await payments.get(player.id, payment_id)
     if payment is None:
         raise ApiError(ErrorCode.NOT_FOUND, "no such payment")
     return json_response(payment.public())
@@ -111,7 +115,8 @@ async def listing(request: Request) -> Response:
     if isinstance(payments, Response):
         return payments
     raw = request.query_params.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIST:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIST:
         raise ApiError(ErrorCode.VALIDATION_FAILED, f"limit must be 1-{MAX_LIST}")
     found = await payments.store.of_player(player.id, int(raw))
     return json_response({"payments": [p.public() for p in found]})
@@ -123,3 +128,117 @@ routes = [
     Route("/api/payments/{payment_id:int}", one, methods=["GET"]),
     Route("/api/payments", listing, methods=["GET"]),
 ]
+
+
+_PAYMENT = {
+    "payment_id": {"type": "integer", "minimum": 1},
+    "kind": {"enum": ["deposit", "withdrawal"]},
+    "status": {"enum": ["pending", "completed", "declined", "refused"]},
+    "amount": {"type": "integer", "minimum": 1},
+    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "gateway": {"type": "string"},
+    "gateway_reference": {"type": ["string", "null"]},
+    "error_code": {"type": ["string", "null"]},
+    "created_at": {"type": "integer"},
+    "updated_at": {"type": "integer"},
+}
+_OUTCOME = obj(
+    {**_PAYMENT, "balance": {"type": "integer", "minimum": 0}, "replayed": {"type": "boolean"}},
+    [*_PAYMENT, "balance", "replayed"],
+)
+_UNAVAILABLE = {ErrorCode.PAYMENTS_UNAVAILABLE: 503}
+
+
+def _payment_call(kind: str, summary: str, refusals: list[ErrorCode]) -> dict[str, Any]:
+    return operation(
+        f"payment_{kind}",
+        summary,
+        tag="Payments",
+        auth=True,
+        description="Idempotent by key: the same key and terms again answers 200 with"
+        " `replayed: true`; other terms are IDEMPOTENCY_CONFLICT. An outcome the gateway"
+        " has not told yet is 202 `pending`, resolved later by the recovery pass.",
+        parameters=[
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            }
+        ],
+        body=obj(
+            {
+                "amount": {"type": "integer", "minimum": 1, "maximum": 100_000_000},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            },
+            ["amount"],
+        ),
+        responses={
+            "201": reply("completed, declined or refused by the gateway", _OUTCOME),
+            "202": reply("pending: the gateway's answer is not known yet", _OUTCOME),
+            "200": reply("replayed", _OUTCOME),
+        },
+        errors=[
+            ErrorCode.INVALID_AMOUNT,
+            ErrorCode.WRONG_CURRENCY,
+            ErrorCode.VALIDATION_FAILED,
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            *refusals,
+            ErrorCode.PAYMENTS_UNAVAILABLE,
+            *BACKEND_ERRORS,
+        ],
+        statuses={**_UNAVAILABLE, **dict.fromkeys(refusals, 409)},
+    )
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/payments/deposits": {
+        "post": _payment_call("deposit", "Deposit through the payment gateway", [])
+    },
+    "/api/payments/withdrawals": {
+        "post": _payment_call(
+            "withdrawal",
+            "Withdraw: the amount is locked, paid out by the gateway, or returned",
+            [ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.WITHDRAWAL_REFUSED],
+        )
+    },
+    "/api/payments/{payment_id}": {
+        "get": operation(
+            "payment",
+            "One of the logged-in player's payments",
+            tag="Payments",
+            auth=True,
+            parameters=[
+                {
+                    "name": "payment_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            ],
+            responses={"200": reply("the payment", obj(_PAYMENT, list(_PAYMENT)))},
+            errors=[ErrorCode.NOT_FOUND, ErrorCode.PAYMENTS_UNAVAILABLE, *BACKEND_ERRORS],
+            statuses=_UNAVAILABLE,
+        )
+    },
+    "/api/payments": {
+        "get": operation(
+            "payments",
+            "The logged-in player's payments, newest first",
+            tag="Payments",
+            auth=True,
+            parameters=[query_limit(maximum=MAX_LIST)],
+            responses={
+                "200": reply(
+                    "payments",
+                    obj(
+                        {"payments": {"type": "array", "items": obj(_PAYMENT, list(_PAYMENT))}},
+                        ["payments"],
+                    ),
+                )
+            },
+            errors=[ErrorCode.VALIDATION_FAILED, ErrorCode.PAYMENTS_UNAVAILABLE, *BACKEND_ERRORS],
+            statuses=_UNAVAILABLE,
+        )
+    },
+}
