@@ -169,9 +169,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if flushed:
             log.info("flushed %d rounds left in the stream", flushed)
         await services.wallet.recover_credits()
-        payments = payments_runtime.build(
-            settings, services.db, services.wallet, services.redis
-        )
+        payments = payments_runtime.build(settings, services.db, services.wallet, services.redis)
         app.state.payments = payments
         if payments is not None:
             payments.start()  # recovery: at once for what a crash left pending, then periodically
