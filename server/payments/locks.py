@@ -75,10 +75,6 @@ class WithdrawalLocks:
         cash = int(reply[1]) if status in ("OK", "ALREADY") else None
         return ResolveResult(status, cash)
 
-    async def locked(self, player_id: int, currency: str) -> int:
-        value = await self.redis.hget(keys.wallet(player_id, currency), "locked")
-        return 0 if value is None else int(value)
-
 
 def _keys(payment_id: int, player_id: int, currency: str) -> list[str]:
     return [
