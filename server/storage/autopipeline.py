@@ -18,6 +18,10 @@ who runs in this tick joins the same batch. No guarantee is loosened:
   caller of the batch gets the connection error.
 
 Batches run concurrently, each on a pool connection, so a slow batch never holds up the next.
+A redis-py `Pipeline` only records the callers' commands (so they use its command methods);
+each caller's commands are packed by hiredis as they are staged (a value that cannot be
+encoded fails that caller alone, at once), and replies are parsed by the client's own
+response callbacks, exactly as for a direct call.
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import hiredis
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
+from redis.asyncio.connection import Connection
 from redis.commands.core import AsyncScript
 from redis.exceptions import DataError, NoScriptError, ResponseError
 
@@ -46,7 +52,8 @@ class _Waiter:
 
 @dataclass(slots=True)
 class _Batch:
-    pipe: Pipeline
+    pipe: Pipeline  # records the commands; never executed itself
+    packed: list[bytes] = field(default_factory=list)
     waiters: list[_Waiter] = field(default_factory=list)
 
 
@@ -111,6 +118,12 @@ class AutoPipeline:
         stage(batch.pipe)
         staged = batch.pipe.command_stack[first:]
         commands = [args for args, _ in staged]
+        try:
+            packed = [hiredis.pack_command(_split_name(args)) for args in commands]
+        except (TypeError, ValueError) as error:
+            del batch.pipe.command_stack[first:]
+            raise DataError(f"a command cannot be encoded: {error}") from None
+        batch.packed.extend(packed)
         waiter = _Waiter(len(staged), asyncio.get_running_loop().create_future())
         batch.waiters.append(waiter)
         if len(batch.pipe.command_stack) >= self.max_batch:
@@ -135,28 +148,44 @@ class AutoPipeline:
         task.add_done_callback(self._in_flight.discard)
 
     async def _send(self, batch: _Batch) -> None:
-        stack = batch.pipe.command_stack  # execute() empties the pipeline
+        pool = self.client.connection_pool
         try:
-            replies = await batch.pipe.execute(raise_on_error=False)
-        except DataError as error:
-            # A value that cannot be encoded fails while packing, before anything is sent:
-            # send each caller's commands apart, so only the one who staged it fails.
-            if len(batch.waiters) == 1:
-                _fail(batch.waiters, error)
-            else:
-                parts = _apart(self.client, batch, stack)
-                await asyncio.gather(*(self._send(part) for part in parts))
-            return
+            connection: Connection = await pool.get_connection()  # type: ignore[no-untyped-call]
         except BaseException as error:
             _fail(batch.waiters, error)
             if not isinstance(error, Exception):
                 raise
             return
+        try:
+            replies = await connection.retry.call_with_retry(
+                lambda: self._exchange(connection, batch), lambda _: connection.disconnect()
+            )
+        except BaseException as error:
+            # Replies may be left unread on it: never hand this connection out again as is.
+            await connection.disconnect(nowait=True)
+            _fail(batch.waiters, error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        finally:
+            await pool.release(connection)
         start = 0
         for waiter in batch.waiters:
             if not waiter.replies.done():  # a caller cancelled meanwhile has no one to tell
                 waiter.replies.set_result(replies[start : start + waiter.count])
             start += waiter.count
+
+    async def _exchange(self, connection: Connection, batch: _Batch) -> list[Any]:
+        """One write of the whole batch, then every reply read in order (so the connection
+        stays in step even when some replies are errors)."""
+        await connection.send_packed_command(batch.packed)
+        replies: list[Any] = []
+        for args, options in batch.pipe.command_stack:
+            try:
+                replies.append(await self.client.parse_response(connection, args[0], **options))
+            except ResponseError as error:
+                replies.append(error)
+        return replies
 
     async def _reload(self, sha: str) -> None:
         # After a Redis restart every caller meets NOSCRIPT at once: one load serves them all.
@@ -186,12 +215,9 @@ def _fail(waiters: list[_Waiter], error: BaseException) -> None:
             waiter.replies.cancel()
 
 
-def _apart(client: aioredis.Redis, batch: _Batch, stack: list[Any]) -> list[_Batch]:
-    parts = []
-    start = 0
-    for waiter in batch.waiters:
-        pipe = client.pipeline(transaction=False)
-        pipe.command_stack = stack[start : start + waiter.count]
-        parts.append(_Batch(pipe, [waiter]))
-        start += waiter.count
-    return parts
+def _split_name(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    # Command methods name some commands in one string ("SCRIPT LOAD"); Redis wants two words.
+    name = args[0]
+    if isinstance(name, str) and " " in name:
+        return (*name.split(), *args[1:])
+    return args
