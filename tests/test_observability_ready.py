@@ -131,7 +131,7 @@ async def test_outages_move_the_error_counters_and_the_backlog_gauges(
             locked = await _scrape_until(
                 private.base_url,
                 lambda s: _flusher_errors(s) > _flusher_errors(idle),
-                timeout_s=20,
+                timeout_s=30,
             )
         finally:
             locker.execute("ROLLBACK")
@@ -146,7 +146,7 @@ async def test_outages_move_the_error_counters_and_the_backlog_gauges(
             value(s, "casino_stream_length") == 0
             and value(s, "casino_stream_oldest_age_seconds") == 0
         ),
-        timeout_s=15,
+        timeout_s=30,
     )
 
     private.redis.stop()
@@ -158,7 +158,7 @@ async def test_outages_move_the_error_counters_and_the_backlog_gauges(
                 delta(recovered, s, "casino_redis_errors_total", component="flusher") >= 1
                 and delta(recovered, s, "casino_redis_errors_total", component="sweeper") >= 1
             ),
-            timeout_s=15,
+            timeout_s=30,
         )
     finally:
         private.redis.start()
@@ -167,7 +167,7 @@ async def test_outages_move_the_error_counters_and_the_backlog_gauges(
     back = await _scrape_until(
         private.base_url,
         lambda s: value(s, "casino_backend_up", backend="redis") == 1,
-        timeout_s=15,
+        timeout_s=30,
     )
     assert value(back, "casino_stream_length") == 0
     assert value(back, "casino_stream_oldest_age_seconds") == 0
