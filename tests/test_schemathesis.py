@@ -12,7 +12,10 @@ sandbox gateway process), whose books must reconcile afterwards.
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -22,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -30,13 +34,17 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from clients.provider_sim import Signer
 from server.api_docs.document import document
 from server.app import create_app
 from server.config import Settings
+from server.provider.signatures import PROVIDER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.conftest import STRONG_PASSWORD, ServerProcess, settled_report, unique
 from tests.test_payments_kit import Paying, paying  # noqa: F401 (the fixture, used by name)
+from tests.test_provider_kit import FRUITS, SANDBOX, sandbox_secret
 
 EXAMPLES_PER_OPERATION = 25
+WALLET_CALLS = ("/provider/transaction/", "/provider/user/")
 UNSIGNED_REPLIES = {"RS_ERROR_INVALID_SIGNATURE", "RS_ERROR_WRONG_SYNTAX"}
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -137,7 +145,7 @@ def test_no_request_gets_a_5xx_and_every_reply_is_as_documented(
     leaver: str,
     request: pytest.FixtureRequest,
 ) -> None:
-    unsigned = path.startswith(("/provider/transaction/", "/provider/user/"))
+    unsigned = path.startswith(WALLET_CALLS)
     # Payments need a gateway: the shared server has none (PAYMENTS_UNAVAILABLE, by design).
     world: Paying | None = request.getfixturevalue("paying") if "/payments" in path else None
     target = world.server if world is not None else casino
@@ -171,3 +179,65 @@ def test_no_request_gets_a_5xx_and_every_reply_is_as_documented(
     if world is not None:
         report = asyncio.run(settled_report(world.server))
         assert report.ok, "\n".join(report.lines())
+
+
+@pytest.fixture(scope="module")
+def provider_session(casino: ServerProcess, player_tokens: dict[str, str]) -> dict[str, str]:
+    """A sandbox game launched by the module's player: what a provider's calls for it carry."""
+    token = _player_token(player_tokens, casino.base_url)
+    with httpx.Client(base_url=casino.base_url, timeout=30) as http:
+        launched = http.post(
+            "/api/games/launch",
+            json={"provider": SANDBOX, "game_code": FRUITS},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert launched.status_code == 201, launched.text
+    query = parse_qs(urlsplit(launched.json()["url"]).query)
+    return {
+        "token": query["token"][0],
+        "user": query["user"][0],
+        "game_code": FRUITS,
+        "currency": "EUR",
+    }
+
+
+@pytest.mark.parametrize("path", [p for m, p in _operations() if p.startswith(WALLET_CALLS)])
+def test_signed_provider_calls_never_fail_on_our_side(
+    path: str, api_document: Any, casino: ServerProcess, provider_session: dict[str, str]
+) -> None:
+    """Signed as the sandbox provider, half of them with the real session's token, user, game
+    and currency, so generated bets, wins and rollbacks reach the wallet; the books are
+    reconciled after (the autouse fixture)."""
+    signer = Signer(secret=sandbox_secret(casino))
+    operation = api_document[path]["POST"]
+
+    @given(case=_valid_and_invalid(operation), real_session=st.booleans())
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def exchange(case: Case[Any], real_session: bool) -> None:
+        body = case.body
+        if real_session and isinstance(body, dict):
+            body = {**body, **provider_session}
+        if body is NOT_SET:
+            raw = b""
+        elif isinstance(body, bytes):  # an invalid case's body that is not JSON at all
+            raw = body
+        else:
+            raw = json.dumps(body).encode()
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            PROVIDER_HEADER: SANDBOX,
+            TIMESTAMP_HEADER: stamp,
+            SIGNATURE_HEADER: signer.sign(stamp, raw),
+        }
+        response = httpx.post(f"{casino.base_url}{path}", content=raw, headers=headers, timeout=30)
+        case.validate_response(response, checks=CHECKS)
+        assert response.status_code == 200
+        assert response.json()["status"] not in {"RS_ERROR_UNKNOWN", "RS_ERROR_INVALID_SIGNATURE"}
+
+    exchange()
