@@ -18,15 +18,13 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from protocol.errors import ErrorCode
 from server.api_docs.document import DocumentConflict, document
 from server.api_docs.parts import error_replies, operation, reply
-from server.app import create_app
-from server.config import Settings
+from server.app import routes
 from tests.conftest import ServerProcess
 
 
 def _served_operations() -> set[tuple[str, str]]:
-    app = create_app(Settings.from_env({}))
     found = set()
-    for route in app.routes:
+    for route in routes():
         if isinstance(route, Mount | WebSocketRoute):
             continue  # the web client's files and /ws are not the HTTP API
         assert isinstance(route, Route)

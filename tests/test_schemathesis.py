@@ -36,8 +36,7 @@ from schemathesis.specs.openapi.checks import (
 
 from clients.provider_sim import Signer
 from server.api_docs.document import document
-from server.app import create_app
-from server.config import Settings
+from server.app import routes
 from server.provider.signatures import PROVIDER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.conftest import STRONG_PASSWORD, ServerProcess, settled_report, unique
 from tests.test_payments_kit import Paying, paying  # noqa: F401 (the fixture, used by name)
@@ -124,7 +123,7 @@ def _login(http: httpx.Client, name: str) -> str:
 
 
 def _operations() -> list[tuple[str, str]]:
-    described = document(create_app(Settings.from_env({})).routes)["paths"]
+    described = document(routes())["paths"]
     return [(method, path) for path, operations in described.items() for method in operations]
 
 
