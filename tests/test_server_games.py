@@ -128,6 +128,10 @@ async def test_doubling_holds_the_extra_stake(casino: ServerProcess) -> None:
     try:
         for _ in range(30):
             hand = await unfinished_blackjack(sock)
+            if "no_insurance" in hand["actions"]:  # under an ace insurance is decided first
+                hand = await sock.request("act", round_id=hand["round_id"], action="no_insurance")
+                if hand["finished"]:
+                    continue
             if "double" in hand["actions"]:
                 break
             await sock.request("act", round_id=hand["round_id"], action="stand")

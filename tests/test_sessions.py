@@ -201,8 +201,9 @@ async def test_an_action_whose_reply_was_lost_is_answered_once_and_the_hand_fini
             while not reply["finished"]:
                 reply = await again.request("act", round_id=hand["round_id"], action="stand")
             balance = (await again.balance())["balance"]
-    before_hit = {"game": "blackjack", "round_id": hand["round_id"]}
-    assert welcome["open_rounds"] == [before_hit]
+    open_hand = [{"game": "blackjack", "round_id": hand["round_id"]}]
+    # A hit that busts (or makes 21) finishes the hand, possibly before the new hello.
+    assert welcome["open_rounds"] in ([open_hand, []] if first["finished"] else [open_hand])
     assert first == repeat and (first["type"], first["id"]) == ("round", 501)
     dealt = hand["outcome"]["hands"][0]["cards"]
     hit_once = first["outcome"]["hands"][0]["cards"]

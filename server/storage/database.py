@@ -92,6 +92,7 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +172,11 @@ class Database:
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         if self._reader is None:
             raise RuntimeError("database is not open")
-        async with self._reader.execute(sql, params) as cursor:
+        # One statement at a time, each run to its end: while any statement of a connection is
+        # still active, SQLite keeps that connection's read snapshot, so overlapping reads
+        # under load would pin an old snapshot and miss writes committed since (a session
+        # token just issued, the ledger transfer of a deposit just made).
+        async with self._read_lock, self._reader.execute(sql, params) as cursor:
             return [tuple(row) for row in await cursor.fetchall()]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
