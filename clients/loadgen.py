@@ -35,6 +35,11 @@ class LoadResult:
     def per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
+    @property
+    def bets_per_second(self) -> float:
+        """Settled bets only: a refusal (SERVER_BUSY, INSUFFICIENT_FUNDS) is fast, not a bet."""
+        return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
+
     def percentile_ms(self, q: float) -> float:
         if not self.latencies_ns:
             return 0.0

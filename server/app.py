@@ -49,6 +49,7 @@ from server.provider.service import ProviderService
 from server.rounds import routes as round_routes
 from server.rounds import sweeper
 from server.rounds.flusher import Flusher
+from server.rounds.flusher_thread import FlusherThread
 from server.rounds.play import Play
 from server.security_headers import SecurityHeaders
 from server.sessions import endpoint
@@ -200,9 +201,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         app.state.hub = hub
         hub_module.ACTIVE.append(hub)
+        flusher = FlusherThread(
+            settings.redis_url,
+            settings.database_path,
+            settings.flush_batch,
+            settings.flush_block_ms,
+            services.flusher.writers,
+        )
+        flusher.start()
         tasks = [
             asyncio.create_task(hub.run(), name="push-hub"),
-            asyncio.create_task(services.flusher.run(), name="flusher"),
             asyncio.create_task(sweeper.run(services.play), name="sweeper"),
         ]
         try:
@@ -213,6 +221,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.to_thread(flusher.stop)
             with contextlib.suppress(Exception):
                 await services.flusher.drain()  # leave nothing in the stream that we could write
             if payments is not None:

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
-SQL_CALLS = frozenset({"execute", "executemany", "executescript", "fetchone", "fetchall", "insert"})
-# server/storage/database.py forwards its callers' `sql` (checked at each caller) and
-# applies migration files shipped with the code.
-PASS_THROUGH = {"storage/database.py": frozenset({"sql", "statement"})}
+SQL_CALLS = frozenset(
+    {"execute", "executemany", "executescript", "fetchone", "fetchall", "insert", "insert_rows"}
+)
+# server/storage/database.py forwards its callers' `sql`, `head` and `tail` (checked at each
+# caller) and applies migration files shipped with the code.
+PASS_THROUGH = {"storage/database.py": frozenset({"sql", "statement", "head", "tail"})}
 
 
 @dataclass
@@ -51,6 +53,20 @@ def is_placeholder_list(node: ast.expr) -> bool:
         isinstance(side, ast.Constant) and side.value == "?"
         for side in (product.left, product.right)
     )
+
+
+def is_join_of_static(node: ast.Call, module: Module, function: ast.AST | None, depth: int) -> bool:
+    """`" ".join("WHEN ? THEN ?" for _ in rows)`: copies of a static part, joined by a
+    constant, are static however many there are."""
+    if not (
+        isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and isinstance(node.func.value, ast.Constant)
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.GeneratorExp | ast.ListComp)
+    ):
+        return False
+    return is_static(node.args[0].elt, module, function, depth + 1)
 
 
 def parse(source: str, path: str) -> Module:
@@ -99,7 +115,7 @@ def is_static(node: ast.expr, module: Module, function: ast.AST | None, depth: i
             node.orelse, module, function, depth + 1
         )
     if isinstance(node, ast.Call):
-        if is_placeholder_list(node):
+        if is_placeholder_list(node) or is_join_of_static(node, module, function, depth):
             return True
         return isinstance(node.func, ast.Name) and node.func.id in module.builders
     if isinstance(node, ast.Name):
@@ -136,11 +152,20 @@ def statement(call: ast.Call) -> ast.expr:
     return call.args[0] if call.args else next(k.value for k in call.keywords if k.arg == "sql")
 
 
+def statements(call: ast.Call) -> list[ast.expr]:
+    """The SQL a call is given: `insert_rows` takes a head and an optional tail."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "insert_rows":
+        tail = [k.value for k in call.keywords if k.arg == "tail"] or call.args[2:3]
+        return [statement(call), *tail]
+    return [statement(call)]
+
+
 def violations(module: Module) -> list[str]:
     return [
-        f"{module.path}:{call.lineno}: {ast.unparse(statement(call))[:80]}"
+        f"{module.path}:{call.lineno}: {ast.unparse(sql)[:80]}"
         for call, function in sql_calls(module)
-        if not is_static(statement(call), module, function)
+        for sql in statements(call)
+        if not is_static(sql, module, function)
     ]
 
 
@@ -204,4 +229,25 @@ def test_a_placeholder_join_of_something_else_is_caught() -> None:
 def f(tx, ids):
     tx.fetchall(f"SELECT a FROM t WHERE id IN ({', '.join(ids)})")
 """
+    assert len(scan_source(source)) == 1
+
+
+def test_joined_copies_of_a_static_part_pass_and_joined_values_are_caught() -> None:
+    cases = (
+        "def f(tx, rows):\n"
+        '    c = " ".join("WHEN ? THEN ?" for _ in rows)\n'
+        '    tx.execute(f"UPDATE t SET a = CASE id {c} END")\n'
+    )
+    values = (
+        "def f(tx, rows):\n"
+        '    c = " ".join(str(r) for r in rows)\n'
+        '    tx.execute(f"UPDATE t SET a = {c}")\n'
+    )
+    assert (scan_source(cases), len(scan_source(values))) == ([], 1)
+
+
+def test_a_dynamic_tail_of_insert_rows_is_caught() -> None:
+    source = (
+        'def f(tx, rows, t):\n    tx.insert_rows("INSERT INTO t (a)", rows, f"ON CONFLICT {t}")\n'
+    )
     assert len(scan_source(source)) == 1

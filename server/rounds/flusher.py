@@ -124,11 +124,10 @@ async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
         if r.round_id not in seen and r.round_id not in fresh:
             fresh[r.round_id] = r
     flushed = now_ms()
-    await tx.executemany(
+    await tx.insert_rows(
         "INSERT INTO rounds (round_id, player_id, game_id, currency, status, stake, payout,"
         " balance_before, balance_after, outcome, reserved_at, settled_at, stream_id, inputs,"
-        " server_seed_hash, client_seed, nonce, flushed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " server_seed_hash, client_seed, nonce, flushed_at)",
         [
             (
                 r.round_id, r.player_id, r.game, r.currency, _status(r), r.stake, r.payout,

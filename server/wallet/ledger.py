@@ -81,13 +81,13 @@ def _marks(count: int) -> str:
 async def account_ids(tx: Transaction, accounts: Iterable[AccountRef]) -> dict[str, int]:
     """Row ids by account code, creating accounts on first use."""
     distinct = {account.code: account for account in accounts}
-    await tx.executemany(
-        "INSERT INTO ledger_accounts (code, kind, player_id, currency, allow_negative)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
+    await tx.insert_rows(
+        "INSERT INTO ledger_accounts (code, kind, player_id, currency, allow_negative)",
         [
             (a.code, a.kind, a.player_id, a.currency, int(a.allow_negative))
             for a in distinct.values()
         ],
+        "ON CONFLICT (code) DO NOTHING",
     )
     rows = await tx.fetchall(
         f"SELECT code, id FROM ledger_accounts WHERE code IN ({_marks(len(distinct))})",
@@ -137,9 +137,9 @@ async def post_many(tx: Transaction, transfers: Sequence[Transfer]) -> int:
     if not fresh:
         return 0
     created = now_ms()
-    await tx.executemany(
+    await tx.insert_rows(
         "INSERT INTO ledger_transfers (idempotency_key, debit_account_id, credit_account_id,"
-        " amount, currency, kind, reference, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " amount, currency, kind, reference, created_at)",
         [
             (t.key, ids[t.debit.code], ids[t.credit.code], t.amount, t.debit.currency, t.kind,
              t.reference, created)
@@ -153,10 +153,14 @@ async def post_many(tx: Transaction, transfers: Sequence[Transfer]) -> int:
         deltas[ids[t.credit.code]] = deltas.get(ids[t.credit.code], 0) + t.amount
         if not t.debit.allow_negative:
             guarded.add(ids[t.debit.code])
-    await tx.executemany(
-        "UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?",
-        [(delta, account) for account, delta in deltas.items() if delta],
-    )
+    moved = [(account, delta) for account, delta in deltas.items() if delta]
+    if moved:  # one statement for every account, for the reason given at `insert_rows`
+        cases = " ".join("WHEN ? THEN ?" for _ in moved)
+        await tx.execute(
+            f"UPDATE ledger_accounts SET balance = balance + CASE id {cases} END"
+            f" WHERE id IN ({_marks(len(moved))})",
+            [value for pair in moved for value in pair] + [account for account, _ in moved],
+        )
     if guarded:
         negative = await tx.fetchall(
             f"SELECT code FROM ledger_accounts WHERE id IN ({_marks(len(guarded))})"
