@@ -7,7 +7,6 @@ ledger against Redis and the rounds table: no test may leave money unexplained.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -23,12 +22,11 @@ import redis.asyncio as aioredis
 
 import rng
 from clients.api import CasinoClient
-from server.storage.database import Database
+from server.soak import stack as soak_stack
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 from server.wallet import keys
-from server.wallet.hot import HotWallet
-from server.wallet.reconcile import Report, reconcile
+from server.wallet.reconcile import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_PASSWORD = "Correct-Horse-42"
@@ -131,20 +129,7 @@ def casino(
 
 async def settled_report(server: ServerProcess, timeout_s: float = 15.0) -> Report:
     """Reconcile once the stream is flushed and no stake is held (bounded wait)."""
-    client = connect_redis(server.redis.url)
-    db = Database(server.database_path)
-    await db.open()
-    try:
-        hot = HotWallet(client, 1)
-        deadline = time.monotonic() + timeout_s
-        while True:
-            report = await reconcile(db, hot)
-            if report.ok or time.monotonic() > deadline:
-                return report
-            await asyncio.sleep(0.1)
-    finally:
-        await client.aclose()
-        await db.close()
+    return await soak_stack.settled_report(server.redis.url, server.database_path, timeout_s)
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,10 @@ the rounds stream in the same step so the ledger follows in order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 
 import redis.asyncio as aioredis
 
-from server.wallet import keys
+from server.wallet import keys, lua
 
 RESOLVED_KEEP_MS = 30 * 24 * 3600 * 1000  # a resolved withdrawal's record answers retries
 
@@ -35,9 +34,8 @@ class ResolveResult:
 class WithdrawalLocks:
     def __init__(self, client: aioredis.Redis) -> None:
         self.redis = client
-        lua = resources.files("server.wallet.lua")
-        self._lock = client.register_script(lua.joinpath("withdraw_lock.lua").read_text())
-        self._resolve = client.register_script(lua.joinpath("withdraw_resolve.lua").read_text())
+        self._lock = lua.register(client, "withdraw_lock")
+        self._resolve = lua.register(client, "withdraw_resolve")
 
     async def lock(
         self, payment_id: int, player_id: int, currency: str, amount: int, gateway: str

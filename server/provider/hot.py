@@ -15,20 +15,13 @@ one id once; with it, the second is a duplicate.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript
 
-from server.wallet import keys
+from server.wallet import keys, lua
 
 KEEP_MS = 7 * 24 * 3600 * 1000  # records, rounds and claims stay in Redis this long
-
-
-def _script(client: aioredis.Redis, name: str) -> AsyncScript:
-    source = resources.files("server.wallet.lua").joinpath(f"{name}.lua").read_text()
-    return client.register_script(source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +57,11 @@ class ProviderHot:
         # The rounds stream's back-pressure bounds, the same as the hot wallet's.
         self.max_backlog = max_backlog
         self.max_lag_ms = max_lag_ms
-        self._bet = _script(client, "provider_bet")
-        self._win = _script(client, "provider_win")
-        self._rollback = _script(client, "provider_rollback")
-        self._restore = _script(client, "provider_restore")
-        self._claim = _script(client, "provider_claim")
+        self._bet = lua.register(client, "provider_bet")
+        self._win = lua.register(client, "provider_win")
+        self._rollback = lua.register(client, "provider_rollback")
+        self._restore = lua.register(client, "provider_restore")
+        self._claim = lua.register(client, "provider_claim")
 
     async def claim(self, provider_id: str, transaction_uuid: str, player_id: int) -> bool:
         """True when the id is (now) this player's; False when another player used it."""

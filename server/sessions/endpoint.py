@@ -1,11 +1,12 @@
 """The WebSocket route: one reader, one writer, and the limits between them.
 
-The reader takes frames, enforces the frame size, the request rate, the idle
-timeout and the cap on requests in progress, and runs each request as its own
+The reader takes frames, enforces the frame size, the request rate and the
+cap on requests in progress, and runs each request as its own
 task (a `hello` runs inline, so nothing overtakes authentication). Every outgoing frame, reply
 or push, goes through one queue to one writer, so frames never interleave.
 A connection that keeps breaking limits is closed with 1008; on shutdown
-in-flight requests finish before the socket is closed with 1012.
+in-flight requests finish before the socket is closed with 1012. One `IdleWatch`
+per process closes the sessions that sent nothing for the idle timeout.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +57,7 @@ class SocketSession:
         self.tasks: set[asyncio.Task[None]] = set()
         self.binary = True  # pushes go out in the format the client last spoke
         self.closing = False
+        self.last_seen = time.monotonic()  # the idle watch closes the session from here
 
     # -- outgoing ----------------------------------------------------------------------------
     def send(self, frame: Outgoing) -> None:
@@ -103,13 +106,9 @@ class SocketSession:
 
     # -- incoming ----------------------------------------------------------------------------
     async def run(self) -> None:
-        idle_s = self.services.settings.idle_timeout_s
         while not self.closing:
-            try:
-                message = await asyncio.wait_for(self.ws.receive(), idle_s)
-            except TimeoutError:
-                self.send(Close(CloseCode.IDLE_TIMEOUT, "idle"))
-                return
+            message = await self.ws.receive()
+            self.last_seen = time.monotonic()
             if message["type"] == "websocket.disconnect":
                 return
             frame: bytes | str | None = message.get("bytes")
@@ -157,6 +156,48 @@ class SocketSession:
         self.send(Close(CloseCode.SERVICE_RESTART, "server restarting"))
 
 
+class IdleWatch:
+    """Closes (4002) every session that sent nothing for the idle timeout.
+
+    One task per process looks at every session a few times per timeout, instead of a
+    timeout around each receive: that made a task per frame received, and kept one task and
+    one timer alive for every idle session (memory is what an idle session must not cost).
+    """
+
+    def __init__(self, idle_s: float) -> None:
+        self.idle_s = idle_s
+        self.sessions: weakref.WeakSet[SocketSession] = weakref.WeakSet()
+        self.task: asyncio.Task[None] | None = None
+
+    def watch(self, session: SocketSession) -> None:
+        self.sessions.add(session)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run(), name="idle-watch")
+
+    def forget(self, session: SocketSession) -> None:
+        self.sessions.discard(session)
+        if not self.sessions and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        period = min(max(self.idle_s / 4, 0.05), 5.0)
+        while self.sessions:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for session in list(self.sessions):
+                if now - session.last_seen > self.idle_s:
+                    session.send(Close(CloseCode.IDLE_TIMEOUT, "idle"))
+
+
+def _idle_watch(websocket: WebSocket, idle_s: float) -> IdleWatch:
+    state = websocket.app.state
+    watch: IdleWatch | None = getattr(state, "idle_watch", None)
+    if watch is None:
+        watch = state.idle_watch = IdleWatch(idle_s)
+    return watch
+
+
 def _refused_for_caps(reply: bytes | str) -> bool:
     decoded = (
         msgspec.msgpack.decode(reply) if isinstance(reply, bytes) else msgspec.json.decode(reply)
@@ -179,12 +220,15 @@ async def play_socket(websocket: WebSocket) -> None:
         return
     session = SocketSession(websocket, services, hub)
     unregister = hub.on_drain(session.drain)
+    idle = _idle_watch(websocket, services.settings.idle_timeout_s)
+    idle.watch(session)
     writer = asyncio.create_task(session.writer())
     try:
         await session.run()
     except WebSocketDisconnect:
         pass
     finally:
+        idle.forget(session)
         unregister()
         hub.release_address(address)
         if session.tasks:  # requests in progress finish: their money is already moving

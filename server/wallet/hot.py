@@ -13,24 +13,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
-from redis.commands.core import AsyncScript
 
 from server.storage.autopipeline import AutoPipeline
-from server.wallet import keys
+from server.wallet import keys, lua
 
 RESOLVED_KEEP_MS = 10 * 60 * 1000  # how long a resolved reservation answers retries
 ONE_SHOT_KEEP_MS = 60 * 1000  # a one-step round's record: long enough for client retries
 APPLIED_MARKER_MS = 30 * 24 * 3600 * 1000
-
-
-def _script(client: aioredis.Redis, name: str) -> AsyncScript:
-    source = resources.files("server.wallet.lua").joinpath(f"{name}.lua").read_text()
-    return client.register_script(source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +96,15 @@ class HotWallet:
         self.reservation_ttl_ms = reservation_ttl_ms
         self.max_backlog = max_backlog  # stream entries not yet durable before bets wait
         self.max_lag_ms = max_lag_ms  # age of the oldest of them before bets wait
-        self._reserve = _script(client, "reserve")
-        self._step = _script(client, "step")
-        self._settle = _script(client, "settle")
-        self._release = _script(client, "release")
-        self._credit = _script(client, "credit")
-        self._hydrate = _script(client, "hydrate")
-        self._seeds = _script(client, "seeds")
-        self._client_seed = _script(client, "client_seed")
-        self._spin = _script(client, "spin")
+        self._reserve = lua.register(client, "reserve")
+        self._step = lua.register(client, "step")
+        self._settle = lua.register(client, "settle")
+        self._release = lua.register(client, "release")
+        self._credit = lua.register(client, "credit")
+        self._hydrate = lua.register(client, "hydrate")
+        self._seeds = lua.register(client, "seeds")
+        self._client_seed = lua.register(client, "client_seed")
+        self._spin = lua.register(client, "spin")
 
     async def balance(self, player_id: int, currency: str) -> int | None:
         cash = await self.redis.hget(keys.wallet(player_id, currency), "cash")

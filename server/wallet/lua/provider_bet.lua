@@ -6,6 +6,7 @@
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, round_closed ('1'/'0'), refusal ('' or a status the caller's rules gave), keep_ms,
 --       max_backlog, max_lag_ms
+--#include _backpressure
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'state', 'balance')
 if tx[1] then
@@ -21,21 +22,8 @@ if tx[1] then
   end
   return {'ALREADY', tonumber(tx[7])}
 end
--- Back-pressure (the same lines in reserve, spin and provider_bet): while the flusher is
--- behind, with too many rounds not yet durable or the oldest of them waiting too long, take
--- nothing new rather than let the backlog, or the time to make it durable, grow unbounded.
-local backlog = redis.call('XLEN', KEYS[4])
-if backlog > tonumber(ARGV[12]) then
+if flusher_behind(KEYS[4], ARGV[12], ARGV[13]) then
   return {'BUSY'}
-end
-if backlog > 0 then
-  local oldest = redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 1)[1][1]
-  local clock = redis.call('TIME')
-  local waited = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-    - tonumber(string.match(oldest, '^%d+'))
-  if waited > tonumber(ARGV[13]) then
-    return {'BUSY'}
-  end
 end
 if ARGV[10] ~= '' then
   return {ARGV[10]}

@@ -5,27 +5,15 @@
 --       max_lag_ms
 -- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce} or a refusal.
 -- A pending reservation has no TTL on purpose: an expiring key would strand the held money.
+--#include _backpressure
 local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
 if r[1] then
   -- Round ids are unique and unguessable, so this is our own retry (a reply lost in transit).
   local cash = tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')
   return {'DUPLICATE', r[1], cash, r[2], r[3], tonumber(r[4])}
 end
--- Back-pressure (the same lines in reserve, spin and provider_bet): while the flusher is
--- behind, with too many rounds not yet durable or the oldest of them waiting too long, take
--- nothing new rather than let the backlog, or the time to make it durable, grow unbounded.
-local backlog = redis.call('XLEN', KEYS[5])
-if backlog > tonumber(ARGV[8]) then
+if flusher_behind(KEYS[5], ARGV[8], ARGV[9]) then
   return {'BUSY'}
-end
-if backlog > 0 then
-  local oldest = redis.call('XRANGE', KEYS[5], '-', '+', 'COUNT', 1)[1][1]
-  local clock = redis.call('TIME')
-  local waited = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-    - tonumber(string.match(oldest, '^%d+'))
-  if waited > tonumber(ARGV[9]) then
-    return {'BUSY'}
-  end
 end
 local cash = redis.call('HGET', KEYS[1], 'cash')
 if not cash then

@@ -7,26 +7,14 @@
 --       inputs_json, seed_hash, client_seed, nonce, push_channel, max_backlog, max_lag_ms
 -- Returns {'OK', cash, stream_id}, {'ALREADY', cash, stream_id} for a retry, or a refusal;
 -- {'SEED_MOVED', server_seed, client_seed, nonce, seed_hash} means: draw again with these.
+--#include _backpressure
 local done = redis.call('GET', KEYS[2])
 if done then
   local sep = string.find(done, '|', 1, true)
   return {'ALREADY', tonumber(string.sub(done, 1, sep - 1)), string.sub(done, sep + 1)}
 end
--- Back-pressure (the same lines in reserve, spin and provider_bet): while the flusher is
--- behind, with too many rounds not yet durable or the oldest of them waiting too long, take
--- nothing new rather than let the backlog, or the time to make it durable, grow unbounded.
-local backlog = redis.call('XLEN', KEYS[5])
-if backlog > tonumber(ARGV[14]) then
+if flusher_behind(KEYS[5], ARGV[14], ARGV[15]) then
   return {'BUSY'}
-end
-if backlog > 0 then
-  local oldest = redis.call('XRANGE', KEYS[5], '-', '+', 'COUNT', 1)[1][1]
-  local clock = redis.call('TIME')
-  local waited = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-    - tonumber(string.match(oldest, '^%d+'))
-  if waited > tonumber(ARGV[15]) then
-    return {'BUSY'}
-  end
 end
 local cash = redis.call('HGET', KEYS[1], 'cash')
 if not cash then
