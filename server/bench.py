@@ -117,7 +117,7 @@ class Stack:
         if self.url:
             return self
         if not self.redis_url:
-            self.redis = RedisChild(self.workdir / "redis")
+            self.redis = RedisChild(self.workdir / "redis", appendfsync=self.args.appendfsync)
             self.redis_url = self.redis.start()
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
@@ -318,6 +318,7 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             "clients": args.clients,
             "seconds": args.seconds,
             "mix": args.mix,
+            "appendfsync": args.appendfsync if stack.redis is not None else "external",
             "bets_per_s": round(result.bets_per_second, 1),
             "requests_per_s": round(result.per_second, 1),
             "p50_ms": round(result.percentile_ms(50), 3),
@@ -377,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
         "--idle", type=int, default=0, metavar="N", help="open N idle sessions, report memory"
     )
     parser.add_argument("--no-ceilings", action="store_true")
+    parser.add_argument(
+        "--appendfsync",
+        choices=("always", "everysec"),
+        default="always",
+        help="the AOF fsync policy of the redis-server bench starts (to price durability)",
+    )
     parser.add_argument(
         "--ceiling-seconds", type=float, default=0, help="length of each ceiling run"
     )

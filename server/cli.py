@@ -50,7 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
         log.info("sandbox payment gateway on %s", gateway.url)
     child = None
     if not settings.redis_url:
-        child = RedisChild(settings.data_dir / "redis")
+        child = RedisChild(settings.data_dir / "redis", appendfsync=settings.redis_appendfsync)
         os.environ["CASINO_REDIS_URL"] = child.start()
         log.info("private redis-server on 127.0.0.1:%d, AOF in %s", child.port, child.data_dir)
     metrics_dir = None

@@ -45,6 +45,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "50000",
         "Settled rounds not yet durable before bets are refused.",
     ),
+    "CASINO_REDIS_APPENDFSYNC": (
+        "always",
+        "The embedded Redis's AOF fsync: always, or everysec (see Durability).",
+    ),
     "CASINO_MAX_STREAM_LAG_MS": (
         "5000",
         "Age of the oldest round not yet durable before bets are refused.",
@@ -92,6 +96,16 @@ def _int(env: Mapping[str, str], name: str, minimum: int = 1, maximum: int | Non
     if maximum is not None and value > maximum:
         raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value
+
+
+APPENDFSYNC = ("always", "everysec")
+
+
+def _appendfsync(raw: str) -> str:
+    # "no" is not offered: it leaves the AOF to the OS, which may lose acknowledged rounds.
+    if raw not in APPENDFSYNC:
+        raise ConfigError(f"CASINO_REDIS_APPENDFSYNC must be always or everysec, got {raw!r}")
+    return raw
 
 
 def _level(name: str, raw: str) -> str:
@@ -151,6 +165,7 @@ class Settings:
     shutdown_grace_s: int
     max_stream_backlog: int
     max_stream_lag_ms: int
+    redis_appendfsync: str
     flush_batch: int
     flush_block_ms: int
     min_age: int
@@ -207,6 +222,7 @@ class Settings:
             shutdown_grace_s=_int(env, "CASINO_SHUTDOWN_GRACE_SECONDS", minimum=0),
             max_stream_backlog=_int(env, "CASINO_MAX_STREAM_BACKLOG"),
             max_stream_lag_ms=_int(env, "CASINO_MAX_STREAM_LAG_MS"),
+            redis_appendfsync=_appendfsync(env.get("CASINO_REDIS_APPENDFSYNC") or "always"),
             flush_batch=_int(env, "CASINO_FLUSH_BATCH"),
             flush_block_ms=_int(env, "CASINO_FLUSH_BLOCK_MS"),
             min_age=_int(env, "CASINO_MIN_AGE"),

@@ -100,7 +100,7 @@ def test_doctor_passes_a_healthy_embedded_deployment(embedded_server: Path) -> N
     for check in ("configuration", "redis reachable", "redis persistence", "clock", "flusher"):
         assert levels[check] == "ok", result.stdout
     assert levels["database schema"] == "ok"
-    assert "appendonly yes, appendfsync everysec (CONFIG GET)" in result.stdout
+    assert "appendonly yes, appendfsync always (CONFIG GET)" in result.stdout
     assert "nothing to fix" in result.stdout
 
 

@@ -74,6 +74,27 @@ async def test_a_spin_whose_reply_was_lost_is_reported_once_after_reconnect(
     assert first["balance"] == 1000 - 100 + first["payout"]
 
 
+async def test_an_id_reused_for_another_request_is_played_not_answered_from_the_cache(
+    casino: ServerProcess,
+) -> None:
+    client, _ = await new_player(casino.base_url, deposit=1000)
+    session = unique("tab-")
+    spin = {"type": "spin", "id": 1, "game": "classic-sevens"}
+    async with client:
+        assert client.token is not None
+        async with client.socket() as sock:
+            await sock.request("hello", token=client.token, client_session=session)
+            earlier = await sock.send_raw(sock.encode({**spin, "stake": 100}))
+        # A new socket object under the same client session counts its ids from 1 again.
+        async with client.socket() as again:
+            await again.request("hello", token=client.token, client_session=session)
+            later = await again.send_raw(again.encode({**spin, "stake": 200}))
+            resent = await again.send_raw(again.encode({**spin, "stake": 200}))
+    assert (earlier["stake"], later["stake"]) == (100, 200)
+    assert later["round_id"] != earlier["round_id"] and resent == later
+    assert later["balance"] == 1000 - 100 + earlier["payout"] - 200 + later["payout"]
+
+
 async def test_without_a_client_session_a_reused_id_plays_again(casino: ServerProcess) -> None:
     client, _ = await new_player(casino.base_url, deposit=1000)
     async with client, client.socket() as sock:
@@ -198,8 +219,13 @@ async def test_an_action_whose_reply_was_lost_is_answered_once_and_the_hand_fini
             first = await again.send_raw(frame)
             repeat = await again.send_raw(frame)
             reply = first
-            while not reply["finished"]:
-                reply = await again.request("act", round_id=hand["round_id"], action="stand")
+            # Fresh ids: under one client session the first socket's ids are answered from
+            # the reply cache, and this socket's own counter starts again at 1.
+            for request_id in range(601, 610):
+                if reply["finished"]:
+                    break
+                stand = {"type": "act", "id": request_id, "action": "stand"}
+                reply = await again.send_raw(again.encode({**stand, "round_id": hand["round_id"]}))
             balance = (await again.balance())["balance"]
     open_hand = [{"game": "blackjack", "round_id": hand["round_id"]}]
     # A hit that busts (or makes 21) finishes the hand, possibly before the new hello.
@@ -472,14 +498,19 @@ async def test_sigterm_under_load_loses_no_request_and_the_ledger_reconciles(
                 return
 
     players = [asyncio.create_task(player()) for _ in range(20)]
-    # Registration hashes 20 passwords with argon2: on a loaded machine that takes a while.
-    deadline = time.monotonic() + 60
-    while (len(player_of) < 20 or len(replies) < 200) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert (len(player_of), len(replies) >= 200) == (20, True), "the load never built up"
-    server.process.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(asyncio.to_thread(server.process.wait), 30)
-    assert server.process.returncode == 0, server.log()[-2000:]
+    try:
+        # Registration hashes 20 passwords with argon2: on a loaded machine that takes a while.
+        deadline = time.monotonic() + 60
+        while (len(player_of) < 20 or len(replies) < 200) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert (len(player_of), len(replies) >= 200) == (20, True), "the load never built up"
+        server.process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(asyncio.to_thread(server.process.wait), 30)
+        assert server.process.returncode == 0, server.log()[-2000:]
+    except BaseException:  # leave no server or redis-server running behind a failure
+        stop_server(server)
+        child.stop()
+        raise
     stop_playing.set()
     await asyncio.gather(*players)
     redis = connect_redis(child.url)

@@ -112,7 +112,7 @@ class Connection:
     async def _once(self, request: AnyRequest) -> AnyReply:
         """Answer a money-moving request once per id; a resend gets the first reply."""
         assert self.player is not None and self.client_session is not None
-        cache_key = replies.key(self.player.id, self.client_session, request.id)
+        cache_key = replies.key(self.player.id, self.client_session, request)
         try:
             first = await self.replies.claim(cache_key)
             if not first:

@@ -6,11 +6,17 @@ was lost comes back with the same round, never played twice. Replies are kept
 in Redis, per player, for `KEEP_S`; a request still in progress answers
 REQUEST_IN_PROGRESS when it cannot be waited for. Without a client session,
 ids are only echoed, as before.
+
+A reply answers only the same request: the key holds a digest of the decoded
+request besides its id, so a client that starts counting ids again after a
+reconnect (a new socket object under the same client session) has its new
+requests played, never answered with an old reply to another request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 
 import msgspec
@@ -27,9 +33,13 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyReply)
 
 
-def key(player_id: int, client_session: str, request_id: int | str) -> str:
+def key(player_id: int, client_session: str, request: msgspec.Struct) -> str:
+    request_id = getattr(request, "id", None)
     kind = "i" if isinstance(request_id, int) else "s"
-    return f"{{p:{player_id}}}:req:{client_session}:{kind}:{request_id}"
+    # The decoded request, re-encoded: the same request sent as JSON or MessagePack, or with
+    # its fields in another order, has the same digest.
+    digest = hashlib.blake2b(msgspec.msgpack.encode(request), digest_size=8).hexdigest()
+    return f"{{p:{player_id}}}:req:{client_session}:{kind}:{request_id}:{digest}"
 
 
 class ReplyCache:

@@ -78,8 +78,8 @@ async def kill_server(stack: Stack) -> None:
 
 
 async def kill_redis(stack: Stack) -> None:
-    """AOF with appendfsync everysec: Redis appends to the AOF before it replies, so a killed
-    process (not a lost machine) keeps every write a client was told about."""
+    """AOF with appendfsync always (the default, README "Durability"): Redis writes and fsyncs
+    before it replies, so a killed process keeps every write a client was told about."""
     stack.redis.kill()
     await asyncio.sleep(0.5)
     await asyncio.to_thread(stack.redis.start)

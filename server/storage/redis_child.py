@@ -35,7 +35,7 @@ def _die_with_parent() -> None:
 
 class RedisChild:
     def __init__(
-        self, data_dir: Path, port: int | None = None, appendfsync: str = "everysec"
+        self, data_dir: Path, port: int | None = None, appendfsync: str = "always"
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
