@@ -177,7 +177,11 @@ async def test_a_hand_left_past_the_round_timeout_is_stood_and_settled(
                 break
         else:
             raise AssertionError("the abandoned hand was not completed")
-        rounds = (await sock.history(limit=1))["rounds"]
+        for _ in range(100):  # history shows durable rounds: wait for the flusher
+            rounds = (await sock.history(limit=1))["rounds"]
+            if rounds and rounds[0]["round_id"] == hand["round_id"]:
+                break
+            await asyncio.sleep(0.05)
         assert rounds[0]["round_id"] == hand["round_id"]
         assert rounds[0]["status"] == "settled"
         assert rounds[0]["inputs"]["actions"][-1] in ("stand", "no_insurance")
