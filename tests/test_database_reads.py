@@ -1,8 +1,10 @@
-"""Reads see every write committed before them, however many reads run at once."""
+"""Reads see every write committed before them, however many reads run at once; processes
+opening one fresh database together all get it."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -44,3 +46,18 @@ async def test_a_read_after_a_commit_sees_it_while_other_reads_overlap(db: Datab
         done.set()
         await asyncio.gather(*readers)
     assert missed == []
+
+
+async def test_opening_waits_for_another_connections_write_lock(tmp_path: Path) -> None:
+    """`--workers N` on a first start: one worker migrates while the others open the file.
+    Switching to WAL takes a lock, and it used to fail at once instead of waiting."""
+    path = tmp_path / "fresh.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    asyncio.get_running_loop().call_later(0.5, holder.rollback)
+    database = Database(path)
+    try:
+        await database.open()
+    finally:
+        await database.close()
+        holder.close()

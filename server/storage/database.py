@@ -86,6 +86,29 @@ async def migrate(path: Path) -> tuple[int, int]:
     return before, schema_version(path)
 
 
+WAL_WAIT_S = 30.0  # how long a starting process waits for the lock that switching to WAL needs
+
+
+async def _enter_wal(conn: aiosqlite.Connection) -> None:
+    """Switch to WAL, waiting while another connection holds the lock it needs.
+
+    SQLite answers `journal_mode` with "database is locked" at once, without its busy
+    handler, so workers starting together on a fresh file (one of them migrating) failed
+    their start-up; this waits up to WAL_WAIT_S instead.
+    """
+    deadline = time.monotonic() + WAL_WAIT_S
+    delay = 0.01
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + delay > deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -107,11 +130,11 @@ class Database:
     async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
         # what `transaction()` brackets and nothing is committed implicitly.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        await conn.execute("PRAGMA journal_mode=WAL")
+        conn = await aiosqlite.connect(self.path, isolation_level=None, timeout=5.0)
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await _enter_wal(conn)
         await conn.execute("PRAGMA synchronous=FULL")
         await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
         return conn
 
     async def close(self) -> None:
