@@ -63,7 +63,8 @@ def _reply(outcome: Outcome) -> Response:
     return json_response(body, 202 if outcome.payment.status == "pending" else 201)
 
 
-async def deposit(request: Request) -> Response:
+async def _payment(request: Request, kind: str) -> Response:
+    """A deposit or withdrawal request: the player, the terms, then the payment."""
     services: Services = request.app.state.services
     player = await current_player(request)
     payments = _payments(request)
@@ -71,29 +72,23 @@ async def deposit(request: Request) -> Response:
         return payments
     amount, key = await _terms(request, player.currency, services.settings.max_deposit)
     log_context.bind(player_id=player.id, transaction_id=f"payment-key:{key}")
+    start = payments.deposit if kind == "deposit" else payments.withdraw
     try:
-        outcome = await payments.deposit(player.id, player.currency, amount, key)
+        outcome = await start(player.id, player.currency, amount, key)
     except PaymentConflict as error:
         raise ApiError(ErrorCode.IDEMPOTENCY_CONFLICT, str(error)) from None
-    return _reply(outcome)
-
-
-async def withdraw(request: Request) -> Response:
-    services: Services = request.app.state.services
-    player = await current_player(request)
-    payments = _payments(request)
-    if isinstance(payments, Response):
-        return payments
-    amount, key = await _terms(request, player.currency, services.settings.max_deposit)
-    log_context.bind(player_id=player.id, transaction_id=f"payment-key:{key}")
-    try:
-        outcome = await payments.withdraw(player.id, player.currency, amount, key)
-    except PaymentConflict as error:
-        raise ApiError(ErrorCode.IDEMPOTENCY_CONFLICT, str(error)) from None
-    except PaymentRefused as refusal:
+    except PaymentRefused as refusal:  # only withdrawals are refused before the gateway
         extra = {} if refusal.balance is None else {"balance": refusal.balance}
         return _status(refusal.code, refusal.message, 409, **extra)
     return _reply(outcome)
+
+
+async def deposit(request: Request) -> Response:
+    return await _payment(request, "deposit")
+
+
+async def withdraw(request: Request) -> Response:
+    return await _payment(request, "withdrawal")
 
 
 async def one(request: Request) -> Response:
