@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -364,6 +365,10 @@ def _print(figures: dict[str, Any]) -> None:
         console.print(f"{label:>12} {'#' * round(60 * count / total):<60} {count}")
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run.py bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=64)
@@ -391,6 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", help="that server's Redis (for the ceiling and lag)")
     args = parser.parse_args(argv)
     _raise_fd_limit()
+    # A SIGTERM (a `timeout`, a CI limit) unwinds like Ctrl-C, so the server and redis-server
+    # this run started are stopped by their context managers instead of left running.
+    signal.signal(signal.SIGTERM, _interrupted)
     results = [asyncio.run(_measure(args, 1))]
     _print(results[0])
     if args.workers > 1 and not args.url:
