@@ -166,6 +166,25 @@ async def new_player(
     return client, player
 
 
+@pytest.fixture(scope="module")
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild]:
+    """A redis-server of the test module's own: for tests that write keys or stream entries
+    (rounds of players no database knows) the shared server must never see."""
+    child = RedisChild(tmp_path_factory.mktemp("own-redis"))
+    child.start()
+    yield child
+    child.stop()
+
+
+@pytest.fixture
+async def own_redis_client(own_redis: RedisChild) -> AsyncIterator[aioredis.Redis]:
+    """A client of the module's own redis-server, emptied before each test."""
+    client = connect_redis(own_redis.url)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
 @pytest.fixture
 def private_redis(tmp_path: Path) -> Iterator[RedisChild]:
     """A redis-server of the test's own, for a server that must not share the session's."""

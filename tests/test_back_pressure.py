@@ -5,15 +5,11 @@ module's own (the rounds written here belong to no database)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 import redis.asyncio as aioredis
 
 from rng import fair
 from server.provider.hot import ProviderHot
-from server.storage.redis_child import RedisChild
-from server.storage.redis_client import connect as connect_redis
 from server.wallet import keys
 from server.wallet.hot import FairState, HotWallet, Refused, Reserved, Resolved
 
@@ -22,20 +18,9 @@ PLAYER = 7
 LAG_BOUND_MS = 2_000
 
 
-@pytest.fixture(scope="module")
-def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild]:
-    child = RedisChild(tmp_path_factory.mktemp("back-pressure-redis"))
-    child.start()
-    yield child
-    child.stop()
-
-
 @pytest.fixture
-async def client(own_redis: RedisChild) -> AsyncIterator[aioredis.Redis]:
-    redis_client = connect_redis(own_redis.url)
-    await redis_client.flushall()
-    yield redis_client
-    await redis_client.aclose()
+def client(own_redis_client: aioredis.Redis) -> aioredis.Redis:
+    return own_redis_client
 
 
 @pytest.fixture

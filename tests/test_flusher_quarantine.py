@@ -7,7 +7,7 @@ dead-letter stream, and writes it once its cause is fixed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,6 @@ import redis.asyncio as aioredis
 
 from server.rounds.flusher import Flusher
 from server.storage.database import Database
-from server.storage.redis_child import RedisChild
-from server.storage.redis_client import connect as connect_redis
 from server.wallet import keys, ledger
 from server.wallet.hot import HotWallet
 from server.wallet.reconcile import reconcile
@@ -26,20 +24,9 @@ KNOWN_PLAYER = 1
 UNKNOWN_PLAYER = 2  # no row in `players`: the rounds table's foreign key refuses it
 
 
-@pytest.fixture(scope="module")
-def quarantine_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild]:
-    child = RedisChild(tmp_path_factory.mktemp("quarantine-redis"))
-    child.start()
-    yield child
-    child.stop()
-
-
 @pytest.fixture
-async def redis_client(quarantine_redis: RedisChild) -> AsyncIterator[aioredis.Redis]:
-    client = connect_redis(quarantine_redis.url)
-    await client.flushall()
-    yield client
-    await client.aclose()
+def redis_client(own_redis_client: aioredis.Redis) -> aioredis.Redis:
+    return own_redis_client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ writes to it; the INFO call that reads the counter adds one write of its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,20 +30,9 @@ T = TypeVar("T")
 COUNTER = "redis.call('INCRBY', KEYS[1], ARGV[1]) return {ARGV[2], redis.call('GET', KEYS[1])}"
 
 
-@pytest.fixture(scope="module")
-def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild]:
-    child = RedisChild(tmp_path_factory.mktemp("pipelining-redis"))
-    child.start()
-    yield child
-    child.stop()
-
-
 @pytest.fixture
-async def client(own_redis: RedisChild) -> AsyncIterator[aioredis.Redis]:
-    redis_client = connect_redis(own_redis.url)
-    await redis_client.flushall()
-    yield redis_client
-    await redis_client.aclose()
+def client(own_redis_client: aioredis.Redis) -> aioredis.Redis:
+    return own_redis_client
 
 
 async def round_trips_of(client: aioredis.Redis, work: Callable[[], Awaitable[T]]) -> tuple[T, int]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Iterator
 
 import msgspec
 import pytest
@@ -40,21 +39,11 @@ async def stream_entry(client: aioredis.Redis, stream_id: str) -> dict[str, str]
     return {str(k): str(v) for k, v in (fields or {}).items()}
 
 
-@pytest.fixture(scope="module")
-def wallet_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisChild]:
-    """A redis-server of this module's own: its settled rounds belong to players no database
-    knows, and would stall the shared server's flusher."""
-    child = RedisChild(tmp_path_factory.mktemp("wallet-redis"))
-    child.start()
-    yield child
-    child.stop()
-
-
 @pytest.fixture
-async def redis_client(wallet_redis: RedisChild) -> AsyncIterator[aioredis.Redis]:
-    client = connect_redis(wallet_redis.url)
-    yield client
-    await client.aclose()
+def redis_client(own_redis_client: aioredis.Redis) -> aioredis.Redis:
+    """This module's settled rounds belong to players no database knows: never the shared
+    server's Redis, whose flusher they would reach."""
+    return own_redis_client
 
 
 @pytest.fixture
