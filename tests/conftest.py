@@ -7,6 +7,7 @@ ledger against Redis and the rounds table: no test may leave money unexplained.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -164,6 +165,49 @@ async def new_player(
     if deposit:
         await client.deposit(deposit, idempotency_key=unique("dep-"))
     return client, player
+
+
+@dataclass
+class Workers:
+    """`run.py serve --workers N` on its embedded defaults, in a directory of its own."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+    env: dict[str, str]
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+@contextlib.contextmanager
+def serving_workers(workdir: Path, workers: int = 2) -> Iterator[Workers]:
+    """Started and waited for until every worker is up; Ctrl-C (SIGINT) and waited for on
+    the way out, so the test can check how it shut down."""
+    port = free_port()
+    env = {**os.environ, "CASINO_NO_BOOTSTRAP": "1", "CASINO_DATA_DIR": str(workdir)}
+    env.pop("CASINO_REDIS_URL", None)
+    env.pop("CASINO_DATABASE_URL", None)
+    log_path = workdir / "workers.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port), "--workers",
+             str(workers)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )  # fmt: skip
+    served = Workers(process, f"http://127.0.0.1:{port}", log_path, env)
+    try:
+        deadline = time.monotonic() + 30
+        while served.log().count("Application startup complete") < workers:
+            assert process.poll() is None and time.monotonic() < deadline, served.log()
+            time.sleep(0.1)
+        yield served
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,6 @@ scrape reports the sum over all of them."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,9 +16,16 @@ import redis.asyncio as aioredis
 from clients.api import ApiFailure, CasinoClient
 from games.classic_slot import INFO as CLASSIC
 from server.rounds.ids import new_round_id
-from server.storage.redis_child import RedisChild, free_port
+from server.storage.redis_child import RedisChild
 from server.wallet.hot import HotWallet, Reserved
-from tests.conftest import ROOT, ServerProcess, new_player, start_server, stop_server, unique
+from tests.conftest import (
+    ServerProcess,
+    new_player,
+    serving_workers,
+    start_server,
+    stop_server,
+    unique,
+)
 from tests.test_observability_kit import Samples, delta, log_lines, scrape, value
 
 EUR = {"currency": "EUR"}
@@ -181,25 +184,8 @@ async def test_metrics_token_guards_the_endpoint(tmp_path: Path, private_redis: 
 
 
 def test_workers_report_the_sum_over_all_workers(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "CASINO_NO_BOOTSTRAP": "1", "CASINO_DATA_DIR": str(tmp_path)}
-    env.pop("CASINO_REDIS_URL", None)
-    env.pop("CASINO_DATABASE_URL", None)
-    log_path = tmp_path / "workers.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while log_path.read_text().count("Application startup complete") < 2:
-            assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
+    with serving_workers(tmp_path) as served:
+        base_url = served.base_url
 
         async def play() -> list[Samples]:
             # Each player on its own connection, so the kernel spreads them over the workers.
@@ -217,13 +203,10 @@ def test_workers_report_the_sum_over_all_workers(tmp_path: Path) -> None:
             value(s, "casino_payments_total", **completed, state="completed") for s in scrapes
         }
         assert totals == {6.0}
-        pids = {entry["pid"] for entry in log_lines(log_path.read_text())}
+        pids = {entry["pid"] for entry in log_lines(served.log())}
         assert len(pids) >= 3  # the parent and both workers logged
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(60)
-    assert server.returncode == 0, log_path.read_text()
-    log_lines(log_path.read_text())  # shutdown lines too: every line is JSON
+    assert served.process.returncode == 0, served.log()
+    log_lines(served.log())  # shutdown lines too: every line is JSON
 
 
 async def test_the_request_id_is_echoed_and_a_sane_caller_id_kept(casino: ServerProcess) -> None:

@@ -20,13 +20,14 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from clients.api import CasinoClient, GameSocket
-from server.storage.redis_child import RedisChild, free_port
+from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from server.wallet import keys
 from tests.conftest import (
     ROOT,
     ServerProcess,
     new_player,
+    serving_workers,
     settled_report,
     start_server,
     stop_server,
@@ -563,28 +564,11 @@ async def resend_until_answered(
 
 
 def test_workers_share_one_port(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "CASINO_NO_BOOTSTRAP": "1", "CASINO_DATA_DIR": str(tmp_path)}
-    env.pop("CASINO_REDIS_URL", None)
-    env.pop("CASINO_DATABASE_URL", None)
-    log_path = tmp_path / "workers.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while log_path.read_text().count("Application startup complete") < 2:
-            assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
-        url = f"http://127.0.0.1:{port}"
+    with serving_workers(tmp_path) as served:
+        url = served.base_url
         demo = subprocess.run(
             [sys.executable, str(ROOT / "run.py"), "demo", "--spins", "5", "--url", url],
-            env=env,
+            env=served.env,
             capture_output=True,
             text=True,
             timeout=90,
@@ -593,9 +577,6 @@ def test_workers_share_one_port(tmp_path: Path) -> None:
         assert demo.returncode == 0, demo.stdout + demo.stderr
         assert "history read back from the server: 5 rounds" in demo.stdout
         assert "starting a private one" not in demo.stdout
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(60)
-    output = log_path.read_text()
-    assert server.returncode == 0, output
+    output = served.log()
+    assert served.process.returncode == 0, output
     assert output.count("Application shutdown complete") == 2
