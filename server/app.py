@@ -49,7 +49,7 @@ from server.provider.service import ProviderService
 from server.rounds import routes as round_routes
 from server.rounds import sweeper
 from server.rounds.flusher import Flusher
-from server.rounds.flusher_thread import FlusherThread
+from server.rounds.flusher_process import FlusherProcess
 from server.rounds.play import Play
 from server.security_headers import SecurityHeaders
 from server.sessions import endpoint
@@ -211,19 +211,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         app.state.hub = hub
         hub_module.ACTIVE.append(hub)
-        flusher = FlusherThread(
-            settings.redis_url,
-            settings.database_path,
-            settings.flush_batch,
-            settings.flush_block_ms,
-            services.flusher.writers,
-        )
-        flusher.start()
+        # Under this process's consumer name: its drains here see what the child holds.
+        flusher = FlusherProcess(settings, services.flusher.consumer)
+        app.state.flusher = flusher
         tasks = [
             asyncio.create_task(hub.run(), name="push-hub"),
             asyncio.create_task(sweeper.run(services.play), name="sweeper"),
         ]
         try:
+            await flusher.start()  # start-up fails here if the child never reports ready
             yield
         finally:
             hub_module.ACTIVE.remove(hub)
@@ -231,7 +227,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.to_thread(flusher.stop)
+            await flusher.stop()
             with contextlib.suppress(Exception):
                 await services.flusher.drain()  # leave nothing in the stream that we could write
             if payments is not None:

@@ -21,7 +21,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -159,7 +159,17 @@ def record_http_request(route: str, method: str, status: int, seconds: float) ->
 
 def record_flush(entries: Sequence[tuple[str, Mapping[str, str]]], written: int) -> None:
     """A batch was committed: how long each entry waited since it settled, and counts."""
+    lags = flush_lags_ms(entries)
+    if _flusher_forwarding is not None:
+        _flusher_forwarding.flushed(len(entries), written, lags)
+        return
+    record_flushed(len(entries), written, lags)
+
+
+def flush_lags_ms(entries: Sequence[tuple[str, Mapping[str, str]]]) -> list[int]:
+    """Milliseconds from each entry's settlement to now (entries without a time are left out)."""
     now_ms = time.time_ns() // 10**6
+    lags = []
     for entry_id, fields in entries:
         try:
             # settle/void entries carry settled_at, provider entries created_at; both are
@@ -168,18 +178,67 @@ def record_flush(entries: Sequence[tuple[str, Mapping[str, str]]], written: int)
             settled = int(stamp)
         except ValueError:
             continue
-        FLUSHER_LAG.observe(max(0, now_ms - settled) / 1000)
-    FLUSHER_ENTRIES.inc(len(entries))
+        lags.append(max(0, now_ms - settled))
+    return lags
+
+
+def record_flushed(entries: int, written: int, lags_ms: Sequence[int]) -> None:
+    """A committed batch's figures, measured here or forwarded by the flusher's process."""
+    for lag_ms in lags_ms:
+        FLUSHER_LAG.observe(lag_ms / 1000)
+    FLUSHER_ENTRIES.inc(entries)
     FLUSHER_ROUNDS_WRITTEN.inc(written)
 
 
 def record_flusher_error(error: BaseException) -> None:
-    FLUSHER_ERRORS.labels(type(error).__name__).inc()
-    record_backend_error("flusher", error)
+    if _flusher_forwarding is not None:
+        _flusher_forwarding.failed(type(error).__name__, backend_of(error))
+        return
+    record_flusher_failure(type(error).__name__, backend_of(error))
+
+
+def record_flusher_failure(error: str, backend: str | None) -> None:
+    """A failed flusher attempt by its exception's name and backend ("redis", "database")."""
+    FLUSHER_ERRORS.labels(error).inc()
+    if backend == "redis":
+        REDIS_ERRORS.labels("flusher").inc()
+    elif backend == "database":
+        DATABASE_ERRORS.labels("flusher").inc()
 
 
 def record_dead_letter(kind: str) -> None:
+    if _flusher_forwarding is not None:
+        _flusher_forwarding.dead_letter(kind)
+        return
     FLUSHER_DEAD_LETTERS.labels(kind if kind.isidentifier() else "malformed").inc()
+
+
+class FlusherForwarding(Protocol):
+    """Where the flusher's recorders send their figures in a process nobody scrapes: the
+    flusher's own child process hands them to its parent, which records them."""
+
+    def flushed(self, entries: int, written: int, lags_ms: list[int]) -> None: ...
+
+    def failed(self, error: str, backend: str | None) -> None: ...
+
+    def dead_letter(self, kind: str) -> None: ...
+
+
+_flusher_forwarding: FlusherForwarding | None = None
+
+
+def forward_flusher_metrics(to: FlusherForwarding | None) -> None:
+    """From now on the flusher's recorders forward to `to` (None: record here again)."""
+    global _flusher_forwarding
+    _flusher_forwarding = to
+
+
+def backend_of(error: BaseException) -> str | None:
+    if isinstance(error, RedisError):
+        return "redis"
+    if isinstance(error, sqlite3.Error):
+        return "database"
+    return None
 
 
 def record_backend_error(component: str, error: BaseException) -> None:

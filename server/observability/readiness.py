@@ -2,8 +2,8 @@
 
 `/health` (server/health.py) answers "is the process alive and can it reach its
 backends". `/ready` is stricter: 200 only when Redis and the database answer,
-the flusher is keeping up (the oldest unflushed round is younger than
-`CASINO_READY_MAX_FLUSH_LAG_SECONDS`) and the server is not shutting down;
+the flusher's process runs and keeps up (the oldest unflushed round is younger
+than `CASINO_READY_MAX_FLUSH_LAG_SECONDS`) and the server is not shutting down;
 otherwise 503 with the reasons, in words an operator can act on.
 """
 
@@ -58,6 +58,9 @@ async def ready(request: Request) -> Response:
         record_backend_error("ready", error)
         report["database"] = f"unreachable: {type(error).__name__}"
         reasons.append("the database does not answer")
+    flusher = getattr(request.app.state, "flusher", None)
+    if flusher is not None and not flusher.running:
+        reasons.append("the flusher process is not running: it is being restarted, see the log")
     hub = getattr(request.app.state, "hub", None)
     if hub is not None and hub.draining:
         reasons.append("shutting down")

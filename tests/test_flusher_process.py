@@ -1,0 +1,205 @@
+"""The flusher runs in a child process of each server process, and never outlives it.
+
+Against the real server (`run.py serve`) on a real port, real redis-servers and real SQLite
+files: rounds settled through the server become durable rows written by the child; a killed
+child is replaced (and /ready says so meanwhile) and rounds still become durable; a server
+killed with SIGKILL leaves no flusher behind; the child's figures show on the server's
+/metrics; with --workers every worker has a child of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from games.classic_slot import INFO as CLASSIC
+from server.rounds.flusher_process import MODULE
+from server.storage.redis_child import RedisChild
+from tests.conftest import (
+    ServerProcess,
+    new_player,
+    serving_workers,
+    start_server,
+    stop_server,
+)
+from tests.test_observability_kit import delta, scrape
+
+TIMEOUT_S = 20.0
+T = TypeVar("T")
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], int(fields[1])
+
+
+def _alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"  # a zombie has exited; only its entry is left
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def flusher_processes(parents: set[int] | None = None) -> dict[int, int]:
+    """{pid: parent pid} of every live flusher process (whose parent is in `parents`)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        stat = _stat(pid)
+        if stat is None or stat[0] == "Z" or MODULE not in _cmdline(pid):
+            continue
+        if parents is None or stat[1] in parents:
+            found[pid] = stat[1]
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    family = {pid}
+    grew = True
+    while grew:
+        grew = False
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) not in family:
+                stat = _stat(int(entry.name))
+                if stat is not None and stat[1] in family:
+                    family.add(int(entry.name))
+                    grew = True
+    return family
+
+
+def until(find: Callable[[], T], done: Callable[[T], bool], what: str) -> T:
+    deadline = time.monotonic() + TIMEOUT_S
+    while True:
+        found = find()
+        if done(found):
+            return found
+        assert time.monotonic() < deadline, f"{what} within {TIMEOUT_S}s; last saw {found!r}"
+        time.sleep(0.05)
+
+
+def the_flusher_of(server: ServerProcess) -> int:
+    found = until(
+        lambda: flusher_processes({server.process.pid}),
+        lambda f: len(f) == 1,
+        "one flusher process",
+    )
+    return next(iter(found))
+
+
+async def spin_and_count_rows(server: ServerProcess, spins: int) -> list[str]:
+    """Play `spins` slot spins; the round ids, once every one of them is a durable row."""
+    client, _ = await new_player(server.base_url, deposit=10_000)
+    async with client:
+        assert client.token is not None
+        async with client.socket() as sock:
+            await sock.hello(client.token)
+            replies = [await sock.spin(CLASSIC.id, 100) for _ in range(spins)]
+    round_ids = [str(reply["round_id"]) for reply in replies]
+    deadline = time.monotonic() + TIMEOUT_S
+    while (durable := await _durable(server, round_ids)) != len(round_ids):
+        assert time.monotonic() < deadline, f"{durable} of {len(round_ids)} rounds durable"
+        await asyncio.sleep(0.05)
+    return round_ids
+
+
+async def _durable(server: ServerProcess, round_ids: list[str]) -> int:
+    with sqlite3.connect(server.database_path, timeout=5) as conn:
+        marks = ", ".join("?" * len(round_ids))
+        row = conn.execute(
+            f"SELECT COUNT(*) FROM rounds WHERE round_id IN ({marks})", round_ids
+        ).fetchone()
+    return int(row[0])
+
+
+@pytest.fixture
+def own_server(tmp_path: Path, private_redis: RedisChild) -> Iterator[ServerProcess]:
+    server = start_server(tmp_path, private_redis)
+    yield server
+    stop_server(server)
+
+
+async def test_rounds_settled_through_the_server_are_written_by_its_flusher_process(
+    casino: ServerProcess,
+) -> None:
+    the_flusher_of(casino)
+    before = await scrape(casino.base_url)
+    await spin_and_count_rows(casino, 5)
+    after = await scrape(casino.base_url)
+    assert delta(before, after, "casino_flusher_entries_total") >= 5
+    assert delta(before, after, "casino_flusher_lag_seconds_count") == delta(
+        before, after, "casino_flusher_entries_total"
+    )
+
+
+def test_the_redis_password_is_not_on_the_flusher_command_line(casino: ServerProcess) -> None:
+    pid = the_flusher_of(casino)
+    assert casino.redis.password not in " ".join(_cmdline(pid))
+    assert _cmdline(pid)[1:3] == ["-m", MODULE]
+
+
+async def test_a_killed_flusher_process_is_replaced_and_rounds_still_become_durable(
+    own_server: ServerProcess,
+) -> None:
+    first = the_flusher_of(own_server)
+    os.kill(first, signal.SIGKILL)
+    async with httpx.AsyncClient(base_url=own_server.base_url) as http:
+        deadline = time.monotonic() + TIMEOUT_S
+        while "flusher process is not running" not in str((await http.get("/ready")).json()):
+            assert time.monotonic() < deadline, "/ready never said the flusher is down"
+            await asyncio.sleep(0.02)
+        second = until(
+            lambda: flusher_processes({own_server.process.pid}),
+            lambda f: len(f) == 1 and first not in f,
+            "a new flusher process",
+        )
+        while (await http.get("/ready")).status_code != 200:
+            assert time.monotonic() < deadline, "/ready never recovered"
+            await asyncio.sleep(0.05)
+    before = await scrape(own_server.base_url)
+    await spin_and_count_rows(own_server, 3)
+    after = await scrape(own_server.base_url)
+    assert delta(before, after, "casino_flusher_entries_total") >= 3
+    assert f"flusher process {first} ended with exit code -9" in own_server.log()
+    assert set(flusher_processes({own_server.process.pid})) == set(second)
+
+
+async def test_a_server_killed_with_sigkill_leaves_no_flusher_process(
+    own_server: ServerProcess,
+) -> None:
+    child = the_flusher_of(own_server)
+    own_server.process.kill()
+    own_server.process.wait(10)
+    until(lambda: _alive(child), lambda alive: not alive, "the orphaned flusher to exit")
+
+
+def test_every_worker_has_a_flusher_process_of_its_own(tmp_path: Path) -> None:
+    with serving_workers(tmp_path, workers=2) as served:
+        family = descendants(served.process.pid)
+        found = until(
+            lambda: flusher_processes(family),
+            lambda f: len(f) == 2,
+            "two flusher processes",
+        )
+        assert len(set(found.values())) == 2  # each under a different worker
+    until(lambda: flusher_processes(set(found.values())), lambda f: not f, "flushers to stop")
