@@ -164,6 +164,7 @@ async def open_services(settings: Settings) -> Services:
 
 
 async def close_services(services: Services) -> None:
+    await services.wallet.hot.batch.aclose()
     await services.redis.aclose()
     await services.db.close()
 

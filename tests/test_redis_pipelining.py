@@ -9,17 +9,18 @@ writes to it; the INFO call that reads the counter adds one write of its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 import redis.asyncio as aioredis
+import uvloop
 from redis.asyncio.client import Pipeline
 from redis.exceptions import DataError, ResponseError
 
 from rng import fair
-from server.storage.autopipeline import AutoPipeline
+from server.storage.autopipeline import MAX_BATCH, AutoPipeline
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from server.wallet import keys
@@ -35,6 +36,27 @@ def client(own_redis_client: aioredis.Redis) -> aioredis.Redis:
     return own_redis_client
 
 
+@pytest.fixture
+async def pipeline(client: aioredis.Redis) -> AsyncIterator[Callable[..., AutoPipeline]]:
+    """Makes pipeliners on `client`, and closes their connections after the test."""
+    made: list[AutoPipeline] = []
+
+    def make(max_batch: int = MAX_BATCH) -> AutoPipeline:
+        made.append(AutoPipeline(client, max_batch=max_batch))
+        return made[-1]
+
+    yield make
+    for batch in made:
+        await batch.aclose()
+
+
+async def connected(batch: AutoPipeline) -> AutoPipeline:
+    """The pipeliner with its connection open, so that its handshake is not counted."""
+    await batch.command("PING")
+    batch.counters.batches = batch.counters.commands = 0
+    return batch
+
+
 async def round_trips_of(client: aioredis.Redis, work: Callable[[], Awaitable[T]]) -> tuple[T, int]:
     """What `work` returned, and the reply writes Redis made while it ran (the measuring INFO
     call's own excluded)."""
@@ -44,9 +66,10 @@ async def round_trips_of(client: aioredis.Redis, work: Callable[[], Awaitable[T]
     return result, int(after - before) - 1
 
 
-async def test_two_hundred_concurrent_calls_take_one_round_trip(client: aioredis.Redis) -> None:
-    batch = AutoPipeline(client)
-    await client.ping()  # the connection exists: its handshake is not counted
+async def test_two_hundred_concurrent_calls_take_one_round_trip(
+    client: aioredis.Redis, pipeline: Callable[..., AutoPipeline]
+) -> None:
+    batch = await connected(pipeline())
     replies, trips = await round_trips_of(
         client, lambda: asyncio.gather(*(batch.command("INCRBY", f"k{n}", n) for n in range(200)))
     )
@@ -65,9 +88,9 @@ async def test_the_same_calls_unbatched_take_a_round_trip_each(client: aioredis.
 
 
 async def test_concurrent_scripts_stay_atomic_and_answer_their_own_caller(
-    client: aioredis.Redis,
+    client: aioredis.Redis, pipeline: Callable[..., AutoPipeline]
 ) -> None:
-    batch = AutoPipeline(client)
+    batch = pipeline()
     script = client.register_script(COUNTER)
     await client.script_load(COUNTER)
     replies = await asyncio.gather(
@@ -78,8 +101,10 @@ async def test_concurrent_scripts_stay_atomic_and_answer_their_own_caller(
     assert batch.counters.batches == 1
 
 
-async def test_an_error_reply_fails_only_the_caller_it_answers(client: aioredis.Redis) -> None:
-    batch = AutoPipeline(client)
+async def test_an_error_reply_fails_only_the_caller_it_answers(
+    client: aioredis.Redis, pipeline: Callable[..., AutoPipeline]
+) -> None:
+    batch = pipeline()
     await client.set("text", "not a hash")
     calls = [batch.command("INCRBY", f"k{n}", 5) for n in range(20)]
     calls.insert(7, batch.command("HINCRBY", "text", "field", 1))
@@ -92,9 +117,9 @@ async def test_an_error_reply_fails_only_the_caller_it_answers(client: aioredis.
 
 
 async def test_a_value_that_cannot_be_encoded_fails_only_its_caller(
-    client: aioredis.Redis,
+    client: aioredis.Redis, pipeline: Callable[..., AutoPipeline]
 ) -> None:
-    batch = AutoPipeline(client)
+    batch = pipeline()
     calls = [batch.command("INCRBY", f"k{n}", 2) for n in range(10)]
     calls.insert(3, batch.command("SET", "k-none", None))
     results = await asyncio.gather(*calls, return_exceptions=True)
@@ -103,8 +128,10 @@ async def test_a_value_that_cannot_be_encoded_fails_only_its_caller(
     assert await client.exists("k-none") == 0
 
 
-async def test_a_callers_commands_stay_adjacent_and_in_order(client: aioredis.Redis) -> None:
-    batch = AutoPipeline(client, max_batch=5)
+async def test_a_callers_commands_stay_adjacent_and_in_order(
+    client: aioredis.Redis, pipeline: Callable[..., AutoPipeline]
+) -> None:
+    batch = pipeline(max_batch=5)
 
     async def write_then_read(n: int) -> list[object]:
         def stage(pipe: Pipeline) -> None:
@@ -122,18 +149,18 @@ async def test_a_callers_commands_stay_adjacent_and_in_order(client: aioredis.Re
 
 
 async def test_a_full_batch_is_sent_at_once_and_the_rest_next_tick(
-    client: aioredis.Redis,
+    client: aioredis.Redis, pipeline: Callable[..., AutoPipeline]
 ) -> None:
-    batch = AutoPipeline(client, max_batch=10)
+    batch = pipeline(max_batch=10)
     replies = await asyncio.gather(*(batch.command("INCR", f"k{n}") for n in range(25)))
     assert replies == [1] * 25
     assert (batch.counters.batches, batch.counters.commands) == (3, 25)
 
 
 async def test_scripts_flushed_from_redis_are_loaded_once_and_every_caller_answered(
-    client: aioredis.Redis,
+    client: aioredis.Redis, pipeline: Callable[..., AutoPipeline]
 ) -> None:
-    batch = AutoPipeline(client)
+    batch = pipeline()
     script = client.register_script(COUNTER)
     await client.script_load(COUNTER)
     await batch.script(script, keys=["n"], args=[1, "first"])
@@ -164,7 +191,9 @@ async def test_calls_made_while_redis_restarts_are_retried_and_answered(tmp_path
         assert replies == [[f"c{i}", str(i)] for i in range(20)]
         assert await redis_client.get("n") == "1"
         assert batch.counters.script_reloads == 1
+        assert batch.counters.connections == 2
     finally:
+        await batch.aclose()
         await redis_client.aclose()
         child.stop()
 
@@ -198,4 +227,19 @@ async def test_concurrent_spins_of_many_players_share_one_round_trip(
     assert hot.batch.counters.batches == 4
     assert [r.cash for r in first if isinstance(r, Resolved)] == [1_150] * 40
     assert [r.cash for r in second if isinstance(r, Resolved)] == [1_300] * 40
+    await hot.batch.aclose()
     assert await client.xlen(keys.ROUNDS_STREAM) == 80
+
+
+def test_the_pipeliner_works_on_uvloop_the_servers_event_loop(own_redis: RedisChild) -> None:
+    async def spins() -> list[int]:
+        client = connect_redis(own_redis.url)
+        batch = AutoPipeline(client)
+        try:
+            replies = await asyncio.gather(*(batch.command("INCR", "uv") for _ in range(10)))
+            return [int(reply) for reply in replies]
+        finally:
+            await batch.aclose()
+            await client.aclose()
+
+    assert sorted(uvloop.run(spins())) == list(range(1, 11))

@@ -1,69 +1,158 @@
 """Automatic pipelining: the Redis commands that concurrent coroutines stage in one event-loop
-tick go to Redis as one pipeline write, and each caller gets its own replies back.
+tick go to Redis as one write on one connection, and each caller gets its own replies back.
 
 Many players betting at once each make one script call; sent one by one, the Python client,
-not Redis, is the limit. Here every caller stages its commands on the pipeline of the current
-tick; the first one to do so schedules the flush for the next tick (`call_soon`), so everyone
-who runs in this tick joins the same batch. No guarantee is loosened:
+not Redis, is the limit. Here every caller stages its commands on the batch of the current
+tick; the first one to do so schedules the write for the next tick (`call_soon`), so everyone
+who runs in this tick joins the same batch. The batch goes out on a connection of our own
+(`_Link`, a plain `asyncio.Protocol`), whose replies hiredis parses as they arrive and hands
+to their callers in order: no per-command awaits, timeouts or pool round trips, which is most
+of what redis-py spends on a call. No guarantee is loosened:
 
 - Each script call is still one EVALSHA, atomic in Redis, and answered or failed on its own:
   an error reply fails only the caller whose command it answers.
-- The commands one caller stages together stay adjacent and in order on one connection (the
+- The commands one caller stages together stay adjacent and in order on the connection (the
   wallet's due-index entry still goes before the reservation it indexes).
-- NOSCRIPT (a restarted or flushed Redis) is recovered per caller: the script is loaded and
-  that caller's commands are staged again (nothing of a NOSCRIPT command ran).
-- A dropped connection is retried by redis-py for the whole batch, with the backoff of
-  `redis_client.connect`; that re-sends commands that may have run, which is safe only because
-  everything we send is idempotent (see `redis_client`). When the retries run out, every
-  caller of the batch gets the connection error.
+- NOSCRIPT (a restarted or flushed Redis) is recovered per caller: the script is loaded once
+  and that caller's commands are sent again (nothing of a NOSCRIPT command ran). LOADING (a
+  Redis still reading its AOF) is waited out the same way, with backoff.
+- A dropped connection is reopened with the backoff of `redis_client` (`RETRIES`), and every
+  command that was not answered is sent again, in order; that re-sends commands that may have
+  run, which is safe only because everything we send is idempotent (see `redis_client`).
+  When the retries run out, every waiting caller gets a `ConnectionError`.
 
-Batches run concurrently, each on a pool connection, so a slow batch never holds up the next.
-A redis-py `Pipeline` only records the callers' commands (so they use its command methods);
-each caller's commands are packed by hiredis as they are staged (a value that cannot be
-encoded fails that caller alone, at once), and replies are parsed by the client's own
-response callbacks, exactly as for a direct call.
+The connection speaks RESP3 as the client does, and each reply goes through the client's own
+response callbacks, so a call answers exactly what the same call on the client would. A
+redis-py `Pipeline` only records the commands of `run` stages (so they use its command
+methods); each caller's commands are packed by hiredis as they are staged, so a value that
+cannot be encoded fails that caller alone, at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import collections
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import hiredis
 import redis.asyncio as aioredis
+from redis._parsers.base import BaseParser
 from redis.asyncio.client import Pipeline
-from redis.asyncio.connection import Connection
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.client import EMPTY_RESPONSE, NEVER_DECODE
 from redis.commands.core import AsyncScript
-from redis.exceptions import DataError, NoScriptError, ResponseError
+from redis.exceptions import (
+    BusyLoadingError,
+    ConnectionError,
+    DataError,
+    NoScriptError,
+    ResponseError,
+)
 
-MAX_BATCH = 1000  # commands per write: bounds one reply read and the memory of one batch
+from server.storage.redis_client import RETRIES
+
+MAX_BATCH = 1000  # commands per write: bounds one write and the memory of one batch
 NOSCRIPT_RELOADS = 2  # a caller whose script vanished twice in a row is told so
+CONNECT_TIMEOUT_S = 2.0
 
 Stage = Callable[[Pipeline], object]  # puts a caller's commands on the tick's pipeline
+Callback = Callable[..., Any] | None
+
+_NOT_YET = object()  # what hiredis answers while a reply is incomplete (False is a reply)
+_NO_CALLBACK: tuple[Callback] = (None,)
+_NO_OPTIONS: tuple[dict[str, Any]] = ({},)
+_NOT_FOR_CALLBACKS = frozenset({"keys", NEVER_DECODE, EMPTY_RESPONSE})
 
 
-@dataclass(slots=True)
-class _Waiter:
-    count: int  # how many consecutive commands of the batch are this caller's
-    replies: asyncio.Future[list[Any]]
+class _Sent:
+    """One caller's commands: their bytes, how to read each reply, and who waits for them."""
+
+    __slots__ = ("callbacks", "count", "options", "packed", "replies", "waiter")
+
+    def __init__(
+        self,
+        packed: bytes,
+        callbacks: Sequence[Callback],
+        options: Sequence[dict[str, Any]],
+        waiter: asyncio.Future[list[Any]],
+    ) -> None:
+        self.packed = packed
+        self.count = len(callbacks)
+        self.callbacks = callbacks
+        self.options = options
+        self.waiter = waiter
+        self.replies: list[Any] = []
 
 
-@dataclass(slots=True)
-class _Batch:
-    pipe: Pipeline  # records the commands; never executed itself
-    packed: list[bytes] = field(default_factory=list)
-    waiters: list[_Waiter] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class Counters:
     """What the pipeliner has sent so far: `commands / batches` is the gain."""
 
-    batches: int = 0
-    commands: int = 0
-    script_reloads: int = 0
+    __slots__ = ("batches", "commands", "connections", "script_reloads")
+
+    def __init__(self) -> None:
+        self.batches = 0
+        self.commands = 0
+        self.script_reloads = 0
+        self.connections = 0  # opened so far: more than one means Redis went away meanwhile
+
+
+class _Link(asyncio.Protocol):
+    """One connection: writes batches, hands each reply to the caller it answers, in order."""
+
+    def __init__(self, on_lost: Callable[[_Link], None]) -> None:
+        self.on_lost = on_lost
+        self.transport: asyncio.Transport | None = None
+        self.pending: collections.deque[_Sent] = collections.deque()
+        self.reader = hiredis.Reader(
+            encoding="utf-8", replyError=BaseParser.parse_error, notEnoughData=_NOT_YET
+        )
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def send(self, sent: Sequence[_Sent]) -> None:
+        assert self.transport is not None
+        self.pending.extend(sent)
+        self.transport.write(b"".join([s.packed for s in sent]))
+
+    def data_received(self, data: bytes) -> None:
+        reader = self.reader
+        reader.feed(data)
+        pending = self.pending
+        while True:
+            try:
+                reply = reader.gets()
+            except hiredis.ProtocolError:  # out of step: only a new connection is safe
+                self.close()
+                return
+            if reply is _NOT_YET:
+                return
+            if not pending:
+                continue  # nothing asked for it (a RESP3 push): nobody to give it to
+            head = pending[0]
+            index = len(head.replies)
+            callback = head.callbacks[index]
+            if callback is not None and not isinstance(reply, ResponseError):
+                try:
+                    reply = callback(reply, **head.options[index])
+                except Exception as error:  # a reply the callback cannot read fails its caller
+                    reply = ResponseError(f"unreadable reply: {error}")
+            head.replies.append(reply)
+            if index + 1 == head.count:
+                pending.popleft()
+                if not head.waiter.done():  # a caller cancelled meanwhile has no one to tell
+                    head.waiter.set_result(head.replies)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.on_lost(self)
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
 
 
 class AutoPipeline:
@@ -71,25 +160,42 @@ class AutoPipeline:
         self.client = client
         self.max_batch = max_batch
         self.counters = Counters()
-        self._batch: _Batch | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._batch: list[_Sent] | None = None
+        self._staged = 0  # commands in the open batch
+        self._link: _Link | None = None
+        self._connecting: asyncio.Task[None] | None = None
+        self._unsent: collections.deque[_Sent] = collections.deque()  # waiting for a link
+        self._recorder = client.pipeline(transaction=False)  # records `run` stages only
+        self._callbacks = client.response_callbacks
         self._scripts: dict[str, AsyncScript] = {}
         self._reloading: dict[str, asyncio.Future[Any]] = {}
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._backoff = ExponentialWithJitterBackoff(base=0.02, cap=0.5)
 
+    # -- calls ----------------------------------------------------------------------------
     async def run(self, stage: Stage) -> list[Any]:
         """Stage commands (`stage(pipe)` calls pipeline methods) and return their replies in
         order, once this tick's batch has been answered. An error reply to any of them is
         raised, after all of them were read."""
-        for attempt in range(NOSCRIPT_RELOADS + 1):
-            commands, replies = await self._submit(stage)
+        commands = self._record(stage)
+        packed = _pack(commands)
+        callbacks = [self._callbacks.get(args[0]) for args, _ in commands]
+        options = [_reply_options(options) for _, options in commands]
+        shas = [str(args[1]) if str(args[0]).upper() == "EVALSHA" else None for args, _ in commands]
+        for attempt in range(RETRIES + 1):
+            replies = await self._submit(packed, callbacks, options)
             missing = {
-                str(args[1])
-                for args, reply in zip(commands, replies, strict=True)
-                if isinstance(reply, NoScriptError) and str(args[0]).upper() == "EVALSHA"
+                sha
+                for sha, reply in zip(shas, replies, strict=True)
+                if sha is not None and isinstance(reply, NoScriptError)
             }
-            if not missing or attempt == NOSCRIPT_RELOADS:
-                break
-            await asyncio.gather(*(self._reload(sha) for sha in missing))
+            if missing and attempt < NOSCRIPT_RELOADS:
+                await asyncio.gather(*(self._reload(sha) for sha in missing))
+                continue
+            if any(isinstance(reply, BusyLoadingError) for reply in replies) and attempt < RETRIES:
+                await asyncio.sleep(self._backoff.compute(attempt))
+                continue
+            break
         for reply in replies:
             if isinstance(reply, ResponseError):
                 raise reply
@@ -101,8 +207,23 @@ class AutoPipeline:
         return reply
 
     async def script(self, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]) -> Any:
-        """One script call, as `await script(keys=..., args=...)` but batched."""
-        (reply,) = await self.run(lambda pipe: self.stage_script(pipe, script, keys, args))
+        """One script call, as `await script(keys=..., args=...)` but batched. The bet path's
+        call: packed straight from its arguments, no pipeline recording."""
+        self._scripts[script.sha] = script
+        try:
+            packed = hiredis.pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
+        except (TypeError, ValueError) as error:
+            raise DataError(f"a command cannot be encoded: {error}") from None
+        for attempt in range(RETRIES + 1):
+            (reply,) = await self._submit(packed, _NO_CALLBACK, _NO_OPTIONS)
+            if isinstance(reply, NoScriptError) and attempt < NOSCRIPT_RELOADS:
+                await self._reload(script.sha)
+            elif isinstance(reply, BusyLoadingError) and attempt < RETRIES:
+                await asyncio.sleep(self._backoff.compute(attempt))
+            else:
+                break
+        if isinstance(reply, ResponseError):
+            raise reply
         return reply
 
     def stage_script(
@@ -112,80 +233,132 @@ class AutoPipeline:
         self._scripts[script.sha] = script
         pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
 
-    async def _submit(self, stage: Stage) -> tuple[list[tuple[Any, ...]], list[Any]]:
-        batch = self._open_batch()
-        first = len(batch.pipe.command_stack)
-        stage(batch.pipe)
-        staged = batch.pipe.command_stack[first:]
-        commands = [args for args, _ in staged]
-        try:
-            packed = [hiredis.pack_command(_split_name(args)) for args in commands]
-        except (TypeError, ValueError) as error:
-            del batch.pipe.command_stack[first:]
-            raise DataError(f"a command cannot be encoded: {error}") from None
-        batch.packed.extend(packed)
-        waiter = _Waiter(len(staged), asyncio.get_running_loop().create_future())
-        batch.waiters.append(waiter)
-        if len(batch.pipe.command_stack) >= self.max_batch:
+    async def aclose(self) -> None:
+        """Wait for the calls in flight (their callers are waiting for them anyway), then
+        close the connection."""
+        if self._batch is not None:
             self._flush()
-        return commands, await waiter.replies
+        waiting = [s.waiter for s in self._unsent]
+        if self._link is not None:
+            waiting += [s.waiter for s in self._link.pending]
+        await asyncio.gather(*waiting, return_exceptions=True)
+        if self._connecting is not None:
+            self._connecting.cancel()
+        if self._link is not None:
+            self._link.close()
+            self._link = None
 
-    def _open_batch(self) -> _Batch:
+    # -- batching -------------------------------------------------------------------------
+    def _record(self, stage: Stage) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+        recorder = self._recorder
+        try:
+            stage(recorder)
+            return list(recorder.command_stack)
+        finally:
+            recorder.command_stack.clear()
+
+    def _submit(
+        self,
+        packed: bytes,
+        callbacks: Sequence[Callback],
+        options: Sequence[dict[str, Any]],
+    ) -> asyncio.Future[list[Any]]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new loop (tests): what the old one held is gone
+            self._loop, self._link, self._connecting, self._batch = loop, None, None, None
+            self._unsent.clear()
+        waiter: asyncio.Future[list[Any]] = loop.create_future()
         if self._batch is None:
-            self._batch = _Batch(self.client.pipeline(transaction=False))
+            self._batch, self._staged = [], 0
             # Everyone who runs in this tick joins before the next tick sends the batch.
-            asyncio.get_running_loop().call_soon(self._flush)
-        return self._batch
+            loop.call_soon(self._flush)
+        self._batch.append(_Sent(packed, callbacks, options, waiter))
+        self._staged += len(callbacks)
+        if self._staged >= self.max_batch:
+            self._flush()
+        return waiter
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, None
-        if batch is None:  # already sent early, when it reached max_batch
+        if not batch:  # already sent early, when it reached max_batch
             return
         self.counters.batches += 1
-        self.counters.commands += len(batch.pipe.command_stack)
-        task = asyncio.get_running_loop().create_task(self._send(batch))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-
-    async def _send(self, batch: _Batch) -> None:
-        pool = self.client.connection_pool
-        try:
-            connection: Connection = await pool.get_connection()  # type: ignore[no-untyped-call]
-        except BaseException as error:
-            _fail(batch.waiters, error)
-            if not isinstance(error, Exception):
-                raise
+        self.counters.commands += self._staged
+        link = self._link
+        if link is not None and not link.closed and not self._unsent:
+            link.send(batch)
             return
-        try:
-            replies = await connection.retry.call_with_retry(
-                lambda: self._exchange(connection, batch), lambda _: connection.disconnect()
-            )
-        except BaseException as error:
-            # Replies may be left unread on it: never hand this connection out again as is.
-            await connection.disconnect(nowait=True)
-            _fail(batch.waiters, error)
-            if not isinstance(error, Exception):
-                raise
-            return
-        finally:
-            await pool.release(connection)
-        start = 0
-        for waiter in batch.waiters:
-            if not waiter.replies.done():  # a caller cancelled meanwhile has no one to tell
-                waiter.replies.set_result(replies[start : start + waiter.count])
-            start += waiter.count
+        self._unsent.extend(batch)
+        self._ensure_link()
 
-    async def _exchange(self, connection: Connection, batch: _Batch) -> list[Any]:
-        """One write of the whole batch, then every reply read in order (so the connection
-        stays in step even when some replies are errors)."""
-        await connection.send_packed_command(batch.packed)
-        replies: list[Any] = []
-        for args, options in batch.pipe.command_stack:
+    # -- the connection -------------------------------------------------------------------
+    def _ensure_link(self) -> None:
+        if self._connecting is None or self._connecting.done():
+            self._connecting = asyncio.get_running_loop().create_task(self._connect())
+
+    def _lost(self, link: _Link) -> None:
+        """Everything the lost link had not answered goes again, first, on the next one."""
+        if link is not self._link:
+            return
+        self._link = None
+        unanswered = [s for s in link.pending if not s.waiter.done()]
+        for sent in unanswered:
+            sent.replies = []
+        self._unsent.extendleft(reversed(unanswered))
+        if self._unsent and self._loop is not None and not self._loop.is_closed():
+            self._ensure_link()
+
+    async def _connect(self) -> None:
+        error: Exception | None = None
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                await asyncio.sleep(self._backoff.compute(attempt))
             try:
-                replies.append(await self.client.parse_response(connection, args[0], **options))
-            except ResponseError as error:
-                replies.append(error)
-        return replies
+                link = await self._open()
+            except (TimeoutError, OSError, ConnectionError) as failed:
+                error = failed
+                continue
+            self._link = link
+            self.counters.connections += 1
+            unsent, self._unsent = list(self._unsent), collections.deque()
+            if unsent:
+                link.send(unsent)
+            return
+        for sent in self._unsent:
+            if not sent.waiter.done():
+                sent.waiter.set_exception(ConnectionError(f"Redis unreachable: {error}"))
+        self._unsent.clear()
+
+    async def _open(self) -> _Link:
+        settings = self.client.connection_pool.connection_kwargs
+        loop = asyncio.get_running_loop()
+        link = _Link(self._lost)
+        path = settings.get("path")
+        async with asyncio.timeout(settings.get("socket_connect_timeout") or CONNECT_TIMEOUT_S):
+            if path:
+                await loop.create_unix_connection(lambda: link, path)
+            else:
+                host, port = settings.get("host", "localhost"), settings.get("port", 6379)
+                await loop.create_connection(lambda: link, host, port)
+            replies = await self._handshake(link, settings)
+        for reply in replies:
+            if isinstance(reply, Exception):
+                link.close()
+                raise ConnectionError(f"Redis refused the connection: {reply}")
+        return link
+
+    async def _handshake(self, link: _Link, settings: dict[str, Any]) -> list[Any]:
+        hello: list[Any] = ["HELLO", 3]
+        if settings.get("password"):
+            hello += ["AUTH", settings.get("username") or "default", settings["password"]]
+        commands = [tuple(hello)]
+        if settings.get("db"):
+            commands.append(("SELECT", settings["db"]))
+        waiter: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        link.send(
+            [_Sent(_pack_args(commands), [None] * len(commands), [{}] * len(commands), waiter)]
+        )
+        return await waiter
 
     async def _reload(self, sha: str) -> None:
         # After a Redis restart every caller meets NOSCRIPT at once: one load serves them all.
@@ -198,21 +371,21 @@ class AutoPipeline:
             loading.add_done_callback(lambda _: self._reloading.pop(sha, None))
         await asyncio.shield(loading)
 
-    async def aclose(self) -> None:
-        """Wait for the batches in flight (their callers are waiting for them anyway)."""
-        if self._batch is not None:
-            self._flush()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+def _pack(commands: list[tuple[tuple[Any, ...], Mapping[str, Any]]]) -> bytes:
+    return _pack_args([args for args, _ in commands])
 
 
-def _fail(waiters: list[_Waiter], error: BaseException) -> None:
-    for waiter in waiters:
-        if waiter.replies.done():
-            continue
-        if isinstance(error, Exception):
-            waiter.replies.set_exception(error)
-        else:  # the sending task itself was cancelled (shutdown)
-            waiter.replies.cancel()
+def _pack_args(commands: Sequence[tuple[Any, ...]]) -> bytes:
+    try:
+        return b"".join([hiredis.pack_command(_split_name(args)) for args in commands])
+    except (TypeError, ValueError) as error:
+        raise DataError(f"a command cannot be encoded: {error}") from None
+
+
+def _reply_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    # As `Redis.parse_response`: these steer reading the reply or routing, not its callback.
+    return {name: value for name, value in options.items() if name not in _NOT_FOR_CALLBACKS}
 
 
 def _split_name(args: tuple[Any, ...]) -> tuple[Any, ...]:
