@@ -24,6 +24,8 @@ import pytest
 from games.classic_slot import INFO as CLASSIC
 from server.rounds.flusher_process import MODULE
 from server.storage.redis_child import RedisChild
+from server.storage.redis_client import connect as connect_redis
+from server.wallet import keys
 from tests.conftest import (
     ServerProcess,
     new_player,
@@ -34,6 +36,7 @@ from tests.conftest import (
 from tests.test_observability_kit import delta, scrape
 
 TIMEOUT_S = 20.0
+LETTERS = "casino_flusher_dead_letters_total"
 T = TypeVar("T")
 
 
@@ -156,6 +159,23 @@ def test_the_redis_password_is_not_on_the_flusher_command_line(casino: ServerPro
     pid = the_flusher_of(casino)
     assert casino.redis.password not in " ".join(_cmdline(pid))
     assert _cmdline(pid)[1:3] == ["-m", MODULE]
+
+
+async def test_a_dead_letter_in_the_flusher_process_shows_on_the_server_metrics(
+    own_server: ServerProcess,
+) -> None:
+    before = await scrape(own_server.base_url)
+    client = connect_redis(own_server.redis.url)
+    try:  # a kind no writer knows: the child quarantines it
+        await client.xadd(keys.ROUNDS_STREAM, {"kind": "mystery", "round_id": "r-1"})
+    finally:
+        await client.aclose()
+    deadline = time.monotonic() + TIMEOUT_S
+    dead = {"kind": "mystery"}
+    while delta(before, after := await scrape(own_server.base_url), LETTERS, **dead) == 0:
+        assert time.monotonic() < deadline, "the dead letter never showed on /metrics"
+        await asyncio.sleep(0.05)
+    assert delta(before, after, LETTERS, **dead) == 1
 
 
 async def test_a_killed_flusher_process_is_replaced_and_rounds_still_become_durable(

@@ -49,6 +49,7 @@ log = logging.getLogger(MODULE)
 ROOT = Path(__file__).resolve().parent.parent.parent
 READY_TIMEOUT_S = 30.0  # a fresh database's first open may wait for a sibling's migration
 STOP_TIMEOUT_S = 10.0
+STOP_GRACE_S = 5.0  # the child's own bound on its stop, within the parent's
 RESTART_DELAY_S = 0.5
 MAX_RESTART_DELAY_S = 10.0
 STEADY_AFTER_S = 30.0  # a child that ran this long died of something new: restart at once
@@ -293,21 +294,48 @@ def _die_with_parent(parent_pid: int) -> None:
         raise SystemExit("flusher process: the server is gone")
 
 
-def _stop_at_end_of_stdin(loop: asyncio.AbstractEventLoop, task: asyncio.Task[None]) -> None:
-    while os.read(0, 4096):
-        pass  # the parent sends nothing after the settings; the end is what matters
-    with contextlib.suppress(RuntimeError):  # the loop already ended
-        loop.call_soon_threadsafe(task.cancel)
+class _Stopping:
+    """The one stop of the child's flusher, whichever signal of it comes first (the end of
+    stdin, SIGTERM from the parent's death) and however many arrive: a second cancellation
+    would cut the closing of the database short."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[None]) -> None:
+        self.loop = loop
+        self.task = task
+        self.requested = False
+
+    def __call__(self) -> None:
+        if self.requested:
+            return
+        self.requested = True
+        self.task.cancel()
+        # A stop that never finishes (a cancellation swallowed, a close that hangs) must not
+        # leave an orphan: after the grace the process ends at once. SQLite rolls back a
+        # batch cut short that way, and its entries stay pending.
+        timer = threading.Timer(STOP_GRACE_S, _exit_now, args=(1, "did not stop in time"))
+        timer.daemon = True
+        timer.start()
+
+    def at_end_of_stdin(self) -> None:
+        while os.read(0, 4096):
+            pass  # the parent sends nothing after the settings; the end is what matters
+        with contextlib.suppress(RuntimeError):  # the loop already ended
+            self.loop.call_soon_threadsafe(self)
+
+
+def _exit_now(code: int, why: str) -> None:
+    log.error("flusher process %d exits at once: %s", os.getpid(), why)
+    logging.shutdown()
+    os._exit(code)
 
 
 async def _serve(settings: FlusherSettings, reporter: _Reporter) -> None:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
-    loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    threading.Thread(
-        target=_stop_at_end_of_stdin, args=(loop, task), name="stdin", daemon=True
-    ).start()
+    stopping = _Stopping(loop, task)
+    loop.add_signal_handler(signal.SIGTERM, stopping)
+    threading.Thread(target=stopping.at_end_of_stdin, name="stdin", daemon=True).start()
     client = redis_client.connect(settings.redis_url)
     db = Database(Path(settings.database_path))
     try:
@@ -334,7 +362,12 @@ def main() -> None:
     reporter = _Reporter(os.fdopen(os.dup(1), "wb"))
     os.dup2(2, 1)
     metrics.forward_flusher_metrics(reporter)
-    asyncio.run(_serve(settings, reporter))
+    try:
+        asyncio.run(_serve(settings, reporter))
+    except BaseException as error:
+        # aiosqlite's threads are no daemons: after a failure they would keep us alive.
+        log.critical("flusher process %d failed", os.getpid(), exc_info=error)
+        _exit_now(1, type(error).__name__)
 
 
 if __name__ == "__main__":
