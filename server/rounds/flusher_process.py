@@ -122,10 +122,6 @@ class FlusherProcess:
         """A child has reported ready and its report stream has not ended."""
         return self._ready
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None and self._ready else None
-
     async def start(self) -> None:
         """Start the child and wait until it is ready; raises FlusherNotStarted otherwise.
         From then on a child that dies is replaced, after a growing delay."""
@@ -204,7 +200,9 @@ class FlusherProcess:
                 delay = min(delay * 2, MAX_RESTART_DELAY_S)
                 try:
                     process = await self._spawn()
-                except FlusherNotStarted as error:
+                except (FlusherNotStarted, OSError) as error:
+                    if self._stopping.is_set():  # stop ended the child while it started
+                        return
                     log.error("%s: trying again in %.1fs", error, delay)
                     continue
                 if self._stopping.is_set():  # stop came while this child was starting
