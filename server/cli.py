@@ -62,7 +62,10 @@ def _serve(args: argparse.Namespace) -> int:
         "factory": True,
         "host": args.host or settings.host,
         "port": settings.port if args.port is None else args.port,
-        "ws": "websockets-sansio",
+        "ws": "server.lean_websocket:LeanWebSocketProtocol",  # websockets-sansio, leaner
+        # Frames are a few hundred bytes: compressing them costs CPU per frame and zlib state
+        # (about 40 KB) on every socket whose client offers it, as browsers do.
+        "ws_per_message_deflate": False,
         "http": "httptools",
         "loop": "uvloop",
         "ws_max_size": HARD_FRAME_LIMIT,
