@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketClose
+from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode
 from server import health
@@ -118,7 +118,7 @@ class CasinoApp(Starlette):
         # (about 6 KB of an idle session's memory). Its route stays listed for the rest.
         if scope["type"] == "websocket" and scope["path"] == endpoint.PATH:
             scope["app"] = self
-            await endpoint.play_socket(WebSocket(scope, receive, send))
+            await endpoint.play_socket(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -164,7 +164,7 @@ async def open_services(settings: Settings) -> Services:
 
 
 async def close_services(services: Services) -> None:
-    await services.wallet.hot.batch.aclose()
+    await services.wallet.hot.aclose()
     await services.redis.aclose()
     await services.db.close()
 

@@ -5,6 +5,8 @@ module's own (the rounds written here belong to no database)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 import redis.asyncio as aioredis
 
@@ -24,11 +26,12 @@ def client(own_redis_client: aioredis.Redis) -> aioredis.Redis:
 
 
 @pytest.fixture
-async def hot(client: aioredis.Redis) -> HotWallet:
+async def hot(client: aioredis.Redis) -> AsyncIterator[HotWallet]:
     wallet = HotWallet(client, 60_000, max_backlog=100, max_lag_ms=LAG_BOUND_MS)
     await wallet.hydrate(PLAYER, "EUR", 1_000, ledger_mark=0)
     await wallet.install_seed(PLAYER, False, SEED, fair.seed_hash(SEED), "client", nonce=0)
-    return wallet
+    yield wallet
+    await wallet.aclose()
 
 
 async def unflushed_round_aged(client: aioredis.Redis, age_ms: int) -> str:

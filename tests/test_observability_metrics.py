@@ -113,6 +113,7 @@ async def test_an_expired_reservation_is_counted_and_pending_ones_are_shown(
     # A stake held by a server that then died: nobody will settle it.
     hot = HotWallet(redis_client, reservation_ttl_ms=300)
     held = await hot.reserve(int(str(player["player_id"])), "EUR", new_round_id(), CLASSIC.id, 50)
+    await hot.aclose()
     assert isinstance(held, Reserved)
     pending = await scrape(casino.base_url)
     assert value(pending, "casino_reservations_pending") >= 1
@@ -137,6 +138,7 @@ async def test_reservations_past_due_are_shown_until_the_sweeper_resolves_them(
     for ttl_ms in range(300, 1700, 200):
         hot = HotWallet(redis_client, reservation_ttl_ms=ttl_ms)
         held = await hot.reserve(player_id, "EUR", new_round_id(), CLASSIC.id, 50)
+        await hot.aclose()
         assert isinstance(held, Reserved)
     due = await _until(
         casino.base_url, lambda s: value(s, "casino_reservations_past_due") >= 1, timeout_s=5

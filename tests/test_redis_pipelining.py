@@ -227,7 +227,7 @@ async def test_concurrent_spins_of_many_players_share_one_round_trip(
     assert hot.batch.counters.batches == 4
     assert [r.cash for r in first if isinstance(r, Resolved)] == [1_150] * 40
     assert [r.cash for r in second if isinstance(r, Resolved)] == [1_300] * 40
-    await hot.batch.aclose()
+    await hot.aclose()
     assert await client.xlen(keys.ROUNDS_STREAM) == 80
 
 

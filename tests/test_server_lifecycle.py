@@ -68,6 +68,7 @@ async def test_start_up_flushes_rounds_left_in_the_stream_before_serving(
         held = await hot.reserve(player_id, "EUR", "left-behind", CLASSIC.id, 200)
         assert isinstance(held, Reserved) and held.cash == 800
         await hot.settle(player_id, "EUR", "left-behind", 500, '{"note":"settled while down"}')
+        await hot.aclose()
     finally:
         await redis_client.aclose()
     restarted = start_server(private.database_path.parent, private.redis)

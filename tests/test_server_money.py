@@ -130,6 +130,7 @@ async def test_a_reservation_never_settled_is_voided_by_the_sweeper(casino: Serv
         while await hot.held(player_id, "EUR") and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         assert (await hot.balance(player_id, "EUR"), await hot.held(player_id, "EUR")) == (1000, 0)
+        await hot.aclose()
     finally:
         await redis_client.aclose()
     await settled_report(casino)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
@@ -47,8 +48,10 @@ def redis_client(own_redis_client: aioredis.Redis) -> aioredis.Redis:
 
 
 @pytest.fixture
-def hot(redis_client: aioredis.Redis) -> HotWallet:
-    return HotWallet(redis_client, reservation_ttl_ms=60_000)
+async def hot(redis_client: aioredis.Redis) -> AsyncIterator[HotWallet]:
+    wallet = HotWallet(redis_client, reservation_ttl_ms=60_000)
+    yield wallet
+    await wallet.aclose()
 
 
 async def test_reserve_moves_the_stake_from_cash_to_held(hot: HotWallet) -> None:
@@ -328,4 +331,5 @@ async def test_new_stakes_wait_while_the_durable_backlog_is_over_its_bound(
         await client.xtrim(keys.ROUNDS_STREAM, maxlen=0)
         assert isinstance(await hot.reserve(player, "EUR", "r3", "g", 100), Reserved)
     finally:
+        await hot.aclose()
         await client.aclose()

@@ -137,16 +137,34 @@ PAYMENT_AMOUNT = Counter(
 
 
 # -- recorders: one line at each call site -----------------------------------------------------
+# The labelled children of the per-bet metrics, looked up once per label set: `labels()`
+# takes a lock and builds a key on every call, which every bet would pay four times.
+_ROUND_CHILDREN: dict[tuple[str, str], tuple[Any, Any, Any, Any]] = {}
+_WS_CHILDREN: dict[str, Any] = {}
+
+
 def record_round(game: str, currency: str, stake: int, payout: int) -> None:
-    BETS.labels(game, currency).inc()
-    BET_AMOUNT.labels(game, currency).inc(stake)
+    children = _ROUND_CHILDREN.get((game, currency))
+    if children is None:
+        children = _ROUND_CHILDREN[game, currency] = (
+            BETS.labels(game, currency),
+            BET_AMOUNT.labels(game, currency),
+            WINS.labels(game, currency),
+            WIN_AMOUNT.labels(game, currency),
+        )
+    bets, bet_amount, wins, win_amount = children
+    bets.inc()
+    bet_amount.inc(stake)
     if payout > 0:
-        WINS.labels(game, currency).inc()
-        WIN_AMOUNT.labels(game, currency).inc(payout)
+        wins.inc()
+        win_amount.inc(payout)
 
 
 def record_ws_request(kind: str, seconds: float, error_code: str | None) -> None:
-    WS_REQUEST_SECONDS.labels(kind).observe(seconds)
+    child = _WS_CHILDREN.get(kind)
+    if child is None:
+        child = _WS_CHILDREN[kind] = WS_REQUEST_SECONDS.labels(kind)
+    child.observe(seconds)
     if error_code is not None:
         WS_ERRORS.labels(kind, error_code).inc()
         if error_code == "SERVICE_UNAVAILABLE":  # what a Redis failure answers

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import msgspec
@@ -127,7 +127,9 @@ class Play:
             raise PlayRefused(ErrorCode(refusal.value), REFUSAL_MESSAGES[refusal])
         log_context.bind(round_id=round_.round_id)  # lasts as long as this request's task
         if isinstance(game, SingleStepGame):
-            turn = self._turns.setdefault(player.id, asyncio.Lock())
+            turn = self._turns.get(player.id)
+            if turn is None:  # not setdefault: that would build a lock for every bet
+                turn = self._turns[player.id] = asyncio.Lock()
             async with turn:
                 return await self._one_step(player, round_)
         reserve = round_.begin()
@@ -179,7 +181,9 @@ class Play:
                 metrics.record_round(
                     round_.game.info.id, player.currency, round_.stake, settle.payout
                 )
-                self._fair[player.id] = replace(fair, nonce=fair.nonce + 1)
+                self._fair[player.id] = FairState(
+                    fair.server_seed, fair.client_seed, fair.nonce + 1, fair.seed_hash
+                )
                 return RoundView(
                     round_id=round_.round_id, game=round_.game.info.id, stake=round_.stake,
                     finished=True, payout=settle.payout, balance=result.cash,

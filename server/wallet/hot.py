@@ -106,6 +106,10 @@ class HotWallet:
         self._client_seed = lua.register(client, "client_seed")
         self._spin = lua.register(client, "spin")
 
+    async def aclose(self) -> None:
+        """Close the bet path's own Redis connection (the client's pool is the caller's)."""
+        await self.batch.aclose()
+
     async def balance(self, player_id: int, currency: str) -> int | None:
         cash = await self.redis.hget(keys.wallet(player_id, currency), "cash")
         return None if cash is None else int(cash)
