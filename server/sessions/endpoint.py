@@ -1,27 +1,27 @@
-"""The WebSocket route: one reader, one writer, and the limits between them.
+"""The WebSocket route, in raw ASGI: one reader per socket, and the limits on what it reads.
 
 The reader takes frames, enforces the frame size, the request rate and the
-cap on requests in progress, and runs each request as its own
-task (a `hello` runs inline, so nothing overtakes authentication). Every outgoing frame, reply
-or push, goes through one queue to one writer, so frames never interleave.
-A connection that keeps breaking limits is closed with 1008; on shutdown
-in-flight requests finish before the socket is closed with 1012. One `IdleWatch`
-per process closes the sessions that sent nothing for the idle timeout.
+cap on requests in progress, and runs each request as its own task (a `hello`
+runs inline, so nothing overtakes authentication). A frame is sent by the task
+that made it, at once, unless frames made earlier still wait for a client that
+does not read; then it waits behind them, so frames keep their order and a
+Close never overtakes a reply already made. A connection that keeps breaking
+limits is closed with 1008; on shutdown in-flight requests finish before the
+socket is closed with 1012. One `PlaySockets` per app closes the sessions that
+sent nothing for the idle timeout and drains them all on shutdown.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.types import Message, Receive, Scope, Send
 
 from protocol.close_codes import CloseCode
 from protocol.codec import ProtocolError, decode_request, encode_reply
@@ -30,7 +30,7 @@ from protocol.messages import ErrorReply
 from server.context import Services
 from server.sessions.connection import Connection
 from server.sessions.hub import Hub
-from server.sessions.limits import TokenBucket, Violations
+from server.sessions.limits import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -44,56 +44,108 @@ class Close:
 Outgoing = bytes | str | Close
 
 
-class Outbox:
-    """The frames waiting for a session's writer, in order.
-
-    Not an `asyncio.Queue`: that holds four deques and an Event, about 3.8 KB, on every
-    socket even while nothing is queued, and most sockets are idle. Here an idle session
-    holds an empty list and the one future its writer waits on.
-    """
-
-    __slots__ = ("_frames", "_waiter")
-
-    def __init__(self) -> None:
-        self._frames: list[Outgoing] = []
-        self._waiter: asyncio.Future[None] | None = None
-
-    def put(self, frame: Outgoing) -> None:
-        self._frames.append(frame)
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def get(self) -> Outgoing:
-        while not self._frames:
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        return self._frames.pop(0)
+def _message(frame: Outgoing) -> Message:
+    if isinstance(frame, bytes):
+        return {"type": "websocket.send", "bytes": frame}
+    if isinstance(frame, str):
+        return {"type": "websocket.send", "text": frame}
+    return {"type": "websocket.close", "code": frame.code, "reason": frame.reason}
 
 
 class SocketSession:
-    def __init__(self, websocket: WebSocket, services: Services, hub: Hub) -> None:
+    """One play socket's state. Slots, and no task, set or queue until one is needed: most
+    sessions are idle, and each idle one must stay cheap."""
+
+    __slots__ = (
+        "_send",
+        "backlog",
+        "binary",
+        "bucket",
+        "closing",
+        "connection",
+        "hub",
+        "last_seen",
+        "refused",
+        "sender",
+        "sending",
+        "services",
+        "tasks",
+    )
+
+    def __init__(self, send: Send, services: Services, hub: Hub) -> None:
         settings = services.settings
-        self.ws = websocket
+        self._send = send
         self.services = services
         self.hub = hub
-        self.outbox = Outbox()
         self.connection = Connection(services, hub, self.deliver)
         self.bucket = TokenBucket(settings.rate_per_second, settings.rate_burst)
-        self.violations = Violations(settings.max_violations)
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.refused = 0  # frames refused by the limits; max_violations of them close it
+        self.tasks: set[asyncio.Task[None]] | None = None  # requests in progress
         self.binary = True  # pushes go out in the format the client last spoke
         self.closing = False
         self.last_seen = time.monotonic()  # the idle watch closes the session from here
+        self.sending = False  # a task is writing; frames made meanwhile wait in the backlog
+        self.backlog: list[Outgoing] | None = None
+        self.sender: asyncio.Task[None] | None = None  # writes frames posted by sync code
 
     # -- outgoing ----------------------------------------------------------------------------
-    def send(self, frame: Outgoing) -> None:
-        if not self.closing:
-            self.outbox.put(frame)
-            if isinstance(frame, Close):
-                self.closing = True
+    async def emit(self, frame: Outgoing) -> None:
+        """Send from the task that made the frame: at once when no frame waits before it."""
+        if not self._admit(frame):
+            return
+        if self.sending:
+            self._enqueue(frame)
+            return
+        self.sending = True
+        try:
+            await self._write(frame)
+            await self._write_backlog()
+        finally:
+            self.sending = False
+
+    def post(self, frame: Outgoing) -> None:
+        """Send from code that cannot wait (pushes, the idle watch, drain): a task writes it,
+        after any frame made before it."""
+        if not self._admit(frame):
+            return
+        self._enqueue(frame)
+        if not self.sending:
+            self.sending = True
+            self.sender = asyncio.create_task(self._send_posted())
+
+    def _admit(self, frame: Outgoing) -> bool:
+        if self.closing:
+            return False  # nothing goes out after a Close
+        if isinstance(frame, Close):
+            self.closing = True
+        return True
+
+    def _enqueue(self, frame: Outgoing) -> None:
+        if self.backlog is None:
+            self.backlog = [frame]
+        else:
+            self.backlog.append(frame)
+
+    async def _send_posted(self) -> None:
+        try:
+            await self._write_backlog()
+        finally:
+            self.sending = False
+            self.sender = None
+
+    async def _write_backlog(self) -> None:
+        while self.backlog:
+            frame = self.backlog.pop(0)
+            if not self.backlog:
+                self.backlog = None
+            await self._write(frame)
+
+    async def _write(self, frame: Outgoing) -> None:
+        try:
+            await self._send(_message(frame))
+        except OSError:  # uvicorn's ClientDisconnected: the client is gone, so is the rest
+            self.closing = True
+            self.backlog = None
 
     def deliver(self, message: dict[str, Any]) -> None:
         """A push for this player: skip those aimed at another login session."""
@@ -104,12 +156,13 @@ class SocketSession:
         frame = (
             msgspec.msgpack.encode(public) if self.binary else msgspec.json.encode(public).decode()
         )
-        self.send(frame)
+        self.post(frame)
         if public.get("type") == "forced_logout":
-            self.send(Close(CloseCode.FORCED_LOGOUT, "logged out"))
+            self.post(Close(CloseCode.FORCED_LOGOUT, "logged out"))
 
-    def refuse(self, frame: bytes | str, code: ErrorCode, message: str) -> None:
-        """Answer a frame the limits refused, echoing its id when it has one."""
+    async def refuse(self, frame: bytes | str, code: ErrorCode, message: str) -> None:
+        """Answer a frame the limits refused, echoing its id when it has one. The reader
+        waits for a client that does not read its refusals: they never pile up."""
         request_id: int | str | None
         try:
             request_id = decode_request(frame, self.services.settings.max_frame_bytes).id
@@ -117,55 +170,41 @@ class SocketSession:
             request_id = error.request_id
         reply = ErrorReply(id=request_id, code=code, message=message)
         encoded = encode_reply(reply, self.binary)
-        self.send(encoded if self.binary else encoded.decode())
-        if self.violations.add():
-            self.send(Close(CloseCode.POLICY_VIOLATION, "too many refused frames"))
-
-    async def writer(self) -> None:
-        while True:
-            frame = await self.outbox.get()
-            if isinstance(frame, Close):
-                with contextlib.suppress(Exception):
-                    await self.ws.close(frame.code, frame.reason)
-                return
-            if isinstance(frame, bytes):
-                await self.ws.send_bytes(frame)
-            else:
-                await self.ws.send_text(frame)
+        await self.emit(encoded if self.binary else encoded.decode())
+        self.refused += 1
+        if self.refused >= self.services.settings.max_violations:
+            await self.emit(Close(CloseCode.POLICY_VIOLATION, "too many refused frames"))
 
     # -- incoming ----------------------------------------------------------------------------
-    async def run(self) -> None:
-        while not self.closing:
-            message = await self.ws.receive()
-            self.last_seen = time.monotonic()
-            if message["type"] == "websocket.disconnect":
-                return
-            frame: bytes | str | None = message.get("bytes")
-            if frame is None:
-                frame = message.get("text")
-            if frame is None or self.hub.draining:
-                continue  # while draining, new requests are not started
-            self.binary = isinstance(frame, bytes)
-            await self.accept(frame)
-
-    async def accept(self, frame: bytes | str) -> None:
+    async def take(self, message: Message) -> None:
+        """One received `websocket.receive` message."""
+        self.last_seen = time.monotonic()
+        frame: bytes | str | None = message.get("bytes")
+        if frame is None:
+            frame = message.get("text")
+        if frame is None or self.hub.draining:
+            return  # while draining, new requests are not started
+        self.binary = isinstance(frame, bytes)
         settings = self.services.settings
         if len(frame) > settings.max_frame_bytes:
             # Refused here, not in Connection, so that repeated ones count towards the close.
-            self.refuse(
+            await self.refuse(
                 frame,
                 ErrorCode.FRAME_TOO_LARGE,
                 f"frame larger than {settings.max_frame_bytes} bytes",
             )
             return
-        if not self.bucket.take(time.monotonic()):
-            self.refuse(frame, ErrorCode.RATE_LIMITED, f"at most {settings.rate_per_second}/s")
+        if not self.bucket.take(self.last_seen):
+            limit = f"at most {settings.rate_per_second}/s"
+            await self.refuse(frame, ErrorCode.RATE_LIMITED, limit)
             return
         if not self.connection.authenticated:
             await self.handle(frame)  # hello (or refusals) in order, before anything else
             return
-        if len(self.tasks) >= settings.max_pending:
-            self.refuse(
+        if self.tasks is None:
+            self.tasks = set()
+        elif len(self.tasks) >= settings.max_pending:
+            await self.refuse(
                 frame, ErrorCode.TOO_MANY_PENDING, f"at most {settings.max_pending} at once"
             )
             return
@@ -174,100 +213,116 @@ class SocketSession:
         task.add_done_callback(self.tasks.discard)
 
     async def handle(self, frame: bytes | str) -> None:
-        self.send(await self.connection.handle(frame))
+        await self.emit(await self.connection.handle(frame))
         if self.connection.over_session_cap:
-            self.send(Close(CloseCode.TRY_AGAIN_LATER, "too many sessions"))
+            await self.emit(Close(CloseCode.TRY_AGAIN_LATER, "too many sessions"))
+
+    async def finish_requests(self) -> None:
+        """Requests in progress finish (their money is already moving), for a bounded time."""
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=self.services.settings.shutdown_grace_s)
 
     async def drain(self) -> None:
-        grace = self.services.settings.shutdown_grace_s
-        if self.tasks:
-            await asyncio.wait(list(self.tasks), timeout=grace)
-        self.send(Close(CloseCode.SERVICE_RESTART, "server restarting"))
+        await self.finish_requests()
+        self.post(Close(CloseCode.SERVICE_RESTART, "server restarting"))
 
 
-class IdleWatch:
-    """Closes (4002) every session that sent nothing for the idle timeout.
+class PlaySockets:
+    """The play sockets of one app: closes (4002) every session that sent nothing for the
+    idle timeout, and drains them all when the hub drains.
 
-    One task per process looks at every session a few times per timeout, instead of a
-    timeout around each receive: that made a task per frame received, and kept one task and
-    one timer alive for every idle session (memory is what an idle session must not cost).
+    One task per app looks at every session a few times per timeout, instead of a timeout
+    around each receive: that made a task per frame received, and kept one task and one
+    timer alive for every idle session. One drain registration, not one per socket.
     """
 
-    def __init__(self, idle_s: float) -> None:
+    def __init__(self, hub: Hub, idle_s: float) -> None:
         self.idle_s = idle_s
-        self.sessions: weakref.WeakSet[SocketSession] = weakref.WeakSet()
+        self.open: set[SocketSession] = set()
         self.task: asyncio.Task[None] | None = None
+        hub.on_drain(self.drain)
 
-    def watch(self, session: SocketSession) -> None:
-        self.sessions.add(session)
+    def add(self, session: SocketSession) -> None:
+        self.open.add(session)
         if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._run(), name="idle-watch")
+            self.task = asyncio.create_task(self._watch(), name="idle-watch")
 
-    def forget(self, session: SocketSession) -> None:
-        self.sessions.discard(session)
-        if not self.sessions and self.task is not None:
+    def discard(self, session: SocketSession) -> None:
+        self.open.discard(session)
+        if not self.open and self.task is not None:
             self.task.cancel()
             self.task = None
 
-    async def _run(self) -> None:
+    async def drain(self) -> None:
+        await asyncio.gather(*(session.drain() for session in list(self.open)))
+
+    async def _watch(self) -> None:
         period = min(max(self.idle_s / 4, 0.05), 5.0)
-        while self.sessions:
+        while self.open:
             await asyncio.sleep(period)
             now = time.monotonic()
-            for session in list(self.sessions):
+            for session in list(self.open):
                 if now - session.last_seen > self.idle_s:
-                    session.send(Close(CloseCode.IDLE_TIMEOUT, "idle"))
+                    session.post(Close(CloseCode.IDLE_TIMEOUT, "idle"))
 
 
-def _idle_watch(websocket: WebSocket, idle_s: float) -> IdleWatch:
-    state = websocket.app.state
-    watch: IdleWatch | None = getattr(state, "idle_watch", None)
-    if watch is None:
-        watch = state.idle_watch = IdleWatch(idle_s)
-    return watch
+def _play_sockets(app: Any, hub: Hub, idle_s: float) -> PlaySockets:
+    sockets: PlaySockets | None = getattr(app.state, "play_sockets", None)
+    if sockets is None:
+        sockets = app.state.play_sockets = PlaySockets(hub, idle_s)
+    return sockets
 
 
-def _refused_for_caps(reply: bytes | str) -> bool:
-    decoded = (
-        msgspec.msgpack.decode(reply) if isinstance(reply, bytes) else msgspec.json.decode(reply)
-    )
-    return isinstance(decoded, dict) and decoded.get("code") == ErrorCode.TOO_MANY_SESSIONS
-
-
-async def play_socket(websocket: WebSocket) -> None:
-    services: Services = websocket.app.state.services
-    hub: Hub = websocket.app.state.hub
-    address = websocket.client.host if websocket.client else "unknown"
-    await websocket.accept()
+async def play_socket(scope: Scope, receive: Receive, send: Send) -> None:
+    app = scope["app"]
+    services: Services = app.state.services
+    hub: Hub = app.state.hub
+    if (await receive())["type"] != "websocket.connect":
+        return  # gone before the handshake was answered
+    await send({"type": "websocket.accept"})
     if hub.draining:
-        await websocket.close(CloseCode.SERVICE_RESTART, "server restarting")
+        await send(_message(Close(CloseCode.SERVICE_RESTART, "server restarting")))
         return
+    client = scope.get("client")
+    address = client[0] if client else "unknown"
     if not hub.admit_address(address):
         reply = ErrorReply(id=None, code=ErrorCode.TOO_MANY_CONNECTIONS, message="too many")
-        await websocket.send_bytes(encode_reply(reply, binary=True))
-        await websocket.close(CloseCode.TRY_AGAIN_LATER, "too many connections")
+        await send(_message(encode_reply(reply, binary=True)))
+        await send(_message(Close(CloseCode.TRY_AGAIN_LATER, "too many connections")))
         return
-    session = SocketSession(websocket, services, hub)
-    unregister = hub.on_drain(session.drain)
-    idle = _idle_watch(websocket, services.settings.idle_timeout_s)
-    idle.watch(session)
-    writer = asyncio.create_task(session.writer())
+    # Nothing reads the handshake's headers from here on (the proxy middleware has taken
+    # the client's address from them); uvicorn would keep them for the socket's life.
+    scope["headers"] = []
+    session = SocketSession(send, services, hub)
+    sockets = _play_sockets(app, hub, services.settings.idle_timeout_s)
+    sockets.add(session)
     try:
-        await session.run()
-    except WebSocketDisconnect:
-        pass
+        while not session.closing:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            await session.take(message)
     finally:
-        idle.forget(session)
-        unregister()
+        sockets.discard(session)
         hub.release_address(address)
-        if session.tasks:  # requests in progress finish: their money is already moving
-            await asyncio.wait(list(session.tasks), timeout=services.settings.shutdown_grace_s)
-        session.send(Close(CloseCode.NORMAL))
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(writer, timeout=2)
-        writer.cancel()
+        await session.finish_requests()
+        if session.sender is not None:  # pushes or a Close still being written
+            await asyncio.wait([session.sender], timeout=2)
+        try:
+            async with asyncio.timeout(2):  # a client that reads nothing gets no more time
+                await session.emit(Close(CloseCode.NORMAL))
+        except TimeoutError:
+            pass
         await session.connection.close()
 
 
+class PlaySocket:
+    """The route's ASGI app: Starlette would take a plain function for a handler of its
+    `WebSocket` wrapper. `CasinoApp` calls `play_socket` itself, before the router."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await play_socket(scope, receive, send)
+
+
 PATH = "/ws"
-routes = [WebSocketRoute(PATH, play_socket)]
+routes = [WebSocketRoute(PATH, PlaySocket())]
