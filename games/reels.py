@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from rng.generator import Generator
 
@@ -109,21 +110,86 @@ def evaluate(reel_set: ReelSet, stops: tuple[int, ...]) -> Spin:
     )
 
 
+class SpinTable:
+    """`evaluate` for one reel set, skipping the lines that cannot pay.
+
+    Every pay needs a run of at least `shortest` symbols, so a line whose first
+    `shortest` symbols hold no run cannot pay whatever follows. Which lines can
+    still pay depends only on the first `shortest` reels' stops; it is worked out
+    once per such prefix (at most 32**3 for Crown Jewels, filled as spins meet
+    them: a few MB at most) and only those lines go through `line_pay`. A test
+    holds `spin` equal to `evaluate` over every prefix.
+    """
+
+    def __init__(self, reel_set: ReelSet) -> None:
+        self.reel_set = reel_set
+        counts = [n for pays in reel_set.pays.values() for n, pay in pays.items() if pay > 0]
+        self.shortest = max(1, min(counts, default=1))
+        self._columns = tuple(
+            tuple(tuple(reel[(stop + row) % len(reel)] for row in range(reel_set.rows))
+                  for stop in range(len(reel)))
+            for reel in reel_set.reels
+        )  # fmt: skip
+        self._scatters = tuple(
+            tuple(column.count(reel_set.scatter) if reel_set.scatter else 0 for column in reel)
+            for reel in self._columns
+        )
+        self._live_lines: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+    def _lines_that_can_pay(self, grid: Grid) -> tuple[int, ...]:
+        wild, scatter, shortest = self.reel_set.wild, self.reel_set.scatter, self.shortest
+        live = []
+        for index, rows in enumerate(self.reel_set.paylines):
+            head = [grid[reel][row] for reel, row in enumerate(rows[:shortest])]
+            symbol = next((s for s in head if s != wild), wild)
+            if symbol == wild or (symbol != scatter and all(s in (symbol, wild) for s in head)):
+                live.append(index)
+        return tuple(live)
+
+    def spin(self, stops: tuple[int, ...]) -> Spin:
+        reel_set = self.reel_set
+        grid = tuple(column[stop] for column, stop in zip(self._columns, stops, strict=True))
+        prefix = stops[: self.shortest]
+        live = self._live_lines.get(prefix)
+        if live is None:
+            live = self._live_lines[prefix] = self._lines_that_can_pay(grid)
+        wins = []
+        for index in live:
+            rows = reel_set.paylines[index]
+            pay = line_pay(reel_set, tuple(grid[reel][row] for reel, row in enumerate(rows)))
+            if pay is not None:
+                wins.append(LineWin(index, *pay))
+        scatters = sum(counts[stop] for counts, stop in zip(self._scatters, stops, strict=True))
+        return Spin(
+            stops,
+            grid,
+            tuple(wins),
+            scatters,
+            reel_set.scatter_pays.get(scatters, 0),
+            reel_set.free_spins.get(scatters, 0),
+        )
+
+
 def draw_stops(reel_set: ReelSet, rng: Generator) -> tuple[int, ...]:
     return tuple(rng.randbelow(len(reel)) for reel in reel_set.reels)
 
 
-def play_round(reel_set: ReelSet, rng: Generator) -> tuple[Spin, ...]:
-    """The base spin then every free spin it earns, retriggers included, in play order.
+def play_round(
+    reel_set: ReelSet, rng: Generator, table: SpinTable | None = None
+) -> tuple[Spin, ...]:
+    """The base spin then every free spin it earns, retriggers included, in play order;
+    evaluated by `table` (the same reel set's) when given, else by `evaluate`.
 
     Retriggers are unbounded, as in the maths; the designs keep the expected
     award per free spin well below one so a feature ends after a few dozen
     spins at most in practice.
     """
-    spins = [evaluate(reel_set, draw_stops(reel_set, rng))]
+    assert table is None or table.reel_set is reel_set, "a table evaluates its own reel set"
+    spin = table.spin if table is not None else partial(evaluate, reel_set)
+    spins = [spin(draw_stops(reel_set, rng))]
     pending = spins[0].free_spins_awarded
     while pending:
-        spins.append(evaluate(reel_set, draw_stops(reel_set, rng)))
+        spins.append(spin(draw_stops(reel_set, rng)))
         pending += spins[-1].free_spins_awarded - 1
     return tuple(spins)
 

@@ -25,7 +25,7 @@ from games.base import (
     stored_int,
     stored_list,
 )
-from games.reels import ReelSet, Spin, evaluate, play_round, round_line_units
+from games.reels import ReelSet, Spin, SpinTable, evaluate, play_round, round_line_units
 from rng.generator import Generator
 
 WILD, SCATTER = "WILD", "SCATTER"
@@ -79,6 +79,9 @@ REEL_SET = ReelSet(
     free_spin_multiplier=3,
 )
 
+# What a spin reads instead of evaluating all 20 lines (games.reels.SpinTable).
+SPIN_TABLE = SpinTable(REEL_SET)
+
 INFO = GameInfo(
     id="crown-jewels",
     name="Crown Jewels",
@@ -122,7 +125,7 @@ class VideoSlot(SingleStepGame):
 
     def start(self, stake: int, rng: Generator, options: Options = None) -> VideoSlotState:
         self.validate(stake, options)
-        return VideoSlotState(stake, play_round(REEL_SET, rng))
+        return VideoSlotState(stake, play_round(REEL_SET, rng, SPIN_TABLE))
 
     def payout(self, state: VideoSlotState) -> int:
         return state.payout
