@@ -1,5 +1,5 @@
-"""Per-connection limits: a token bucket for the request rate, and a count of violations
-after which the socket is closed. Pure: the clock is passed in."""
+"""Per-connection limit on the request rate: a token bucket. Pure: the clock is passed in.
+(The count of refused frames that closes a socket is a plain integer on the session.)"""
 
 from __future__ import annotations
 
@@ -25,14 +25,3 @@ class TokenBucket:
             self.tokens -= 1.0
             return True
         return False
-
-
-@dataclass(slots=True)
-class Violations:
-    limit: int
-    count: int = 0
-
-    def add(self) -> bool:
-        """Record one refused frame; True once the connection should be closed."""
-        self.count += 1
-        return self.count >= self.limit
