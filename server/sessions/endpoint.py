@@ -14,6 +14,7 @@ sent nothing for the idle timeout and drains them all on shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -143,7 +144,9 @@ class SocketSession:
     async def _write(self, frame: Outgoing) -> None:
         try:
             await self._send(_message(frame))
-        except OSError:  # uvicorn's ClientDisconnected: the client is gone, so is the rest
+        except (OSError, RuntimeError):
+            # The client is gone (uvicorn's ClientDisconnected), or uvicorn closed the socket
+            # itself (a ping went unanswered) and refuses anything after its close.
             self.closing = True
             self.backlog = None
 
@@ -305,15 +308,15 @@ async def play_socket(scope: Scope, receive: Receive, send: Send) -> None:
     finally:
         sockets.discard(session)
         hub.release_address(address)
-        await session.finish_requests()
-        if session.sender is not None:  # pushes or a Close still being written
-            await asyncio.wait([session.sender], timeout=2)
         try:
-            async with asyncio.timeout(2):  # a client that reads nothing gets no more time
-                await session.emit(Close(CloseCode.NORMAL))
-        except TimeoutError:
-            pass
-        await session.connection.close()
+            await session.finish_requests()
+            if session.sender is not None:  # pushes or a Close still being written
+                await asyncio.wait([session.sender], timeout=2)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2):  # a client that reads nothing gets no more time
+                    await session.emit(Close(CloseCode.NORMAL))
+        finally:
+            await session.connection.close()
 
 
 class PlaySocket:
