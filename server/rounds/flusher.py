@@ -24,8 +24,7 @@ import os
 import socket
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
@@ -39,12 +38,20 @@ log = logging.getLogger(__name__)
 GROUP = "flusher"
 CLAIM_IDLE_MS = 30_000  # entries a silent consumer held this long are taken over
 MAX_BACKOFF_S = 5.0
+# A batch smaller than the most we read waits this long after its read began before the
+# next read, so that rounds gather: a transaction costs about a dozen statements and a
+# commit whatever it holds, and under a steady load reading as soon as one round came made
+# batches of a few dozen rounds at about 50 us each, against 30 us in batches of hundreds.
+# It adds at most this much to a round's time to durable, far inside the lag bounds.
+GATHER_S = 0.1
 
 Entry = tuple[str, dict[str, str]]
 
 
-@dataclass(frozen=True, slots=True)
-class SettledRound:
+class SettledRound(NamedTuple):
+    """A settled, voided or expired round as the stream carries it (immutable; a NamedTuple
+    because the flusher builds one per round, at a fraction of a frozen dataclass's cost)."""
+
     stream_id: str
     kind: str  # settle, voided or expired
     round_id: str
@@ -138,11 +145,17 @@ async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
         ],
     )  # fmt: skip
     transfers = []
+    accounts: dict[tuple[int, str], ledger.AccountRef] = {}  # built once per batch, not per round
+    houses: dict[str, ledger.AccountRef] = {}
     for r in fresh.values():
         if _status(r) != "settled":
             continue  # a void moved no money in the ledger: the stake was only ever held
-        player = ledger.player_cash(r.player_id, r.currency)
-        house = ledger.game_revenue(r.currency)
+        player = accounts.get((r.player_id, r.currency))
+        if player is None:
+            player = accounts[r.player_id, r.currency] = ledger.player_cash(r.player_id, r.currency)
+        house = houses.get(r.currency)
+        if house is None:
+            house = houses[r.currency] = ledger.game_revenue(r.currency)
         ref = f"round:{r.round_id}"
         transfers.append(ledger.Transfer(f"{ref}:stake", player, house, r.stake, "stake", ref))
         if r.payout:
@@ -238,8 +251,10 @@ class Flusher:
         """Flush forever; Redis or database trouble is retried with backoff, never dropped."""
         backoff = 0.05
         idle_rounds = 0
+        loop = asyncio.get_running_loop()
         while True:
             try:
+                began = loop.time()
                 entries = await self._read(block=True)
                 if not entries:
                     idle_rounds += 1
@@ -248,6 +263,8 @@ class Flusher:
                         entries = await self._claim(min_idle_ms=CLAIM_IDLE_MS)
                 if entries:
                     await self._flush_or_isolate(entries)
+                    if len(entries) < self.batch:
+                        await asyncio.sleep(max(0.0, began + GATHER_S - loop.time()))
                 backoff = 0.05
             except asyncio.CancelledError:
                 raise
