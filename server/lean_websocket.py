@@ -93,5 +93,8 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
     async def send(self, message: ASGISendEvent) -> None:
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
-            # Read only while answering the handshake (see handle_connect and send).
+            # Read only while answering the handshake (see handle_connect and send). The
+            # request's headers are emptied too: websockets' parser generator keeps the
+            # request as a local for the socket's life.
+            self.request.headers.clear()
             del self.request, self.response
