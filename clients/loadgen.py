@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import msgspec
-from websockets.asyncio.client import connect
 
 import rng
 from clients.api import CasinoClient
+from clients.lean_socket import LeanSocket
 
 GAME_MIX = ("classic-sevens", "european-roulette", "punto-banco")
 
@@ -112,15 +112,16 @@ async def run_load(
     decoder = msgspec.msgpack.Decoder()
 
     async def client(token: str) -> None:
-        async with connect(ws_url, max_size=2**20, compression=None) as ws:
-            await ws.send(encoder.encode({"type": "hello", "id": 0, "token": token}))
+        ws = await LeanSocket.connect(ws_url)
+        try:
+            ws.send(encoder.encode({"type": "hello", "id": 0, "token": token}))
             await ws.recv()
             for request_id in itertools.count(1):
                 now = time.monotonic()
                 if now >= stop_at:
                     return
                 sent = time.perf_counter_ns()
-                await ws.send(encoder.encode(_request(request_id, mix, stake)))
+                ws.send(encoder.encode(_request(request_id, mix, stake)))
                 while True:  # skip pushes: a reply carries our id
                     raw = await ws.recv()
                     reply = decoder.decode(raw if isinstance(raw, bytes) else raw.encode())
@@ -134,6 +135,8 @@ async def run_load(
                     result.errors += 1
                     code = str(reply.get("code"))
                     result.error_codes[code] = result.error_codes.get(code, 0) + 1
+        finally:
+            ws.close()
 
     async def report() -> None:
         while time.monotonic() < stop_at:
