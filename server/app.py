@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode
-from server import health
+from server import gc_policy, health
 from server.accounts import routes as account_routes
 from server.accounts.lockout import Lockout
 from server.accounts.service import Accounts
@@ -221,6 +221,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ]
         try:
             await flusher.start()  # start-up fails here if the child never reports ready
+            gc_policy.freeze_start_up()
             yield
         finally:
             hub_module.ACTIVE.remove(hub)

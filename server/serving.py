@@ -20,6 +20,7 @@ from typing import Any
 
 import uvicorn
 
+from server import gc_policy
 from server.sessions import hub as hub_module
 
 
@@ -42,6 +43,7 @@ def _run(server: GracefulServer, sockets: list[socket.socket] | None = None) -> 
     # graceful, so that is a normal exit: SIGTERM then does nothing, SIGINT's KeyboardInterrupt
     # is swallowed, and the process exits 0.
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    gc_policy.tune()
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=sockets)
 
