@@ -29,6 +29,7 @@ REVIEWED = {
     " this server's own SHA-256 digests; no client can time it",
     "server/soak/frames.py: value == TOKEN": "the fuzzer's own placeholder constant",
     "rng/fair.py: len(server_seed) != SEED_BYTES": "a seed's length is public",
+    "rng/fair.py: ':' in client_seed": "the client seed is the player's own, shown in every round",
 }
 
 
