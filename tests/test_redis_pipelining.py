@@ -22,6 +22,7 @@ from redis.exceptions import DataError, ResponseError
 from rng import fair
 from server.storage.autopipeline import MAX_BATCH, AutoPipeline
 from server.storage.redis_child import RedisChild
+from server.storage.redis_client import MAX_CONNECTIONS
 from server.storage.redis_client import connect as connect_redis
 from server.wallet import keys
 from server.wallet.hot import FairState, HotWallet, Refused, Resolved
@@ -243,3 +244,19 @@ def test_the_pipeliner_works_on_uvloop_the_servers_event_loop(own_redis: RedisCh
             await client.aclose()
 
     assert sorted(uvloop.run(spins())) == list(range(1, 11))
+
+
+async def test_more_concurrent_calls_than_pool_connections_wait_instead_of_failing(
+    own_redis: RedisChild,
+) -> None:
+    # Not pipelined: plain client calls, each holding a pool connection while Redis sleeps.
+    client = connect_redis(own_redis.url)
+    try:
+        burst = MAX_CONNECTIONS + 50
+        replies = await asyncio.gather(
+            *(client.eval("redis.call('INCR', 'burst') return 1", 0) for _ in range(burst))
+        )
+        assert replies == [1] * burst
+        assert await client.get("burst") == str(burst)
+    finally:
+        await client.aclose()

@@ -7,8 +7,10 @@ ZADD/ZREM repeat harmlessly, and a re-delivered stream entry is written once.
 The same holds for `autopipeline`, which batches the bet path's calls: a batch retried
 after a dropped connection re-sends every command in it.
 
-The pool holds at most redis-py's default of 100 connections; calls made beyond that fail
-at once rather than queue, which is why the hot path shares connections by batching.
+The pool holds at most `MAX_CONNECTIONS`; a call made while every one is busy waits up to
+`POOL_WAIT_S` for one to come back rather than fail (redis-py's default pool fails at once,
+so a burst of concurrent balance reads answered SERVICE_UNAVAILABLE). The bet path does not
+use the pool: its calls share one connection of their own (`autopipeline`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 
 RETRIES = 8  # about 2.5 s of backoff in all: longer than a restart from AOF takes here
+MAX_CONNECTIONS = 100
+POOL_WAIT_S = 5.0
 
 
 def connect(url: str) -> aioredis.Redis:
-    return aioredis.Redis.from_url(
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=POOL_WAIT_S,
         decode_responses=True,
         protocol=3,
         retry=Retry(ExponentialWithJitterBackoff(base=0.02, cap=0.5), RETRIES),
@@ -31,3 +37,4 @@ def connect(url: str) -> aioredis.Redis:
         health_check_interval=30,
         socket_connect_timeout=2,
     )
+    return aioredis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
