@@ -40,14 +40,12 @@ from server.kyc import routes as kyc_routes
 from server.observability import logging as json_logging
 from server.observability import metrics, readiness
 from server.observability.middleware import RequestContext
-from server.payments import journal as payments_journal
 from server.payments import routes as payment_routes
 from server.payments import runtime as payments_runtime
-from server.provider import journal as provider_journal
 from server.provider import routes as provider_routes
 from server.provider.service import ProviderService
+from server.rounds import flusher_process, sweeper
 from server.rounds import routes as round_routes
-from server.rounds import sweeper
 from server.rounds.flusher import Flusher
 from server.rounds.flusher_process import FlusherProcess
 from server.rounds.play import Play
@@ -155,7 +153,7 @@ async def open_services(settings: Settings) -> Services:
             db,
             settings.flush_batch,
             settings.flush_block_ms,
-            writers={**provider_journal.WRITERS, **payments_journal.WRITERS},
+            writers=flusher_process.WRITERS,  # the same kinds as the child's flusher
         ),
         fairness=fairness,
         play=Play(wallet, fairness, settings.round_timeout_s * 1000),
