@@ -62,10 +62,14 @@ class LeanSocket(asyncio.Protocol):
         self._fail(exc or ConnectionError("the server closed the connection"))
 
     # -- the driver's side ----------------------------------------------------------------
-    def send(self, message: bytes) -> None:
+    def send(self, message: bytes | str) -> None:
+        """A binary frame for bytes, a text frame for a string (the server answers in kind)."""
         if self.closed:
             raise ConnectionError("the connection is closed")
-        self.protocol.send_binary(message)
+        if isinstance(message, str):
+            self.protocol.send_text(message.encode())
+        else:
+            self.protocol.send_binary(message)
         self._flush()
 
     async def recv(self) -> bytes | str:
