@@ -100,6 +100,12 @@ def evaluate(reel_set: ReelSet, stops: tuple[int, ...]) -> Spin:
         if pay is not None:
             wins.append(LineWin(index, *pay))
     scatters = sum(column.count(reel_set.scatter) for column in grid) if reel_set.scatter else 0
+    return _spin(reel_set, stops, grid, wins, scatters)
+
+
+def _spin(
+    reel_set: ReelSet, stops: tuple[int, ...], grid: Grid, wins: list[LineWin], scatters: int
+) -> Spin:
     return Spin(
         stops,
         grid,
@@ -160,14 +166,7 @@ class SpinTable:
             if pay is not None:
                 wins.append(LineWin(index, *pay))
         scatters = sum(counts[stop] for counts, stop in zip(self._scatters, stops, strict=True))
-        return Spin(
-            stops,
-            grid,
-            tuple(wins),
-            scatters,
-            reel_set.scatter_pays.get(scatters, 0),
-            reel_set.free_spins.get(scatters, 0),
-        )
+        return _spin(reel_set, stops, grid, wins, scatters)
 
 
 def draw_stops(reel_set: ReelSet, rng: Generator) -> tuple[int, ...]:
