@@ -216,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         tasks = [
             asyncio.create_task(hub.run(), name="push-hub"),
             asyncio.create_task(sweeper.run(services.play), name="sweeper"),
+            asyncio.create_task(metrics.apply_deferred_forever(), name="deferred-metrics"),
         ]
         try:
             await flusher.start()  # start-up fails here if the child never reports ready

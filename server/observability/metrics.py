@@ -44,6 +44,7 @@ from starlette.routing import Route
 
 from server.observability import backlog
 from server.observability.backlog import Backlog
+from server.observability.deferred import Deferred
 
 if TYPE_CHECKING:
     from server.context import Services
@@ -153,6 +154,40 @@ _ROUND_CHILDREN: dict[tuple[str, str], tuple[Any, Any, Any, Any]] = {}
 _WS_CHILDREN: dict[str, Any] = {}
 
 
+# With --workers the bet path's updates gather here and are written in bulk (`deferred`).
+DEFERRED = Deferred() if MULTIPROCESS_ENV in os.environ else None
+APPLY_EVERY_S = 0.25
+
+
+def _inc(child: Any, amount: float = 1.0) -> None:
+    if DEFERRED is None:
+        child.inc(amount)
+    else:
+        DEFERRED.inc(child, amount)
+
+
+def _observe(child: Any, value: float) -> None:
+    if DEFERRED is None:
+        child.observe(value)
+    else:
+        DEFERRED.observe(child, value)
+
+
+def apply_deferred() -> None:
+    if DEFERRED is not None:
+        DEFERRED.apply()
+
+
+async def apply_deferred_forever() -> None:
+    """Write the gathered updates a few times a second, until cancelled (then once more)."""
+    try:
+        while True:
+            await asyncio.sleep(APPLY_EVERY_S)
+            apply_deferred()
+    finally:
+        apply_deferred()
+
+
 def record_round(game: str, currency: str, stake: int, payout: int) -> None:
     children = _ROUND_CHILDREN.get((game, currency))
     if children is None:
@@ -163,18 +198,18 @@ def record_round(game: str, currency: str, stake: int, payout: int) -> None:
             WIN_AMOUNT.labels(game, currency),
         )
     bets, bet_amount, wins, win_amount = children
-    bets.inc()
-    bet_amount.inc(stake)
+    _inc(bets)
+    _inc(bet_amount, stake)
     if payout > 0:
-        wins.inc()
-        win_amount.inc(payout)
+        _inc(wins)
+        _inc(win_amount, payout)
 
 
 def record_ws_request(kind: str, seconds: float, error_code: str | None) -> None:
     child = _WS_CHILDREN.get(kind)
     if child is None:
         child = _WS_CHILDREN[kind] = WS_REQUEST_SECONDS.labels(kind)
-    child.observe(seconds)
+    _observe(child, seconds)
     if error_code is not None:
         WS_ERRORS.labels(kind, error_code).inc()
         if error_code == "SERVICE_UNAVAILABLE":  # what a Redis failure answers
@@ -213,9 +248,9 @@ def flush_lags_ms(entries: Sequence[tuple[str, Mapping[str, str]]]) -> list[int]
 def record_flushed(entries: int, written: int, lags_ms: Sequence[int]) -> None:
     """A committed batch's figures, measured here or forwarded by the flusher's process."""
     for lag_ms in lags_ms:
-        FLUSHER_LAG.observe(lag_ms / 1000)
-    FLUSHER_ENTRIES.inc(entries)
-    FLUSHER_ROUNDS_WRITTEN.inc(written)
+        _observe(FLUSHER_LAG, lag_ms / 1000)
+    _inc(FLUSHER_ENTRIES, entries)
+    _inc(FLUSHER_ROUNDS_WRITTEN, written)
 
 
 def record_flusher_error(error: BaseException) -> None:
@@ -366,6 +401,7 @@ async def metrics(request: Request) -> Response:
     token = services.settings.metrics_token
     if token and not _authorised(request, token):
         return Response("send Authorization: Bearer <CASINO_METRICS_TOKEN>\n", 401)
+    apply_deferred()  # this process's own figures, current to this moment
     scraped = CollectorRegistry(auto_describe=False)
     scraped.register(await _snapshot(services))
     body = generate_latest(_recorded()) + generate_latest(scraped)
