@@ -9,6 +9,7 @@ writes to it; the INFO call that reads the counter adds one write of its own.
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -17,7 +18,7 @@ import pytest
 import redis.asyncio as aioredis
 import uvloop
 from redis.asyncio.client import Pipeline
-from redis.exceptions import DataError, ResponseError
+from redis.exceptions import ConnectionError, DataError, ResponseError
 
 from rng import fair
 from server.storage.autopipeline import MAX_BATCH, AutoPipeline
@@ -260,3 +261,26 @@ async def test_more_concurrent_calls_than_pool_connections_wait_instead_of_faili
         assert await client.get("burst") == str(burst)
     finally:
         await client.aclose()
+
+
+async def test_closing_while_redis_stopped_answering_fails_the_call_instead_of_hanging(
+    tmp_path: Path,
+) -> None:
+    child = RedisChild(tmp_path / "redis")
+    child.start()
+    redis_client = connect_redis(child.url)
+    batch = AutoPipeline(redis_client)
+    try:
+        await batch.command("PING")  # connected
+        assert child.process is not None
+        child.process.send_signal(signal.SIGSTOP)  # alive, but answers nothing
+        call = asyncio.ensure_future(batch.command("INCR", "n"))
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(batch.aclose(wait_s=0.2), timeout=5)
+        with pytest.raises(ConnectionError):
+            await call
+    finally:
+        if child.process is not None:
+            child.process.send_signal(signal.SIGCONT)
+        await redis_client.aclose()
+        child.stop()

@@ -55,6 +55,7 @@ from server.storage.redis_client import RETRIES
 MAX_BATCH = 1000  # commands per write: bounds one write and the memory of one batch
 NOSCRIPT_RELOADS = 2  # a caller whose script vanished twice in a row is told so
 CONNECT_TIMEOUT_S = 2.0
+CLOSE_WAIT_S = 5.0  # how long closing waits for the calls in flight
 
 Stage = Callable[[Pipeline], object]  # puts a caller's commands on the tick's pipeline
 Callback = Callable[..., Any] | None
@@ -171,6 +172,7 @@ class AutoPipeline:
         self._scripts: dict[str, AsyncScript] = {}
         self._reloading: dict[str, asyncio.Future[Any]] = {}
         self._backoff = ExponentialWithJitterBackoff(base=0.02, cap=0.5)
+        self._closed = False
 
     # -- calls ----------------------------------------------------------------------------
     async def run(self, stage: Stage) -> list[Any]:
@@ -233,20 +235,27 @@ class AutoPipeline:
         self._scripts[script.sha] = script
         pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
 
-    async def aclose(self) -> None:
-        """Wait for the calls in flight (their callers are waiting for them anyway), then
-        close the connection."""
+    async def aclose(self, wait_s: float = CLOSE_WAIT_S) -> None:
+        """Wait up to `wait_s` for the calls in flight (their callers are waiting for them
+        anyway), then close the connection; a call still unanswered by then (a Redis that
+        stopped answering) fails with ConnectionError rather than hold the shutdown."""
         if self._batch is not None:
             self._flush()
         waiting = [s.waiter for s in self._unsent]
         if self._link is not None:
             waiting += [s.waiter for s in self._link.pending]
-        await asyncio.gather(*waiting, return_exceptions=True)
+        if waiting:
+            await asyncio.wait(waiting, timeout=wait_s)
+        self._closed = True  # a link lost from here on is not reopened
         if self._connecting is not None:
             self._connecting.cancel()
         if self._link is not None:
             self._link.close()
             self._link = None
+        for waiter in waiting:
+            if not waiter.done():
+                waiter.set_exception(ConnectionError("the pipeliner was closed"))
+        self._unsent.clear()
 
     # -- batching -------------------------------------------------------------------------
     def _record(self, stage: Stage) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
@@ -305,7 +314,7 @@ class AutoPipeline:
         for sent in unanswered:
             sent.replies = []
         self._unsent.extendleft(reversed(unanswered))
-        if self._unsent and self._loop is not None and not self._loop.is_closed():
+        if self._unsent and not self._closed and self._loop and not self._loop.is_closed():
             self._ensure_link()
 
     async def _connect(self) -> None:
