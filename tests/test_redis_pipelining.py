@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -284,3 +285,16 @@ async def test_closing_while_redis_stopped_answering_fails_the_call_instead_of_h
             child.process.send_signal(signal.SIGCONT)
         await redis_client.aclose()
         child.stop()
+
+
+async def test_the_bet_paths_connection_gives_up_on_a_peer_that_goes_silent(
+    client: aioredis.Redis, pipeline: Callable[..., AutoPipeline]
+) -> None:
+    batch = await connected(pipeline())
+    link = batch._link
+    assert link is not None and link.transport is not None
+    sock = link.transport.get_extra_info("socket")
+    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 10_000
+    options = (socket.TCP_KEEPIDLE, socket.TCP_KEEPINTVL, socket.TCP_KEEPCNT)
+    assert [sock.getsockopt(socket.IPPROTO_TCP, option) for option in options] == [5, 2, 3]

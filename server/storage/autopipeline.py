@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -56,6 +57,8 @@ MAX_BATCH = 1000  # commands per write: bounds one write and the memory of one b
 NOSCRIPT_RELOADS = 2  # a caller whose script vanished twice in a row is told so
 CONNECT_TIMEOUT_S = 2.0
 CLOSE_WAIT_S = 5.0  # how long closing waits for the calls in flight
+SILENT_PEER_S = 10.0  # unacknowledged data this old ends the connection (TCP_USER_TIMEOUT)
+KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, KEEPALIVE_PROBES = 5, 2, 3
 
 Stage = Callable[[Pipeline], object]  # puts a caller's commands on the tick's pipeline
 Callback = Callable[..., Any] | None
@@ -349,6 +352,7 @@ class AutoPipeline:
             else:
                 host, port = settings.get("host", "localhost"), settings.get("port", 6379)
                 await loop.create_connection(lambda: link, host, port)
+                _give_up_on_a_silent_peer(link)
             replies = await self._handshake(link, settings)
         for reply in replies:
             if isinstance(reply, Exception):
@@ -379,6 +383,23 @@ class AutoPipeline:
             self._reloading[sha] = loading
             loading.add_done_callback(lambda _: self._reloading.pop(sha, None))
         await asyncio.shield(loading)
+
+
+def _give_up_on_a_silent_peer(link: _Link) -> None:
+    """A Redis host that died or dropped off the network sends no reset: without this the
+    bet path's calls would wait for TCP's retransmissions to run out, about 15 minutes.
+    Data left unacknowledged for SILENT_PEER_S ends the connection, and an idle one is
+    probed, so the calls are sent again on a new connection (or fail) within seconds."""
+    assert link.transport is not None
+    sock = link.transport.get_extra_info("socket")
+    if sock is None:
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(SILENT_PEER_S * 1000))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, KEEPALIVE_IDLE_S)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, KEEPALIVE_INTERVAL_S)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, KEEPALIVE_PROBES)
 
 
 def _pack(commands: list[tuple[tuple[Any, ...], Mapping[str, Any]]]) -> bytes:
