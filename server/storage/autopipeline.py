@@ -183,28 +183,13 @@ class AutoPipeline:
         order, once this tick's batch has been answered. An error reply to any of them is
         raised, after all of them were read."""
         commands = self._record(stage)
-        packed = _pack(commands)
-        callbacks = [self._callbacks.get(args[0]) for args, _ in commands]
-        options = [_reply_options(options) for _, options in commands]
         shas = [str(args[1]) if str(args[0]).upper() == "EVALSHA" else None for args, _ in commands]
-        for attempt in range(RETRIES + 1):
-            replies = await self._submit(packed, callbacks, options)
-            missing = {
-                sha
-                for sha, reply in zip(shas, replies, strict=True)
-                if sha is not None and isinstance(reply, NoScriptError)
-            }
-            if missing and attempt < NOSCRIPT_RELOADS:
-                await asyncio.gather(*(self._reload(sha) for sha in missing))
-                continue
-            if any(isinstance(reply, BusyLoadingError) for reply in replies) and attempt < RETRIES:
-                await asyncio.sleep(self._backoff.compute(attempt))
-                continue
-            break
-        for reply in replies:
-            if isinstance(reply, ResponseError):
-                raise reply
-        return replies
+        return await self._answered(
+            _pack_args([args for args, _ in commands]),
+            [self._callbacks.get(args[0]) for args, _ in commands],
+            [_reply_options(options) for _, options in commands],
+            shas,
+        )
 
     async def command(self, *args: Any, **options: Any) -> Any:
         """One command, e.g. `await batch.command("HGET", key, "cash")`."""
@@ -215,20 +200,10 @@ class AutoPipeline:
         """One script call, as `await script(keys=..., args=...)` but batched. The bet path's
         call: packed straight from its arguments, no pipeline recording."""
         self._scripts[script.sha] = script
-        try:
-            packed = hiredis.pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))
-        except (TypeError, ValueError) as error:
-            raise DataError(f"a command cannot be encoded: {error}") from None
-        for attempt in range(RETRIES + 1):
-            (reply,) = await self._submit(packed, _NO_CALLBACK, _NO_OPTIONS)
-            if isinstance(reply, NoScriptError) and attempt < NOSCRIPT_RELOADS:
-                await self._reload(script.sha)
-            elif isinstance(reply, BusyLoadingError) and attempt < RETRIES:
-                await asyncio.sleep(self._backoff.compute(attempt))
-            else:
-                break
-        if isinstance(reply, ResponseError):
-            raise reply
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        (reply,) = await self._answered(
+            _pack_args([command]), _NO_CALLBACK, _NO_OPTIONS, (script.sha,)
+        )
         return reply
 
     def stage_script(
@@ -259,6 +234,35 @@ class AutoPipeline:
             if not waiter.done():
                 waiter.set_exception(ConnectionError("the pipeliner was closed"))
         self._unsent.clear()
+
+    async def _answered(
+        self,
+        packed: bytes,
+        callbacks: Sequence[Callback],
+        options: Sequence[dict[str, Any]],
+        shas: Sequence[str | None],
+    ) -> list[Any]:
+        """Send one caller's commands until they are answered: again after loading a script
+        Redis had lost (`shas` names each EVALSHA's script) or while Redis is loading; an
+        error reply to any of them is raised, after all of them were read."""
+        for attempt in range(RETRIES + 1):
+            replies = await self._submit(packed, callbacks, options)
+            missing = {
+                sha
+                for sha, reply in zip(shas, replies, strict=True)
+                if sha is not None and isinstance(reply, NoScriptError)
+            }
+            if missing and attempt < NOSCRIPT_RELOADS:
+                await asyncio.gather(*(self._reload(sha) for sha in missing))
+                continue
+            if any(isinstance(reply, BusyLoadingError) for reply in replies) and attempt < RETRIES:
+                await asyncio.sleep(self._backoff.compute(attempt))
+                continue
+            break
+        for reply in replies:
+            if isinstance(reply, ResponseError):
+                raise reply
+        return replies
 
     # -- batching -------------------------------------------------------------------------
     def _record(self, stage: Stage) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
@@ -400,10 +404,6 @@ def _give_up_on_a_silent_peer(link: _Link) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, KEEPALIVE_IDLE_S)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, KEEPALIVE_INTERVAL_S)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, KEEPALIVE_PROBES)
-
-
-def _pack(commands: list[tuple[tuple[Any, ...], Mapping[str, Any]]]) -> bytes:
-    return _pack_args([args for args, _ in commands])
 
 
 def _pack_args(commands: Sequence[tuple[Any, ...]]) -> bytes:
