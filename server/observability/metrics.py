@@ -54,8 +54,10 @@ if TYPE_CHECKING:
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Chosen as the process starts, as prometheus-client chooses its value class.
+MULTIPROCESS = MULTIPROCESS_ENV in os.environ
 
-if MULTIPROCESS_ENV in os.environ:
+if MULTIPROCESS:
     # In multiprocess mode prometheus-client asks os.getpid() on every inc and observe, to
     # notice a fork; that is a system call each time, and it was about 9 % of a worker's
     # CPU under the bench. Our workers are spawned (a fresh interpreter: this module runs
@@ -63,6 +65,7 @@ if MULTIPROCESS_ENV in os.environ:
     # worker ever made by a bare fork would need the default back.
     _PID = os.getpid()
     values.ValueClass = values.MultiProcessValue(process_identifier=lambda: _PID)  # type: ignore[no-untyped-call]
+
 SCRAPE_TIMEOUT_S = 1.0
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 LAG_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -155,7 +158,7 @@ _WS_CHILDREN: dict[str, Any] = {}
 
 
 # With --workers the bet path's updates gather here and are written in bulk (`deferred`).
-DEFERRED = Deferred() if MULTIPROCESS_ENV in os.environ else None
+DEFERRED = Deferred() if MULTIPROCESS else None
 APPLY_EVERY_S = 0.25
 
 
