@@ -137,7 +137,7 @@ class Hub:
                 await asyncio.sleep(0.5)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     def _on_message(self, message: dict[str, Any]) -> None:
         channel = str(message.get("channel", ""))
