@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""The one entry point: `python3 run.py COMMAND`.
+"""The one entry point: `python3 run.py COMMAND` (`run.py --help` lists them).
 
-Run with any Python 3.11+: on first use it creates `.venv`, installs the
-dependencies declared in pyproject.toml (again whenever that file changes)
-and `redis-server` through apt-get when it is missing (for `test` also chromium,
-dieharder and ent), then re-runs itself
-inside the venv. Only the standard library is imported before that.
+Run with any Python 3.11+: on first use it creates `.venv`, installs exactly the
+locked dependencies (`requirements.txt` to serve and play; `requirements-test.txt`,
+which adds the test and docs tools, for `test`, `soak`, `docs` and `lock`), and
+`redis-server` through apt-get when it is missing (for `test` also chromium,
+dieharder and ent), then re-runs itself inside the venv. A lock file that changed
+since the venv was made gives a new venv, so what is installed is always the lock
+and nothing else. Only the standard library is imported before that.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,17 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-STAMP = VENV / ".casino-deps"
+STAMP = VENV / ".casino-locks"
+SERVE_LOCK = "requirements.txt"
+TEST_LOCK = "requirements-test.txt"
 
 # Commands that need a redis-server binary on this machine (unless CASINO_REDIS_URL is set).
 NEEDS_REDIS = {"serve", "demo", "test", "bench", "soak"}
-PASS_THROUGH = {
-    "play": "the terminal client: log in or register and play every game",
-    "rtp": "print every game's exact RTP, hit rate, SD, max win (--simulate N to check)",
-    "rng-certify": "run the statistical battery on the production generator, write a report",
-    "bench": "load-test a server: bets/s, latency percentiles, flusher lag, ceilings",
-    "soak": "run the crash, race and fuzz scenarios for --minutes N; exit 1 on any finding",
-}
+# Commands whose tools (pytest, hypothesis, mypy, mkdocs, uv) only the test lock holds.
+NEEDS_TEST_LOCK = {"test", "soak", "lock"}
 
 
 def _venv_python() -> Path:
@@ -39,14 +38,6 @@ def _venv_python() -> Path:
 
 def _in_venv() -> bool:
     return Path(sys.prefix).resolve() == VENV.resolve()
-
-
-def _requirements() -> list[str]:
-    import tomllib
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extras = project.get("optional-dependencies", {})
-    return [*project["dependencies"], *(dep for group in extras.values() for dep in group)]
 
 
 def _say(message: str) -> None:
@@ -60,6 +51,40 @@ def _apt_install(*packages: str) -> None:
     if subprocess.run([*sudo, "apt-get", "install", "-y", "-q", *packages], env=env).returncode:
         subprocess.run([*sudo, "apt-get", "update", "-q"], env=env, check=True)
         subprocess.run([*sudo, "apt-get", "install", "-y", "-q", *packages], env=env, check=True)
+
+
+def _digest(lock: str) -> str:
+    return hashlib.sha256((ROOT / lock).read_bytes()).hexdigest()
+
+
+def _installed() -> dict[str, str]:
+    try:
+        installed: dict[str, str] = json.loads(STAMP.read_text())
+        return installed
+    except (OSError, ValueError):
+        return {}
+
+
+def _install_locked(lock: str) -> None:
+    """Make the venv hold exactly `lock` (plus, when already there, the other lock)."""
+    installed = _installed()
+    if installed.get(lock) == _digest(lock):
+        return
+    # A venv made before the locks (no stamp) holds whatever a resolver chose then.
+    stale = not installed or any(_digest(name) != digest for name, digest in installed.items())
+    if stale or not _venv_python().exists():
+        # A lock that changed may have dropped a package: pip would leave it behind.
+        _say("creating .venv anew: it does not hold exactly the lock files")
+        shutil.rmtree(VENV, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        installed = {}
+    _say(f"installing the locked dependencies of {lock} into .venv")
+    pip = [str(_venv_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    # --require-hashes: every artifact is checked against the lock; --no-deps: nothing that
+    # the lock does not name is resolved on the side.
+    subprocess.run([*pip, "--require-hashes", "--no-deps", "-r", str(ROOT / lock)], check=True)
+    installed[lock] = _digest(lock)
+    STAMP.write_text(json.dumps(installed))
 
 
 def bootstrap(command: str | None) -> None:
@@ -78,72 +103,24 @@ def bootstrap(command: str | None) -> None:
             _apt_install(*missing)
     if _in_venv():
         return
-    requirements = _requirements()
-    digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
-    if not _venv_python().exists():
-        _say("creating .venv")
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    if not STAMP.exists() or STAMP.read_text() != digest:
-        _say("installing Python dependencies into .venv")
-        pip = [str(_venv_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        subprocess.run([*pip, *requirements], check=True)
-        STAMP.write_text(digest)
+    _install_locked(SERVE_LOCK)
+    if command in NEEDS_TEST_LOCK:
+        _install_locked(TEST_LOCK)
     os.execv(
         str(_venv_python()), [str(_venv_python()), str(Path(__file__).resolve()), *sys.argv[1:]]
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="run.py", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    serve = commands.add_parser("serve", help="run the server (HTTP + WebSocket on one port)")
-    # Defaults come from CASINO_HOST/CASINO_PORT, validated with the rest of the configuration.
-    serve.add_argument("--host", default=None, help="default: CASINO_HOST or 127.0.0.1")
-    serve.add_argument("--port", type=int, default=None, help="default: CASINO_PORT or 8000")
-    serve.add_argument("--workers", type=int, default=1, help="processes sharing the port")
-
-    demo = commands.add_parser("demo", help="register, deposit and play 20 spins against a server")
-    demo.add_argument("--url", default="http://127.0.0.1:8000", help="server base URL")
-    demo.add_argument("--spins", type=int, default=20)
-    demo.add_argument("--game", default="classic-sevens")
-    demo.add_argument("--stake", type=int, default=100, help="stake per spin, minor units")
-
-    test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
-
-    commands.add_parser("reconcile", help="prove Redis balances, the ledger and rounds agree")
-    commands.add_parser("config", help="print the effective configuration, secrets masked")
-    commands.add_parser("doctor", help="check a deployment and say what to fix")
-    commands.add_parser("migrate", help="apply pending database migrations")
-
-    verify = commands.add_parser("verify", help="re-verify a settled round's provably fair proof")
-    verify.add_argument("round_id")
-
-    # These parse their own arguments (`run.py rtp --help`).
-    for name, text in PASS_THROUGH.items():
-        sub = commands.add_parser(name, help=text, add_help=False)
-        sub.add_argument("args", nargs=argparse.REMAINDER)
-    return parser
+def _command(argv: list[str]) -> str | None:
+    """The sub-command's name, read without argparse: its flags are not known here yet."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def main() -> int:
-    parser = build_parser()
-    # Pass-through commands parse their own flags, which argparse would refuse here.
-    args, extra = parser.parse_known_args()
-    if args.command in PASS_THROUGH:
-        args.args = [*extra, *args.args]
-    elif args.command == "test":  # `run.py test -x -k money`: pytest's flags, verbatim
-        args.pytest_args = sys.argv[sys.argv.index("test") + 1 :]
-    elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    bootstrap(args.command)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    bootstrap(_command(sys.argv[1:]))
     from server import cli
 
-    return cli.run(args)
+    return cli.main(sys.argv[1:], prog="run.py")
 
 
 if __name__ == "__main__":

@@ -110,8 +110,10 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"no server at {args.url}; starting a private one at {url}", flush=True)
         env = {**os.environ, "CASINO_DATA_DIR": scratch.name}
         env.pop("CASINO_REDIS_URL", None)
+        # `-m server.cli` runs from a checkout and from an installed package alike.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         server = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -244,7 +246,16 @@ def _rng_certify(args: argparse.Namespace) -> int:
     return certify.main(args.args)
 
 
+def _checkout() -> Path | None:
+    """The source checkout this code runs from; None in an installed package (no run.py)."""
+    return ROOT if (ROOT / "run.py").exists() and (ROOT / "pyproject.toml").exists() else None
+
+
 def _test(args: argparse.Namespace) -> int:
+    root = _checkout()
+    if root is None:
+        print("`test` runs from a source checkout: python3 run.py test", file=sys.stderr)
+        return 2
     steps = [
         [sys.executable, "-m", "ruff", "check", "."],
         [sys.executable, "-m", "ruff", "format", "--check", "."],
@@ -253,9 +264,39 @@ def _test(args: argparse.Namespace) -> int:
     ]
     for step in steps:
         print("$", " ".join(step[2:]), flush=True)
-        code = subprocess.run(step, cwd=ROOT).returncode
+        code = subprocess.run(step, cwd=root).returncode
         if code:
             return code
+    return 0
+
+
+# uv resolves once for every platform and Python >= 3.11 (`--universal`) and writes hashes
+# that plain pip checks, so installing needs nothing but pip; only a refresh needs uv.
+UV = "uv==0.13.9"
+PYTHON = "3.11"
+
+
+def _lock(args: argparse.Namespace) -> int:
+    root = _checkout()
+    if root is None:
+        print("`lock` runs from a source checkout: python3 run.py lock", file=sys.stderr)
+        return 2
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", UV]
+    subprocess.run(pip, check=True)
+    compile_ = [sys.executable, "-m", "uv", "pip", "compile", "pyproject.toml", "--universal"]
+    compile_ += ["--generate-hashes", "--python-version", PYTHON, "-q"]
+    if args.upgrade:
+        compile_.append("--upgrade")
+    # The test lock is resolved first and constrains the serving lock, so the two name the
+    # same version of every package they share.
+    steps = [
+        [*compile_, "--extra", "test", "--extra", "docs", "-o", "requirements-test.txt"],
+        [*compile_, "-c", "requirements-test.txt", "-o", "requirements.txt"],
+    ]
+    for step in steps:
+        if subprocess.run(step, cwd=root).returncode:
+            return 1
+    print("requirements.txt and requirements-test.txt written; now run: python3 run.py test")
     return 0
 
 
@@ -273,8 +314,73 @@ COMMANDS = {
     "bench": _bench,
     "soak": _soak,
     "test": _test,
+    "lock": _lock,
+}
+
+# Commands that parse their own arguments (`run.py rtp --help`).
+PASS_THROUGH = {
+    "play": "the terminal client: log in or register and play every game",
+    "rtp": "print every game's exact RTP, hit rate, SD, max win (--simulate N to check)",
+    "rng-certify": "run the statistical battery on the production generator, write a report",
+    "bench": "load-test a server: bets/s, latency percentiles, flusher lag, ceilings",
+    "soak": "run the crash, race and fuzz scenarios for --minutes N; exit 1 on any finding",
 }
 
 
-def run(args: argparse.Namespace) -> int:
+def build_parser(prog: str = "casino") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="An online-casino gaming server and its tools."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the server (HTTP + WebSocket on one port)")
+    # Defaults come from CASINO_HOST/CASINO_PORT, validated with the rest of the configuration.
+    serve.add_argument("--host", default=None, help="default: CASINO_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: CASINO_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1, help="processes sharing the port")
+
+    demo = commands.add_parser("demo", help="register, deposit and play 20 spins against a server")
+    demo.add_argument("--url", default="http://127.0.0.1:8000", help="server base URL")
+    demo.add_argument("--spins", type=int, default=20)
+    demo.add_argument("--game", default="classic-sevens")
+    demo.add_argument("--stake", type=int, default=100, help="stake per spin, minor units")
+
+    test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    lock = commands.add_parser("lock", help="re-resolve the lock files (then run the tests)")
+    lock.add_argument("--upgrade", action="store_true", help="take the newest allowed releases")
+
+    commands.add_parser("reconcile", help="prove Redis balances, the ledger and rounds agree")
+    commands.add_parser("config", help="print the effective configuration, secrets masked")
+    commands.add_parser("doctor", help="check a deployment and say what to fix")
+    commands.add_parser("migrate", help="apply pending database migrations")
+
+    verify = commands.add_parser("verify", help="re-verify a settled round's provably fair proof")
+    verify.add_argument("round_id")
+
+    for name, text in PASS_THROUGH.items():
+        sub = commands.add_parser(name, help=text, add_help=False)
+        sub.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: list[str] | None = None, prog: str = "casino") -> int:
+    """`casino COMMAND` in an installed package; `run.py` calls it after its set-up."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(prog)
+    # Pass-through commands parse their own flags, which argparse would refuse here.
+    args, extra = parser.parse_known_args(argv)
+    if args.command in PASS_THROUGH:
+        args.args = [*extra, *args.args]
+    elif args.command == "test":  # `run.py test -x -k money`: pytest's flags, verbatim
+        args.pytest_args = argv[argv.index("test") + 1 :]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command is None:
+        parser.print_help()
+        return 0
     return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

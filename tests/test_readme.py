@@ -19,7 +19,7 @@ from protocol.errors import ErrorCode
 from rng import fair
 from rng.fair import FairGenerator
 from rng.generator import Generator
-from run import build_parser
+from server.cli import build_parser
 from server.config import VARIABLES
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()

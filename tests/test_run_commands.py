@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from run import build_parser
+from server.cli import build_parser
 from server.storage.redis_child import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
