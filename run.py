@@ -29,7 +29,7 @@ TEST_LOCK = "requirements-test.txt"
 # Commands that need a redis-server binary on this machine (unless CASINO_REDIS_URL is set).
 NEEDS_REDIS = {"serve", "demo", "test", "bench", "soak"}
 # Commands whose tools (pytest, hypothesis, mypy, mkdocs, uv) only the test lock holds.
-NEEDS_TEST_LOCK = {"test", "soak", "lock"}
+NEEDS_TEST_LOCK = {"test", "soak", "docs", "lock"}
 
 
 def _venv_python() -> Path:

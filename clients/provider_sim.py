@@ -3,12 +3,15 @@ casino's seamless-wallet API with real signatures, as a provider's game server w
 
 It behaves like the providers the API is built for: every request is signed
 (HMAC-SHA256 with the shared secret, or RSA-SHA256 with its private key) and
-every reply's signature is checked; a bet whose reply is lost is retried with
-the same transaction_uuid and, if it still gets no answer (or any refusal but
-NOT_ENOUGH_MONEY / LIMIT_REACHED), rolled back; a win is retried until it is
-answered, never rolled back. `--lost-replies` throws replies away on purpose to
-exercise all of that, `--rollback-rate` makes the game fail after a bet, and
-`--overtake-rate` sends a rollback before its bet, as a slow network can.
+every reply's signature is checked, over the reply domain `REPLY_DOMAIN` and
+the reply's bytes; the launch token from the launch URL is exchanged by the
+first user/info for the session token every later call carries; a bet whose
+reply is lost is retried with the same transaction_uuid and, if it still gets
+no answer (or any refusal but NOT_ENOUGH_MONEY / LIMIT_REACHED), rolled back; a
+win is retried until it is answered, never rolled back. `--lost-replies` throws
+replies away on purpose to exercise all of that, `--rollback-rate` makes the
+game fail after a bet, and `--overtake-rate` sends a rollback before its bet, as
+a slow network can.
 It talks to the server over the wire only.
 
     python -m clients.provider_sim --url http://127.0.0.1:8000 --rounds 20 \\
@@ -42,6 +45,9 @@ import rng
 from clients.api import CasinoClient
 
 OK = "RS_OK"
+# The casino signs its replies over this prefix and the request's message format, so that no
+# reply can be sent back as a request (server/provider/signatures.py; the wire is the contract).
+REPLY_DOMAIN = b"casino-wallet-reply-v1."
 NO_ROLLBACK = {"RS_ERROR_NOT_ENOUGH_MONEY", "RS_ERROR_LIMIT_REACHED"}
 ATTEMPTS = 4
 ROLLBACK_ROUNDS = 10  # a rollback is resent this many times ATTEMPTS before giving up
@@ -82,9 +88,10 @@ class Signer:
         return base64.b64encode(raw).decode()
 
     def reply_is_authentic(self, timestamp: str, body: bytes, signature: str) -> bool:
-        message = timestamp.encode() + b"." + body
+        message = REPLY_DOMAIN + timestamp.encode() + b"." + body
         if self.secret is not None:
-            return hmac.compare_digest(self.sign(timestamp, body), signature)
+            digest = hmac.new(self.secret.encode(), message, hashlib.sha256).digest()
+            return hmac.compare_digest(base64.b64encode(digest).decode(), signature)
         if self.casino_public_key is None:
             return False
         try:
@@ -141,6 +148,14 @@ class ProviderClient:
         return await self.post(
             "/provider/user/info", {"request_uuid": new_uuid(), "token": token, **extra}
         )
+
+    async def open_session(self, launched: dict[str, str]) -> dict[str, str]:
+        """The game session of a launch: its first user/info exchanges the launch token of
+        the launch URL for the session token (`token`) every later call carries."""
+        info = await self.user_info(launched["token"], user=launched["user"])
+        if info["status"] != OK:
+            raise RuntimeError(f"user/info refused the launch token: {info['status']}")
+        return {**launched, "token": info["token"]}
 
     async def balance(self, token: str, user: str, **extra: Any) -> dict[str, Any]:
         body = {"request_uuid": new_uuid(), "token": token, "user": user, **extra}
@@ -259,7 +274,9 @@ class Simulator:
         tally.paid += payout
         return True
 
-    async def play(self, session: dict[str, str], rounds: int, stake: int) -> Tally:
+    async def play(self, launched: dict[str, str], rounds: int, stake: int) -> Tally:
+        """Open the launch's session, then play `rounds` rounds in it."""
+        session = await self.provider.open_session(launched)
         info = await self.provider.user_info(session["token"])
         if info["status"] != OK:
             raise RuntimeError(f"user/info refused: {info['status']}")
@@ -273,7 +290,8 @@ class Simulator:
 
 
 async def launch(base_url: str, provider_id: str, game_code: str, deposit: int) -> dict[str, str]:
-    """A new sandbox player with a deposit, and the session its game launch created."""
+    """A new sandbox player with a deposit, and the launch URL's parameters of its game
+    launch (`token` is the single-use launch token: `ProviderClient.open_session` opens it)."""
     async with CasinoClient(base_url) as player:
         name = f"sim_{rng.randbytes(5).hex()}"
         password = f"Sim-{rng.token_urlsafe(12)}!"

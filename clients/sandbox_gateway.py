@@ -6,9 +6,20 @@ its own SQLite file before it is answered, so a restart keeps it; the same key
 with the same terms returns the original result, with other terms 409. A test
 sets a fault at run time with `POST /admin/faults` (`slow`, `dead`,
 `lose_reply`, `decline`, or `none`), optionally for a number of calls only.
-It never moves real money and holds no secret; bind it to 127.0.0.1.
+
+Like a processor's test environment, it takes test keys only: `/payments` calls
+(not `/health`, nor the tests' `/admin/faults`) need `Authorization: Bearer
+<key>` with the key it was started with (`SANDBOX_GATEWAY_KEY` in its
+environment, never on the command line where `ps` shows it; default the
+published `sk_test_sandbox`), which must start with `sk_test_`; a live key
+(`sk_live_...`) is refused by name, as a sign that a server meant for real
+money is talking to a sandbox. With
+`--daily-deposit-limit N` it declines a deposit that would take one account's
+approved deposits in the last 24 hours past N, so play money stays bounded.
+It never moves real money; bind it to 127.0.0.1.
 
     python -m clients.sandbox_gateway --port 8100 [--db PATH] [--host H]
+        [--daily-deposit-limit N]
 """
 
 from __future__ import annotations
@@ -16,6 +27,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hmac
+import os
 import sqlite3
 import threading
 import time
@@ -34,6 +47,12 @@ from starlette.types import Message, Receive, Scope, Send
 import rng
 
 KINDS = ("deposit", "payout")
+# The published key of a gateway started without one; the server's default in sandbox mode
+# (server/config.py SANDBOX_GATEWAY_KEY holds the same, tests hold them equal).
+DEFAULT_KEY = "sk_test_sandbox"
+TEST_KEY_PREFIX = "sk_test_"
+LIVE_KEY_PREFIX = "sk_live_"
+DAY_MS = 24 * 3600 * 1000
 FAULTS = ("none", "slow", "dead", "lose_reply", "decline")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS payments (
@@ -89,15 +108,29 @@ class Ledger:
         names = ("key", "kind", "amount", "currency", "account", "status", "reference")
         return dict(zip(names, row, strict=True))
 
-    def record(self, terms: dict[str, Any], status: str) -> dict[str, Any]:
+    def record(
+        self, terms: dict[str, Any], status: str, daily_deposit_limit: int | None = None
+    ) -> dict[str, Any]:
+        """Store a new payment (a key seen before keeps its first record). A deposit that would
+        take its account past `daily_deposit_limit` over 24 hours is stored declined: the sum
+        and the insert share the lock, so two charges cannot pass the limit together."""
+        now = int(time.time() * 1000)
         with self.lock:
+            limited = daily_deposit_limit is not None and terms["kind"] == "deposit"
+            if limited and status == "approved":
+                (charged,) = self.conn.execute(
+                    "SELECT COALESCE(SUM(amount), 0) FROM payments WHERE account = ? AND"
+                    " kind = 'deposit' AND status = 'approved' AND created_at > ?",
+                    (terms["account"], now - DAY_MS),
+                ).fetchone()
+                if charged + terms["amount"] > daily_deposit_limit:
+                    status = "declined"
             self.conn.execute(
                 "INSERT INTO payments (key, kind, amount, currency, account, status, reference,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
                 (
                     terms["key"], terms["kind"], terms["amount"], terms["currency"],
-                    terms["account"], status, f"gw_{rng.token_urlsafe(12)}",
-                    int(time.time() * 1000),
+                    terms["account"], status, f"gw_{rng.token_urlsafe(12)}", now,
                 ),
             )  # fmt: skip
         found = self.find(terms["key"])
@@ -128,11 +161,34 @@ def _terms(data: Any) -> dict[str, Any] | str:
     return {"key": key, "kind": kind, "amount": amount, "currency": currency, "account": account}
 
 
-def create_app(db_path: Path) -> Starlette:
+def key_refusal(header: str, key: str) -> str | None:
+    """Why an Authorization header does not carry this gateway's key, or None."""
+    scheme, _, given = header.partition(" ")
+    given = given.strip()
+    if scheme.lower() != "bearer" or not given:
+        return "send Authorization: Bearer <your sk_test_ key>"
+    if given.startswith(LIVE_KEY_PREFIX):
+        return "a live key (sk_live_...) was sent to the sandbox gateway, which takes test keys"
+    if not hmac.compare_digest(given.encode(), key.encode()):
+        return "unknown API key"
+    return None
+
+
+def create_app(
+    db_path: Path, key: str = DEFAULT_KEY, daily_deposit_limit: int | None = None
+) -> Starlette:
+    if not key.startswith(TEST_KEY_PREFIX):
+        raise ValueError("the sandbox gateway takes an sk_test_ key only")
     ledger = Ledger(db_path)
     fault = Fault()
 
+    def refused(request: Request) -> Response | None:
+        reason = key_refusal(request.headers.get("authorization", ""), key)
+        return None if reason is None else _json({"error": reason}, 401)
+
     async def pay(request: Request) -> Response:
+        if (refusal := refused(request)) is not None:
+            return refusal
         mode = fault.take()
         if mode == "dead":
             return _json({"error": "gateway unavailable"}, 503)
@@ -145,7 +201,7 @@ def create_app(db_path: Path) -> Starlette:
         found = await asyncio.to_thread(ledger.find, terms["key"])
         if found is None:
             status = "declined" if mode == "decline" else "approved"
-            found = await asyncio.to_thread(ledger.record, terms, status)
+            found = await asyncio.to_thread(ledger.record, terms, status, daily_deposit_limit)
         if any(found[name] != terms[name] for name in terms):
             return _json({"error": "key used before with other terms"}, 409)
         if mode == "slow":  # the work is done; only the answer is late
@@ -155,6 +211,8 @@ def create_app(db_path: Path) -> Starlette:
         return _json(found)
 
     async def status(request: Request) -> Response:
+        if (refusal := refused(request)) is not None:
+            return refusal
         if fault.take() == "dead":
             return _json({"error": "gateway unavailable"}, 503)
         found = await asyncio.to_thread(ledger.find, request.path_params["key"])
@@ -210,8 +268,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--db", type=Path, default=Path("sandbox_gateway.db"))
+    parser.add_argument(
+        "--daily-deposit-limit",
+        type=int,
+        default=None,
+        help="decline deposits past this many minor units per account in 24 hours",
+    )
     args = parser.parse_args(argv)
-    uvicorn.run(create_app(args.db), host=args.host, port=args.port, log_level="warning")
+    key = os.environ.get("SANDBOX_GATEWAY_KEY") or DEFAULT_KEY
+    if not key.startswith(TEST_KEY_PREFIX):
+        parser.error("SANDBOX_GATEWAY_KEY must be a test key (sk_test_...)")
+    app = create_app(args.db, key, args.daily_deposit_limit)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

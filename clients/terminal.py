@@ -11,6 +11,10 @@ connection and proofs are in `clients.terminal_session`, the menus in
 
 Exit status: 0 done; 1 refused or failed (bad login, no funds, a proof that does not
 verify); 2 bad usage; 3 the server ended the session.
+
+A server in sandbox mode (its replies say `Casino-Mode: sandbox`) moves play
+money, and the client says so for the whole run: in the window title, after
+login, in every round's heading and in the menu's balance line.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ from clients.terminal_session import (
 )
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+MODE_HEADER = "Casino-Mode"
+SANDBOX_MARKER = "sandbox: play money"
 
 # -- unattended play ----------------------------------------------------------------------------
 
@@ -89,7 +95,8 @@ async def autoplay(
         player.show_pushes()
         game = player.games[games[(number - 1) % len(games)]]
         amount, options = auto_bet(game, stake)
-        console.rule(f"round {number}/{rounds} · {game['name']}", align="left")
+        heading = f"round {number}/{rounds} · {game['name']}"
+        console.rule(f"{heading} · {player.marker}" if player.marker else heading, align="left")
         try:
             reply = await play_round(player, game["id"], amount, options, auto_action)
         except Refused as refused:
@@ -153,6 +160,7 @@ async def run(args: argparse.Namespace, console: Console) -> int:
     async with CasinoClient(base_url) as client:
         try:
             catalogue = {game["id"]: game for game in await client.games()}
+            served = (await client.http.get("/health")).headers.get(MODE_HEADER, "")
         except httpx.HTTPError as error:
             console.print(
                 f"no casino server answers at {base_url} ({error})", style="red", markup=False
@@ -182,6 +190,9 @@ async def run(args: argparse.Namespace, console: Console) -> int:
         try:
             assert client.token is not None
             player = Player(client, socket, console, catalogue, unicode=_utf8(console))
+            player.marker = SANDBOX_MARKER if served == "sandbox" else ""
+            if player.marker:
+                console.set_window_title(f"casino · {player.marker}")
             try:
                 welcome = await player.request("hello", token=client.token)
             except Refused as refused:
@@ -191,12 +202,16 @@ async def run(args: argparse.Namespace, console: Console) -> int:
             console.print(
                 f"logged in as [bold]{player.username}[/]; balance {player.money(player.balance)}"
             )
+            if player.marker:
+                console.print(f"[black on yellow] {player.marker} [/] nothing here is real money")
             amount = (
                 args.deposit
                 if args.deposit is not None
                 else (10_000 if fresh and args.auto else None)
             )
-            if amount:
+            if amount and served == "live":  # a live server has no sandbox deposit
+                player.say("this server moves real money: no sandbox deposit", "yellow")
+            elif amount:
                 await deposit(player, amount)
             if args.client_seed:
                 await player.request("set_client_seed", client_seed=args.client_seed)

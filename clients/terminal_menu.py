@@ -213,8 +213,10 @@ async def interactive(player: Player, open_rounds: list[dict[str, Any]]) -> int:
     games = list(player.games.values())
     while True:
         player.show_pushes()
+        marker = f"  [black on yellow] {player.marker} [/]" if player.marker else ""
         console.print(
             f"\n[bold]{player.username}[/]  balance [bold yellow]{player.money(player.balance)}"
+            f"[/]{marker}"
         )
         for number, game in enumerate(games, start=1):
             console.print(f"  [bold]{number}[/] {game['name']}  (RTP {game['rtp']} %)")

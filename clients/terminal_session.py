@@ -144,6 +144,7 @@ class Player:
     revealed: dict[str, str] = field(default_factory=dict)  # seed hash -> revealed seed (hex)
     unicode: bool = True
     own_deposit_balance: int | None = None  # a push about this client's deposit needs no line
+    marker: str = ""  # "sandbox: play money" while the server moves play money
 
     def money(self, minor: int) -> str:
         return view.money(minor, self.currency)

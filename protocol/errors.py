@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     USERNAME_TAKEN = "USERNAME_TAKEN"
     WEAK_PASSWORD = "WEAK_PASSWORD"
     UNDERAGE = "UNDERAGE"
+    REGISTRATION_LIMITED = "REGISTRATION_LIMITED"
     VALIDATION_FAILED = "VALIDATION_FAILED"
     # Games and stakes
     UNKNOWN_GAME = "UNKNOWN_GAME"
@@ -49,6 +50,7 @@ class ErrorCode(StrEnum):
     INVALID_AMOUNT = "INVALID_AMOUNT"
     WRONG_CURRENCY = "WRONG_CURRENCY"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    SANDBOX_LIMIT_REACHED = "SANDBOX_LIMIT_REACHED"
     # Payments
     PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
     GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
@@ -63,9 +65,14 @@ class ErrorCode(StrEnum):
     # KYC documents
     UNSUPPORTED_DOCUMENT = "UNSUPPORTED_DOCUMENT"
     DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+    DOCUMENT_QUOTA_EXCEEDED = "DOCUMENT_QUOTA_EXCEEDED"
     KYC_REVIEW_REFUSED = "KYC_REVIEW_REFUSED"
     # HTTP
     ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    HEADERS_TOO_LARGE = "HEADERS_TOO_LARGE"
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    SERVER_AT_CAPACITY = "SERVER_AT_CAPACITY"
     # Server side
     NOT_FOUND = "NOT_FOUND"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
@@ -90,6 +97,9 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.USERNAME_TAKEN: "Another account already uses this username.",
     ErrorCode.WEAK_PASSWORD: "The password does not meet the strength rules.",
     ErrorCode.UNDERAGE: "The player is younger than the minimum gambling age.",
+    ErrorCode.REGISTRATION_LIMITED: (
+        "Too many registrations from this address; wait `retry_after` seconds, then retry."
+    ),
     ErrorCode.VALIDATION_FAILED: "A request field is malformed (the message names it).",
     ErrorCode.UNKNOWN_GAME: "No game has this id.",
     ErrorCode.INVALID_STAKE: "The stake is not a positive integer multiple of the game's step.",
@@ -107,6 +117,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_AMOUNT: "A money amount is not a positive integer in minor units.",
     ErrorCode.WRONG_CURRENCY: "The currency does not match the player's wallet.",
     ErrorCode.IDEMPOTENCY_CONFLICT: "The idempotency key was used before with other values.",
+    ErrorCode.SANDBOX_LIMIT_REACHED: (
+        "The sandbox deposit would take the player past the play money allowed in 24 hours"
+        " (`limit`; `remaining` is what may still be deposited); nothing was credited."
+    ),
     ErrorCode.PAYMENTS_UNAVAILABLE: "No payment gateway is configured on this server.",
     ErrorCode.GATEWAY_UNAVAILABLE: (
         "The gateway gave no answer; the payment stays pending and is completed later."
@@ -120,8 +134,15 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.REQUEST_IN_PROGRESS: "A request with this id is still being handled; ask again.",
     ErrorCode.UNSUPPORTED_DOCUMENT: "Only PDF, JPEG and PNG files are accepted, judged by content.",
     ErrorCode.DOCUMENT_TOO_LARGE: "The document exceeds the upload size limit.",
+    ErrorCode.DOCUMENT_QUOTA_EXCEEDED: (
+        "The player's stored KYC documents are at their count or size quota; nothing was stored."
+    ),
     ErrorCode.KYC_REVIEW_REFUSED: "The review does not apply to the player's KYC status.",
     ErrorCode.ORIGIN_NOT_ALLOWED: "Cross-origin request from an origin not in CASINO_CORS_ORIGINS.",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "A JSON route's body must be sent as application/json.",
+    ErrorCode.HEADERS_TOO_LARGE: "The request line and headers exceed the size or count limit.",
+    ErrorCode.REQUEST_TIMEOUT: "The request's headers or body stopped arriving; it was dropped.",
+    ErrorCode.SERVER_AT_CAPACITY: "The server holds its maximum of HTTP connections; retry soon.",
     ErrorCode.NOT_FOUND: "The requested resource does not exist.",
     ErrorCode.SERVICE_UNAVAILABLE: "A backing service is down; retry later. Nothing was lost.",
     ErrorCode.SERVER_BUSY: "Rounds are waiting to be stored; no stake was taken. Retry shortly.",

@@ -2,7 +2,9 @@
 
 Start-up order matters: the database is migrated, then whatever the rounds
 stream still holds is flushed and durable deposits missing from Redis are
-applied, and only then are connections accepted.
+applied, and only then are connections accepted. The route table depends on
+the mode (server/mode.py): a live server has no sandbox route at all, so a
+sandbox path answers NOT_FOUND like any path that does not exist.
 """
 
 from __future__ import annotations
@@ -21,28 +23,32 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode
 from server import gc_policy, health
+from server.accounts import names as account_names
 from server.accounts import routes as account_routes
-from server.accounts.lockout import Lockout
+from server.accounts.lockout import Lockout, RegistrationLimit
 from server.accounts.service import Accounts
 from server.api_docs import routes as api_docs_routes
-from server.config import Settings
+from server.config import Mode, Settings
 from server.context import Services
 from server.cors import CorsPolicy
 from server.fairness.service import Fairness
+from server.http_limits import BodyLimits
 from server.kyc import routes as kyc_routes
+from server.mode import ModeHeader, routes_for
 from server.observability import logging as json_logging
 from server.observability import metrics, readiness
 from server.observability.middleware import RequestContext
 from server.payments import routes as payment_routes
 from server.payments import runtime as payments_runtime
 from server.provider import routes as provider_routes
+from server.provider import sessions as provider_sessions
 from server.provider.service import ProviderService
 from server.rounds import flusher_process, sweeper
 from server.rounds import routes as round_routes
@@ -56,6 +62,7 @@ from server.sessions.hub import Hub
 from server.storage import redis_client
 from server.storage.database import Database
 from server.wallet import routes as wallet_routes
+from server.wallet import sandbox_routes as wallet_sandbox_routes
 from server.wallet.hot import HotWallet
 from server.wallet.service import Wallet
 from server.web import ApiError, error_response
@@ -79,7 +86,9 @@ WEB_CLIENT_HEADERS = {
 class WebClient:
     """The browser demo client's static files at `/`, with the headers above.
 
-    Mounted after every other route; a WebSocket to any other path is closed.
+    Mounted after every other route; a WebSocket to any other path is closed, and a request
+    with another method than GET or HEAD is for an endpoint: 405 when some route has its
+    path, otherwise NOT_FOUND (a POST to a live server's sandbox path included).
     """
 
     def __init__(self, directory: Path) -> None:
@@ -89,6 +98,13 @@ class WebClient:
         if scope["type"] != "http":
             await WebSocketClose()(scope, receive, send)
             return
+        if scope["method"] not in ("GET", "HEAD"):
+            known = any(
+                route.matches(scope)[0] is Match.PARTIAL
+                for route in scope["app"].routes
+                if not isinstance(route, Mount)
+            )
+            raise HTTPException(405 if known else 404)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -99,16 +115,24 @@ class WebClient:
 
 
 class CasinoApp(Starlette):
-    """Starlette with the HTTP edge policies outermost: security headers and the CORS policy
-    wrap even the 500 reply Starlette's own error middleware writes, which any middleware
-    passed to Starlette would sit inside of."""
+    """Starlette with the HTTP edge policies outermost: the mode header, security headers and
+    the CORS policy wrap even the 500 reply Starlette's own error middleware writes, which
+    any middleware passed to Starlette would sit inside of."""
 
-    def __init__(self, *args: Any, cors_origins: tuple[str, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cors_origins: tuple[str, ...] = (),
+        mode: Mode = Mode.SANDBOX,
+        **kwargs: Any,
+    ) -> None:
         self.cors_origins = cors_origins
+        self.mode = mode
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(CorsPolicy(super().build_middleware_stack(), self.cors_origins))
+        stack = SecurityHeaders(CorsPolicy(super().build_middleware_stack(), self.cors_origins))
+        return ModeHeader(stack, self.mode)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The play socket skips the HTTP middleware and the router: none of them acts on a
@@ -141,7 +165,16 @@ async def open_services(settings: Settings) -> Services:
         settings.login_max_failures_per_address,
         settings.login_lock_s,
     )
-    accounts = Accounts(db, wallet, settings.session_ttl_s, lockout=lockout)
+    registrations = RegistrationLimit(
+        client, settings.registrations_per_address, settings.registration_window_s
+    )
+    accounts = Accounts(
+        db, wallet, settings.session_ttl_s, lockout=lockout, registrations=registrations
+    )
+    # Whatever ends a player's access (logout, password change, restriction) ends their
+    # provider game sessions in the same transaction.
+    accounts.on_access_ended(provider_sessions.revoke_provider_sessions)
+    await account_names.report(db)  # accounts whose names clashed before 0011, if any
     return Services(
         settings=settings,
         redis=client,
@@ -157,7 +190,9 @@ async def open_services(settings: Settings) -> Services:
         ),
         fairness=fairness,
         play=Play(wallet, fairness, settings.round_timeout_s * 1000),
-        provider=ProviderService(db, client, wallet, accounts),
+        provider=ProviderService(
+            db, client, wallet, accounts, sandbox_allowed=settings.mode is Mode.SANDBOX
+        ),
     )
 
 
@@ -167,15 +202,17 @@ async def close_services(services: Services) -> None:
     await services.db.close()
 
 
-def routes() -> list[BaseRoute]:
-    """Every route of the app, in matching order; a test reads them without building the app."""
-    return [
+def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
+    """Every route of the app in `served_mode`, in matching order; a test reads them without
+    building the app."""
+    every = [
         *health.routes,
         *readiness.routes,
         *metrics.routes,
         *account_routes.routes,
         *kyc_routes.routes,
         *wallet_routes.routes,
+        *wallet_sandbox_routes.routes,
         *round_routes.routes,
         *provider_routes.routes,
         *payment_routes.routes,
@@ -183,6 +220,7 @@ def routes() -> list[BaseRoute]:
         *endpoint.routes,
         Mount("/", app=WebClient(WEB_CLIENT_DIR)),  # last: every path not routed above
     ]
+    return routes_for(served_mode, every)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -236,10 +274,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await close_services(services)
 
     return CasinoApp(
-        routes=routes(),
+        routes=routes(settings.mode),
         lifespan=lifespan,
         cors_origins=settings.cors_origins,
-        middleware=[Middleware(RequestContext)],
+        mode=settings.mode,
+        middleware=[
+            Middleware(RequestContext),
+            Middleware(
+                BodyLimits,
+                upload_limit=settings.kyc_max_document_bytes,
+                body_timeout_s=float(settings.http_body_timeout_s),
+            ),
+        ],
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,

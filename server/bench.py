@@ -51,6 +51,9 @@ UNLIMITED = {
     "CASINO_MAX_SESSIONS_PER_PLAYER": "100000",
     "CASINO_MAX_CONNECTIONS_PER_IP": "100000",
     "CASINO_MAX_PENDING": "64",
+    "CASINO_REGISTRATIONS_PER_ADDRESS": "1000000",  # every client registers from 127.0.0.1
+    # Each player is funded with 1,000,000.00 of play money, past the demo's daily limit.
+    "CASINO_SANDBOX_DAILY_DEPOSIT_LIMIT": "1000000000000",
 }
 
 

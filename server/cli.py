@@ -22,9 +22,12 @@ HARD_FRAME_LIMIT = 1024 * 1024
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from server import serving
-    from server.config import ConfigError, Settings
+    import dataclasses
+
+    from server import mode, serving
+    from server.config import ConfigError, Mode, Settings
     from server.observability import logging as json_logging
+    from server.provider import sandbox
     from server.storage.database import SchemaTooNew, check_schema
     from server.storage.redis_child import RedisChild
 
@@ -32,6 +35,18 @@ def _serve(args: argparse.Namespace) -> int:
         settings = Settings.from_env()
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    if args.host:  # the address served is the one the exposure rules judge
+        settings = dataclasses.replace(settings, host=args.host)
+    # Before anything starts: a live server with a sandbox part must not take one request.
+    refusals = mode.refusals(settings, sandbox.enabled_in(settings.database_path))
+    for refusal in refusals:
+        print(
+            f"refusing to start in {settings.mode} mode ({refusal.name}): {refusal.message};"
+            f" fix: {refusal.fix}",
+            file=sys.stderr,
+        )
+    if refusals:
         return 2
     # From here every line of output is one JSON object, uvicorn's too (log_config=None below).
     json_logging.install(settings.log_level, settings.log_levels)
@@ -41,12 +56,23 @@ def _serve(args: argparse.Namespace) -> int:
     except SchemaTooNew as error:
         log.critical("%s", error)
         return 2
+    if settings.mode is Mode.SANDBOX:
+        log.info(
+            "sandbox mode: play money; sandbox deposits up to %d per player in 24 hours",
+            settings.sandbox_daily_deposit_limit,
+        )
+    else:
+        log.info("live mode: no sandbox route or component")
     gateway = None
-    if not settings.redis_url and not settings.payment_gateway_url:
+    embedded = not settings.redis_url and not settings.payment_gateway_url
+    if settings.mode is Mode.SANDBOX and embedded:
         from server.payments.gateway_child import SandboxGatewayChild
 
-        gateway = SandboxGatewayChild(settings.data_dir / "sandbox_gateway")
+        gateway = SandboxGatewayChild(
+            settings.data_dir / "sandbox_gateway", settings.sandbox_daily_deposit_limit
+        )
         os.environ["CASINO_PAYMENT_GATEWAY_URL"] = gateway.start()
+        os.environ["CASINO_PAYMENT_GATEWAY_KEY"] = gateway.key  # read by every worker
         log.info("sandbox payment gateway on %s", gateway.url)
     child = None
     if not settings.redis_url:
@@ -66,7 +92,14 @@ def _serve(args: argparse.Namespace) -> int:
         # Frames are a few hundred bytes: compressing them costs CPU per frame and zlib state
         # (about 40 KB) on every socket whose client offers it, as browsers do.
         "ws_per_message_deflate": False,
-        "http": "httptools",
+        # httptools with head size, head timeout and connection limits (server/http_protocol.py).
+        # Not uvicorn's limit_concurrency: it counts every idle play socket too.
+        "http": "server.http_protocol:EdgeHttpProtocol",
+        "timeout_keep_alive": settings.http_keep_alive_s,
+        # X-Forwarded-For/-Proto are believed from CASINO_TRUSTED_PROXIES only (uvicorn's
+        # default believes them from loopback, so any local proxy let clients pick an address).
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
         "loop": "uvloop",
         "ws_max_size": HARD_FRAME_LIMIT,
         "ws_ping_interval": float(settings.ping_interval_s),
@@ -260,6 +293,7 @@ def _test(args: argparse.Namespace) -> int:
         [sys.executable, "-m", "ruff", "check", "."],
         [sys.executable, "-m", "ruff", "format", "--check", "."],
         [sys.executable, "-m", "mypy", "."],
+        [sys.executable, "-m", "server.docs_site", "build"],
         [sys.executable, "-m", "pytest", *args.pytest_args],
     ]
     for step in steps:
@@ -300,6 +334,12 @@ def _lock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from server import docs_site
+
+    return docs_site.main(args.args)
+
+
 COMMANDS = {
     "serve": _serve,
     "demo": _demo,
@@ -315,6 +355,7 @@ COMMANDS = {
     "soak": _soak,
     "test": _test,
     "lock": _lock,
+    "docs": _docs,
 }
 
 # Commands that parse their own arguments (`run.py rtp --help`).
@@ -324,6 +365,7 @@ PASS_THROUGH = {
     "rng-certify": "run the statistical battery on the production generator, write a report",
     "bench": "load-test a server: bets/s, latency percentiles, flusher lag, ceilings",
     "soak": "run the crash, race and fuzz scenarios for --minutes N; exit 1 on any finding",
+    "docs": "serve the documentation site on http://127.0.0.1:8001 (or: docs build)",
 }
 
 
@@ -345,7 +387,7 @@ def build_parser(prog: str = "casino") -> argparse.ArgumentParser:
     demo.add_argument("--game", default="classic-sevens")
     demo.add_argument("--stake", type=int, default=100, help="stake per spin, minor units")
 
-    test = commands.add_parser("test", help="lint, type-check and run the whole test suite")
+    test = commands.add_parser("test", help="lint, type-check, build the docs, run every test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     lock = commands.add_parser("lock", help="re-resolve the lock files (then run the tests)")
     lock.add_argument("--upgrade", action="store_true", help="take the newest allowed releases")

@@ -2,14 +2,18 @@
 
 Every variable is listed in `VARIABLES` with its default and meaning; the
 README table mirrors it. A bad value fails fast with the variable's name.
+Whether a valid configuration may run in its mode (sandbox or live) is judged
+in `server.mode`, not here: that needs the database as well.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 
@@ -17,8 +21,22 @@ class ConfigError(ValueError):
     pass
 
 
+class Mode(StrEnum):
+    """Which money the server moves, as a payment processor's test and live keys say."""
+
+    SANDBOX = "sandbox"  # play money: sandbox deposits, gateway and provider allowed
+    LIVE = "live"  # real money: nothing sandbox is mounted or started
+
+
+# The sandbox gateway's published key (clients/sandbox_gateway.py holds the same): a server
+# in sandbox mode that was given none sends it. Never a live key: see server/mode.py.
+SANDBOX_GATEWAY_KEY = "sk_test_sandbox"
+TEST_KEY_PREFIX, LIVE_KEY_PREFIX = "sk_test_", "sk_live_"
+
+
 # name -> (default, description)
 VARIABLES: dict[str, tuple[str, str]] = {
+    "CASINO_MODE": ("sandbox", "sandbox (play money, the default) or live (see Modes)."),
     "CASINO_HOST": ("127.0.0.1", "Address `run.py serve` listens on (also --host)."),
     "CASINO_PORT": ("8000", "Port for HTTP and WebSocket (also --port)."),
     "CASINO_DATA_DIR": ("./data", "Where the embedded SQLite file and Redis AOF live."),
@@ -40,6 +58,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "CASINO_RATE_BURST": ("40", "Requests a connection may send in a burst above the rate."),
     "CASINO_MAX_PENDING": ("8", "Requests of one connection in progress at once."),
     "CASINO_MAX_VIOLATIONS": ("20", "Refused frames (limits) before the socket is closed (1008)."),
+    "CASINO_REQUEST_TIMEOUT_SECONDS": (
+        "30",
+        "A WebSocket request still unanswered after this closes its socket (1011).",
+    ),
     "CASINO_SHUTDOWN_GRACE_SECONDS": ("5", "On SIGTERM, how long in-flight requests may finish."),
     "CASINO_MAX_STREAM_BACKLOG": (
         "50000",
@@ -57,12 +79,20 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "CASINO_FLUSH_BLOCK_MS": ("50", "How long the flusher waits for new rounds per read."),
     "CASINO_MIN_AGE": ("18", "Minimum player age at registration."),
     "CASINO_MAX_DEPOSIT": ("100000000", "Largest single sandbox deposit, minor units."),
+    "CASINO_SANDBOX_DAILY_DEPOSIT_LIMIT": (
+        "1000000",
+        "Most one player may deposit in the sandbox in any 24 hours, minor units.",
+    ),
     "CASINO_NO_BOOTSTRAP": ("", "Set to 1 to skip run.py's venv and apt-get set-up."),
     "CASINO_LOG_LEVEL": ("INFO", "Log level of every logger: DEBUG, INFO, WARNING, ERROR."),
     "CASINO_LOG_LEVELS": ("", "Per-logger levels: server.rounds=DEBUG,uvicorn.access=WARNING."),
     "CASINO_READY_MAX_FLUSH_LAG_SECONDS": ("30", "/ready answers 503 when rounds wait longer."),
     "CASINO_METRICS_TOKEN": ("", "When set, /metrics requires Authorization: Bearer <token>."),
     "CASINO_PAYMENT_GATEWAY_URL": ("", "Payment gateway base URL; unset: payments are off."),
+    "CASINO_PAYMENT_GATEWAY_KEY": (
+        SANDBOX_GATEWAY_KEY,
+        "The gateway's API key: sk_test_... moves play money, sk_live_... real money.",
+    ),
     "CASINO_PAYMENT_TIMEOUT_MS": ("2000", "Per-attempt connect/read timeout of a gateway call."),
     "CASINO_PAYMENT_RETRIES": ("3", "Gateway call retries after the first, with the same key."),
     "CASINO_PAYMENT_BACKOFF_MS": ("100", "Wait before the first retry; doubled each time."),
@@ -74,12 +104,45 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "CASINO_LOGIN_LOCK_SECONDS": ("900", "Window the failures count in, and the lock's length."),
     "CASINO_KYC_MAX_DOCUMENT_BYTES": ("5242880", "Largest KYC document upload, in bytes."),
+    "CASINO_KYC_MAX_DOCUMENTS_PER_PLAYER": ("10", "KYC documents one player may have stored."),
+    "CASINO_KYC_MAX_BYTES_PER_PLAYER": (
+        "26214400",
+        "Total bytes of the KYC documents one player may have stored.",
+    ),
+    "CASINO_REGISTRATIONS_PER_ADDRESS": (
+        "20",
+        "Registrations one client address may make per registration window.",
+    ),
+    "CASINO_REGISTRATION_WINDOW_SECONDS": (
+        "3600",
+        "Window the registrations per address count in, and how long a limited one waits.",
+    ),
     "CASINO_CORS_ORIGINS": ("", "Origins allowed cross-origin (comma-separated); unset: none."),
+    "CASINO_TRUSTED_PROXIES": (
+        "",
+        "Proxy addresses or networks whose X-Forwarded-For is believed; unset: none.",
+    ),
+    "CASINO_MAX_HTTP_CONNECTIONS": ("1000", "HTTP connections one process holds at once (503)."),
+    "CASINO_HTTP_MAX_HEADER_BYTES": ("16384", "Largest request line plus headers, bytes (431)."),
+    "CASINO_HTTP_MAX_HEADERS": ("100", "Most header lines in one request (431)."),
+    "CASINO_HTTP_HEADER_TIMEOUT_SECONDS": (
+        "10",
+        "Time a request's line and headers may take to arrive (408).",
+    ),
+    "CASINO_HTTP_BODY_TIMEOUT_SECONDS": ("10", "Longest pause inside a request body (408)."),
+    "CASINO_HTTP_KEEP_ALIVE_SECONDS": ("5", "An idle keep-alive HTTP connection is closed after."),
 }
 
 # Variables whose values hold credentials: `run.py config` never prints them (for URLs, only
 # the password part is hidden).
-SECRETS = frozenset({"CASINO_REDIS_URL", "CASINO_DATABASE_URL", "CASINO_METRICS_TOKEN"})
+SECRETS = frozenset(
+    {
+        "CASINO_REDIS_URL",
+        "CASINO_DATABASE_URL",
+        "CASINO_METRICS_TOKEN",
+        "CASINO_PAYMENT_GATEWAY_KEY",
+    }
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _LOGGER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
@@ -134,6 +197,42 @@ def _gateway_url(env: Mapping[str, str]) -> str:
     return url
 
 
+def _gateway_key(env: Mapping[str, str]) -> str:
+    key = env.get("CASINO_PAYMENT_GATEWAY_KEY") or SANDBOX_GATEWAY_KEY
+    if not key.startswith((TEST_KEY_PREFIX, LIVE_KEY_PREFIX)):
+        # Never echo the value: it is a credential.
+        raise ConfigError("CASINO_PAYMENT_GATEWAY_KEY must start with sk_test_ or sk_live_")
+    return key
+
+
+def _mode(env: Mapping[str, str]) -> Mode:
+    raw = env.get("CASINO_MODE") or VARIABLES["CASINO_MODE"][0]
+    try:
+        return Mode(raw.strip().lower())
+    except ValueError:
+        raise ConfigError(f"CASINO_MODE must be sandbox or live, got {raw!r}") from None
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """CASINO_TRUSTED_PROXIES: addresses or networks (10.0.0.0/8), comma-separated.
+
+    Strict on purpose: `*` or 0.0.0.0/0 would hand every client its choice of address, and
+    a network with host bits set (10.0.0.1/8) is more likely a typo than a meaning."""
+    name = "CASINO_TRUSTED_PROXIES"
+    proxies = []
+    for item in filter(None, (part.strip() for part in env.get(name, "").split(","))):
+        try:
+            network = ipaddress.ip_network(item)
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks like 10.0.0.0/8, got {item!r}"
+            ) from None
+        if network.prefixlen == 0:
+            raise ConfigError(f"{name} must not trust every address, got {item!r}")
+        proxies.append(str(network))
+    return tuple(proxies)
+
+
 def _cors_origins(env: Mapping[str, str]) -> tuple[str, ...]:
     """CASINO_CORS_ORIGINS: exact origins (scheme://host[:port]); `*` is refused on purpose."""
     name = "CASINO_CORS_ORIGINS"
@@ -175,6 +274,7 @@ class Settings:
     log_level: str = "INFO"
     log_levels: tuple[tuple[str, str], ...] = ()
     ready_max_flush_lag_s: int = 30
+    request_timeout_s: int = 30
     metrics_token: str = field(default="", repr=False)
     payment_gateway_url: str = ""
     payment_timeout_ms: int = 2000
@@ -185,7 +285,21 @@ class Settings:
     login_max_failures_per_address: int = 50
     login_lock_s: int = 900
     kyc_max_document_bytes: int = 5 * 1024 * 1024
+    kyc_max_documents_per_player: int = 10
+    kyc_max_bytes_per_player: int = 25 * 1024 * 1024
+    registrations_per_address: int = 20
+    registration_window_s: int = 3600
     cors_origins: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()
+    max_http_connections: int = 1000
+    http_max_header_bytes: int = 16384
+    http_max_headers: int = 100
+    http_header_timeout_s: int = 10
+    http_body_timeout_s: int = 10
+    http_keep_alive_s: int = 5
+    mode: Mode = Mode.SANDBOX
+    sandbox_daily_deposit_limit: int = 1_000_000
+    payment_gateway_key: str = field(default=SANDBOX_GATEWAY_KEY, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -219,6 +333,7 @@ class Settings:
             rate_burst=_int(env, "CASINO_RATE_BURST"),
             max_pending=_int(env, "CASINO_MAX_PENDING"),
             max_violations=_int(env, "CASINO_MAX_VIOLATIONS"),
+            request_timeout_s=_int(env, "CASINO_REQUEST_TIMEOUT_SECONDS"),
             shutdown_grace_s=_int(env, "CASINO_SHUTDOWN_GRACE_SECONDS", minimum=0),
             max_stream_backlog=_int(env, "CASINO_MAX_STREAM_BACKLOG"),
             max_stream_lag_ms=_int(env, "CASINO_MAX_STREAM_LAG_MS"),
@@ -242,5 +357,19 @@ class Settings:
             login_max_failures_per_address=_int(env, "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS"),
             login_lock_s=_int(env, "CASINO_LOGIN_LOCK_SECONDS"),
             kyc_max_document_bytes=_int(env, "CASINO_KYC_MAX_DOCUMENT_BYTES", minimum=1024),
+            kyc_max_documents_per_player=_int(env, "CASINO_KYC_MAX_DOCUMENTS_PER_PLAYER"),
+            kyc_max_bytes_per_player=_int(env, "CASINO_KYC_MAX_BYTES_PER_PLAYER", minimum=1024),
+            registrations_per_address=_int(env, "CASINO_REGISTRATIONS_PER_ADDRESS"),
+            registration_window_s=_int(env, "CASINO_REGISTRATION_WINDOW_SECONDS"),
             cors_origins=_cors_origins(env),
+            trusted_proxies=_trusted_proxies(env),
+            max_http_connections=_int(env, "CASINO_MAX_HTTP_CONNECTIONS"),
+            http_max_header_bytes=_int(env, "CASINO_HTTP_MAX_HEADER_BYTES", minimum=1024),
+            http_max_headers=_int(env, "CASINO_HTTP_MAX_HEADERS", minimum=8),
+            http_header_timeout_s=_int(env, "CASINO_HTTP_HEADER_TIMEOUT_SECONDS"),
+            http_body_timeout_s=_int(env, "CASINO_HTTP_BODY_TIMEOUT_SECONDS"),
+            http_keep_alive_s=_int(env, "CASINO_HTTP_KEEP_ALIVE_SECONDS"),
+            mode=_mode(env),
+            sandbox_daily_deposit_limit=_int(env, "CASINO_SANDBOX_DAILY_DEPOSIT_LIMIT"),
+            payment_gateway_key=_gateway_key(env),
         )

@@ -2,19 +2,22 @@
 
 Each check yields findings: `ok`, `warn` (worth knowing), `FAIL` (fix it
 before players arrive) or `skip` (could not be checked from here, and why).
-The checks: configuration valid; Redis reachable, persistent (AOF on, fsync
-not `no`) and never evicting keys (balances live there); clocks of this
-machine and Redis agree; the database schema is exactly the code's; no
-credential left open (Redis without a password off this machine, /metrics open
-to the network, the sandbox provider live); disk space in the data directory;
-nothing stuck in Redis (unflushed rounds, reservations past due). The pure
-judgements are separate functions so each is tested without a deployment.
+The checks: configuration valid; the mode (server/mode.py): in live mode every
+reason `run.py serve` would refuse to start (a sandbox gateway key, no real
+gateway, a weak secret, /metrics open, the sandbox provider enabled), in
+sandbox mode a warning when play money can be minted from the network; Redis
+reachable, persistent (AOF on, fsync not `no`) and never evicting keys
+(balances live there); clocks of this machine and Redis agree; the database
+schema is exactly the code's; no credential left open (Redis without a
+password off this machine, /metrics open to the network); disk space in the
+data directory; nothing stuck in Redis (unflushed rounds, reservations past
+due). The pure judgements are separate functions so each is tested without a
+deployment.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import shutil
 import time
@@ -26,9 +29,10 @@ from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 
-from server.config import ConfigError, Settings
+from server import mode
+from server.config import ConfigError, Mode, Settings
 from server.observability import backlog
-from server.provider import registry, sandbox
+from server.provider import sandbox
 from server.storage import database
 
 GIB = 1024**3
@@ -48,15 +52,6 @@ class Finding:
     check: str
     detail: str
     fix: str = ""
-
-
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _ok(check: str, detail: str) -> Finding:
@@ -83,7 +78,7 @@ def redis_url_findings(url: str) -> list[Finding]:
     host = parts.hostname or ""
     found = []
     if not parts.password:
-        if _is_loopback(host):
+        if mode.is_loopback(host):
             found.append(
                 _warn(
                     "redis access",
@@ -103,7 +98,7 @@ def redis_url_findings(url: str) -> list[Finding]:
             )
     else:
         found.append(_ok("redis access", f"password set for {host}"))
-    if parts.scheme == "redis" and not _is_loopback(host):
+    if parts.scheme == "redis" and not mode.is_loopback(host):
         found.append(
             _warn(
                 "redis transport",
@@ -230,8 +225,32 @@ def backlog_findings(found: backlog.Backlog, bound_s: int) -> list[Finding]:
     return result
 
 
+def mode_findings(settings: Settings, sandbox_provider_enabled: bool) -> list[Finding]:
+    """The mode's rules: each reason a live server would not start is a failure; a sandbox
+    server reachable from the network is worth a warning (anyone there mints play money)."""
+    refusals = mode.refusals(settings, sandbox_provider_enabled)
+    if refusals:
+        return [
+            _fail("mode", f"{settings.mode} ({refusal.name}): {refusal.message}", refusal.fix)
+            for refusal in refusals
+        ]
+    if settings.mode is Mode.LIVE:
+        return [_ok("mode", "live: no sandbox route or component, a live gateway key")]
+    limit = settings.sandbox_daily_deposit_limit
+    detail = f"sandbox: play money, up to {limit} per player in 24 hours"
+    if mode.is_loopback(settings.host):
+        return [_ok("mode", f"{detail}, on this machine only")]
+    return [
+        _warn(
+            "mode",
+            f"{detail}, for anyone who reaches {settings.host} and registers",
+            "set CASINO_MODE=live for real money, or serve on 127.0.0.1 for a demo",
+        )
+    ]
+
+
 def exposure_findings(settings: Settings) -> list[Finding]:
-    if settings.metrics_token or _is_loopback(settings.host):
+    if settings.metrics_token or mode.is_loopback(settings.host):
         return [_ok("metrics access", "/metrics is not open to the network")]
     return [
         _warn(
@@ -383,27 +402,7 @@ async def _database(settings: Settings) -> list[Finding]:
             )
         ]
     found = [schema_finding(path, current, database.latest_schema())]
-    if found[0].level is Level.OK:
-        found += await _sandbox_provider(path)
     return found + permission_findings(settings)
-
-
-async def _sandbox_provider(path: Path) -> list[Finding]:
-    db = database.Database(path)
-    await db.open()  # the schema is current: opening applies nothing
-    try:
-        provider = await registry.get(db, sandbox.SANDBOX_ID)
-    finally:
-        await db.close()
-    if provider is None or not provider.active:
-        return [_ok("sandbox provider", "not active")]
-    return [
-        _warn(
-            "sandbox provider",
-            "the sandbox provider is active (fine for a demo; its games move real balances)",
-            "python -m server.provider.admin disable sandbox",
-        )
-    ]
 
 
 def _disk(settings: Settings) -> Finding:
@@ -419,9 +418,11 @@ async def examine(env: Mapping[str, str]) -> list[Finding]:
     except ConfigError as error:
         return [_fail("configuration", str(error), "correct that variable")]
     findings = [_ok("configuration", "every variable is valid (run.py config)")]
+    findings += mode_findings(settings, sandbox.enabled_in(settings.database_path))
     findings += await _redis(settings)
     findings += await _database(settings)
-    findings += exposure_findings(settings)
+    if settings.mode is Mode.SANDBOX:  # in live mode an open /metrics is a refusal above
+        findings += exposure_findings(settings)
     findings.append(_disk(settings))
     return findings
 

@@ -1,4 +1,5 @@
-"""HTTP plumbing shared by every domain's routes: JSON bodies, error replies, bearer auth."""
+"""HTTP plumbing shared by every domain's routes: JSON bodies, error replies, bearer auth,
+and the client address a request or socket is accounted under."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from typing import Any
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from protocol.errors import ErrorCode
 from server.accounts.service import AccountError, Player
 from server.context import Services
 
+# A JSON route's largest body; enforced while it arrives, before the route runs
+# (server/http_limits.py).
 MAX_BODY_BYTES = 64 * 1024
 
 _STATUS: dict[ErrorCode, int] = {
@@ -23,17 +27,24 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.EMAIL_TAKEN: 409,
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.SANDBOX_LIMIT_REACHED: 403,
     ErrorCode.INVALID_CREDENTIALS: 401,
     ErrorCode.INVALID_TOKEN: 401,
     ErrorCode.TOKEN_EXPIRED: 401,
     ErrorCode.NOT_AUTHENTICATED: 401,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.LOGIN_LOCKED: 429,
+    ErrorCode.REGISTRATION_LIMITED: 429,
     ErrorCode.UNSUPPORTED_DOCUMENT: 415,
     ErrorCode.DOCUMENT_TOO_LARGE: 413,
+    ErrorCode.DOCUMENT_QUOTA_EXCEEDED: 403,
     ErrorCode.KYC_REVIEW_REFUSED: 409,
     ErrorCode.BAD_FRAME: 400,
     ErrorCode.FRAME_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.HEADERS_TOO_LARGE: 431,
+    ErrorCode.REQUEST_TIMEOUT: 408,
+    ErrorCode.SERVER_AT_CAPACITY: 503,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
@@ -51,16 +62,23 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(msgspec.json.encode(data), status, media_type="application/json")
 
 
+def status_of(code: ErrorCode) -> int:
+    return _STATUS.get(code, 400)
+
+
+def error_body(code: ErrorCode, message: str, **extra: Any) -> bytes:
+    return msgspec.json.encode({"error": {"code": code, "message": message, **extra}})
+
+
 def error_response(code: ErrorCode, message: str, **extra: Any) -> Response:
-    return json_response(
-        {"error": {"code": code, "message": message, **extra}}, _STATUS.get(code, 400)
+    return Response(
+        error_body(code, message, **extra), status_of(code), media_type="application/json"
     )
 
 
 async def json_body(request: Request) -> dict[str, Any]:
+    # Its size and Content-Type were checked before the route ran (server/http_limits.py).
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ApiError(ErrorCode.FRAME_TOO_LARGE, "request body too large")
     try:
         data = msgspec.json.decode(body)
     except msgspec.DecodeError:
@@ -84,3 +102,15 @@ async def current_player(request: Request) -> Player:
         return await services.accounts.authenticate(bearer_token(request))
     except AccountError as error:
         raise ApiError(error.code, error.message) from None
+
+
+def client_address(scope: Scope) -> str:
+    """The address a request or socket is accounted under: login lock-outs, registration
+    limits and the per-address socket cap all ask this (uvicorn's access log reads the same).
+
+    It is the TCP peer, unless the peer is one of CASINO_TRUSTED_PROXIES: only then does
+    uvicorn's proxy layer run (`run.py serve` enables it for exactly those), and it has put
+    the right-most X-Forwarded-For entry that is not itself a trusted proxy in `client`.
+    """
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"

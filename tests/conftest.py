@@ -71,6 +71,7 @@ def start_server(
         "CASINO_RATE_BURST": "100000",
         # Hundreds of tests log in from 127.0.0.1, some with wrong passwords on purpose.
         "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
+        "CASINO_REGISTRATIONS_PER_ADDRESS": "1000000",  # and register hundreds of players
         **(extra_env or {}),
     }
     log_path = workdir / f"server-{port}.log"

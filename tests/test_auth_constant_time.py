@@ -25,6 +25,7 @@ REVIEWED = {
     "server/accounts/rules.py: lowered in COMMON_PASSWORDS": "a candidate password against a"
     " public list of breached ones, at registration",
     "server/observability/effective_config.py: name not in SECRETS": "variable names, not values",
+    "server/docs_site.py: name in config.SECRETS": "variable names, not values",
     "server/sessions/endpoint.py: only != self.connection.token_hash": "routes a push between"
     " this server's own SHA-256 digests; no client can time it",
     "server/soak/frames.py: value == TOKEN": "the fuzzer's own placeholder constant",

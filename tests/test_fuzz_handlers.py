@@ -25,3 +25,25 @@ async def test_hostile_frames_get_stable_errors_and_move_no_money(casino: Server
     assert "INTERNAL_ERROR" not in tally.codes
     assert wallet["balance"] == DEPOSIT + tally.net
     assert casino.process.poll() is None
+
+
+async def test_a_spin_of_a_game_that_takes_actions_is_refused_and_deals_nothing(
+    casino: ServerProcess,
+) -> None:
+    # Found by the soak (issue 27's runs): a spin of blackjack dealt a hand, answered it as
+    # a spin that paid nothing, and left it to the round timeout, which paid it later.
+    client, _ = await new_player(casino.base_url, deposit=DEPOSIT)
+    async with client, client.socket() as sock, client.socket() as later:
+        assert client.token is not None
+        await sock.hello(client.token)
+        reply = await sock.spin("blackjack", 100)
+        balance = (await sock.balance())["balance"]
+        welcome = await later.hello(client.token)
+    assert reply == {
+        "type": "error",
+        "id": 2,
+        "code": "INVALID_FIELD",
+        "message": "blackjack takes actions: start it with `play`, then `act`",
+        "balance": None,
+    }
+    assert (balance, welcome["open_rounds"]) == (DEPOSIT, [])

@@ -1,14 +1,15 @@
-"""The README's configuration table states the same defaults as `server.config.VARIABLES`,
-the table the server validates its environment against: an operator reads the README."""
+"""The documentation's configuration table states the same defaults as
+`server.config.VARIABLES`, the table the server validates its environment against: an
+operator reads that page (docs/operators/configuration.md, generated at build time)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from server import docs_site
 from server.config import VARIABLES
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+README = docs_site.configuration_reference()  # the table the configuration page shows
 ROW = re.compile(r"^\| `(?P<name>CASINO_[A-Z0-9_]+)` \| (?P<default>[^|]*?) \|", re.M)
 UNSET = "(unset)"
 

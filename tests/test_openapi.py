@@ -103,7 +103,9 @@ def test_a_deposit_request_is_described_with_its_types_and_bounds(
         "maxLength": 128,
     }
     assert deposit["security"] == [{"bearer": []}]
-    assert sorted(deposit["responses"]) == ["200", "201", "400", "401", "409", "413", "422", "503"]
+    assert sorted(deposit["responses"]) == [
+        "200", "201", "400", "401", "403", "409", "413", "415", "422", "503"
+    ]  # fmt: skip
 
 
 def test_each_error_status_names_exactly_the_codes_sent_with_it(
@@ -120,6 +122,7 @@ def test_each_error_status_names_exactly_the_codes_sent_with_it(
     assert codes("422") == ["VALIDATION_FAILED", "WEAK_PASSWORD", "UNDERAGE"]
     assert codes("400") == ["BAD_FRAME"]
     assert codes("413") == ["FRAME_TOO_LARGE"]
+    assert codes("415") == ["UNSUPPORTED_MEDIA_TYPE"]
 
 
 def test_an_error_reply_is_given_the_status_the_server_sends_for_its_code() -> None:

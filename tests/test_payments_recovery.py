@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from clients import sandbox_gateway
 from clients.api import CasinoClient
 from tests.conftest import unique
 from tests.test_payments_kit import (
@@ -44,7 +45,8 @@ async def test_a_pending_withdrawal_is_paid_out_once_by_the_start_up_pass(
 async def test_the_gateway_keeps_its_payments_across_a_restart(world: Paying) -> None:
     terms = {"key": unique("gw-"), "kind": "payout", "amount": 321, "currency": "EUR"}
     terms["account"] = "player:1"
-    async with httpx.AsyncClient(base_url=world.gateway.url) as http:
+    key = {"Authorization": f"Bearer {sandbox_gateway.DEFAULT_KEY}"}  # the server's default
+    async with httpx.AsyncClient(base_url=world.gateway.url, headers=key) as http:
         first = (await http.post("/payments", json=terms)).json()
         world.gateway.stop()
         world.gateway.start()

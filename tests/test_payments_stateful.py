@@ -42,8 +42,11 @@ def test_random_money_movements_keep_the_balance_exact_and_never_negative(
             self.run(self.socket.__aenter__())
             assert self.client.token is not None
             self.run(self.socket.hello(self.client.token))
-            session = self.run(launch(self.client, SANDBOX, FRUITS))
-            self.table = Table(sandbox_client(paying.server), self.client, session)
+            provider = sandbox_client(paying.server)
+            session = self.run(
+                provider.open_session(self.run(launch(self.client, SANDBOX, FRUITS)))
+            )
+            self.table = Table(provider, self.client, session)
 
         def run(self, step: Any) -> Any:
             return self.loop.run_until_complete(step)

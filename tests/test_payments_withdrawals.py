@@ -65,7 +65,9 @@ async def test_locked_funds_cannot_be_staked_by_a_spin_or_a_provider_bet(
     assert (refused["type"], refused["code"], refused["balance"]) == (
         "error", "INSUFFICIENT_FUNDS", 100,
     )  # fmt: skip
-    table = Table(sandbox_client(world.server), client, await launch(client, SANDBOX, FRUITS))
+    provider = sandbox_client(world.server)
+    session = await provider.open_session(await launch(client, SANDBOX, FRUITS))
+    table = Table(provider, client, session)
     try:
         bet = await table.bet(300)
     finally:

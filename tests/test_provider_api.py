@@ -227,7 +227,7 @@ async def test_the_catalogue_lists_our_games_and_providers_games(casino: ServerP
         assert {"id", "provider", "rtp", "min_stake", "max_stake", "categories"} <= set(game)
 
 
-async def test_launch_creates_a_hashed_token_bound_to_player_game_and_currency(
+async def test_launch_creates_a_hashed_launch_token_bound_to_player_game_and_currency(
     casino: ServerProcess,
 ) -> None:
     player, registered = await new_player(casino.base_url, deposit=500)
@@ -240,14 +240,20 @@ async def test_launch_creates_a_hashed_token_bound_to_player_game_and_currency(
         token = launched["token"]
         assert token in launched["url"] and len(token) >= 43
         assert not db_query(
-            casino, "SELECT 1 FROM provider_sessions WHERE token_hash = ?", (token,)
+            casino, "SELECT 1 FROM provider_launches WHERE token_hash = ?", (token,)
         )
         rows = db_query(
             casino,
-            "SELECT player_id, game_code, currency FROM provider_sessions WHERE player_id = ?",
+            "SELECT player_id, game_code, currency, exchanged_at FROM provider_launches"
+            " WHERE player_id = ?",
             (registered["player_id"],),
         )
-        assert rows == [(registered["player_id"], FRUITS, "EUR")]
+        assert rows == [(registered["player_id"], FRUITS, "EUR", None)]
+        assert not db_query(
+            casino,
+            "SELECT 1 FROM provider_sessions WHERE player_id = ?",
+            (registered["player_id"],),
+        )
         house = await player.call("POST", "/api/games/launch", {"game_code": "classic-sevens"})
         assert (house["provider"], house["url"], house["token"]) == ("house", "/ws", None)
         for body in ({"provider": SANDBOX, "game_code": "nope"}, {"game_code": "nope"},
@@ -263,10 +269,16 @@ async def test_launch_creates_a_hashed_token_bound_to_player_game_and_currency(
 
 async def test_two_launches_give_two_sessions(casino: ServerProcess) -> None:
     player, _ = await new_player(casino.base_url)
+    provider = sandbox_client(casino)
     async with player:
         first = await launch(player, SANDBOX, FRUITS)
         second = await launch(player, SANDBOX, FRUITS)
+    try:
+        opened = [await provider.open_session(first), await provider.open_session(second)]
+    finally:
+        await provider.aclose()
     assert first["token"] != second["token"]
+    assert opened[0]["token"] != opened[1]["token"]
 
 
 async def test_the_openapi_document_describes_the_api(casino: ServerProcess) -> None:

@@ -240,7 +240,8 @@ async def test_an_rsa_provider_signs_with_its_key_and_verifies_ours(
         casino.base_url, name, Signer(private_key=key, casino_public_key=operator_key)
     )
     try:
-        session = await launch(player, name, "rsa-roulette")
+        launched = await launch(player, name, "rsa-roulette")
+        session = await provider.open_session(launched)  # the reply's RSA signature verified
         table = Table(provider, player, session)
         bet = await table.bet(500)
         assert (bet["status"], bet["balance"]) == ("RS_OK", 1_500)

@@ -2,9 +2,10 @@
 
 A `Table` is one launched provider game session: a real player (registered,
 logged in, with a sandbox deposit) who launched a sandbox game, and the
-sandbox provider's signed client, ready to send bets, wins and rollbacks the
-way a provider would. Helpers that reach into the database stand in for what
-an operator or the passage of time would do (expire a token, disable a player).
+sandbox provider's signed client, which exchanged the launch token for the
+session token, ready to send bets, wins and rollbacks the way a provider would.
+Helpers that reach into the database stand in for what an operator or the
+passage of time would do (expire a token, disable a player).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def sandbox_client(server: ServerProcess) -> ProviderClient:
 
 
 async def launch(player: CasinoClient, provider: str, game: str) -> dict[str, str]:
+    """The launch URL's parameters: `token` is the single-use launch token."""
     launched = await player.call(
         "POST", "/api/games/launch", {"provider": provider, "game_code": game}
     )
@@ -82,6 +84,7 @@ class Table:
 
     @property
     def token(self) -> str:
+        """The session token (the launch token was exchanged for it)."""
         return self.session["token"]
 
     @property
@@ -124,8 +127,9 @@ class Table:
 
 async def seat(server: ServerProcess, deposit: int = 10_000, game: str = FRUITS) -> Table:
     player, _ = await new_player(server.base_url, deposit=deposit)
-    session = await launch(player, SANDBOX, game)
-    return Table(sandbox_client(server), player, session)
+    provider = sandbox_client(server)
+    session = await provider.open_session(await launch(player, SANDBOX, game))
+    return Table(provider, player, session)
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """The provider domain's pure parts, without a server: signatures and the replay window,
-request decoding, the bet rules, and the status table against the README and OpenAPI."""
+request decoding, the bet rules, and the status table against the docs and OpenAPI."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from server import docs_site
 from server.accounts.service import Player
 from server.provider import signatures
 from server.provider.catalogue import ProviderGame
@@ -17,7 +16,7 @@ from server.provider.openapi import document
 from server.provider.rules import BetAttempt, refuse_bet
 from server.provider.status import DESCRIPTIONS, Status
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+README = docs_site.provider_statuses()  # the table docs/providers/statuses.md shows
 BODY = b'{"request_uuid":"r","token":"0123456789"}'
 
 

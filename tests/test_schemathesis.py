@@ -40,7 +40,7 @@ from server.app import routes
 from server.provider.signatures import PROVIDER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.conftest import STRONG_PASSWORD, ServerProcess, settled_report, unique
 from tests.test_payments_kit import Paying, paying  # noqa: F401 (the fixture, used by name)
-from tests.test_provider_kit import FRUITS, SANDBOX, sandbox_secret
+from tests.test_provider_kit import FRUITS, SANDBOX, sandbox_client, sandbox_secret
 
 EXAMPLES_PER_OPERATION = 25
 WALLET_CALLS = ("/provider/transaction/", "/provider/user/")
@@ -192,8 +192,17 @@ def provider_session(casino: ServerProcess, player_tokens: dict[str, str]) -> di
         )
     assert launched.status_code == 201, launched.text
     query = parse_qs(urlsplit(launched.json()["url"]).query)
+
+    async def open_session() -> str:
+        """The provider's first user/info: the launch token for the session token."""
+        provider = sandbox_client(casino)
+        try:
+            return (await provider.open_session({k: v[0] for k, v in query.items()}))["token"]
+        finally:
+            await provider.aclose()
+
     return {
-        "token": query["token"][0],
+        "token": asyncio.run(open_session()),
         "user": query["user"][0],
         "game_code": FRUITS,
         "currency": "EUR",

@@ -119,7 +119,9 @@ async def test_a_missing_field_is_refused_as_validation_failed(casino: ServerPro
 
 async def test_a_body_that_is_not_json_is_bad_frame(casino: ServerProcess) -> None:
     async with CasinoClient(casino.base_url) as client:
-        response = await client.http.post("/api/players", content=b"{nope")
+        response = await client.http.post(
+            "/api/players", content=b"{nope", headers={"Content-Type": "application/json"}
+        )
     assert (response.status_code, response.json()["error"]["code"]) == (400, "BAD_FRAME")
 
 

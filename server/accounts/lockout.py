@@ -1,4 +1,5 @@
-"""Brute-force lockout of password logins, counted in Redis so every worker sees one count.
+"""Brute-force lockout of password logins, and the cap on registrations per address, counted
+in Redis so every worker sees one count.
 
 Two counters, each a Redis key whose TTL is its window: login attempts on one
 account, and failed logins from one client address. A window opens with its
@@ -17,6 +18,12 @@ hash of the name when it is not, so an unknown name is locked exactly like a
 real one and the reply never tells which exists. Each script touches one key,
 so each call stays within one hash slot on Redis Cluster. A command retried
 across a Redis restart may count one attempt twice: the error is on the safe side.
+
+Registrations from one client address are counted the same way (`RegistrationLimit`):
+each one is counted before its password is hashed or its row written, so a burst
+sent at once still creates at most `limit` accounts per window, and the count is
+never given back (a refused duplicate counts too: it spent a hash and answered
+whether a name is taken).
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ return 0
 
 
 class Locked(Exception):
-    """Logins are refused for another `retry_after` seconds."""
+    """Logins (or registrations) are refused for another `retry_after` seconds."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"locked for {retry_after} s")
@@ -65,6 +72,10 @@ def account_key(player_id: int | None, login: str) -> str:
 
 def address_key(address: str) -> str:
     return f"{{auth:a:{address}}}:login_attempts"
+
+
+def registrations_key(address: str) -> str:
+    return f"{{auth:a:{address}}}:registrations"
 
 
 class Lockout:
@@ -97,3 +108,19 @@ class Lockout:
         back the one attempt it spent."""
         await self.redis.delete(account)
         await self._give_back(keys=[address])
+
+
+class RegistrationLimit:
+    """At most `per_address` registrations from one client address per window."""
+
+    def __init__(self, client: aioredis.Redis, per_address: int, window_s: int) -> None:
+        self.per_address = per_address
+        self.window_ms = window_s * 1000
+        self._attempt = client.register_script(_ATTEMPT)
+
+    async def attempt(self, address: str) -> None:
+        """Count one registration from `address`, or raise Locked (counting nothing)."""
+        key = registrations_key(address)
+        left_ms = int(await self._attempt(keys=[key], args=[self.per_address, self.window_ms]))
+        if left_ms != 0:
+            raise Locked(max(1, math.ceil(left_ms / 1000)))

@@ -9,8 +9,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from protocol.errors import ErrorCode
+from server import web
 from server.accounts.rules import MAX_PASSWORD, RuleViolation, parse_registration
-from server.accounts.service import AccountError, LoginLocked, today_utc, token_hash
+from server.accounts.service import (
+    AccountError,
+    LoginLocked,
+    RegistrationLimited,
+    today_utc,
+    token_hash,
+)
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
 from server.sessions import push
@@ -25,11 +32,10 @@ from server.web import (
 
 
 def client_address(request: Request) -> str:
-    # The peer as uvicorn sees it; behind a proxy, run uvicorn with --forwarded-allow-ips.
-    return request.client.host if request.client else "unknown"
+    return web.client_address(request.scope)  # one rule for every count by address
 
 
-def locked_response(locked: LoginLocked) -> Response:
+def locked_response(locked: LoginLocked | RegistrationLimited) -> Response:
     response = error_response(locked.code, locked.message, retry_after=locked.retry_after)
     response.headers["Retry-After"] = str(locked.retry_after)
     return response
@@ -43,7 +49,9 @@ async def register(request: Request) -> Response:
     except RuleViolation as violation:
         raise ApiError(violation.code, violation.message, field=violation.field) from None
     try:
-        player = await services.accounts.register(registration)
+        player = await services.accounts.register(registration, client_address(request))
+    except RegistrationLimited as limited:
+        return locked_response(limited)
     except AccountError as error:
         raise ApiError(error.code, error.message) from None
     return json_response(
@@ -171,7 +179,10 @@ OPENAPI_PATHS: dict[str, Any] = {
             "Register a player",
             tag="Accounts",
             description="The password needs 10+ characters of two classes and must not contain"
-            " the username; the player must be CASINO_MIN_AGE or older.",
+            " the username; the player must be CASINO_MIN_AGE or older. Usernames and emails"
+            " are unique whatever their case. One address may register"
+            " CASINO_REGISTRATIONS_PER_ADDRESS accounts per CASINO_REGISTRATION_WINDOW_SECONDS"
+            " (REGISTRATION_LIMITED with `retry_after` and a Retry-After header beyond).",
             body=obj(
                 {
                     "email": {"type": "string", "format": "email", "maxLength": 320},
@@ -190,6 +201,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                 ErrorCode.UNDERAGE,
                 ErrorCode.EMAIL_TAKEN,
                 ErrorCode.USERNAME_TAKEN,
+                ErrorCode.REGISTRATION_LIMITED,
                 *BACKEND_ERRORS,
             ],
         )
@@ -230,7 +242,7 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/sessions/current": {
         "delete": operation(
             "logout",
-            "Log out: revoke this token and close its sockets",
+            "Log out: revoke this token, close its sockets, end the player's provider games",
             tag="Accounts",
             auth=True,
             responses={"204": reply("revoked")},
@@ -258,7 +270,7 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/me/password": {
         "post": operation(
             "change_password",
-            "Change the password; every other session of the player is revoked",
+            "Change the password; every other session and every provider game is revoked",
             tag="Accounts",
             auth=True,
             body=obj(

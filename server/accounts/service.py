@@ -3,22 +3,47 @@
 Owns the `players` and `sessions` tables. Session tokens are 256 random bits
 from the CSPRNG, handed to the client once; only their SHA-256 is stored, so
 a copy of the database logs nobody in. Tokens expire and can be revoked.
+
+Usernames and emails are unique whatever their case (the database's indexes on
+`lower(...)` decide, so two registrations racing cannot both win), and a login
+name matches whatever its case. Accounts that shared a name before that rule
+(migration 0011) are kept and flagged in `username_clash` / `email_clash`: the
+exact spelling logs each one in, any other spelling the oldest.
+
+Whatever ends a player's access (logout, a password change, a status other than
+active) also ends what other domains opened for the player: they register an
+`AccessEnded` hook at wiring time, and it runs inside the same transaction as
+the change, so both happen or neither does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import rng
 from protocol.errors import ErrorCode
-from server.accounts.lockout import Locked, Lockout, account_key, address_key
+from server.accounts.lockout import Locked, Lockout, RegistrationLimit, account_key, address_key
 from server.accounts.passwords import hash_password, verify_password
 from server.accounts.rules import Registration, RuleViolation, check_password
-from server.storage.database import Database, now_ms
+from server.storage.database import Database, Transaction, now_ms
 from server.wallet.service import Wallet
+
+log = logging.getLogger(__name__)
+
+# `players.status`: only an active player may stake (server/wallet/stake_rules.py) or launch.
+STATUSES = ("active", "restricted", "disabled")
+
+# Runs in the transaction that ends a player's access: (transaction, player id, reason).
+AccessEnded = Callable[[Transaction, int, str], Awaitable[object]]
+
+# Why access ended (kept with what it ended, e.g. `provider_sessions.revoked_reason`).
+LOGOUT = "logout"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a password)
 
 
 class AccountError(Exception):
@@ -32,6 +57,15 @@ class LoginLocked(AccountError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(
             ErrorCode.LOGIN_LOCKED, f"too many failed logins: retry in {retry_after} s"
+        )
+        self.retry_after = retry_after
+
+
+class RegistrationLimited(AccountError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            ErrorCode.REGISTRATION_LIMITED,
+            f"too many registrations from this address: retry in {retry_after} s",
         )
         self.retry_after = retry_after
 
@@ -63,14 +97,35 @@ def _player(row: tuple[object, ...]) -> Player:
 
 class Accounts:
     def __init__(
-        self, db: Database, wallet: Wallet, session_ttl_s: int, *, lockout: Lockout
+        self,
+        db: Database,
+        wallet: Wallet,
+        session_ttl_s: int,
+        *,
+        lockout: Lockout,
+        registrations: RegistrationLimit,
     ) -> None:
         self.db = db
         self.wallet = wallet
         self.session_ttl_ms = session_ttl_s * 1000
         self.lockout = lockout
+        self.registrations = registrations
+        self._access_ended: list[AccessEnded] = []
 
-    async def register(self, reg: Registration) -> Player:
+    def on_access_ended(self, hook: AccessEnded) -> None:
+        """Wiring: run `hook` in every transaction that ends a player's access."""
+        self._access_ended.append(hook)
+
+    async def _end_access(self, tx: Transaction, player_id: int, reason: str) -> None:
+        for hook in self._access_ended:
+            await hook(tx, player_id, reason)
+
+    async def register(self, reg: Registration, address: str) -> Player:
+        """A new account, counted against `address`'s registrations before any work is done."""
+        try:
+            await self.registrations.attempt(address)
+        except Locked as locked:
+            raise RegistrationLimited(locked.retry_after) from None
         password_hash = await hash_password(reg.password)
         try:
             async with self.db.transaction() as tx:
@@ -83,16 +138,22 @@ class Accounts:
                     ),
                 )  # fmt: skip
         except sqlite3.IntegrityError as error:
-            raise _duplicate(str(error)) from None
+            raise duplicate(str(error)) from None
         assert player_id is not None
         await self.wallet.ensure_hot(player_id, reg.currency)
         return Player(player_id, reg.username, reg.email, reg.currency, reg.country, "active")
 
     async def login(self, login: str, password: str, address: str) -> Session:
-        """A new session for an email or username and its password, sent from `address`."""
+        """A new session for an email or username (any case) and its password, sent from
+        `address`."""
+        name = login.strip()
+        # The exact spelling first: an account flagged as a clash is reached only by it.
         row = await self.db.fetchone(
-            "SELECT id, password_hash, status FROM players WHERE email = ? OR username = ?",
-            (login.strip().lower(), login.strip()),
+            "SELECT id, password_hash, status FROM players"
+            " WHERE lower(email) = lower(?) OR lower(username) = lower(?)"
+            " ORDER BY CASE WHEN username = ? OR email = ? THEN 0 ELSE 1 END,"
+            " username_clash, email_clash, id LIMIT 1",
+            (name, name, name, name),
         )
         account = account_key(int(row[0]) if row else None, login)
         try:
@@ -154,14 +215,40 @@ class Accounts:
                 " AND revoked_at IS NULL",
                 (now, player.id, keep),
             )
+            await self._end_access(tx, player.id, PASSWORD_CHANGED)
         return [str(hashed) for (hashed,) in revoked]
 
     async def logout(self, token: str) -> None:
+        """Revoke a login session, and with it everything the player's access opened
+        elsewhere (a provider's game sessions)."""
+        hashed = token_hash(token)
         async with self.db.transaction() as tx:
-            await tx.execute(
+            revoked = await tx.execute(
                 "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-                (now_ms(), token_hash(token)),
+                (now_ms(), hashed),
             )
+            row = await tx.fetchone(
+                "SELECT player_id FROM sessions WHERE token_hash = ?", (hashed,)
+            )
+            if revoked and row is not None:
+                await self._end_access(tx, int(row[0]), LOGOUT)
+
+    async def set_status(self, player_id: int, status: str, reason: str) -> None:
+        """Restrict, disable or reopen an account. Any status but active ends the player's
+        access elsewhere in the same transaction (`reason` is kept with what it ended); the
+        place for every later feature that restricts an account (self-exclusion, a time-out,
+        a fraud hold) to call."""
+        if status not in STATUSES:
+            raise ValueError(f"status is one of {', '.join(STATUSES)}")
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
+                "UPDATE players SET status = ? WHERE id = ?", (status, player_id)
+            )
+            if not changed:
+                raise AccountError(ErrorCode.NOT_FOUND, f"no player {player_id}")
+            if status != "active":
+                await self._end_access(tx, player_id, reason)
+        log.info("player %d status set to %s (%s)", player_id, status, reason)
 
     async def authenticate(self, token: str) -> Player:
         """The player a live session token belongs to; refuses unknown, revoked or expired."""
@@ -190,10 +277,12 @@ class Accounts:
         return _player(row) if row else None
 
 
-def _duplicate(detail: str) -> AccountError:
-    if "players.email" in detail:
+def duplicate(detail: str) -> AccountError:
+    """The refusal an IntegrityError of the players table stands for."""
+    # The exact-spelling constraints of 0001 or the case-insensitive indexes of 0011.
+    if "players.email" in detail or "players_email_ci" in detail:
         return AccountError(ErrorCode.EMAIL_TAKEN, "an account with this email already exists")
-    if "players.username" in detail:
+    if "players.username" in detail or "players_username_ci" in detail:
         return AccountError(ErrorCode.USERNAME_TAKEN, "this username is taken")
     return AccountError(
         ErrorCode.VALIDATION_FAILED, "registration conflicts with an existing account"

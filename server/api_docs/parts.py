@@ -21,8 +21,9 @@ BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 # Every route reading a bearer token can refuse with these.
 AUTH_ERRORS = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.INVALID_TOKEN, ErrorCode.TOKEN_EXPIRED)
-# Every route reading a JSON body (server.web.json_body) can refuse with these.
-BODY_ERRORS = (ErrorCode.BAD_FRAME, ErrorCode.FRAME_TOO_LARGE)
+# Every route reading a JSON body (server.web.json_body) can refuse with these (the last
+# two before the route runs, in server/http_limits.py).
+BODY_ERRORS = (ErrorCode.BAD_FRAME, ErrorCode.FRAME_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
 # A route touching Redis answers this while Redis is down (server.app's RedisError handler).
 BACKEND_ERRORS = (ErrorCode.SERVICE_UNAVAILABLE,)
 

@@ -4,7 +4,9 @@ Owns the `kyc_documents` and `kyc_status` tables and the document files under
 DATA_DIR/kyc. Other domains ask only `await kyc.is_verified(db, player_id)`.
 A document is accepted only when its bytes are a PDF, JPEG or PNG, and it is
 only ever served back as an attachment of `application/octet-stream`, so no
-upload can run as a page of this site. Document bytes are never logged.
+upload can run as a page of this site. Each player's documents are held to a
+count and a byte quota, so no player can fill the disk. Document bytes are
+never logged.
 """
 
 from __future__ import annotations

@@ -5,6 +5,12 @@ random token (never by anything the player sent, so no name can climb out of
 the folder), flushed to disk, and only then recorded with its SHA-256; a file
 whose row never committed is removed. The status changes in the same
 transaction as the row that causes it.
+
+Each player may keep at most `Quota.documents` documents of at most
+`Quota.bytes` in all, so no player can fill the disk. The quota is judged in
+the write transaction that records the row (one writer at a time, across
+processes too), so uploads racing each other cannot pass it together; a
+refused upload leaves neither row nor file.
 """
 
 from __future__ import annotations
@@ -24,6 +30,21 @@ from server.storage.database import Database, Row, Transaction, now_ms
 log = logging.getLogger(__name__)
 
 KINDS = ("id", "address", "payment")
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """What one player may keep: documents, and their bytes in all."""
+
+    documents: int
+    bytes: int
+
+    def admits(self, stored: int, stored_bytes: int, adding: int) -> bool:
+        return stored < self.documents and stored_bytes + adding <= self.bytes
+
+
+class QuotaExceeded(Exception):
+    """The player's documents are at their quota; nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +116,23 @@ def _write(path: Path, data: bytes) -> None:
         os.fsync(file.fileno())
 
 
+async def usage(db: Database | Transaction, player_id: int) -> tuple[int, int]:
+    """The player's stored documents and their bytes in all."""
+    row = await db.fetchone(
+        "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM kyc_documents WHERE player_id = ?",
+        (player_id,),
+    )
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def check_quota(db: Database, player_id: int, quota: Quota, adding: int = 0) -> None:
+    """QuotaExceeded when `adding` more bytes would not fit: asked before an upload is
+    read or written, so a player at the quota costs neither. Only an advance notice: the
+    write transaction judges again."""
+    if not quota.admits(*await usage(db, player_id), adding):
+        raise QuotaExceeded(f"at most {quota.documents} documents of {quota.bytes} bytes in all")
+
+
 async def store(
     db: Database,
     folder: Path,
@@ -103,9 +141,12 @@ async def store(
     content_type: str,
     filename: str,
     data: bytes,
+    quota: Quota,
 ) -> Document:
-    """Keep a document already judged acceptable; the player's status becomes pending."""
+    """Keep a document already judged acceptable, within the player's quota (QuotaExceeded
+    otherwise); the player's status becomes pending."""
     assert kind in KINDS, kind
+    await check_quota(db, player_id, quota, len(data))
     storage_name = rng.token_urlsafe(24)
     path = folder / storage_name
     await asyncio.to_thread(_write, path, data)
@@ -113,6 +154,10 @@ async def store(
     uploaded = now_ms()
     try:
         async with db.transaction() as tx:
+            if not quota.admits(*await usage(tx, player_id), len(data)):
+                raise QuotaExceeded(
+                    f"at most {quota.documents} documents of {quota.bytes} bytes in all"
+                )
             document_id = await tx.insert(
                 "INSERT INTO kyc_documents (player_id, kind, content_type, size_bytes, sha256,"
                 " filename, storage_name, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

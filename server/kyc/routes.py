@@ -69,10 +69,25 @@ async def _upload(request: Request, limit: int) -> Upload:
     return Upload(request.query_params.get("kind"), safe_filename(name), body)
 
 
+def _quota(services: Services) -> records.Quota:
+    settings = services.settings
+    return records.Quota(settings.kyc_max_documents_per_player, settings.kyc_max_bytes_per_player)
+
+
+def _over_quota(exceeded: records.QuotaExceeded) -> ApiError:
+    return ApiError(ErrorCode.DOCUMENT_QUOTA_EXCEEDED, f"document quota reached: {exceeded}")
+
+
 async def upload_document(request: Request) -> Response:
     services: Services = request.app.state.services
     player = await current_player(request)
     limit = services.settings.kyc_max_document_bytes
+    quota = _quota(services)
+    try:
+        # Before the body is read: a player at the quota costs no upload's bytes.
+        await records.check_quota(services.db, player.id, quota)
+    except records.QuotaExceeded as exceeded:
+        raise _over_quota(exceeded) from None
     upload = await _upload(request, limit)
     if upload.kind not in records.KINDS:
         raise ApiError(
@@ -85,10 +100,13 @@ async def upload_document(request: Request) -> Response:
     content_type = sniff.media_type(upload.data)
     if content_type is None:
         raise ApiError(ErrorCode.UNSUPPORTED_DOCUMENT, "only PDF, JPEG and PNG files are accepted")
-    document = await records.store(
-        services.db, kyc_folder(services), player.id, upload.kind, content_type,
-        upload.filename, upload.data,
-    )  # fmt: skip
+    try:
+        document = await records.store(
+            services.db, kyc_folder(services), player.id, upload.kind, content_type,
+            upload.filename, upload.data, quota,
+        )  # fmt: skip
+    except records.QuotaExceeded as exceeded:
+        raise _over_quota(exceeded) from None
     return json_response(
         {**document.public(), "kyc_status": await records.status(services.db, player.id)}, 201
     )
@@ -160,7 +178,10 @@ def _upload_operation() -> dict[str, Any]:
         auth=True,
         description="The raw body with `kind` in the query, or multipart/form-data with fields"
         " `kind` and `file`. Only PDF, JPEG and PNG are accepted, judged by the bytes, up to"
-        " CASINO_KYC_MAX_DOCUMENT_BYTES. The player's KYC status becomes pending.",
+        " CASINO_KYC_MAX_DOCUMENT_BYTES. A player keeps at most"
+        " CASINO_KYC_MAX_DOCUMENTS_PER_PLAYER documents of CASINO_KYC_MAX_BYTES_PER_PLAYER"
+        " bytes in all (DOCUMENT_QUOTA_EXCEEDED beyond, nothing stored). The player's KYC"
+        " status becomes pending.",
         parameters=[
             {
                 "name": "kind",
@@ -185,6 +206,7 @@ def _upload_operation() -> dict[str, Any]:
             ErrorCode.VALIDATION_FAILED,
             ErrorCode.UNSUPPORTED_DOCUMENT,
             ErrorCode.DOCUMENT_TOO_LARGE,
+            ErrorCode.DOCUMENT_QUOTA_EXCEEDED,
             *BACKEND_ERRORS,
         ],
     )

@@ -4,6 +4,10 @@ Every attempt of a payment carries the same idempotency key, so a retry after a
 timeout or a dropped reply gets the gateway's original result and never pays
 twice. When no attempt gets an answer the outcome is unknown, not failed:
 `GatewayUnavailable` says so, and `status(key)` asks later what became of it.
+Every call carries the operator's API key as a bearer token; its prefix
+(`sk_test_` or `sk_live_`) says which money the gateway moves, and
+server/mode.py decides which one this server may use. A gateway that refuses
+the key is a configuration fault, logged as such (never the key itself).
 This module knows HTTP and the gateway's wire format; nothing about the wallet.
 """
 
@@ -27,6 +31,11 @@ class GatewayConflict(RuntimeError):
     """The gateway holds this key with other terms (a bug of ours, never retried)."""
 
 
+class GatewayKeyRefused(GatewayConflict):
+    """The gateway refused our API key (401/403): fix CASINO_PAYMENT_GATEWAY_KEY. Never
+    retried; the payment stays pending and recovery completes it once the key is right."""
+
+
 @dataclass(frozen=True, slots=True)
 class GatewayResult:
     approved: bool
@@ -41,11 +50,13 @@ class GatewayPolicy:
 
 
 class GatewayClient:
-    def __init__(self, name: str, base_url: str, policy: GatewayPolicy) -> None:
+    def __init__(self, name: str, base_url: str, policy: GatewayPolicy, api_key: str) -> None:
         self.name = name
         self.policy = policy
         self.http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), timeout=httpx.Timeout(policy.timeout_s)
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(policy.timeout_s),
+            headers={"Authorization": f"Bearer {api_key}"},
         )
 
     async def close(self) -> None:
@@ -83,6 +94,12 @@ class GatewayClient:
                 return None
             if response.status_code == 409:
                 raise GatewayConflict(f"gateway refused {path}: key used with other terms")
+            if response.status_code in (401, 403):
+                log.error(
+                    "gateway %s refused our API key (HTTP %d): check CASINO_PAYMENT_GATEWAY_KEY",
+                    self.name, response.status_code,
+                )  # fmt: skip
+                raise GatewayKeyRefused(f"gateway refused {path}: HTTP {response.status_code}")
             if response.status_code >= 500 or response.status_code == 404:
                 last = f"HTTP {response.status_code}"
                 log.warning("gateway %s %s attempt %d: %s", method, path, attempt + 1, last)

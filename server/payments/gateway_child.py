@@ -1,28 +1,35 @@
 """The sandbox payment gateway as a child process of `run.py serve` on one machine.
 
-Started only when nothing is configured (no CASINO_PAYMENT_GATEWAY_URL and no
-CASINO_REDIS_URL: the everything-embedded mode), like the private redis-server:
-bound to 127.0.0.1 on a free port, its SQLite file in the data directory, and
-it dies with the server even when the server is killed.
+Started only in sandbox mode when nothing is configured (no
+CASINO_PAYMENT_GATEWAY_URL and no CASINO_REDIS_URL: the everything-embedded
+mode), like the private redis-server: bound to 127.0.0.1 on a free port, its
+SQLite file in the data directory, and it dies with the server even when the
+server is killed. It gets a fresh random test key (`sk_test_...`) through its
+environment, which the server then sends, and the server's daily sandbox
+deposit limit, so its deposits mint no more play money than sandbox deposits.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import rng
 from server.storage.redis_child import _die_with_parent, free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class SandboxGatewayChild:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, daily_deposit_limit: int) -> None:
         self.data_dir = data_dir
+        self.daily_deposit_limit = daily_deposit_limit
         self.port = free_port()
+        self.key = f"sk_test_{rng.token_urlsafe(24)}"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -34,7 +41,9 @@ class SandboxGatewayChild:
         log = (self.data_dir / "sandbox_gateway.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "clients.sandbox_gateway", "--port", str(self.port),
-             "--db", str(self.data_dir / "sandbox_gateway.db")],
+             "--db", str(self.data_dir / "sandbox_gateway.db"),
+             "--daily-deposit-limit", str(self.daily_deposit_limit)],
+            env={**os.environ, "SANDBOX_GATEWAY_KEY": self.key},
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=_die_with_parent,
         )  # fmt: skip
         log.close()

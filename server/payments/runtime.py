@@ -66,7 +66,9 @@ def build(
         retries=settings.payment_retries,
         backoff_s=settings.payment_backoff_ms / 1000,
     )
-    gateway = GatewayClient(GATEWAY_NAME, settings.payment_gateway_url, policy)
+    gateway = GatewayClient(
+        GATEWAY_NAME, settings.payment_gateway_url, policy, settings.payment_gateway_key
+    )
     payments = Payments(PaymentStore(db), wallet, WithdrawalLocks(client), gateway, client)
     # Longest a request can still be working on a payment: every attempt times out, and backoff.
     budget_s = (policy.retries + 1) * policy.timeout_s + policy.backoff_s * 2**policy.retries

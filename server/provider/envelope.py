@@ -5,7 +5,8 @@ parsed or anything is looked up beyond the provider itself: unknown provider,
 bad or missing signature, or a timestamp outside the provider's replay window
 all give INVALID_SIGNATURE. A reply is signed the way the provider signs: with
 the shared secret (HMAC), or with our private key (RSA; the provider verifies
-with our public key from `GET /provider/public-key`).
+with our public key from `GET /provider/public-key`), over its bytes prefixed
+with the reply domain (`signatures.REPLY_DOMAIN`), so no reply verifies as a request.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ async def signed_headers(
     timestamp = str(now_s)
     if provider.scheme is Scheme.HMAC_SHA256:
         assert provider.hmac_secret is not None
-        signature = hmac_sign(provider.hmac_secret, timestamp, body)
+        signature = hmac_sign(provider.hmac_secret, timestamp, body, reply=True)
     else:
         key = load_private_key(await operator_private_pem())
-        signature = rsa_sign(key, timestamp, body)
+        signature = rsa_sign(key, timestamp, body, reply=True)
     return {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature}

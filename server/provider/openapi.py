@@ -21,7 +21,13 @@ from server.provider.messages import (
     UserInfoRequest,
     WinRequest,
 )
-from server.provider.signatures import PROVIDER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from server.provider.sessions import LAUNCH_TTL_S
+from server.provider.signatures import (
+    PROVIDER_HEADER,
+    REPLY_DOMAIN,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+)
 from server.provider.status import DESCRIPTIONS, Status
 
 VERSION = "1.0.0"
@@ -38,6 +44,7 @@ class WalletReply(msgspec.Struct, omit_defaults=True):
     transaction_uuid: str | None = None  # bet, win and rollback
     country: str | None = None  # user/info
     game_code: str | None = None  # user/info
+    token: str | None = None  # user/info: the session token every later call must carry
 
 
 class LaunchRequest(msgspec.Struct):
@@ -49,8 +56,8 @@ class LaunchReply(msgspec.Struct):
     provider: str
     game_code: str
     url: str
-    token: str | None
-    expires_at: int | None
+    token: str | None  # a provider game's single-use launch token (also in `url`)
+    expires_at: int | None  # when the launch token expires, unexchanged (ms since the epoch)
 
 
 _NULLABLE_INT = {"type": ["integer", "null"]}
@@ -96,8 +103,12 @@ _LAUNCH_BODY = obj(
 
 _WALLET_CALLS: tuple[tuple[str, type[msgspec.Struct], str], ...] = (
     ("/provider/user/info", UserInfoRequest,
-     "The player behind a session token: user id, currency, balance, country. The token"
-     " must not be expired."),
+     "The player behind a token: user id, currency, balance, country, and `token`, the"
+     " session token every later call must carry. The first call of a game presents the"
+     f" launch token from the launch URL: it is exchanged once, within {LAUNCH_TTL_S} s of"
+     " the launch, for a new session token (a second exchange: RS_ERROR_INVALID_TOKEN; too"
+     " late: RS_ERROR_TOKEN_EXPIRED). Later calls may present the session token, which must"
+     " not be expired or revoked."),
     ("/provider/user/balance", BalanceRequest,
      "The player's current balance. The token must not be expired."),
     ("/provider/transaction/bet", BetRequest,
@@ -155,7 +166,9 @@ def document() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": _json(struct.__name__)},
                 "responses": {
                     "200": {
-                        "description": "Signed like the request (X-Timestamp, X-Signature).",
+                        "description": "Signed like the request (X-Timestamp, X-Signature) but"
+                        f" over `{REPLY_DOMAIN.decode()}<X-Timestamp>.<raw body>`: the prefix"
+                        " keeps a reply from ever verifying as a request.",
                         "headers": {
                             TIMESTAMP_HEADER: {"schema": {"type": "string"}},
                             SIGNATURE_HEADER: {"schema": {"type": "string"}},
@@ -184,12 +197,20 @@ def document() -> dict[str, Any]:
             "launch",
             "Launch a game for the logged-in player",
             tag="Games",
-            description="For a provider game, creates a session token bound to player, game"
-            " and currency, with expiry, and returns the provider's launch URL carrying it.",
+            description="For a provider game, creates a launch token bound to player, game"
+            " and currency and returns the provider's launch URL carrying it. The token is good"
+            f" for one exchange, within {LAUNCH_TTL_S} s, by the provider's server (its first"
+            " user/info) for the session token it then uses; that one never reaches the"
+            " browser. A player whose account is not active may not launch.",
             auth=True,
             body=_LAUNCH_BODY,
             responses={"201": {"description": "launched", "content": _json("LaunchReply")}},
-            errors=[ErrorCode.VALIDATION_FAILED, ErrorCode.UNKNOWN_GAME, *BACKEND_ERRORS],
+            errors=[
+                ErrorCode.VALIDATION_FAILED,
+                ErrorCode.UNKNOWN_GAME,
+                ErrorCode.ACCOUNT_RESTRICTED,
+                *BACKEND_ERRORS,
+            ],
         )
     }
     paths["/api/provider/rounds"] = {

@@ -5,10 +5,16 @@ database only (read it with `python -m server.provider.admin secret sandbox`).
 It launches nowhere real: its launch URL is under the reserved `.invalid`
 domain, and `clients/provider_sim.py` reads the token out of it. An operator who
 wants no sandbox disables it (`admin disable sandbox`); it is never re-enabled
-by a restart.
+by a restart. A live server (`CASINO_MODE=live`) never registers it, refuses
+to start while it is enabled (`enabled_in`), and answers its calls as from a
+disabled partner.
 """
 
 from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
 
 from server.provider import registry
 from server.provider.catalogue import ProviderGame, add_game
@@ -34,3 +40,24 @@ async def ensure(db: Database) -> None:
                        if_absent=True)  # fmt: skip
     for game in GAMES:
         await add_game(db, game, if_absent=True)
+
+
+def enabled_in(database_path: Path) -> bool:
+    """Whether the sandbox provider is registered and active in this database file.
+
+    Read-only and synchronous, for `run.py serve` before anything starts (and the doctor):
+    a database not created yet, or not yet migrated to hold providers, has none.
+    """
+    if not database_path.exists():
+        return False
+    uri = f"{database_path.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        try:
+            row = conn.execute(
+                "SELECT status FROM providers WHERE id = ?", (SANDBOX_ID,)
+            ).fetchone()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):  # not migrated to hold providers yet
+                return False
+            raise  # unreadable: a live server must not assume the provider is off
+    return row is not None and row[0] == "active"

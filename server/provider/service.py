@@ -1,12 +1,15 @@
 """The seamless wallet as providers see it: launch, user info, balance, bet, win, rollback.
 
-Each call resolves the session token to a player, recalls from durable storage
+A launch hands the player's browser a single-use launch token; the provider's
+first `user/info` presents it and gets back, in its signed reply, the session
+token (`token`) every later call carries (as Evolution's `check` answers with
+a new `sid`). Each call resolves the session token to a player, recalls from durable storage
 whatever Redis no longer keeps about the transaction, and hands the decision to
 one atomic script. Precedence, the same for every kind: a transaction id seen
 before answers first (the original result, or DUPLICATE_TRANSACTION for other
 terms), so a retry is never refused by a rule that changed since (an expired
-token, a closed round); only a new transaction meets the rules. Token expiry is
-a rule for info, balance and bets, never for wins and rollbacks.
+token, a closed round); only a new transaction meets the rules. Token expiry and
+revocation are rules for info, balance and bets, never for wins and rollbacks.
 """
 
 from __future__ import annotations
@@ -56,6 +59,14 @@ _OUTCOMES: dict[str, Status] = {
 }
 
 
+# A launch token that opens no session: an unknown and a spent one look alike to the caller.
+_NOT_EXCHANGED: dict[sessions.NotExchanged, Status] = {
+    sessions.NotExchanged.UNKNOWN: Status.INVALID_TOKEN,
+    sessions.NotExchanged.USED: Status.INVALID_TOKEN,
+    sessions.NotExchanged.ENDED: Status.TOKEN_EXPIRED,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """A status and the fields that go with it (the route adds request_uuid)."""
@@ -88,18 +99,27 @@ class _Session:
 
 class ProviderService:
     def __init__(
-        self, db: Database, client: aioredis.Redis, wallet: Wallet, accounts: Accounts
+        self,
+        db: Database,
+        client: aioredis.Redis,
+        wallet: Wallet,
+        accounts: Accounts,
+        sandbox_allowed: bool = True,
     ) -> None:
         self.db = db
         self.redis = client
         self.wallet = wallet
         self.accounts = accounts
+        # False in live mode: the sandbox provider's secret sits in the database, and whoever
+        # holds it could post wins, so its calls are refused even if someone enables it.
+        self.sandbox_allowed = sandbox_allowed
         self.hot = ProviderHot(client, wallet.hot.max_backlog, wallet.hot.max_lag_ms)
         self._operator_key: tuple[str, str] | None = None
 
     async def prepare(self) -> None:
-        """Start-up: register the sandbox provider (once per database)."""
-        await sandbox.ensure(self.db)
+        """Start-up: register the sandbox provider (once per database), in sandbox mode only."""
+        if self.sandbox_allowed:
+            await sandbox.ensure(self.db)
 
     async def operator_key(self) -> tuple[str, str]:
         """(private PEM, public PEM) of our response-signing key. Made on first need rather
@@ -111,6 +131,9 @@ class ProviderService:
     # -- launch ---------------------------------------------------------------------------
 
     async def launch(self, player: Player, provider_id: str, game_code: str) -> Launch:
+        if player.status != "active":
+            # A restricted account's game sessions were revoked; a new one must not undo that.
+            raise LaunchRefused(ErrorCode.ACCOUNT_RESTRICTED, "the account may not play")
         if provider_id == catalogue.HOUSE:
             if house_catalogue.get(game_code) is None:
                 raise LaunchRefused(ErrorCode.UNKNOWN_GAME, "no such game")
@@ -118,12 +141,12 @@ class ProviderService:
             return Launch(catalogue.HOUSE, game_code, "/ws", None, None)
         provider = await registry.get(self.db, provider_id)
         game = await catalogue.get(self.db, provider_id, game_code)
-        if provider is None or game is None:
+        if provider is None or game is None or not self._allowed(provider):
             raise LaunchRefused(ErrorCode.UNKNOWN_GAME, "no such game")
-        launched = await sessions.create(
-            self.db, provider.id, player.id, game.game_code, player.currency,
-            provider.session_ttl_s,
-        )  # fmt: skip
+        # The URL carries a launch token only: the session token never reaches a browser.
+        launched = await sessions.launch(
+            self.db, provider.id, player.id, game.game_code, player.currency
+        )
         query = urlencode(
             {
                 "token": launched.token,
@@ -142,9 +165,16 @@ class ProviderService:
     async def _session(
         self, provider: Provider, token: str, user: str | None, check_expiry: bool
     ) -> _Session | Status:
+        if not self._allowed(provider):
+            return Status.INVALID_PARTNER
         session = await sessions.resolve(self.db, provider.id, token)
         if session is None or (user is not None and user != str(session.player_id)):
             return Status.INVALID_TOKEN
+        return await self._player_of(session, check_expiry)
+
+    async def _player_of(
+        self, session: sessions.GameSession, check_expiry: bool
+    ) -> _Session | Status:
         if check_expiry and session.expired(now_ms()):
             return Status.TOKEN_EXPIRED
         player = await self.accounts.player(session.player_id)
@@ -153,7 +183,24 @@ class ProviderService:
         return _Session(session, player)
 
     async def user_info(self, provider: Provider, req: UserInfoRequest) -> Reply:
-        found = await self._session(provider, req.token, req.user, check_expiry=True)
+        """The player behind a session token, or behind a launch token, which this exchanges
+        (once) for a new session token: `token` in the reply is the one to use from now on."""
+        token = req.token
+        found = await self._session(provider, token, req.user, check_expiry=True)
+        if found is Status.INVALID_TOKEN:
+            opened = await sessions.exchange(
+                self.db, provider.id, token, req.user, provider.session_ttl_s
+            )
+            if isinstance(opened, sessions.NotExchanged):
+                if opened is sessions.NotExchanged.USED:
+                    log.warning(
+                        "provider %s presented a launch token exchanged before (a retried"
+                        " user/info, or a launch URL replayed): refused",
+                        provider.id,
+                    )
+                return Reply(_NOT_EXCHANGED[opened], {"user": req.user})
+            token = opened.token
+            found = await self._player_of(opened.session, check_expiry=True)
         if isinstance(found, Status):
             return Reply(found, {"user": req.user})
         player, currency = found.player, found.session.currency
@@ -165,6 +212,7 @@ class ProviderService:
                 "balance": await self.wallet.balance(player.id, currency),
                 "country": player.country,
                 "game_code": found.session.game_code,
+                "token": token,
             },
         )
 
@@ -266,6 +314,9 @@ class ProviderService:
         return await self._reply(outcome, base, pid, currency)
 
     # -- shared steps ---------------------------------------------------------------------
+
+    def _allowed(self, provider: Provider) -> bool:
+        return self.sandbox_allowed or provider.id != sandbox.SANDBOX_ID
 
     async def _recall(
         self, provider_id: str, player_id: int, tx_uuid: str, ref_uuid: str | None, round_id: str

@@ -1,11 +1,16 @@
 """Signing and verifying provider API messages: HMAC-SHA256 or RSA-SHA256 over the raw body.
 
-Pure functions, no I/O. The signed message is `<timestamp>.<raw body bytes>`:
-the body exactly as it travelled (never a re-serialisation, which could differ
-byte for byte), prefixed by the timestamp header so that the timestamp cannot
-be changed without breaking the signature and a captured request cannot be
-replayed outside the window. Signatures travel base64-encoded. HMAC compares in
-constant time. Nothing here ever logs or returns key material.
+Pure functions, no I/O. A request's signed message is `<timestamp>.<raw body
+bytes>`: the body exactly as it travelled (never a re-serialisation, which could
+differ byte for byte), prefixed by the timestamp header so that the timestamp
+cannot be changed without breaking the signature and a captured request cannot
+be replayed outside the window. A reply's signed message starts with
+`REPLY_DOMAIN` before the same: with HMAC both directions share one secret, and
+without a separate domain a signed reply, sent back to us, would verify as a
+request. A request's message starts with the timestamp's digits, a reply's
+with a letter, so neither can ever be the other. Signatures travel
+base64-encoded. HMAC compares in constant time. Nothing here ever logs or
+returns key material.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ TIMESTAMP_HEADER = "X-Timestamp"
 SIGNATURE_HEADER = "X-Signature"
 
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+# Prefixed to every reply's signed message (and never to a request's): the domain separation.
+REPLY_DOMAIN = b"casino-wallet-reply-v1."
 MAX_SIGNATURE_CHARS = 1024  # a 4096-bit RSA signature is 684 base64 characters
 
 
@@ -35,8 +42,10 @@ class Scheme(StrEnum):
     RSA_SHA256 = "rsa-sha256"
 
 
-def signed_message(timestamp: str, body: bytes) -> bytes:
-    return timestamp.encode("ascii") + b"." + body
+def signed_message(timestamp: str, body: bytes, reply: bool = False) -> bytes:
+    """What a request (or, with `reply`, one of our replies) is signed over."""
+    message = timestamp.encode("ascii") + b"." + body
+    return REPLY_DOMAIN + message if reply else message
 
 
 def timestamp_is_fresh(timestamp: str, now_s: int, window_s: int) -> bool:
@@ -46,18 +55,23 @@ def timestamp_is_fresh(timestamp: str, now_s: int, window_s: int) -> bool:
     return abs(int(timestamp) - now_s) <= window_s
 
 
-def hmac_sign(secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), signed_message(timestamp, body), hashlib.sha256).digest()
+def hmac_sign(secret: str, timestamp: str, body: bytes, reply: bool = False) -> str:
+    message = signed_message(timestamp, body, reply)
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
 def hmac_verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    """A request's signature (we never verify our own replies)."""
     expected = hmac_sign(secret, timestamp, body)
     return hmac.compare_digest(expected.encode(), signature.encode("ascii", "replace"))
 
 
-def rsa_sign(private_key: rsa.RSAPrivateKey, timestamp: str, body: bytes) -> str:
-    raw = private_key.sign(signed_message(timestamp, body), padding.PKCS1v15(), hashes.SHA256())
+def rsa_sign(
+    private_key: rsa.RSAPrivateKey, timestamp: str, body: bytes, reply: bool = False
+) -> str:
+    message = signed_message(timestamp, body, reply)
+    raw = private_key.sign(message, padding.PKCS1v15(), hashes.SHA256())
     return base64.b64encode(raw).decode("ascii")
 
 

@@ -41,9 +41,12 @@ DESCRIPTIONS: dict[Status, str] = {
     Status.WRONG_SYNTAX: "The body is not a JSON object, misses a required field, or is"
     " larger than 16 KiB (refused unread).",
     Status.WRONG_TYPES: "A field has the wrong type, length or range.",
-    Status.INVALID_TOKEN: "The session token is unknown, or belongs to another user.",
-    Status.TOKEN_EXPIRED: "The session token has expired (checked on info, balance and bets;"
-    " never on wins and rollbacks).",
+    Status.INVALID_TOKEN: "The token is unknown, belongs to another user, or is a launch"
+    " token already exchanged (or presented anywhere but user/info).",
+    Status.TOKEN_EXPIRED: "The session token has expired or was revoked (the player logged"
+    " out, changed the password, or the account was restricted), or the launch token"
+    " expired before its exchange. Checked on info, balance and bets; never on wins and"
+    " rollbacks.",
     Status.INVALID_GAME: "The game_code is not the game this session was launched for.",
     Status.WRONG_CURRENCY: "The currency is not the currency of the session's wallet.",
     Status.USER_DISABLED: "The player's account is disabled; no new bets.",

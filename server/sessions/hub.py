@@ -3,8 +3,10 @@
 One pattern subscription per process receives every player's pushes from
 Redis and hands each to that player's local connections. Session caps count
 across processes in Redis (a sorted set per player whose scores are leases,
-refreshed while the socket lives, so a crashed process's sessions lapse);
-connections per address are counted in this process. On shutdown the hub
+refreshed while the socket lives, so a crashed process's sessions lapse); one
+script drops lapsed leases, counts and adds in a single step, so sessions
+opened at once, on any number of processes, never pass the cap together.
+Connections per address are counted in this process. On shutdown the hub
 lets in-flight requests finish, then closes every socket with 1012.
 """
 
@@ -35,6 +37,19 @@ Deliver = Callable[[dict[str, Any]], None]
 ACTIVE: list[Hub] = []
 
 
+# KEYS[1] the player's sessions; ARGV now (s), the new lease's end (s), the cap, the session
+# id, the key's TTL (s). 1 when the session now counts, 0 when the cap was reached.
+_OPEN_SESSION = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+    return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
 def sessions_key(player_id: int) -> str:
     return f"{{p:{player_id}}}:sessions"
 
@@ -48,6 +63,7 @@ class Hub:
         self._per_ip: dict[str, int] = defaultdict(int)
         self._drainers: set[Callable[[], Awaitable[None]]] = set()
         self.draining = False
+        self._open_session = client.register_script(_OPEN_SESSION)
 
     # -- addresses -------------------------------------------------------------------------
     def admit_address(self, address: str) -> bool:
@@ -65,15 +81,12 @@ class Hub:
     async def open_session(self, player_id: int, session_id: str, deliver: Deliver) -> bool:
         """Count the session against the player's cap; False when the cap is reached."""
         now = time.time()
-        key = sessions_key(player_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(key, "-inf", now)
-            pipe.zcard(key)
-            _, count = await pipe.execute()
-        if int(count) >= self.max_sessions:
+        admitted = await self._open_session(
+            keys=[sessions_key(player_id)],
+            args=[now, now + LEASE_S, self.max_sessions, session_id, LEASE_S * 2],
+        )
+        if not int(admitted):
             return False
-        await self.redis.zadd(key, {session_id: now + LEASE_S})
-        await self.redis.expire(key, LEASE_S * 2)
         self._listeners[player_id][session_id] = deliver
         metrics.SESSIONS_OPEN.inc()
         return True

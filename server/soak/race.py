@@ -142,6 +142,7 @@ async def _provider_bets(
     )
     session = {k: v[0] for k, v in parse_qs(urlsplit(launched["url"]).query).items()}
     provider = ProviderClient(base_url, PROVIDER, Signer(secret=_sandbox_secret(database_path)))
+    session = await provider.open_session(session)  # the launch token for the session token
     gate = asyncio.Semaphore(PROVIDER_IN_FLIGHT)
 
     async def one(index: int) -> None:

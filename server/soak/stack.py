@@ -31,8 +31,11 @@ UNLIMITED = {
     "CASINO_RATE_BURST": "100000",
     "CASINO_MAX_SESSIONS_PER_PLAYER": "64",
     "CASINO_MAX_PENDING": "64",
+    "CASINO_REGISTRATIONS_PER_ADDRESS": "1000000",  # every player registers from 127.0.0.1
     "CASINO_RESERVATION_TTL_SECONDS": "5",
     "CASINO_ROUND_TIMEOUT_SECONDS": "4",
+    # The fuzz players are funded with 100,000.00 of play money, past the demo's daily limit.
+    "CASINO_SANDBOX_DAILY_DEPOSIT_LIMIT": "1000000000000",
 }
 
 

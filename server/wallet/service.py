@@ -3,7 +3,11 @@
 Credits from outside (deposits) are written to the ledger first and applied to
 Redis second, each exactly once; stakes and wins move in Redis first and reach
 the ledger through the rounds stream. A missing hot wallet (a fresh Redis) is
-rebuilt from the ledger, never guessed.
+rebuilt from the ledger, never guessed. A deposit given a daily limit (sandbox
+deposits: play money from nowhere) is refused when the player's deposits
+through that gateway in the last 24 hours would pass it; the sum is taken and
+the deposit written in one write transaction, so concurrent deposits, from
+any worker process, cannot pass the limit together.
 """
 
 from __future__ import annotations
@@ -18,10 +22,22 @@ from server.wallet.hot import HotWallet
 log = logging.getLogger(__name__)
 
 SANDBOX = "sandbox"
+DAY_MS = 24 * 3600 * 1000
 
 
 class DepositConflict(ValueError):
     """The idempotency key was used for a different deposit."""
+
+
+class DepositLimitReached(ValueError):
+    """The deposit would take the player's last 24 hours of deposits past the daily limit."""
+
+    def __init__(self, limit: int, remaining: int) -> None:
+        super().__init__(
+            f"deposits are limited to {limit} in any 24 hours; {remaining} may still be deposited"
+        )
+        self.limit = limit
+        self.remaining = remaining
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +81,19 @@ class Wallet:
         amount: int,
         idempotency_key: str,
         gateway: str = SANDBOX,
+        daily_limit: int | None = None,
     ) -> Deposit:
         """A deposit (sandbox, or one a payment gateway confirmed): durable first, then the
-        hot balance; a repeated key is a no-op."""
+        hot balance; a repeated key is a no-op (answered even when the limit is reached
+        since). With `daily_limit`, DepositLimitReached when this player's deposits through
+        `gateway` in this currency over the last 24 hours, this one included, would pass it."""
+        created_at = now_ms()
         async with self.db.transaction() as tx:
             deposit_id = await tx.insert(
                 "INSERT INTO deposits (player_id, idempotency_key, gateway, amount, currency,"
                 " status, created_at) VALUES (?, ?, ?, ?, ?, 'completed', ?)"
                 " ON CONFLICT (player_id, idempotency_key) DO NOTHING",
-                (player_id, idempotency_key, gateway, amount, currency, now_ms()),
+                (player_id, idempotency_key, gateway, amount, currency, created_at),
             )
             replayed = deposit_id is None
             if deposit_id is None:
@@ -87,6 +107,20 @@ class Wallet:
                     raise DepositConflict("idempotency key already used for another deposit")
                 deposit_id = int(row[0])
             else:
+                if daily_limit is not None:
+                    # Summed after the insert, inside the same write transaction (SQLite's
+                    # BEGIN IMMEDIATE: one writer at a time): a concurrent deposit either
+                    # committed before and is counted, or waits and counts this one.
+                    # (PostgreSQL will need the player's row locked first: FOR UPDATE.)
+                    # Raising rolls the insert back.
+                    row = await tx.fetchone(
+                        "SELECT COALESCE(SUM(amount), 0) FROM deposits WHERE player_id = ?"
+                        " AND gateway = ? AND currency = ? AND created_at > ?",
+                        (player_id, gateway, currency, created_at - DAY_MS),
+                    )
+                    total = int(row[0]) if row else amount
+                    if total > daily_limit:
+                        raise DepositLimitReached(daily_limit, max(daily_limit - total + amount, 0))
                 await ledger.post(
                     tx,
                     _deposit_key(deposit_id),

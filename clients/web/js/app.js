@@ -3,7 +3,7 @@
 
 import { $, el, replace, notify } from "./ui.js";
 import { ask, inform } from "./dialog.js";
-import { catalogue } from "./http.js";
+import { catalogue, serverMode } from "./http.js";
 import { formatAmount } from "./money.js";
 import { session } from "./session.js";
 import { renderLogin } from "./screens/login.js";
@@ -104,6 +104,13 @@ function pushText(message) {
   return `Message from the casino: ${String(message.message || message.type).replace(/_/g, " ")}`;
 }
 
+// Play money is marked on every screen, for as long as the page is open; a live server's
+// page has no marker and no sandbox cashier (its route does not exist there).
+function showMode(mode) {
+  document.body.dataset.mode = mode;
+  $("#mode-marker").hidden = mode !== "sandbox";
+}
+
 function wireSession() {
   session.addEventListener("balance", (event) => showBalance(event.detail));
   session.addEventListener("push", (event) => notify(pushText(event.detail), "info"));
@@ -144,6 +151,7 @@ function wireSession() {
 }
 
 async function boot() {
+  serverMode.addEventListener("mode", (event) => showMode(event.detail));
   wireSession();
   try {
     games = (await catalogue.games()).games;

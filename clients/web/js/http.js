@@ -1,4 +1,6 @@
 // The HTTP half of the protocol: JSON in and out, errors as ApiError with the server's code.
+// Every reply says which money the server moves (Casino-Mode: sandbox | live); `serverMode`
+// tells the page once it knows, and again if it ever changes.
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -6,6 +8,16 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
+}
+
+export const serverMode = new EventTarget();
+let knownMode = null;
+
+function noteMode(response) {
+  const mode = response.headers.get("Casino-Mode");
+  if (!mode || mode === knownMode) return;
+  knownMode = mode;
+  serverMode.dispatchEvent(new CustomEvent("mode", { detail: mode }));
 }
 
 export async function api(method, path, { body, token, headers } = {}) {
@@ -24,6 +36,7 @@ export async function api(method, path, { body, token, headers } = {}) {
   } catch (error) {
     throw new ApiError(0, "NETWORK", "the server cannot be reached");
   }
+  noteMode(response);
   const text = await response.text();
   let data = null;
   if (text) {

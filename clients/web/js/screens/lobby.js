@@ -50,7 +50,7 @@ export function cashier() {
   const submit = el("button", { type: "submit", class: "primary" }, "Deposit");
   const form = el(
     "form",
-    { class: "cashier", id: "deposit-form" },
+    { class: "cashier", id: "deposit-form", "data-sandbox-only": true },
     el("span", { class: "label" }, "Sandbox deposit"),
     ...[1000, 5000, 10000].map((minor) =>
       el(

@@ -1,0 +1,37 @@
+"""Shared pieces of the mode tests (this module holds no tests).
+
+`live_env` is a configuration a live server accepts: a real-looking https
+gateway and a live key that are not defaults, so the live tests start a real
+live server, and each refusal test breaks exactly one thing in it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rng
+from tests.test_run_commands import embedded_env
+
+# No call reaches it: a live server calls its gateway only for a payment, and none is made.
+GATEWAY_URL = "https://api.acquirer-payments.com/v1"
+
+
+def live_key() -> str:
+    return f"sk_live_{rng.token_urlsafe(24)}"
+
+
+def live_settings_env() -> dict[str, str]:
+    """The variables that make a live configuration acceptable (no other variable needed)."""
+    return {
+        "CASINO_MODE": "live",
+        "CASINO_PAYMENT_GATEWAY_URL": GATEWAY_URL,
+        "CASINO_PAYMENT_GATEWAY_KEY": live_key(),
+    }
+
+
+def live_env(data_dir: Path) -> dict[str, str]:
+    """`run.py serve` on its embedded Redis in `data_dir`, in live mode, acceptable."""
+    return {**embedded_env(data_dir), **live_settings_env()}
+
+
+__all__ = ["GATEWAY_URL", "live_env", "live_key", "live_settings_env"]

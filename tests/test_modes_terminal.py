@@ -1,0 +1,50 @@
+"""The terminal client marks play money: against a sandbox server `run.py play` says
+"sandbox: play money" after login and in every round's heading; against a live server it
+says nothing of the kind and makes no sandbox deposit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from server.storage.redis_child import RedisChild
+from tests.conftest import ServerProcess, start_server, stop_server
+from tests.test_modes_kit import live_settings_env
+from tests.test_terminal_client import play
+
+
+@pytest.fixture(scope="module")
+def live_casino(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    workdir = tmp_path_factory.mktemp("live-terminal")
+    redis = RedisChild(workdir / "redis")
+    redis.start()
+    try:
+        server = start_server(workdir, redis, live_settings_env())
+    except BaseException:
+        redis.stop()
+        raise
+    yield server
+    stop_server(server)
+    redis.stop()
+
+
+async def test_a_sandbox_run_is_marked_after_login_and_in_every_round(
+    casino: ServerProcess,
+) -> None:
+    code, output = await play("--url", casino.base_url, "--register", "--auto", "3")
+    assert code == 0, output
+    assert "sandbox: play money  nothing here is real money" in output
+    headings = [line for line in output.splitlines() if "round " in line and "/3 · " in line]
+    assert len(headings) == 3, output
+    assert all("· sandbox: play money" in heading for heading in headings), headings
+
+
+async def test_a_live_run_has_no_marker_and_no_sandbox_deposit(
+    live_casino: ServerProcess,
+) -> None:
+    code, output = await play("--url", live_casino.base_url, "--register", "--auto", "1")
+    assert "sandbox" not in output.replace("no sandbox deposit", "")
+    assert "this server moves real money: no sandbox deposit" in output
+    assert code == 1  # a new live player has no money to stake
+    assert "INSUFFICIENT_FUNDS" in output
