@@ -4,6 +4,12 @@ The decoder is total: any input either becomes a typed request or raises
 `ProtocolError` with a stable code and, when one could be read, the request id,
 so the server can answer the exact request that was wrong. It never raises
 anything else, whatever bytes arrive.
+
+Both formats carry one schema: every request it returns re-encodes as
+MessagePack. JSON can spell integers beyond 64 bits where MessagePack cannot, so
+a JSON request holding one (in a free-form field such as `options`) is refused as
+INVALID_FIELD; downstream code that re-encodes a request (the idempotency digest
+of `server.sessions.replies`) may rely on it.
 """
 
 from __future__ import annotations
@@ -45,12 +51,28 @@ def decode_request(frame: bytes | str, max_bytes: int = DEFAULT_MAX_FRAME_BYTES)
             if isinstance(frame, str)
             else _msgpack_decoder.decode(frame)
         )
-        return request
     except (msgspec.DecodeError, msgspec.ValidationError) as typed_error:
         # Only the failing path pays for a second, untyped decode to say precisely what is wrong.
         raise _explain(frame, typed_error) from None
     except Exception:  # msgspec is total in practice; this keeps the promise if it is not
         raise ProtocolError(ErrorCode.BAD_FRAME, "frame could not be decoded") from None
+    if isinstance(frame, str):
+        _fits_msgpack(request)
+    return request
+
+
+def _fits_msgpack(request: AnyRequest) -> None:
+    """Refuse a JSON request that MessagePack could not carry: the schema is one for both."""
+    try:
+        _msgpack_encoder.encode(request)
+    except OverflowError:
+        raise ProtocolError(
+            ErrorCode.INVALID_FIELD, "an integer does not fit in 64 bits", request.id
+        ) from None
+    except Exception:  # none known; the decoder stays total if msgspec ever finds another
+        raise ProtocolError(
+            ErrorCode.INVALID_FIELD, "a value MessagePack cannot carry", request.id
+        ) from None
 
 
 def _explain(frame: bytes | str, typed_error: Exception) -> ProtocolError:

@@ -12,6 +12,8 @@ import logging
 from redis.exceptions import RedisError
 
 import rng
+from games import catalogue
+from games.base import SingleStepGame
 from protocol.codec import ProtocolError, decode_request, encode_reply
 from protocol.errors import ErrorCode
 from protocol.messages import (
@@ -95,16 +97,35 @@ class Connection:
             await self.hub.close_session(self.player.id, self.session_id)
 
     async def handle(self, frame: bytes | str) -> bytes | str:
+        """The one reply to `frame`, in the format the client spoke. A fault on the way (a
+        stage outside the request's own error handling, or the encoding) still gives one:
+        INTERNAL_ERROR with the request's id. An exception here would end the request's
+        task with no reply, and the client would wait for it for ever (issue 27)."""
         binary = isinstance(frame, bytes)
-        reply = await self._reply(frame)
-        encoded = encode_reply(reply, binary)
-        return encoded if binary else encoded.decode()
-
-    async def _reply(self, frame: bytes | str) -> AnyReply:
+        request_id: RequestId | None = None
+        reply: AnyReply
         try:
             request = decode_request(frame, self.services.settings.max_frame_bytes)
         except ProtocolError as error:
-            return ErrorReply(id=error.request_id, code=error.code, message=error.message)
+            reply = ErrorReply(id=error.request_id, code=error.code, message=error.message)
+        else:
+            request_id = request.id
+            try:
+                reply = await self._reply(request)
+            except Exception:
+                log.exception("no reply could be made to %s", type(request).__name__)
+                reply = _error(request_id, ErrorCode.INTERNAL_ERROR, "internal error")
+        try:
+            encoded = encode_reply(reply, binary)
+            return encoded if binary else encoded.decode()
+        except Exception:
+            log.exception("the %s reply could not be encoded", type(reply).__name__)
+            fault = encode_reply(
+                _error(request_id, ErrorCode.INTERNAL_ERROR, "internal error"), binary
+            )
+            return fault if binary else fault.decode()
+
+    async def _reply(self, request: AnyRequest) -> AnyReply:
         if self.client_session and self.player and isinstance(request, IDEMPOTENT):
             return await self._once(request)
         return await self._answer(request)
@@ -177,6 +198,11 @@ class Connection:
             return BalanceReply(id=request.id, balance=cash, currency=player.currency)
         services = self.services
         if isinstance(request, Spin):
+            if _takes_actions(request.game):
+                raise Refusal(
+                    ErrorCode.INVALID_FIELD,
+                    f"{request.game} takes actions: start it with `play`, then `act`",
+                )
             view = await self._moved(await services.play.start(player, request.game, request.stake))
             self.last_round_id = view.round_id
             return SpinResult(
@@ -276,6 +302,14 @@ class Connection:
         )
 
 
+def _takes_actions(game_id: str) -> bool:
+    """A spin is a round of one step, answered as settled. A game of more steps (blackjack)
+    starts with `play`: its spin dealt a hand, answered it as a spin that paid nothing, and
+    left the hand to the round timeout, which paid it behind the player's back."""
+    game = catalogue.get(game_id)
+    return game is not None and not isinstance(game, SingleStepGame)
+
+
 def _seeds(request_id: RequestId, state: SeedState) -> SeedsReply:
     return SeedsReply(
         id=request_id,
@@ -288,6 +322,6 @@ def _seeds(request_id: RequestId, state: SeedState) -> SeedsReply:
 
 
 def _error(
-    request_id: RequestId, code: ErrorCode, message: str, balance: int | None = None
+    request_id: RequestId | None, code: ErrorCode, message: str, balance: int | None = None
 ) -> ErrorReply:
     return ErrorReply(id=request_id, code=code, message=message, balance=balance)

@@ -9,6 +9,12 @@ Close never overtakes a reply already made. A connection that keeps breaking
 limits is closed with 1008; on shutdown in-flight requests finish before the
 socket is closed with 1012. One `PlaySockets` per app closes the sessions that
 sent nothing for the idle timeout and drains them all on shutdown.
+
+Every request gets exactly one reply (`Connection.handle` is total), or its
+socket is closed with a code: a request still unanswered after the request
+timeout closes its socket with 1011. The request itself goes on (its money
+settles as usual, and under a client session a resent id gets its reply); only
+the client stops waiting for an answer that may never come.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from server.context import Services
 from server.sessions.connection import Connection
 from server.sessions.hub import Hub
 from server.sessions.limits import TokenBucket
+from server.web import client_address
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,7 @@ class SocketSession:
         "closing",
         "connection",
         "hub",
+        "inline_since",
         "last_seen",
         "refused",
         "sender",
@@ -81,7 +89,9 @@ class SocketSession:
         self.connection = Connection(services, hub, self.deliver)
         self.bucket = TokenBucket(settings.rate_per_second, settings.rate_burst)
         self.refused = 0  # frames refused by the limits; max_violations of them close it
-        self.tasks: set[asyncio.Task[None]] | None = None  # requests in progress
+        # Requests in progress, each with when it arrived; oldest first (dicts keep order).
+        self.tasks: dict[asyncio.Task[None], float] | None = None
+        self.inline_since: float | None = None  # a request the reader answers itself
         self.binary = True  # pushes go out in the format the client last spoke
         self.closing = False
         self.last_seen = time.monotonic()  # the idle watch closes the session from here
@@ -202,23 +212,41 @@ class SocketSession:
             await self.refuse(frame, ErrorCode.RATE_LIMITED, limit)
             return
         if not self.connection.authenticated:
-            await self.handle(frame)  # hello (or refusals) in order, before anything else
+            self.inline_since = self.last_seen
+            try:
+                await self.handle(frame)  # hello (or refusals) in order, before anything else
+            finally:
+                self.inline_since = None
             return
         if self.tasks is None:
-            self.tasks = set()
+            self.tasks = {}
         elif len(self.tasks) >= settings.max_pending:
             await self.refuse(
                 frame, ErrorCode.TOO_MANY_PENDING, f"at most {settings.max_pending} at once"
             )
             return
         task = asyncio.create_task(self.handle(frame))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.tasks[task] = self.last_seen
+        task.add_done_callback(self.tasks.pop)
 
     async def handle(self, frame: bytes | str) -> None:
-        await self.emit(await self.connection.handle(frame))
+        try:
+            await self.emit(await self.connection.handle(frame))
+        except Exception:
+            # Not one is known (the reply is made totally, a gone client is caught where it
+            # is written); were one to come, the client learns of it instead of waiting.
+            log.exception("a reply could not be sent")
+            self.post(Close(CloseCode.INTERNAL_ERROR, "server fault"))
+            return
         if self.connection.over_session_cap:
             await self.emit(Close(CloseCode.TRY_AGAIN_LATER, "too many sessions"))
+
+    def waiting_since(self) -> float | None:
+        """When the oldest request still unanswered arrived (None: none is)."""
+        oldest = next(iter(self.tasks.values()), None) if self.tasks else None
+        if self.inline_since is not None and (oldest is None or self.inline_since < oldest):
+            return self.inline_since
+        return oldest
 
     async def finish_requests(self) -> None:
         """Requests in progress finish (their money is already moving), for a bounded time."""
@@ -232,15 +260,19 @@ class SocketSession:
 
 class PlaySockets:
     """The play sockets of one app: closes (4002) every session that sent nothing for the
-    idle timeout, and drains them all when the hub drains.
+    idle timeout, closes (1011) every session with a request unanswered for the request
+    timeout, and drains them all when the hub drains.
 
     One task per app looks at every session a few times per timeout, instead of a timeout
-    around each receive: that made a task per frame received, and kept one task and one
-    timer alive for every idle session. One drain registration, not one per socket.
+    around each receive or request: that made a task or a timer per frame received, and
+    kept one task and one timer alive for every idle session. So a session is closed
+    within a quarter of its timeout (at most 5 s) after the timeout. One drain
+    registration, not one per socket.
     """
 
-    def __init__(self, hub: Hub, idle_s: float) -> None:
+    def __init__(self, hub: Hub, idle_s: float, request_timeout_s: float) -> None:
         self.idle_s = idle_s
+        self.request_timeout_s = request_timeout_s
         self.open: set[SocketSession] = set()
         self.task: asyncio.Task[None] | None = None
         hub.on_drain(self.drain)
@@ -260,19 +292,31 @@ class PlaySockets:
         await asyncio.gather(*(session.drain() for session in list(self.open)))
 
     async def _watch(self) -> None:
-        period = min(max(self.idle_s / 4, 0.05), 5.0)
+        period = min(max(min(self.idle_s, self.request_timeout_s) / 4, 0.05), 5.0)
         while self.open:
             await asyncio.sleep(period)
             now = time.monotonic()
             for session in list(self.open):
+                if session.closing:
+                    continue
                 if now - session.last_seen > self.idle_s:
                     session.post(Close(CloseCode.IDLE_TIMEOUT, "idle"))
+                    continue
+                since = session.waiting_since()
+                if since is not None and now - since > self.request_timeout_s:
+                    log.warning(
+                        "a request unanswered after %ss: closing its socket (1011)",
+                        self.request_timeout_s,
+                    )
+                    session.post(Close(CloseCode.INTERNAL_ERROR, "request timeout"))
 
 
-def _play_sockets(app: Any, hub: Hub, idle_s: float) -> PlaySockets:
+def _play_sockets(app: Any, hub: Hub, services: Services) -> PlaySockets:
     sockets: PlaySockets | None = getattr(app.state, "play_sockets", None)
     if sockets is None:
-        sockets = app.state.play_sockets = PlaySockets(hub, idle_s)
+        settings = services.settings
+        sockets = PlaySockets(hub, settings.idle_timeout_s, settings.request_timeout_s)
+        app.state.play_sockets = sockets
     return sockets
 
 
@@ -286,8 +330,7 @@ async def play_socket(scope: Scope, receive: Receive, send: Send) -> None:
     if hub.draining:
         await send(_message(Close(CloseCode.SERVICE_RESTART, "server restarting")))
         return
-    client = scope.get("client")
-    address = client[0] if client else "unknown"
+    address = client_address(scope)  # the TCP peer, or what a trusted proxy forwarded
     if not hub.admit_address(address):
         reply = ErrorReply(id=None, code=ErrorCode.TOO_MANY_CONNECTIONS, message="too many")
         await send(_message(encode_reply(reply, binary=True)))
@@ -297,7 +340,7 @@ async def play_socket(scope: Scope, receive: Receive, send: Send) -> None:
     # the client's address from them); uvicorn would keep them for the socket's life.
     scope["headers"] = []
     session = SocketSession(send, services, hub)
-    sockets = _play_sockets(app, hub, services.settings.idle_timeout_s)
+    sockets = _play_sockets(app, hub, services)
     sockets.add(session)
     try:
         while not session.closing:

@@ -37,7 +37,9 @@ def key(player_id: int, client_session: str, request: msgspec.Struct) -> str:
     request_id = getattr(request, "id", None)
     kind = "i" if isinstance(request_id, int) else "s"
     # The decoded request, re-encoded: the same request sent as JSON or MessagePack, or with
-    # its fields in another order, has the same digest.
+    # its fields in another order, has the same digest. The codec refuses any request that
+    # MessagePack cannot carry (a JSON integer beyond 64 bits), so this cannot raise: when
+    # it could, such a request's task died here without a reply (issue 27).
     digest = hashlib.blake2b(msgspec.msgpack.encode(request), digest_size=8).hexdigest()
     return f"{{p:{player_id}}}:req:{client_session}:{kind}:{request_id}:{digest}"
 

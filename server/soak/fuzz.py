@@ -10,6 +10,10 @@ which must be exactly what the reply accounts for: nothing for an error, a
 replayed reply or a read; `payout - stake` for a new round; the difference to
 the round's last state for an action. Open rounds are finished after each
 example, so the sweeper never moves money behind the scenario's back.
+
+A run is seeded and says its seed; a finding names it and writes the frames
+that led to it, whole, to a file (`replay`) that `run.py soak --replay FILE`
+sends again to a fresh server.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ import contextlib
 import itertools
 import time
 from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import hypothesis
 import msgspec
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -29,11 +36,15 @@ from websockets.sync.client import ClientConnection, connect
 
 import rng
 from protocol.errors import ErrorCode
-from server.soak.frames import Draft, drafts
+from server.soak import replay
+from server.soak.frames import TOKEN, Draft, drafts
 
 CODES = frozenset(code.value for code in ErrorCode)
 READS = frozenset({"welcome", "balance", "seeds", "history"})
-REPLY_WAIT_S = 30.0  # a history waits for the flusher; anything slower is a finding
+# The server answers every request, or closes its socket (1011), within its request timeout
+# (30 s by default) and a quarter of it; a silence longer than this is a lost reply.
+REPLY_WAIT_S = 60.0
+SENT_KEPT = 64  # frames a finding's file holds: its sequence and those sent just before it
 # The server's defaults: frames above MAX_FRAME_BYTES are refused and, by design, the
 # MAX_VIOLATIONS-th refusal closes the socket (1008); the fuzz reconnects before that.
 MAX_FRAME_BYTES = 16 * 1024
@@ -135,6 +146,12 @@ class Player:
         self.books = Books(self.balance())
         self.stranger = Socket(ws_url)
         self.recent: deque[tuple[bytes | str, dict[str, Any]]] = deque(maxlen=12)
+        self.sent: deque[Draft] = deque(maxlen=SENT_KEPT)
+        self.dealt = False  # a round was played since the server's open rounds were checked
+
+    def redact(self, text: str) -> str:
+        """`text` with the player's token back to its placeholder: findings are printed."""
+        return text.replace(self.token, TOKEN)
 
     def _hello(self) -> Socket:
         socket = Socket(self.ws_url)
@@ -168,6 +185,7 @@ class Player:
         return next(iter(self.books.open_rounds), self.books.last_round)
 
     def send(self, draft: Draft) -> dict[str, Any]:
+        self.sent.append(draft)
         frame = draft.render(self.round_to_target(), self.token)
         self._make_room(frame)
         self._stranger(frame, draft)
@@ -182,6 +200,7 @@ class Player:
         self.books.balance += actual
         if new_round:
             self.tally.rounds += 1
+            self.dealt = True
         self.tally.net += actual
         return reply
 
@@ -224,9 +243,11 @@ class Player:
             self.stranger = Socket(self.ws_url)
 
     def finish_rounds(self) -> None:
-        """Play every open round to its end, checked like any other frame."""
+        """Play every open round to its end, checked like any other frame; then the server
+        must hold none open either."""
         for _ in range(20):
             if not self.books.open_rounds:
+                self._none_held()
                 return
             round_id, actions = next(iter(self.books.open_rounds.items()))
             action = "stand" if "stand" in actions else (actions or ["stand"])[0]
@@ -235,6 +256,27 @@ class Player:
             if reply.get("code") == ErrorCode.NOT_FOUND:  # finished meanwhile, and so told
                 self.books.open_rounds.pop(round_id, None)
         raise Finding(f"rounds {sorted(self.books.open_rounds)} did not finish in 20 actions")
+
+    def _none_held(self) -> None:
+        """A round a reply called finished (or never showed) but the server holds open would
+        be settled by the round timeout, behind the player's back: `welcome` lists them.
+        Asked only after a round was played, as it costs a connection."""
+        if not self.dealt:
+            return
+        self.dealt = False
+        socket = Socket(self.ws_url)
+        try:
+            welcome = socket.request("hello", token=self.token)
+        finally:
+            socket.close()
+        if welcome.get("type") != "welcome":
+            raise Finding(f"hello was refused: {welcome}")
+        held = sorted(str(open_round["round_id"]) for open_round in welcome["open_rounds"])
+        if held:
+            raise Finding(
+                f"the server holds rounds {held} open that no reply left open; the frames"
+                f" before:\n{self._recent()}"
+            )
 
 
 _UNREADABLE = object()
@@ -254,29 +296,112 @@ def _show(frame: bytes | str) -> str:
     return f"frame {frame!r:.300}"
 
 
-def run(ws_url: str, token: str, examples: int, shrink: bool = True) -> Tally:
-    """Send `examples` generated sequences of frames (1 to 6 each) as this player;
-    raise `Finding` (shrunk to a small example when `shrink`) on the first broken promise."""
-    player = Player(ws_url, token)
-    phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
+def new_seed() -> int:
+    return rng.randbelow(2**32)
+
+
+SEQUENCES: st.SearchStrategy[list[Draft]] = st.lists(drafts, min_size=1, max_size=6)
+
+
+def generate(
+    play: Callable[[list[Draft]], None],
+    examples: int,
+    seed: int,
+    shrink: bool = False,
+    sequences: st.SearchStrategy[list[Draft]] = SEQUENCES,
+) -> None:
+    """Call `play` on `examples` sequences drawn from `sequences` by `seed`: the same seed
+    draws the same sequences. An exception from `play` ends it: hypothesis shrinks the
+    sequence when `shrink`, plays the failing one once more, and raises."""
 
     @settings(
         max_examples=examples,
         deadline=None,
         database=None,
-        phases=phases,
+        phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
         suppress_health_check=list(HealthCheck),
         print_blob=False,
         report_multiple_bugs=False,
     )
-    @given(st.lists(drafts, min_size=1, max_size=6))
+    @hypothesis.seed(seed)
+    @given(sequences)
     def sequence(frames: list[Draft]) -> None:
-        for draft in frames:
-            player.send(draft)
-        player.finish_rounds()
+        play(frames)
+
+    sequence()
+
+
+def run(
+    ws_url: str,
+    token: str,
+    examples: int,
+    shrink: bool = True,
+    seed: int | None = None,
+    findings: Path | None = None,
+    sequences: st.SearchStrategy[list[Draft]] = SEQUENCES,
+) -> Tally:
+    """Send `examples` generated sequences of frames (1 to 6 each) as this player, drawn
+    from `seed` (random when None); raise `Finding` (shrunk to a small example when
+    `shrink`) on the first broken promise. The finding names the seed and, with a
+    `findings` directory, the file there that holds its frames, whole, for a replay."""
+    player = Player(ws_url, token)
+    seed = new_seed() if seed is None else seed
+    caught: list[replay.Record] = []  # every failing sequence; the last is the one reported
+
+    def play(frames: list[Draft]) -> None:
+        if caught and not shrink:
+            # Hypothesis plays a failing sequence once more to report it: not on the server,
+            # whose state has moved on (a hang would cost its whole wait again).
+            raise Finding(caught[-1].finding)
+        try:
+            for draft in frames:
+                player.send(draft)
+            player.finish_rounds()
+        except Exception as error:
+            caught.append(replay.Record(seed, player.redact(_said(error)), tuple(player.sent)))
+            raise
 
     try:
-        sequence()
+        generate(play, examples, seed, shrink, sequences)
+    except Exception as error:  # a Finding, or what hypothesis made of one
+        if not caught:
+            raise
+        raise Finding(_reported(caught[-1], findings)) from error
     finally:
         player.close()
     return player.tally
+
+
+def _reported(record: replay.Record, findings: Path | None) -> str:
+    said = f"{record.finding}\n  (fuzz seed {record.seed}"
+    if findings is None:
+        return said + ")"
+    name = f"fuzz-{time.strftime('%Y%m%d-%H%M%S')}-seed-{record.seed}.json"
+    path = replay.write(findings / name, record)
+    return (
+        f"{said}; its {len(record.drafts)} frames, whole, in {path};"
+        f" replay: python3 run.py soak --replay {path})"
+    )
+
+
+def replay_frames(ws_url: str, token: str, frames: Sequence[Draft]) -> list[str]:
+    """Send `frames` in order as this player, each checked as the fuzz checks it, then
+    finish the rounds left open; a line per frame says what it got. Raise `Finding` when a
+    promise broke."""
+    player = Player(ws_url, token)
+    lines = []
+    try:
+        for number, draft in enumerate(frames, 1):
+            reply = player.send(draft)
+            answer = f"error {reply.get('code')}" if reply["type"] == "error" else reply["type"]
+            lines.append(f"frame {number}: {answer}")
+        player.finish_rounds()
+    except Exception as error:
+        raise Finding(player.redact(_said(error))) from None
+    finally:
+        player.close()
+    return lines
+
+
+def _said(error: Exception) -> str:
+    return str(error) if isinstance(error, Finding) else f"{type(error).__name__}: {error}"

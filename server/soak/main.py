@@ -5,6 +5,11 @@ Every round runs each scenario once (the fuzz until it has sent its share of
 frames); the run ends when the time is up and every scenario ran at least once
 and the fuzz has sent at least `--frames` frames. It prints what it tried and
 what it found, and exits 1 on any finding.
+
+Each fuzz run prints its seed (`--seed` chooses the first; the next runs count
+up from it). A fuzz finding writes the frames that led to it, whole, to a file
+in `--findings`; `--replay FILE` sends those frames again, checked the same way,
+to a fresh redis-server and server, and exits 1 if a promise breaks again.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.soak import crash, fuzz, race
+from server.soak import crash, fuzz, race, replay
 from server.soak.stack import Stack, funded_player, settled_report
 
 SCENARIOS = ("kill-server", "kill-redis", "database-locked", "race", "fuzz")
@@ -30,6 +35,8 @@ class Soak:
     min_frames: int
     workdir: Path
     fuzz_examples: int = 2_000  # hypothesis examples per fuzz run, about 10,000 frames
+    next_seed: int = 0  # of the next fuzz run
+    findings_dir: Path | None = None  # where a fuzz finding's frames are written
     frames: int = 0
     tried: list[str] = field(default_factory=list)
     found: list[str] = field(default_factory=list)
@@ -53,13 +60,21 @@ class Soak:
             self.say(f"ok     {said} ({time.monotonic() - started:.0f}s)")
 
     async def fuzz_round(self, workdir: Path) -> str:
+        seed, self.next_seed = self.next_seed, self.next_seed + 1
+        self.say(f"fuzz seed {seed}")
         with Stack(workdir) as stack:
             client = await funded_player(stack.base_url, 10_000_000)
             async with client:
                 assert client.token is not None
                 ws_url = "ws" + stack.base_url.removeprefix("http") + "/ws"
                 tally = await asyncio.to_thread(
-                    fuzz.run, ws_url, client.token, self.fuzz_examples, False
+                    fuzz.run,
+                    ws_url,
+                    client.token,
+                    self.fuzz_examples,
+                    False,
+                    seed,
+                    self.findings_dir,
                 )
                 self.frames += tally.frames
                 wallet = await client.call("GET", "/api/wallet")
@@ -68,7 +83,7 @@ class Soak:
             if not stack.alive():
                 raise fuzz.Finding("the server died under the fuzz")
             await _reconciled(stack, "fuzz")
-            return f"fuzz: {tally.line()} (total {self.frames} frames)"
+            return f"fuzz: {tally.line()} (seed {seed}; total {self.frames} frames)"
 
     async def race_round(self, workdir: Path) -> str:
         with Stack(workdir) as stack:
@@ -111,6 +126,31 @@ async def _reconciled(stack: Stack, what: str) -> None:
         raise fuzz.Finding(f"{what}: the books do not reconcile:\n" + "\n".join(report.lines()))
 
 
+async def replay_finding(record: replay.Record, workdir: Path) -> int:
+    """Send a finding's frames again, as a fresh player on a fresh redis-server and server;
+    0 when every promise held this time, 1 when one broke again (it says which)."""
+    print(f"replaying {len(record.drafts)} frames of a finding of fuzz seed {record.seed}:")
+    print(f"  it was: {record.finding}", flush=True)
+    with Stack(workdir) as stack:
+        client = await funded_player(stack.base_url, 10_000_000)
+        async with client:
+            assert client.token is not None
+            ws_url = "ws" + stack.base_url.removeprefix("http") + "/ws"
+            try:
+                lines = await asyncio.to_thread(
+                    fuzz.replay_frames, ws_url, client.token, record.drafts
+                )
+                await _reconciled(stack, "replay")
+                if not stack.alive():
+                    raise fuzz.Finding("the server died under the replay")
+            except fuzz.Finding as finding:
+                print(f"FINDING replay: {finding}", flush=True)
+                return 1
+    print("\n".join(lines))
+    print("replayed: every frame was answered as promised; nothing found", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run.py soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to keep going")
@@ -121,12 +161,33 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default="", help=f"comma-separated scenarios (default all: {','.join(SCENARIOS)})"
     )
     parser.add_argument("--fuzz-examples", type=int, default=2_000, help="per fuzz run")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="the first fuzz run's seed (default: random)"
+    )
+    parser.add_argument(
+        "--findings",
+        type=Path,
+        default=Path("data/soak-findings"),
+        help="where a fuzz finding's frames are written (default: data/soak-findings)",
+    )
+    parser.add_argument(
+        "--replay", type=Path, metavar="FILE", help="send a fuzz finding's frames again, then stop"
+    )
     args = parser.parse_args(argv)
     only = [name for name in args.only.split(",") if name]
     unknown = set(only) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    record = None
+    if args.replay is not None:
+        try:
+            record = replay.read(args.replay)
+        except ValueError as error:
+            parser.error(str(error))
     with tempfile.TemporaryDirectory(prefix="casino-soak-") as workdir:
+        if record is not None:
+            return asyncio.run(replay_finding(record, Path(workdir)))
         deadline = time.monotonic() + args.minutes * 60
-        soak = Soak(deadline, args.frames, Path(workdir), args.fuzz_examples)
+        seed = fuzz.new_seed() if args.seed is None else args.seed
+        soak = Soak(deadline, args.frames, Path(workdir), args.fuzz_examples, seed, args.findings)
         return asyncio.run(soak.run(only))
