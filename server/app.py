@@ -42,6 +42,13 @@ from server.fairness.service import Fairness
 from server.http_limits import BodyLimits
 from server.kyc import routes as kyc_routes
 from server.mode import ModeHeader, routes_for
+from server.money import routes as wallet_routes
+from server.money import sandbox_routes as wallet_sandbox_routes
+from server.money.hot import HotWallet
+from server.money.journal import flusher_process
+from server.money.journal.flusher import Flusher
+from server.money.journal.flusher_process import FlusherProcess
+from server.money.wallet import Wallet
 from server.observability import logging as json_logging
 from server.observability import metrics, readiness
 from server.observability.middleware import RequestContext
@@ -50,10 +57,8 @@ from server.payments import runtime as payments_runtime
 from server.provider import routes as provider_routes
 from server.provider import sessions as provider_sessions
 from server.provider.service import ProviderService
-from server.rounds import flusher_process, sweeper
 from server.rounds import routes as round_routes
-from server.rounds.flusher import Flusher
-from server.rounds.flusher_process import FlusherProcess
+from server.rounds import sweeper
 from server.rounds.play import Play
 from server.security_headers import SecurityHeaders
 from server.sessions import endpoint
@@ -61,10 +66,6 @@ from server.sessions import hub as hub_module
 from server.sessions.hub import Hub
 from server.storage import redis_client
 from server.storage.database import Database
-from server.wallet import routes as wallet_routes
-from server.wallet import sandbox_routes as wallet_sandbox_routes
-from server.wallet.hot import HotWallet
-from server.wallet.service import Wallet
 from server.web import ApiError, error_response
 
 log = logging.getLogger(__name__)

@@ -170,10 +170,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _reconcile(args: argparse.Namespace) -> int:
     from server.config import Settings
+    from server.money.hot import HotWallet
+    from server.money.reconcile import reconcile
     from server.storage import redis_client
     from server.storage.database import Database
-    from server.wallet.hot import HotWallet
-    from server.wallet.reconcile import reconcile
 
     settings = Settings.from_env()
     if not settings.redis_url:
@@ -256,13 +256,13 @@ def _rtp(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from server import bench
+    from server.tools import bench
 
     return bench.main(args.args)
 
 
 def _soak(args: argparse.Namespace) -> int:
-    from server.soak import main
+    from server.tools.soak import main
 
     return main.main(args.args)
 

@@ -9,11 +9,11 @@ import redis.asyncio as aioredis
 from server.accounts.service import Accounts
 from server.config import Settings
 from server.fairness.service import Fairness
+from server.money.journal.flusher import Flusher
+from server.money.wallet import Wallet
 from server.provider.service import ProviderService
-from server.rounds.flusher import Flusher
 from server.rounds.play import Play
 from server.storage.database import Database
-from server.wallet.service import Wallet
 
 
 @dataclass(slots=True)

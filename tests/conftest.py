@@ -23,11 +23,11 @@ import redis.asyncio as aioredis
 
 import rng
 from clients.api import CasinoClient
-from server.soak import stack as soak_stack
+from server.money import keys
+from server.money.reconcile import Report
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
-from server.wallet import keys
-from server.wallet.reconcile import Report
+from server.tools.soak import stack as soak_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_PASSWORD = "Correct-Horse-42"

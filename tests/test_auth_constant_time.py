@@ -28,7 +28,7 @@ REVIEWED = {
     "server/docs_site.py: name in config.SECRETS": "variable names, not values",
     "server/sessions/endpoint.py: only != self.connection.token_hash": "routes a push between"
     " this server's own SHA-256 digests; no client can time it",
-    "server/soak/frames.py: value == TOKEN": "the fuzzer's own placeholder constant",
+    "server/tools/soak/frames.py: value == TOKEN": "the fuzzer's own placeholder constant",
     "rng/fair.py: len(server_seed) != SEED_BYTES": "a seed's length is public",
     "rng/fair.py: ':' in client_seed": "the client seed is the player's own, shown in every round",
 }

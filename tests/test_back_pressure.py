@@ -11,9 +11,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from rng import fair
-from server.provider.hot import ProviderHot
-from server.wallet import keys
-from server.wallet.hot import FairState, HotWallet, Refused, Reserved, Resolved
+from server.money import keys
+from server.money.hot import FairState, HotWallet, Refused, Reserved, Resolved
+from server.money.provider_wallet import ProviderHot
 
 SEED = bytes(range(32))
 PLAYER = 7

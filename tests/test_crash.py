@@ -1,13 +1,13 @@
 """Crashes under load: kill -9 of the server, kill -9 of redis-server, and the database
 locked for a while under play. Every round a client was told about is durable exactly once
-afterwards, and the money reconciles (the scenarios live in server/soak/crash.py, which
+afterwards, and the money reconciles (the scenarios live in server/tools/soak/crash.py, which
 `run.py soak` repeats)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from server.soak import crash
+from server.tools.soak import crash
 
 
 async def test_kill_9_of_the_server_under_load_loses_no_acknowledged_round(tmp_path: Path) -> None:

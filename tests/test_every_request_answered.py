@@ -32,8 +32,8 @@ from protocol.errors import ErrorCode
 from protocol.messages import Play
 from server.config import VARIABLES
 from server.sessions import replies
-from server.soak.frames import Draft, drafts, encode, messages
 from server.storage.redis_child import RedisChild
+from server.tools.soak.frames import Draft, drafts, encode, messages
 from tests.conftest import ServerProcess, new_player, settled_report, start_server, stop_server
 
 # The frame of the issue, as the soak printed it up to where it cut it, closed after that.

@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 from games.classic_slot import INFO as CLASSIC
-from server.rounds.flusher_process import MODULE
+from server.money import keys
+from server.money.journal.flusher_process import MODULE
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
-from server.wallet import keys
 from tests.conftest import (
     ServerProcess,
     new_player,

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from server.rounds.flusher import Flusher
+from server.money import keys, ledger
+from server.money.hot import HotWallet
+from server.money.journal.flusher import Flusher
+from server.money.reconcile import reconcile
 from server.storage.database import Database
-from server.wallet import keys, ledger
-from server.wallet.hot import HotWallet
-from server.wallet.reconcile import reconcile
 
 KNOWN_PLAYER = 1
 UNKNOWN_PLAYER = 2  # no row in `players`: the rounds table's foreign key refuses it

@@ -1,13 +1,13 @@
 """Hostile frames of every request type, MessagePack and JSON, against the live shared
 server: each gets one reply or an error with a stable code (never INTERNAL_ERROR), the
 connection stays usable, the server stays up, and money moves only for valid bets, by
-exactly what their replies say (server/soak/fuzz.py checks after every frame)."""
+exactly what their replies say (server/tools/soak/fuzz.py checks after every frame)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from server.soak import fuzz
+from server.tools.soak import fuzz
 from tests.conftest import ServerProcess, new_player
 
 EXAMPLES = 300  # about 1,500 frames; `run.py soak` sends 100,000 and more

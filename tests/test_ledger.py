@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from server.rounds.flusher import SettledRound, write_rounds
+from server.money import ledger
+from server.money.journal.flusher import SettledRound, write_rounds
 from server.storage.database import Database, SchemaTooNew
-from server.wallet import ledger
 
 PLAYER = ledger.player_cash(1, "EUR")
 CLEARING = ledger.gateway_clearing("sandbox", "EUR")

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from clients.api import ApiFailure, CasinoClient
+from server.money.wallet import DAY_MS
 from server.storage.redis_child import RedisChild
-from server.wallet.service import DAY_MS
 from tests.conftest import (
     ServerProcess,
     new_player,

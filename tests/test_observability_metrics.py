@@ -15,9 +15,9 @@ import redis.asyncio as aioredis
 
 from clients.api import ApiFailure, CasinoClient
 from games.classic_slot import INFO as CLASSIC
+from server.money.hot import HotWallet, Reserved
 from server.rounds.ids import new_round_id
 from server.storage.redis_child import RedisChild
-from server.wallet.hot import HotWallet, Reserved
 from tests.conftest import (
     ServerProcess,
     new_player,

@@ -80,7 +80,7 @@ def test_the_wheel_holds_every_package_and_its_data_files(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for package in PACKAGES:
         assert f"{package}/__init__.py" in names
-    for tracked in ("server/wallet/lua", "server/storage/migrations", "clients/web"):
+    for tracked in ("server/money/lua", "server/storage/migrations", "clients/web"):
         expected = {
             path.relative_to(ROOT).as_posix()
             for path in (ROOT / tracked).rglob("*")

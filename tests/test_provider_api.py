@@ -14,8 +14,8 @@ import redis
 
 from clients.api import ApiFailure
 from clients.provider_sim import ProviderClient, Signer, new_uuid
+from server.money import keys
 from server.provider.status import Status
-from server.wallet import keys
 from tests.conftest import ServerProcess, new_player
 from tests.test_provider_kit import (
     FRUITS,

@@ -5,7 +5,7 @@ autouse fixture then reconciles the ledger."""
 
 from __future__ import annotations
 
-from server.soak import race
+from server.tools.soak import race
 from tests.conftest import ServerProcess
 
 DEPOSIT = 30_000

@@ -22,12 +22,12 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError, DataError, ResponseError
 
 from rng import fair
+from server.money import keys
+from server.money.hot import FairState, HotWallet, Refused, Resolved
 from server.storage.autopipeline import MAX_BATCH, AutoPipeline
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import MAX_CONNECTIONS
 from server.storage.redis_client import connect as connect_redis
-from server.wallet import keys
-from server.wallet.hot import FairState, HotWallet, Refused, Resolved
 
 T = TypeVar("T")
 

@@ -12,8 +12,8 @@ import pytest
 from clients.api import ApiFailure
 from games.classic_slot import INFO as CLASSIC
 from rng import fair
+from server.money.hot import HotWallet, Reserved
 from server.storage.redis_client import connect as connect_redis
-from server.wallet.hot import HotWallet, Reserved
 from tests.conftest import ServerProcess, new_player, settled_report, unique
 
 

@@ -20,9 +20,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from clients.api import CasinoClient, GameSocket
+from server.money import keys
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
-from server.wallet import keys
 from tests.conftest import (
     ROOT,
     ServerProcess,

@@ -11,8 +11,8 @@ import msgspec
 import pytest
 from hypothesis import strategies as st
 
-from server.soak import fuzz, main, replay
-from server.soak.frames import ROUND, TOKEN, Draft
+from server.tools.soak import fuzz, main, replay
+from server.tools.soak.frames import ROUND, TOKEN, Draft
 from tests.conftest import ServerProcess, new_player
 
 

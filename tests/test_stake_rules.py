@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.wallet.stake_rules import (
+from server.money.stake_rules import (
     HOUSE,
     Refusal,
     StakeAttempt,

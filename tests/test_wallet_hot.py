@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 import rng
 from rng import fair
+from server.money import keys
+from server.money.hot import HotWallet, Refused, ReservationError, Reserved, Stepped
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
-from server.wallet import keys
-from server.wallet.hot import HotWallet, Refused, ReservationError, Reserved, Stepped
 
 _player_ids = itertools.count(10_000_000 + rng.randbelow(10_000_000))
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from protocol.errors import ErrorCode
 from server.accounts.countries import COUNTRIES
-from server.wallet.currencies import is_supported
+from server.money.currencies import is_supported
 
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 USERNAME = re.compile(r"^[A-Za-z0-9_]{3,32}$")

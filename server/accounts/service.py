@@ -30,12 +30,12 @@ from protocol.errors import ErrorCode
 from server.accounts.lockout import Locked, Lockout, RegistrationLimit, account_key, address_key
 from server.accounts.passwords import hash_password, verify_password
 from server.accounts.rules import Registration, RuleViolation, check_password
+from server.money.wallet import Wallet
 from server.storage.database import Database, Transaction, now_ms
-from server.wallet.service import Wallet
 
 log = logging.getLogger(__name__)
 
-# `players.status`: only an active player may stake (server/wallet/stake_rules.py) or launch.
+# `players.status`: only an active player may stake (server/money/stake_rules.py) or launch.
 STATUSES = ("active", "restricted", "disabled")
 
 # Runs in the transaction that ends a player's access: (transaction, player id, reason).

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import rng
 from rng import fair
+from server.money.hot import HotWallet
 from server.storage.database import Database, now_ms
-from server.wallet.hot import HotWallet
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from server.wallet import keys
+from server.money import keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ class Backlog:
     oldest_age_s: float  # 0.0 when the stream is empty
     reservations_pending: int  # held stakes not yet settled or voided (incl. waiting hands)
     reservations_past_due: int  # pending and due already: the sweeper should resolve them
-    dead_letters: int = 0  # entries the flusher quarantined (server/rounds/flusher.py)
+    dead_letters: int = 0  # entries the flusher quarantined (server/money/journal/flusher.py)
 
 
 def _stream_ms(entry_id: str) -> int:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from server.config import Settings
+from server.money.wallet import Wallet
+from server.money.withdrawal_locks import WithdrawalLocks
 from server.payments.gateway import GatewayClient, GatewayPolicy
-from server.payments.locks import WithdrawalLocks
 from server.payments.service import Payments
 from server.payments.store import PaymentStore
 from server.storage.database import Database, now_ms
-from server.wallet.service import Wallet
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from protocol.errors import ErrorCode
+from server.money.wallet import Wallet
+from server.money.withdrawal_locks import WithdrawalLocks
 from server.observability import metrics
 from server.payments.gateway import (
     GatewayClient,
@@ -29,11 +31,9 @@ from server.payments.gateway import (
     GatewayResult,
     GatewayUnavailable,
 )
-from server.payments.locks import WithdrawalLocks
 from server.payments.rules import Refusal, WithdrawalRequest, first_refusal
 from server.payments.store import Payment, PaymentStore
 from server.sessions import push
-from server.wallet.service import Wallet
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Every rule that can refuse a provider bet, behind one function: `refuse_bet`.
 
 A provider bet first meets the stake rules every stake meets
-(`server/wallet/stake_rules.py`: account restrictions, and later
+(`server/money/stake_rules.py`: account restrictions, and later
 responsible-gambling, self-exclusion, bonus and jurisdiction rules), then the
 rules only a provider bet has (`RULES` here: the game's maximum stake). Rules
 run before any money moves and only for new bets, never for a retry of an
@@ -13,15 +13,35 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from server.accounts.service import Player
+from server.money import stake_rules
+from server.money.stake_rules import Refusal, StakeAttempt
 from server.provider.catalogue import ProviderGame
 from server.provider.status import Status
-from server.wallet import stake_rules
-from server.wallet.stake_rules import Refusal, StakeAttempt
 
 # How a refusal of the shared stake rules reads in the provider API's vocabulary.
 REFUSAL_STATUS: dict[Refusal, Status] = {Refusal.ACCOUNT_RESTRICTED: Status.USER_DISABLED}
+
+
+class Player(Protocol):
+    """What the provider wallet reads of an account holder (`accounts.service.Player` is
+    one): the provider domain never imports the accounts domain, it is handed this view."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+class Players(Protocol):
+    """Looks an account holder up by id (`accounts.service.Accounts` is one)."""
+
+    async def player(self, player_id: int) -> Player | None: ...
 
 
 @dataclass(frozen=True, slots=True)

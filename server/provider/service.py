@@ -25,9 +25,10 @@ from redis.exceptions import RedisError
 
 from games import catalogue as house_catalogue
 from protocol.errors import ErrorCode
-from server.accounts.service import Accounts, Player
+from server.money import keys
+from server.money.provider_wallet import Outcome, ProviderHot
+from server.money.wallet import Wallet
 from server.provider import catalogue, durable, registry, rules, sandbox, sessions
-from server.provider.hot import Outcome, ProviderHot
 from server.provider.messages import (
     BalanceRequest,
     BetRequest,
@@ -36,11 +37,10 @@ from server.provider.messages import (
     WinRequest,
 )
 from server.provider.registry import Provider
+from server.provider.rules import Player, Players
 from server.provider.status import Status
 from server.sessions import push
 from server.storage.database import Database, now_ms
-from server.wallet import keys
-from server.wallet.service import Wallet
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class ProviderService:
         db: Database,
         client: aioredis.Redis,
         wallet: Wallet,
-        accounts: Accounts,
+        accounts: Players,
         sandbox_allowed: bool = True,
     ) -> None:
         self.db = db

@@ -27,14 +27,14 @@ from protocol.errors import ErrorCode
 from rng.fair import FairGenerator
 from rng.generator import Generator
 from server.fairness.service import Fairness
+from server.money import stake_rules
+from server.money.hot import FairState, Refused, Reserved, Resolved
+from server.money.stake_rules import HOUSE, Refusal, StakeAttempt
+from server.money.wallet import Wallet
 from server.observability import log_context, metrics
 from server.rounds.ids import new_round_id
 from server.sessions import push
 from server.sessions.hub import sessions_key
-from server.wallet import stake_rules
-from server.wallet.hot import FairState, Refused, Reserved, Resolved
-from server.wallet.service import Wallet
-from server.wallet.stake_rules import HOUSE, Refusal, StakeAttempt
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from server.money import keys
+from server.money.hot import ReservationError, now_ms
 from server.observability import metrics
 from server.rounds.play import Owner, Play, PlayRefused
-from server.wallet import keys
-from server.wallet.hot import ReservationError, now_ms
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ row and writes nothing: writers are idempotent, as the flusher requires.
 
 from __future__ import annotations
 
-from server.rounds.flusher import Writer
+from server.money import ledger
+from server.money.journal.flusher import Writer
 from server.storage.database import Transaction
-from server.wallet import ledger
 
 
 def provider_account(provider_id: str, currency: str) -> ledger.AccountRef:

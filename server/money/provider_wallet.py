@@ -2,7 +2,7 @@
 
 Each script checks the transaction id and moves money in one atomic step, and
 appends the movement to the rounds stream in that same step (see the scripts in
-`server/wallet/lua/provider_*.lua`). Redis keeps a transaction's record, its
+`server/money/lua/provider_*.lua`). Redis keeps a transaction's record, its
 round and its id claim for `KEEP_MS` after their last change: long enough to
 answer any retry a provider makes in practice. Older ones are answered from
 the durable tables, which `restore` copies back before a script runs.
@@ -19,7 +19,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from server.wallet import keys, lua
+from server.money import keys, lua
 
 KEEP_MS = 7 * 24 * 3600 * 1000  # records, rounds and claims stay in Redis this long
 

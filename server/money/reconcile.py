@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server.money import keys
+from server.money.hot import HotWallet
 from server.payments.history import withdrawals_by_wallet
 from server.provider.history import net_by_wallet as provider_net_by_wallet
 from server.storage.database import Database
-from server.wallet import keys
-from server.wallet.hot import HotWallet
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.soak import crash, fuzz, race, replay
-from server.soak.stack import Stack, funded_player, settled_report
+from server.tools.soak import crash, fuzz, race, replay
+from server.tools.soak.stack import Stack, funded_player, settled_report
 
 SCENARIOS = ("kill-server", "kill-redis", "database-locked", "race", "fuzz")
 

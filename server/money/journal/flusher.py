@@ -29,9 +29,9 @@ from typing import Any, NamedTuple
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
+from server.money import keys, ledger
 from server.observability import metrics
 from server.storage.database import Database, Transaction, now_ms
-from server.wallet import keys, ledger
 
 log = logging.getLogger(__name__)
 

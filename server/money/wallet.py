@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from server.money import ledger
+from server.money.hot import HotWallet
 from server.storage.database import Database, now_ms
-from server.wallet import ledger
-from server.wallet.hot import HotWallet
 
 log = logging.getLogger(__name__)
 

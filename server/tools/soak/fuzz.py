@@ -36,8 +36,8 @@ from websockets.sync.client import ClientConnection, connect
 
 import rng
 from protocol.errors import ErrorCode
-from server.soak import replay
-from server.soak.frames import TOKEN, Draft, drafts
+from server.tools.soak import replay
+from server.tools.soak.frames import TOKEN, Draft, drafts
 
 CODES = frozenset(code.value for code in ErrorCode)
 READS = frozenset({"welcome", "balance", "seeds", "history"})

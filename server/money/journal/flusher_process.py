@@ -34,19 +34,19 @@ from typing import IO
 import msgspec
 
 from server.config import Settings
+from server.money.journal import payments as payments_journal
+from server.money.journal import provider as provider_journal
+from server.money.journal.flusher import Flusher, Writer
 from server.observability import logging as json_logging
 from server.observability import metrics
-from server.payments import journal as payments_journal
-from server.provider import journal as provider_journal
-from server.rounds.flusher import Flusher, Writer
 from server.storage import redis_client
 from server.storage.database import Database
 
-MODULE = "server.rounds.flusher_process"
+MODULE = "server.money.journal.flusher_process"
 # By name: in the child, run with -m, __name__ is "__main__".
 log = logging.getLogger(MODULE)
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 READY_TIMEOUT_S = 30.0  # a fresh database's first open may wait for a sibling's migration
 STOP_TIMEOUT_S = 10.0
 STOP_GRACE_S = 5.0  # the child's own bound on its stop, within the parent's

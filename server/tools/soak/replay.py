@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from server.soak.frames import ROUND, TOKEN, Draft
+from server.tools.soak.frames import ROUND, TOKEN, Draft
 
 FORMAT = "casino-soak-finding/1"
 

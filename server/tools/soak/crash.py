@@ -19,8 +19,8 @@ from pathlib import Path
 from websockets.exceptions import ConnectionClosed
 
 from clients.api import CasinoClient
-from server.soak.fuzz import Finding
-from server.soak.stack import Stack, funded_player, settled_report
+from server.tools.soak.fuzz import Finding
+from server.tools.soak.stack import Stack, funded_player, settled_report
 
 GAME, STAKE = "classic-sevens", 100
 LOAD_CLIENTS = 32

@@ -20,9 +20,9 @@ from starlette.routing import Route
 from protocol.errors import ErrorCode
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
+from server.money.wallet import SANDBOX, DepositConflict, DepositLimitReached
 from server.observability import log_context, metrics
 from server.sessions import push
-from server.wallet.service import SANDBOX, DepositConflict, DepositLimitReached
 from server.web import ApiError, current_player, json_body, json_response
 
 MAX_KEY_LENGTH = 128

@@ -36,7 +36,7 @@ from clients import idle_sessions, loadgen
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 console = Console()
 
 # Our figures as shares of the machine's ceilings measured in the same run.
@@ -162,7 +162,7 @@ class Stack:
 async def _echo_ceiling(clients: int, seconds: float) -> float:
     port = free_port()
     process = subprocess.Popen(  # noqa: ASYNC220 (started once, before the clock runs)
-        [sys.executable, "-m", "server.bench_echo", str(port)], cwd=ROOT, env={**os.environ}
+        [sys.executable, "-m", "server.tools.bench_echo", str(port)], cwd=ROOT, env={**os.environ}
     )
     try:
         deadline = time.monotonic() + 20

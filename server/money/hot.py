@@ -18,8 +18,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
+from server.money import keys, lua
 from server.storage.autopipeline import AutoPipeline
-from server.wallet import keys, lua
 
 RESOLVED_KEEP_MS = 10 * 60 * 1000  # how long a resolved reservation answers retries
 ONE_SHOT_KEEP_MS = 60 * 1000  # a one-step round's record: long enough for client retries

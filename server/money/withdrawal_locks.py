@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from server.wallet import keys, lua
+from server.money import keys, lua
 
 RESOLVED_KEEP_MS = 30 * 24 * 3600 * 1000  # a resolved withdrawal's record answers retries
 

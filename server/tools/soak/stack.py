@@ -17,13 +17,13 @@ from pathlib import Path
 
 import rng
 from clients.api import CasinoClient
+from server.money.hot import HotWallet
+from server.money.reconcile import Report, reconcile
 from server.storage.database import Database
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
-from server.wallet.hot import HotWallet
-from server.wallet.reconcile import Report, reconcile
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "Correct-Horse-42"  # noqa: S105 (throw-away players of a soak run)
 # Scenarios push as hard as they can: the limits under test are the wallet's, not the socket's.
 UNLIMITED = {

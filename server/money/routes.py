@@ -1,7 +1,7 @@
 """HTTP routes of the wallet: the balance.
 
 Deposits arrive through the payment gateway (server/payments) or, in sandbox
-mode only, as play money through `server.wallet.sandbox_routes`.
+mode only, as play money through `server.money.sandbox_routes`.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from websockets.asyncio.client import connect
 
 from clients.api import CasinoClient
 from clients.provider_sim import ProviderClient, Signer, new_uuid
-from server.soak.fuzz import Finding
-from server.soak.stack import funded_player
+from server.tools.soak.fuzz import Finding
+from server.tools.soak.stack import funded_player
 
 SPIN_GAME, SPIN_STAKE = "classic-sevens", 100
 PROVIDER, PROVIDER_GAME, BET = "sandbox", "sandbox-fruits", 400

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from server.money import ledger
 from server.storage.database import Transaction
-from server.wallet import ledger
 
 
 def _movement(fields: dict[str, str]) -> tuple[int, int, str, int, str]:
