@@ -1,13 +1,18 @@
-"""Every refusal the server can give, as one enum of stable codes.
+"""Every refusal the server can give: one enum of stable codes and the one exception that
+carries a code.
 
 Codes are part of the public API: clients branch on them, so a code is never
 renamed or reused. `DESCRIPTIONS` documents each one; the README table is
-generated from it.
+generated from it. Whatever refuses a request, in any domain, raises `Refused`;
+each edge translates it once (an HTTP error body in `server/app.py`, an error
+frame in `server/sessions/connection.py`, a provider status through
+`server/provider/status.py`), so no domain has a refusal class of its own.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorCode(StrEnum):
@@ -78,6 +83,20 @@ class ErrorCode(StrEnum):
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     SERVER_BUSY = "SERVER_BUSY"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+class Refused(Exception):
+    """A request refused, with the stable `code` a client branches on.
+
+    `message` is for people and may change; `extra` holds the fields a code documents
+    (`retry_after`, `field`, `balance`, `limit`, ...), sent with the code as they are.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra
 
 
 DESCRIPTIONS: dict[ErrorCode, str] = {

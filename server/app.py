@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server import gc_policy, health
 from server.accounts import names as account_names
 from server.accounts import routes as account_routes
@@ -38,10 +38,11 @@ from server.api_docs import routes as api_docs_routes
 from server.config import Mode, Settings
 from server.context import Services
 from server.cors import CorsPolicy
-from server.fairness.service import Fairness
+from server.events import outbox
 from server.http_limits import BodyLimits
 from server.kyc import routes as kyc_routes
 from server.mode import ModeHeader, routes_for
+from server.money import key_migration
 from server.money import routes as wallet_routes
 from server.money import sandbox_routes as wallet_sandbox_routes
 from server.money.hot import HotWallet
@@ -59,14 +60,15 @@ from server.provider import sessions as provider_sessions
 from server.provider.service import ProviderService
 from server.rounds import routes as round_routes
 from server.rounds import sweeper
-from server.rounds.play import Play
+from server.rounds.fairness import Fairness
+from server.rounds.play import Rounds
 from server.security_headers import SecurityHeaders
 from server.sessions import endpoint
 from server.sessions import hub as hub_module
 from server.sessions.hub import Hub
 from server.storage import redis_client
 from server.storage.database import Database
-from server.web import ApiError, error_response
+from server.web import error_response, refused_response
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +192,7 @@ async def open_services(settings: Settings) -> Services:
             writers=flusher_process.WRITERS,  # the same kinds as the child's flusher
         ),
         fairness=fairness,
-        play=Play(wallet, fairness, settings.round_timeout_s * 1000),
+        play=Rounds(wallet, fairness, settings.round_timeout_s * 1000),
         provider=ProviderService(
             db, client, wallet, accounts, sandbox_allowed=settings.mode is Mode.SANDBOX
         ),
@@ -232,6 +234,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         services = await open_services(settings)
+        # Before anything reads a money key: an older data directory's keys get their names.
+        await key_migration.migrate(services.redis)
         flushed = await services.flusher.drain()
         if flushed:
             log.info("flushed %d rounds left in the stream", flushed)
@@ -256,6 +260,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             asyncio.create_task(hub.run(), name="push-hub"),
             asyncio.create_task(sweeper.run(services.play), name="sweeper"),
             asyncio.create_task(metrics.apply_deferred_forever(), name="deferred-metrics"),
+            # Committed outbox rows to the event streams (a crash re-sends, never drops).
+            asyncio.create_task(
+                outbox.Relay(services.db, services.redis).run(), name="event-relay"
+            ),
         ]
         try:
             await flusher.start()  # start-up fails here if the child never reports ready
@@ -288,7 +296,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
         ],
         exception_handlers={
-            ApiError: _api_error,
+            Refused: _refused,
             HTTPException: _http_error,
             RedisError: _unavailable,
             Exception: _internal_error,
@@ -296,9 +304,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    return error_response(exc.code, exc.message, **exc.extra)
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refused)
+    return refused_response(exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

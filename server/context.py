@@ -8,11 +8,11 @@ import redis.asyncio as aioredis
 
 from server.accounts.service import Accounts
 from server.config import Settings
-from server.fairness.service import Fairness
 from server.money.journal.flusher import Flusher
 from server.money.wallet import Wallet
 from server.provider.service import ProviderService
-from server.rounds.play import Play
+from server.rounds.fairness import Fairness
+from server.rounds.play import Rounds
 from server.storage.database import Database
 
 
@@ -25,5 +25,5 @@ class Services:
     accounts: Accounts
     flusher: Flusher
     fairness: Fairness
-    play: Play
+    play: Rounds
     provider: ProviderService

@@ -37,7 +37,7 @@ from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server.kyc.routes import MULTIPART_OVERHEAD
 from server.provider import messages
 from server.web import MAX_BODY_BYTES, error_body, status_of
@@ -81,13 +81,6 @@ def declared_length(headers: Headers) -> int | None:
     # The parser has already refused a malformed or contradictory Content-Length.
     value = headers.get("content-length")
     return int(value) if value is not None and value.isdigit() else None
-
-
-class Refused(Exception):
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class ClientGone(Exception):

@@ -55,7 +55,7 @@ _SANDBOX_MODULE = re.compile(r"(^|\.)sandbox[^.]*(\.|$)")
 
 
 @dataclass(frozen=True, slots=True)
-class Refusal:
+class StartRefusal:
     """One reason this configuration may not run in its mode: a stable name, what is wrong
     (never a secret's value) and what to do."""
 
@@ -160,7 +160,7 @@ def gateway_url_problem(url: str) -> str | None:
     return None
 
 
-def _secret_refusals(settings: Settings) -> list[Refusal]:
+def _secret_refusals(settings: Settings) -> list[StartRefusal]:
     found = []
     secrets = []
     if settings.payment_gateway_key.startswith(LIVE_KEY_PREFIX):  # a test key is refused anyway
@@ -179,16 +179,16 @@ def _secret_refusals(settings: Settings) -> list[Refusal]:
         )
     for name, value, fix in secrets:
         if (reason := weakness(value)) is not None:
-            found.append(Refusal("weak-secret", f"the secret in {name} {reason}", fix))
+            found.append(StartRefusal("weak-secret", f"the secret in {name} {reason}", fix))
     return found
 
 
-def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[Refusal]:
+def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[StartRefusal]:
     found = []
     url = settings.payment_gateway_url
     if not url:
         found.append(
-            Refusal(
+            StartRefusal(
                 "gateway-missing",
                 "no payment gateway: CASINO_PAYMENT_GATEWAY_URL is unset",
                 "set CASINO_PAYMENT_GATEWAY_URL to your processor's https API address",
@@ -196,7 +196,7 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[Re
         )
     elif (problem := gateway_url_problem(url)) is not None:
         found.append(
-            Refusal(
+            StartRefusal(
                 "gateway-not-real",
                 f"CASINO_PAYMENT_GATEWAY_URL {problem}",
                 "set CASINO_PAYMENT_GATEWAY_URL to your processor's https API address",
@@ -204,7 +204,7 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[Re
         )
     if not settings.payment_gateway_key.startswith(LIVE_KEY_PREFIX):
         found.append(
-            Refusal(
+            StartRefusal(
                 "sandbox-gateway",
                 "CASINO_PAYMENT_GATEWAY_KEY is a sandbox key (sk_test_...): its gateway moves"
                 " play money",
@@ -214,7 +214,7 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[Re
     found += _secret_refusals(settings)
     if not settings.metrics_token and not is_loopback(settings.host):
         found.append(
-            Refusal(
+            StartRefusal(
                 "metrics-open",
                 f"/metrics on {settings.host} is readable by anyone who reaches the port",
                 "set CASINO_METRICS_TOKEN (Prometheus sends it as a bearer token)",
@@ -222,7 +222,7 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[Re
         )
     if sandbox_provider_enabled:
         found.append(
-            Refusal(
+            StartRefusal(
                 "sandbox-provider",
                 "the sandbox game provider is enabled in the database: whoever holds its"
                 " secret can post wins to real balances",
@@ -232,10 +232,10 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[Re
     return found
 
 
-def sandbox_refusals(settings: Settings) -> list[Refusal]:
+def sandbox_refusals(settings: Settings) -> list[StartRefusal]:
     if settings.payment_gateway_key.startswith(LIVE_KEY_PREFIX):
         return [
-            Refusal(
+            StartRefusal(
                 "live-gateway-in-sandbox",
                 "CASINO_PAYMENT_GATEWAY_KEY is a live key (sk_live_...) but CASINO_MODE is"
                 " sandbox: sandbox deposits mint play money that the live gateway would pay out",
@@ -245,7 +245,7 @@ def sandbox_refusals(settings: Settings) -> list[Refusal]:
     return []
 
 
-def refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[Refusal]:
+def refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[StartRefusal]:
     """Everything that keeps this configuration from running in its mode; empty: it may."""
     if settings.mode is Mode.LIVE:
         return live_refusals(settings, sandbox_provider_enabled)

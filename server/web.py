@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from protocol.errors import ErrorCode
-from server.accounts.service import AccountError, Player
+from protocol.errors import ErrorCode, Refused
+from server.accounts.service import Player
 from server.context import Services
 
 # A JSON route's largest body; enforced while it arrives, before the route runs
@@ -28,6 +28,8 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
     ErrorCode.SANDBOX_LIMIT_REACHED: 403,
+    ErrorCode.INSUFFICIENT_FUNDS: 409,
+    ErrorCode.WITHDRAWAL_REFUSED: 409,
     ErrorCode.INVALID_CREDENTIALS: 401,
     ErrorCode.INVALID_TOKEN: 401,
     ErrorCode.TOKEN_EXPIRED: 401,
@@ -46,16 +48,9 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.REQUEST_TIMEOUT: 408,
     ErrorCode.SERVER_AT_CAPACITY: 503,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.PAYMENTS_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
-
-
-class ApiError(Exception):
-    def __init__(self, code: ErrorCode, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.extra = extra
 
 
 def json_response(data: Any, status: int = 200) -> Response:
@@ -71,9 +66,19 @@ def error_body(code: ErrorCode, message: str, **extra: Any) -> bytes:
 
 
 def error_response(code: ErrorCode, message: str, **extra: Any) -> Response:
-    return Response(
+    response = Response(
         error_body(code, message, **extra), status_of(code), media_type="application/json"
     )
+    retry_after = extra.get("retry_after")
+    if isinstance(retry_after, int):  # the body says when; the header says it to HTTP tools
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def refused_response(refused: Refused) -> Response:
+    """The HTTP reply to any refusal: the code's status, and the code, message and extra
+    fields in the body."""
+    return error_response(refused.code, refused.message, **refused.extra)
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -82,9 +87,9 @@ async def json_body(request: Request) -> dict[str, Any]:
     try:
         data = msgspec.json.decode(body)
     except msgspec.DecodeError:
-        raise ApiError(ErrorCode.BAD_FRAME, "request body must be JSON") from None
+        raise Refused(ErrorCode.BAD_FRAME, "request body must be JSON") from None
     if not isinstance(data, dict):
-        raise ApiError(ErrorCode.BAD_FRAME, "request body must be a JSON object")
+        raise Refused(ErrorCode.BAD_FRAME, "request body must be a JSON object")
     return data
 
 
@@ -92,16 +97,13 @@ def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <session token>")
+        raise Refused(ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <session token>")
     return token.strip()
 
 
 async def current_player(request: Request) -> Player:
     services: Services = request.app.state.services
-    try:
-        return await services.accounts.authenticate(bearer_token(request))
-    except AccountError as error:
-        raise ApiError(error.code, error.message) from None
+    return await services.accounts.authenticate(bearer_token(request))
 
 
 def client_address(scope: Scope) -> str:

@@ -11,9 +11,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from rng import fair
+from server.events import push
 from server.money import keys
-from server.money.hot import FairState, HotWallet, Refused, Reserved, Resolved
+from server.money.hot import FairState, HotWallet, Reserved, Resolved
 from server.money.provider_wallet import ProviderHot
+from server.money.scripts import RESERVE, SPIN, ScriptReply
 
 SEED = bytes(range(32))
 PLAYER = 7
@@ -38,15 +40,15 @@ async def unflushed_round_aged(client: aioredis.Redis, age_ms: int) -> str:
     """One stream entry the flusher has not written, added `age_ms` ago by Redis's clock."""
     seconds, micros = await client.time()
     entry_id = f"{seconds * 1000 + micros // 1000 - age_ms}-0"
-    await client.xadd(keys.ROUNDS_STREAM, {"kind": "filler"}, id=entry_id)
+    await client.xadd(keys.journal_of(PLAYER), {"kind": "filler"}, id=entry_id)
     return entry_id
 
 
-async def spin(hot: HotWallet, round_id: str) -> Resolved | Refused | FairState:
+async def spin(hot: HotWallet, round_id: str) -> Resolved | FairState | ScriptReply:
     state = FairState(SEED, "client", 0, fair.seed_hash(SEED))
     return await hot.spin(
         PLAYER, "EUR", round_id, "classic-sevens", 100, 0, "{}", "{}", state,
-        f"{{p:{PLAYER}}}:sessions", "push",
+        push.sessions_key(PLAYER), "push",
     )  # fmt: skip
 
 
@@ -54,16 +56,17 @@ async def test_a_spin_is_refused_while_the_oldest_unflushed_round_is_too_old(
     client: aioredis.Redis, hot: HotWallet
 ) -> None:
     await unflushed_round_aged(client, LAG_BOUND_MS + 1_000)
-    assert await spin(hot, "r1") == Refused("BUSY")
+    assert await spin(hot, "r1") == SPIN.parse(["BUSY"])
     assert (await hot.balance(PLAYER, "EUR"), await hot.held(PLAYER, "EUR")) == (1_000, 0)
-    assert await client.xlen(keys.ROUNDS_STREAM) == 1
+    assert await client.xlen(keys.journal_of(PLAYER)) == 1
 
 
 async def test_a_reservation_is_refused_while_the_oldest_unflushed_round_is_too_old(
     client: aioredis.Redis, hot: HotWallet
 ) -> None:
     await unflushed_round_aged(client, LAG_BOUND_MS + 1_000)
-    assert await hot.reserve(PLAYER, "EUR", "r1", "european-roulette", 100) == Refused("BUSY")
+    held = await hot.reserve(PLAYER, "EUR", "r1", "european-roulette", 100)
+    assert held == RESERVE.parse(["BUSY"])
     assert (await hot.balance(PLAYER, "EUR"), await hot.held(PLAYER, "EUR")) == (1_000, 0)
     assert await hot.reservation(PLAYER, "r1") == {}
 
@@ -76,7 +79,7 @@ async def test_a_provider_bet_is_refused_while_the_oldest_unflushed_round_is_too
     outcome = await provider.bet(
         "sandbox", "tx-1", PLAYER, "EUR", "EUR", 100, "round-1", "slot", False, ""
     )
-    assert (outcome.code, outcome.balance) == ("BUSY", None)
+    assert (outcome.status, outcome.values) == ("BUSY", ())
     assert await hot.balance(PLAYER, "EUR") == 1_000
     assert await client.exists(keys.provider_tx(PLAYER, "sandbox", "tx-1")) == 0
 
@@ -86,11 +89,11 @@ async def test_a_provider_bet_is_refused_while_too_many_rounds_are_unflushed(
 ) -> None:
     provider = ProviderHot(client, max_backlog=3, max_lag_ms=LAG_BOUND_MS)
     for _ in range(4):
-        await client.xadd(keys.ROUNDS_STREAM, {"kind": "filler"})
+        await client.xadd(keys.journal_of(PLAYER), {"kind": "filler"})
     outcome = await provider.bet(
         "sandbox", "tx-2", PLAYER, "EUR", "EUR", 100, "round-2", "slot", False, ""
     )
-    assert outcome.code == "BUSY"
+    assert (outcome.status, outcome.values) == ("BUSY", ())
     assert await hot.balance(PLAYER, "EUR") == 1_000
 
 
@@ -106,15 +109,15 @@ async def test_stakes_are_taken_while_the_unflushed_rounds_are_young(
     outcome = await provider.bet(
         "sandbox", "tx-3", PLAYER, "EUR", "EUR", 100, "round-3", "slot", False, ""
     )
-    assert (outcome.code, outcome.balance) == ("OK", 700)
+    assert (outcome.status, outcome.integer("cash")) == ("OK", 700)
 
 
 async def test_stakes_are_taken_again_once_the_old_round_is_flushed(
     client: aioredis.Redis, hot: HotWallet
 ) -> None:
     old = await unflushed_round_aged(client, LAG_BOUND_MS + 1_000)
-    assert await spin(hot, "r1") == Refused("BUSY")
-    await client.xdel(keys.ROUNDS_STREAM, old)  # as the flusher does after its commit
+    assert await spin(hot, "r1") == SPIN.parse(["BUSY"])
+    await client.xdel(keys.journal_of(PLAYER), old)  # as the flusher does after its commit
     result = await spin(hot, "r2")
     assert isinstance(result, Resolved)
     assert result.cash == 900

@@ -167,7 +167,7 @@ async def test_a_dead_letter_in_the_flusher_process_shows_on_the_server_metrics(
     before = await scrape(own_server.base_url)
     client = connect_redis(own_server.redis.url)
     try:  # a kind no writer knows: the child quarantines it
-        await client.xadd(keys.ROUNDS_STREAM, {"kind": "mystery", "round_id": "r-1"})
+        await client.xadd(keys.journal(0), {"kind": "mystery", "round_id": "r-1"})
     finally:
         await client.aclose()
     deadline = time.monotonic() + TIMEOUT_S

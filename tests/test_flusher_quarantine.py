@@ -81,9 +81,9 @@ async def stored_rounds(db: Database) -> list[str]:
 async def flusher_with_poison(redis_client: aioredis.Redis, db: Database) -> Flusher:
     flusher = Flusher(redis_client, db, batch=100, block_ms=10)
     await flusher.ensure_group()
-    await redis_client.xadd(keys.ROUNDS_STREAM, settled("good-1", KNOWN_PLAYER))
-    await redis_client.xadd(keys.ROUNDS_STREAM, settled("poison", UNKNOWN_PLAYER))
-    await redis_client.xadd(keys.ROUNDS_STREAM, settled("good-2", KNOWN_PLAYER))
+    await redis_client.xadd(keys.journal_of(KNOWN_PLAYER), settled("good-1", KNOWN_PLAYER))
+    await redis_client.xadd(keys.journal_of(UNKNOWN_PLAYER), settled("poison", UNKNOWN_PLAYER))
+    await redis_client.xadd(keys.journal_of(KNOWN_PLAYER), settled("good-2", KNOWN_PLAYER))
     return flusher
 
 
@@ -93,7 +93,7 @@ async def test_the_entries_around_a_refused_one_are_written(
     flusher = await flusher_with_poison(redis_client, db)
     assert await flusher.drain() == 3
     assert await stored_rounds(db) == ["good-1", "good-2"]
-    assert await redis_client.xlen(keys.ROUNDS_STREAM) == 0
+    assert [await redis_client.xlen(stream) for stream in keys.journals()] == [0] * keys.SHARDS
 
 
 async def test_the_refused_entry_waits_in_the_dead_letter_stream_with_its_reason(
@@ -101,7 +101,7 @@ async def test_the_refused_entry_waits_in_the_dead_letter_stream_with_its_reason
 ) -> None:
     flusher = await flusher_with_poison(redis_client, db)
     await flusher.drain()
-    [(_, fields)] = await redis_client.xrange(keys.DEAD_LETTERS)  # type: ignore[misc]
+    [(_, fields)] = await redis_client.xrange(keys.dead_letters(keys.shard(UNKNOWN_PLAYER)))  # type: ignore[misc]
     assert fields is not None
     assert fields["round_id"] == "poison"
     assert fields["dead_reason"] == "IntegrityError: FOREIGN KEY constraint failed"
@@ -125,7 +125,7 @@ async def test_a_quarantined_entry_is_written_once_its_cause_is_fixed(
     await add_player(db, UNKNOWN_PLAYER)
     assert await flusher.drain() == 0  # start-up retries the quarantine before the stream
     assert await stored_rounds(db) == ["good-1", "good-2", "poison"]
-    assert await redis_client.xlen(keys.DEAD_LETTERS) == 0
+    assert await redis_client.xlen(keys.dead_letters(keys.shard(UNKNOWN_PLAYER))) == 0
 
 
 async def test_a_still_refused_entry_stays_quarantined_on_retry(
@@ -134,4 +134,4 @@ async def test_a_still_refused_entry_stays_quarantined_on_retry(
     flusher = await flusher_with_poison(redis_client, db)
     await flusher.drain()
     assert await flusher.retry_dead_letters() == 0
-    assert await redis_client.xlen(keys.DEAD_LETTERS) == 1
+    assert await redis_client.xlen(keys.dead_letters(keys.shard(UNKNOWN_PLAYER))) == 1

@@ -14,7 +14,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from clients.api import GameSocket
-from server.sessions.hub import LEASE_S, Hub, sessions_key
+from server.events.push import sessions_key
+from server.sessions.hub import LEASE_S, Hub
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player, start_server, stop_server

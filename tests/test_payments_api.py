@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from clients.api import CasinoClient
-from protocol.errors import ErrorCode
-from server.payments.rules import Refusal, WithdrawalRequest, first_refusal
+from protocol.errors import ErrorCode, Refused
+from server.payments.rules import WithdrawalRequest, first_refusal
 from tests.conftest import ServerProcess, new_player
 from tests.test_payments_kit import Paying, balance, client, get, pay, paying, player, world
 
@@ -57,17 +57,17 @@ async def test_another_players_payment_is_not_found(world: Paying, client: Casin
 
 
 async def test_the_first_refusing_withdrawal_rule_wins_and_a_passing_rule_refuses_nothing() -> None:
-    async def passes(request: WithdrawalRequest) -> Refusal | None:
+    unverified = Refused(ErrorCode.WITHDRAWAL_REFUSED, "verify your identity first")
+
+    async def passes(request: WithdrawalRequest) -> Refused | None:
         return None
 
-    async def kyc(request: WithdrawalRequest) -> Refusal | None:
-        return Refusal(ErrorCode.WITHDRAWAL_REFUSED, "verify your identity first")
+    async def kyc(request: WithdrawalRequest) -> Refused | None:
+        return unverified
 
-    async def wagering(request: WithdrawalRequest) -> Refusal | None:
-        return Refusal(ErrorCode.WITHDRAWAL_REFUSED, "wager the bonus first")
+    async def wagering(request: WithdrawalRequest) -> Refused | None:
+        return Refused(ErrorCode.WITHDRAWAL_REFUSED, "wager the bonus first")
 
     request = WithdrawalRequest(player_id=1, currency="EUR", amount=100)
     assert await first_refusal(request, [passes]) is None
-    assert await first_refusal(request, [passes, kyc, wagering]) == Refusal(
-        ErrorCode.WITHDRAWAL_REFUSED, "verify your identity first"
-    )
+    assert await first_refusal(request, [passes, kyc, wagering]) is unverified

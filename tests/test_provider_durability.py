@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from clients.provider_sim import ProviderClient, Signer, new_uuid
+from server.events import push
 from server.money import keys
 from server.provider import catalogue, registry
 from server.provider.signatures import Scheme
-from server.sessions import push
 from server.storage.database import Database
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player

@@ -22,8 +22,10 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError, DataError, ResponseError
 
 from rng import fair
+from server.events import push
 from server.money import keys
-from server.money.hot import FairState, HotWallet, Refused, Resolved
+from server.money.hot import FairState, HotWallet, Resolved
+from server.money.scripts import ScriptReply
 from server.storage.autopipeline import MAX_BATCH, AutoPipeline
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import MAX_CONNECTIONS
@@ -212,12 +214,12 @@ async def test_concurrent_spins_of_many_players_share_one_round_trip(
         await hot.install_seed(player, False, seed, fair.seed_hash(seed), "client", nonce=0)
     digest = fair.seed_hash(seed)
 
-    def spins(nonce: int) -> Awaitable[list[Resolved | Refused | FairState]]:
+    def spins(nonce: int) -> Awaitable[list[Resolved | FairState | ScriptReply]]:
         return asyncio.gather(
             *(
                 hot.spin(
                     player, "EUR", f"round-{player}-{nonce}", "classic-sevens", 100, 250, "{}",
-                    "{}", FairState(seed, "client", nonce, digest), f"{{p:{player}}}:sessions",
+                    "{}", FairState(seed, "client", nonce, digest), push.sessions_key(player),
                     f"push:{player}",
                 )
                 for player in players
@@ -231,7 +233,7 @@ async def test_concurrent_spins_of_many_players_share_one_round_trip(
     assert [r.cash for r in first if isinstance(r, Resolved)] == [1_150] * 40
     assert [r.cash for r in second if isinstance(r, Resolved)] == [1_300] * 40
     await hot.aclose()
-    assert await client.xlen(keys.ROUNDS_STREAM) == 80
+    assert sum([await client.xlen(stream) for stream in keys.journals()]) == 80
 
 
 def test_the_pipeliner_works_on_uvloop_the_servers_event_loop(own_redis: RedisChild) -> None:

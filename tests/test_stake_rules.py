@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from server.money.stake_rules import (
-    HOUSE,
-    Refusal,
-    StakeAttempt,
-    account_open,
-    refuse_stake,
-)
+from protocol.errors import ErrorCode, Refused
+from server.money.stake_rules import HOUSE, StakeAttempt, account_open, refuse_stake
 from tests.conftest import ServerProcess, new_player
 from tests.test_provider_kit import db_execute
 
@@ -21,22 +16,27 @@ async def test_an_active_account_may_stake() -> None:
     assert await refuse_stake(attempt()) is None
 
 
+def code_and_message(refused: Refused | None) -> tuple[ErrorCode, str] | None:
+    return None if refused is None else (refused.code, refused.message)
+
+
 async def test_a_disabled_account_is_refused() -> None:
-    assert await account_open(attempt(status="disabled")) is Refusal.ACCOUNT_RESTRICTED
-    assert await refuse_stake(attempt(status="disabled")) is Refusal.ACCOUNT_RESTRICTED
+    expected = (ErrorCode.ACCOUNT_RESTRICTED, "this account may not place stakes")
+    assert code_and_message(await account_open(attempt(status="disabled"))) == expected
+    assert code_and_message(await refuse_stake(attempt(status="disabled"))) == expected
 
 
 async def test_a_new_rule_plugs_in_and_the_first_refusal_wins() -> None:
-    async def deposit_limit(a: StakeAttempt) -> Refusal | None:
-        return Refusal.ACCOUNT_RESTRICTED if a.amount > 500 else None
+    over_limit = Refused(ErrorCode.ACCOUNT_RESTRICTED, "over the stake limit")
 
-    async def never(a: StakeAttempt) -> Refusal | None:
+    async def stake_limit(a: StakeAttempt) -> Refused | None:
+        return over_limit if a.amount > 500 else None
+
+    async def never(a: StakeAttempt) -> Refused | None:
         raise AssertionError("rules after a refusal do not run")
 
-    assert await refuse_stake(attempt(amount=500), rules=(deposit_limit,)) is None
-    assert await refuse_stake(attempt(amount=501), rules=(deposit_limit, never)) is (
-        Refusal.ACCOUNT_RESTRICTED
-    )
+    assert await refuse_stake(attempt(amount=500), rules=(stake_limit,)) is None
+    assert await refuse_stake(attempt(amount=501), rules=(stake_limit, never)) is over_limit
 
 
 async def test_a_disabled_player_may_not_start_a_round_and_nothing_moves(

@@ -19,7 +19,7 @@ from pathlib import Path
 from clients import terminal_menu, terminal_session
 from clients.terminal_view import money, parse_money
 from games import classic_slot, video_slot
-from server.sessions import push
+from server.events import push
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import (

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 import rng
 from rng import fair
+from server.events import push
 from server.money import keys
-from server.money.hot import HotWallet, Refused, ReservationError, Reserved, Stepped
+from server.money.hot import HotWallet, ReservationError, Reserved, Stepped
+from server.money.scripts import RESERVE, SPIN, STEP, ScriptStatus
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 
@@ -33,8 +35,8 @@ async def funded(hot: HotWallet, cash: int) -> int:
     return player_id
 
 
-async def stream_entry(client: aioredis.Redis, stream_id: str) -> dict[str, str]:
-    entries = await client.xrange(keys.ROUNDS_STREAM, stream_id, stream_id)
+async def stream_entry(client: aioredis.Redis, player: int, stream_id: str) -> dict[str, str]:
+    entries = await client.xrange(keys.journal_of(player), stream_id, stream_id)
     assert entries
     _, fields = entries[0]
     return {str(k): str(v) for k, v in (fields or {}).items()}
@@ -62,12 +64,13 @@ async def test_reserve_moves_the_stake_from_cash_to_held(hot: HotWallet) -> None
 
 async def test_reserve_above_the_balance_is_refused_and_moves_nothing(hot: HotWallet) -> None:
     player = await funded(hot, 100)
-    assert await hot.reserve(player, "EUR", "r1", "g", 101) == Refused("INSUFFICIENT_FUNDS", 100)
+    held = await hot.reserve(player, "EUR", "r1", "g", 101)
+    assert held == RESERVE.parse(["INSUFFICIENT_FUNDS", 100])
     assert (await hot.balance(player, "EUR"), await hot.held(player, "EUR")) == (100, 0)
 
 
 async def test_reserve_without_a_wallet_is_refused(hot: HotWallet) -> None:
-    assert await hot.reserve(next(_player_ids), "EUR", "r1", "g", 1) == Refused("NO_WALLET")
+    assert await hot.reserve(next(_player_ids), "EUR", "r1", "g", 1) == RESERVE.parse(["NO_WALLET"])
 
 
 async def test_a_retried_reserve_of_the_same_round_holds_once(hot: HotWallet) -> None:
@@ -90,7 +93,7 @@ async def test_each_reservation_takes_the_next_nonce(hot: HotWallet) -> None:
 async def test_reserve_without_a_seed_is_refused(hot: HotWallet) -> None:
     player = next(_player_ids)
     await hot.hydrate(player, "EUR", 100, ledger_mark=0)
-    assert await hot.reserve(player, "EUR", "r1", "g", 10) == Refused("NO_SEED")
+    assert await hot.reserve(player, "EUR", "r1", "g", 10) == RESERVE.parse(["NO_SEED"])
     assert await hot.balance(player, "EUR") == 100
 
 
@@ -108,8 +111,8 @@ async def test_a_step_from_a_stale_version_is_a_conflict_and_moves_nothing(hot: 
     player = await funded(hot, 1000)
     await hot.reserve(player, "EUR", "r1", "bj", 100)
     await hot.step(player, "EUR", "r1", 0, 0, "{}", "{}", 60_000)
-    assert await hot.step(player, "EUR", "r1", 0, 100, "{}", "{}", 60_000) == Refused(
-        "CONFLICT", detail="1"
+    assert await hot.step(player, "EUR", "r1", 0, 100, "{}", "{}", 60_000) == STEP.parse(
+        ["CONFLICT", 1]
     )
     assert (await hot.balance(player, "EUR"), await hot.held(player, "EUR")) == (900, 100)
 
@@ -118,7 +121,7 @@ async def test_a_step_whose_extra_stake_is_not_covered_is_refused(hot: HotWallet
     player = await funded(hot, 150)
     await hot.reserve(player, "EUR", "r1", "bj", 100)
     refused = await hot.step(player, "EUR", "r1", 0, 100, "{}", "{}", 60_000)
-    assert refused == Refused("INSUFFICIENT_FUNDS", cash=50)
+    assert refused == STEP.parse(["INSUFFICIENT_FUNDS", 50])
     assert (await hot.reservation(player, "r1"))["version"] == "0"
 
 
@@ -126,8 +129,8 @@ async def test_an_open_round_blocks_a_new_round_of_that_game_until_settled(hot: 
     player = await funded(hot, 1000)
     await hot.reserve(player, "EUR", "r1", "bj", 100)
     await hot.step(player, "EUR", "r1", 0, 0, "{}", "{}", 60_000)
-    assert await hot.reserve(player, "EUR", "r2", "bj", 100) == Refused(
-        "ROUND_IN_PROGRESS", detail="r1"
+    assert await hot.reserve(player, "EUR", "r2", "bj", 100) == RESERVE.parse(
+        ["ROUND_IN_PROGRESS", "r1"]
     )
     assert isinstance(await hot.reserve(player, "EUR", "r3", "slot", 100), Reserved)
     await hot.settle(player, "EUR", "r1", 0, "{}")
@@ -152,7 +155,7 @@ async def test_settle_takes_the_stake_pays_the_win_and_streams_the_round(
     settled = await hot.settle(player, "EUR", "r1", 450, '{"stops":[1,2,3]}')
     assert (settled.cash, settled.first_time) == (1150, True)
     assert await hot.held(player, "EUR") == 0
-    entry = await stream_entry(redis_client, settled.stream_id)
+    entry = await stream_entry(redis_client, player, settled.stream_id)
     assert {k: v for k, v in entry.items() if k not in ("reserved_at", "settled_at")} == {
         "kind": "settle",
         "round_id": "r1",
@@ -184,7 +187,7 @@ async def test_settle_without_a_reservation_is_refused(hot: HotWallet) -> None:
     player = await funded(hot, 1000)
     with pytest.raises(ReservationError) as caught:
         await hot.settle(player, "EUR", "never-reserved", 10, "{}")
-    assert caught.value.reason == "NO_RESERVATION"
+    assert (caught.value.status, caught.value.reply.values) == (ScriptStatus.NO_RESERVATION, ())
     assert await hot.balance(player, "EUR") == 1000
 
 
@@ -196,7 +199,7 @@ async def test_release_returns_the_held_stake_and_records_the_void(
     released = await hot.release(player, "EUR", "r1", "voided", only_if_due=False)
     assert released.cash == 1000
     assert await hot.held(player, "EUR") == 0
-    entry = await stream_entry(redis_client, released.stream_id)
+    entry = await stream_entry(redis_client, player, released.stream_id)
     assert (entry["kind"], entry["stake"], entry["payout"]) == ("voided", "300", "0")
 
 
@@ -206,7 +209,7 @@ async def test_a_released_reservation_can_no_longer_be_settled(hot: HotWallet) -
     await hot.release(player, "EUR", "r1", "voided", only_if_due=False)
     with pytest.raises(ReservationError) as caught:
         await hot.settle(player, "EUR", "r1", 5000, "{}")
-    assert caught.value.reason == "NOT_PENDING:voided"
+    assert (caught.value.status, caught.value.reply.text("state")) == ("NOT_PENDING", "voided")
     assert await hot.balance(player, "EUR") == 1000
 
 
@@ -216,7 +219,7 @@ async def test_a_settled_reservation_can_no_longer_be_released(hot: HotWallet) -
     await hot.settle(player, "EUR", "r1", 0, "{}")
     with pytest.raises(ReservationError) as caught:
         await hot.release(player, "EUR", "r1", "expired", only_if_due=False)
-    assert caught.value.reason == "ALREADY:settled"
+    assert (caught.value.status, caught.value.reply.text("state")) == ("ALREADY", "settled")
     assert await hot.balance(player, "EUR") == 700
 
 
@@ -225,7 +228,7 @@ async def test_release_only_if_due_leaves_a_fresh_reservation_alone(hot: HotWall
     await hot.reserve(player, "EUR", "r1", "g", 300)
     with pytest.raises(ReservationError) as caught:
         await hot.release(player, "EUR", "r1", "expired", only_if_due=True)
-    assert caught.value.reason.startswith("NOT_DUE")
+    assert caught.value.status is ScriptStatus.NOT_DUE
     assert await hot.held(player, "EUR") == 300
 
 
@@ -319,16 +322,16 @@ async def test_new_stakes_wait_while_the_durable_backlog_is_over_its_bound(
         hot = HotWallet(client, reservation_ttl_ms=60_000, max_backlog=3)
         player = await funded(hot, 1000)
         for _ in range(4):
-            await client.xadd(keys.ROUNDS_STREAM, {"kind": "filler"})
-        assert await hot.reserve(player, "EUR", "r1", "g", 100) == Refused("BUSY")
+            await client.xadd(keys.journal_of(player), {"kind": "filler"})
+        assert await hot.reserve(player, "EUR", "r1", "g", 100) == RESERVE.parse(["BUSY"])
         fair = await hot.fair_secret(player)
         assert fair is not None
         refused = await hot.spin(
-            player, "EUR", "r2", "g", 100, 0, "{}", "{}", fair, "{p:0}:sessions", "c"
+            player, "EUR", "r2", "g", 100, 0, "{}", "{}", fair, push.sessions_key(player), "c"
         )
-        assert refused == Refused("BUSY")
+        assert refused == SPIN.parse(["BUSY"])
         assert (await hot.balance(player, "EUR"), await hot.held(player, "EUR")) == (1000, 0)
-        await client.xtrim(keys.ROUNDS_STREAM, maxlen=0)
+        await client.xtrim(keys.journal_of(player), maxlen=0)
         assert isinstance(await hot.reserve(player, "EUR", "r3", "g", 100), Reserved)
     finally:
         await hot.aclose()

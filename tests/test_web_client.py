@@ -27,7 +27,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from clients.api import CasinoClient
 from games import classic_slot, video_slot
 from rng.fair import FairGenerator
-from server.sessions import push
+from server.events import push
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import (

@@ -14,9 +14,9 @@ import argparse
 import asyncio
 import sys
 
+from protocol.errors import Refused
 from server.accounts import names
 from server.accounts.rules import EMAIL, USERNAME
-from server.accounts.service import AccountError
 from server.config import ConfigError, Settings
 from server.storage.database import Database
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         print(asyncio.run(_main(args)))
-    except AccountError as refused:
+    except Refused as refused:
         print(f"error: {refused.code}: {refused.message}", file=sys.stderr)
         return 1
     except (ValueError, ConfigError, OSError) as error:

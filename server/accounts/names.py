@@ -15,8 +15,8 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 
-from protocol.errors import ErrorCode
-from server.accounts.service import AccountError, duplicate
+from protocol.errors import ErrorCode, Refused
+from server.accounts.service import duplicate
 from server.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -84,4 +84,4 @@ async def rename(db: Database, player_id: int, field: str, name: str) -> None:
     except sqlite3.IntegrityError as error:
         raise duplicate(str(error)) from None
     if not changed:
-        raise AccountError(ErrorCode.NOT_FOUND, f"no player {player_id}")
+        raise Refused(ErrorCode.NOT_FOUND, f"no player {player_id}")

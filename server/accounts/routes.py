@@ -8,24 +8,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server import web
-from server.accounts.rules import MAX_PASSWORD, RuleViolation, parse_registration
-from server.accounts.service import (
-    AccountError,
-    LoginLocked,
-    RegistrationLimited,
-    today_utc,
-    token_hash,
-)
+from server.accounts.rules import MAX_PASSWORD, parse_registration
+from server.accounts.service import today_utc, token_hash
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
-from server.sessions import push
+from server.events import push
 from server.web import (
-    ApiError,
     bearer_token,
     current_player,
-    error_response,
     json_body,
     json_response,
 )
@@ -35,25 +27,11 @@ def client_address(request: Request) -> str:
     return web.client_address(request.scope)  # one rule for every count by address
 
 
-def locked_response(locked: LoginLocked | RegistrationLimited) -> Response:
-    response = error_response(locked.code, locked.message, retry_after=locked.retry_after)
-    response.headers["Retry-After"] = str(locked.retry_after)
-    return response
-
-
 async def register(request: Request) -> Response:
     services: Services = request.app.state.services
     data = await json_body(request)
-    try:
-        registration = parse_registration(data, today_utc().date(), services.settings.min_age)
-    except RuleViolation as violation:
-        raise ApiError(violation.code, violation.message, field=violation.field) from None
-    try:
-        player = await services.accounts.register(registration, client_address(request))
-    except RegistrationLimited as limited:
-        return locked_response(limited)
-    except AccountError as error:
-        raise ApiError(error.code, error.message) from None
+    registration = parse_registration(data, today_utc().date(), services.settings.min_age)
+    player = await services.accounts.register(registration, client_address(request))
     return json_response(
         {
             "player_id": player.id,
@@ -71,15 +49,12 @@ async def login(request: Request) -> Response:
     data = await json_body(request)
     name, password = data.get("login"), data.get("password")
     if not isinstance(name, str) or not isinstance(password, str) or not name or not password:
-        raise ApiError(ErrorCode.VALIDATION_FAILED, "login and password are required")
+        raise Refused(ErrorCode.VALIDATION_FAILED, "login and password are required")
     if len(name) > 320 or len(password) > 256:
-        raise ApiError(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
-    try:
-        session = await services.accounts.login(name, password, client_address(request))
-    except LoginLocked as locked:
-        return locked_response(locked)
-    except AccountError as error:
-        raise ApiError(error.code, error.message) from None
+        raise Refused(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
+    session = await services.accounts.login(
+        name, password, client_address(request), request.headers.get("user-agent", "")
+    )
     return json_response(
         {"token": session.token, "player_id": session.player_id, "expires_at": session.expires_at},
         201,
@@ -107,27 +82,20 @@ async def change_password(request: Request) -> Response:
     data = await json_body(request)
     current, new = data.get("current_password"), data.get("new_password")
     if not isinstance(current, str) or not current:
-        raise ApiError(
+        raise Refused(
             ErrorCode.VALIDATION_FAILED, "current_password is required", field="current_password"
         )
     if not isinstance(new, str) or not new or len(new) > MAX_PASSWORD:
-        raise ApiError(
+        raise Refused(
             ErrorCode.VALIDATION_FAILED,
             f"new_password is required (at most {MAX_PASSWORD} characters)",
             field="new_password",
         )
     if len(current) > MAX_PASSWORD:
-        raise ApiError(ErrorCode.INVALID_CREDENTIALS, "current password is wrong")
-    try:
-        revoked = await services.accounts.change_password(
-            player, token, current, new, client_address(request)
-        )
-    except LoginLocked as locked:
-        return locked_response(locked)
-    except AccountError as error:
-        raise ApiError(error.code, error.message) from None
-    except RuleViolation as violation:
-        raise ApiError(violation.code, violation.message, field="new_password") from None
+        raise Refused(ErrorCode.INVALID_CREDENTIALS, "current password is wrong")
+    revoked = await services.accounts.change_password(
+        player, token, current, new, client_address(request)
+    )
     # Each revoked login's sockets end now; the session that changed the password stays.
     for hashed in revoked:
         await push.publish(

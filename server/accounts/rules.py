@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server.accounts.countries import COUNTRIES
 from server.money.currencies import is_supported
 
@@ -22,14 +22,6 @@ MAX_PASSWORD = 256
 COMMON_PASSWORDS = frozenset(
     {"password1234", "qwertyuiop", "1234567890", "iloveyou123", "password123", "qwerty12345"}
 )
-
-
-class RuleViolation(ValueError):
-    def __init__(self, code: ErrorCode, field: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +37,19 @@ class Registration:
 def _text(data: dict[str, object], field: str, limit: int = 320) -> str:
     value = data.get(field)
     if not isinstance(value, str) or not value.strip():
-        raise RuleViolation(ErrorCode.VALIDATION_FAILED, field, f"{field} is required")
+        raise Refused(ErrorCode.VALIDATION_FAILED, f"{field} is required", field=field)
     if len(value) > limit:
-        raise RuleViolation(ErrorCode.VALIDATION_FAILED, field, f"{field} is too long")
+        raise Refused(ErrorCode.VALIDATION_FAILED, f"{field} is too long", field=field)
     return value
 
 
-def check_password(password: str, username: str, email: str) -> None:
+def check_password(password: str, username: str, email: str, field: str = "password") -> None:
+    """Refuse a weak password; a refusal names `field`, the request field it came in."""
     if len(password) < MIN_PASSWORD:
-        raise RuleViolation(
+        raise Refused(
             ErrorCode.WEAK_PASSWORD,
-            "password",
             f"password needs at least {MIN_PASSWORD} characters",
+            field=field,
         )
     classes = sum(
         any(test(c) for c in password)
@@ -64,14 +57,16 @@ def check_password(password: str, username: str, email: str) -> None:
     )
     lowered = password.lower()
     if classes < 2 or lowered in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise RuleViolation(
+        raise Refused(
             ErrorCode.WEAK_PASSWORD,
-            "password",
             "password is too easy to guess: mix letters, digits, symbols",
+            field=field,
         )
     if username.lower() in lowered or email.split("@")[0].lower() in lowered:
-        raise RuleViolation(
-            ErrorCode.WEAK_PASSWORD, "password", "password must not contain the username or email"
+        raise Refused(
+            ErrorCode.WEAK_PASSWORD,
+            "password must not contain the username or email",
+            field=field,
         )
 
 
@@ -82,36 +77,38 @@ def age_on(born: date, today: date) -> int:
 def parse_registration(data: dict[str, object], today: date, min_age: int) -> Registration:
     email = _text(data, "email").strip()
     if not EMAIL.match(email):
-        raise RuleViolation(ErrorCode.VALIDATION_FAILED, "email", "email address is malformed")
+        raise Refused(ErrorCode.VALIDATION_FAILED, "email address is malformed", field="email")
     username = _text(data, "username", 32)
     if not USERNAME.match(username):
-        raise RuleViolation(
-            ErrorCode.VALIDATION_FAILED, "username", "username: 3-32 letters, digits or _"
+        raise Refused(
+            ErrorCode.VALIDATION_FAILED, "username: 3-32 letters, digits or _", field="username"
         )
     password = _text(data, "password", MAX_PASSWORD)
     try:
         born = date.fromisoformat(_text(data, "date_of_birth", 10))
     except ValueError:
-        raise RuleViolation(
-            ErrorCode.VALIDATION_FAILED, "date_of_birth", "date_of_birth must be YYYY-MM-DD"
+        raise Refused(
+            ErrorCode.VALIDATION_FAILED, "date_of_birth must be YYYY-MM-DD", field="date_of_birth"
         ) from None
     if born > today or born.year < 1900:
-        raise RuleViolation(
-            ErrorCode.VALIDATION_FAILED, "date_of_birth", "date_of_birth is not a plausible date"
+        raise Refused(
+            ErrorCode.VALIDATION_FAILED,
+            "date_of_birth is not a plausible date",
+            field="date_of_birth",
         )
     if age_on(born, today) < min_age:
-        raise RuleViolation(
-            ErrorCode.UNDERAGE, "date_of_birth", f"players must be {min_age} or older"
+        raise Refused(
+            ErrorCode.UNDERAGE, f"players must be {min_age} or older", field="date_of_birth"
         )
     country = _text(data, "country", 2).upper()
     if country not in COUNTRIES:
-        raise RuleViolation(
-            ErrorCode.VALIDATION_FAILED, "country", "country must be ISO 3166 alpha-2"
+        raise Refused(
+            ErrorCode.VALIDATION_FAILED, "country must be ISO 3166 alpha-2", field="country"
         )
     currency = _text(data, "currency", 3).upper()
     if not is_supported(currency):
-        raise RuleViolation(
-            ErrorCode.VALIDATION_FAILED, "currency", f"currency {currency} is not offered"
+        raise Refused(
+            ErrorCode.VALIDATION_FAILED, f"currency {currency} is not offered", field="currency"
         )
     check_password(password, username, email)
     return Registration(email.lower(), username, password, born, country, currency)

@@ -24,12 +24,15 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import rng
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server.accounts.lockout import Locked, Lockout, RegistrationLimit, account_key, address_key
 from server.accounts.passwords import hash_password, verify_password
-from server.accounts.rules import Registration, RuleViolation, check_password
+from server.accounts.rules import Registration, check_password
+from server.events import outbox
+from server.events.catalogue import LoggedIn, Registered, StatusChanged
 from server.money.wallet import Wallet
 from server.storage.database import Database, Transaction, now_ms
 
@@ -46,28 +49,20 @@ LOGOUT = "logout"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a password)
 
 
-class AccountError(Exception):
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+def login_locked(retry_after: int) -> Refused:
+    return Refused(
+        ErrorCode.LOGIN_LOCKED,
+        f"too many failed logins: retry in {retry_after} s",
+        retry_after=retry_after,
+    )
 
 
-class LoginLocked(AccountError):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            ErrorCode.LOGIN_LOCKED, f"too many failed logins: retry in {retry_after} s"
-        )
-        self.retry_after = retry_after
-
-
-class RegistrationLimited(AccountError):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            ErrorCode.REGISTRATION_LIMITED,
-            f"too many registrations from this address: retry in {retry_after} s",
-        )
-        self.retry_after = retry_after
+def registration_limited(retry_after: int) -> Refused:
+    return Refused(
+        ErrorCode.REGISTRATION_LIMITED,
+        f"too many registrations from this address: retry in {retry_after} s",
+        retry_after=retry_after,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +120,7 @@ class Accounts:
         try:
             await self.registrations.attempt(address)
         except Locked as locked:
-            raise RegistrationLimited(locked.retry_after) from None
+            raise registration_limited(locked.retry_after) from None
         password_hash = await hash_password(reg.password)
         try:
             async with self.db.transaction() as tx:
@@ -137,15 +132,24 @@ class Accounts:
                         reg.country, reg.currency, now_ms(),
                     ),
                 )  # fmt: skip
+                assert player_id is not None
+                await outbox.emit(
+                    tx,
+                    Registered(
+                        id=f"registered:{player_id}", player_id=player_id, at_ms=now_ms(),
+                        country=reg.country, currency=reg.currency, address=address,
+                    ),
+                )  # fmt: skip
         except sqlite3.IntegrityError as error:
             raise duplicate(str(error)) from None
         assert player_id is not None
         await self.wallet.ensure_hot(player_id, reg.currency)
         return Player(player_id, reg.username, reg.email, reg.currency, reg.country, "active")
 
-    async def login(self, login: str, password: str, address: str) -> Session:
+    async def login(self, login: str, password: str, address: str, user_agent: str = "") -> Session:
         """A new session for an email or username (any case) and its password, sent from
-        `address`."""
+        `address`. Every attempt on an existing account emits a login event (ok, failed or
+        locked); one on a name that matches no account has no player to report it for."""
         name = login.strip()
         # The exact spelling first: an account flagged as a clash is reached only by it.
         row = await self.db.fetchone(
@@ -159,9 +163,13 @@ class Accounts:
         try:
             await self.lockout.attempt(account, address_key(address))
         except Locked as locked:
-            raise LoginLocked(locked.retry_after) from None
+            if row is not None:
+                await self._login_refused(int(row[0]), address, user_agent, "locked")
+            raise login_locked(locked.retry_after) from None
         if not await verify_password(str(row[1]) if row else None, password) or row is None:
-            raise AccountError(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
+            if row is not None:
+                await self._login_refused(int(row[0]), address, user_agent, "failed")
+            raise Refused(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
         await self.lockout.succeeded(account, address_key(address))
         token = rng.token_urlsafe(32)
         created = now_ms()
@@ -172,7 +180,14 @@ class Accounts:
                 " VALUES (?, ?, ?, ?)",
                 (token_hash(token), int(row[0]), created, expires),
             )
+            await outbox.emit(tx, _login_event(int(row[0]), address, user_agent, "ok", created))
         return Session(token, int(row[0]), expires)
+
+    async def _login_refused(
+        self, player_id: int, address: str, user_agent: str, outcome: Literal["failed", "locked"]
+    ) -> None:
+        async with self.db.transaction() as tx:
+            await outbox.emit(tx, _login_event(player_id, address, user_agent, outcome, now_ms()))
 
     async def change_password(
         self, player: Player, token: str, current: str, new: str, address: str
@@ -184,19 +199,21 @@ class Accounts:
         session token cannot be used to guess it."""
         row = await self.db.fetchone("SELECT password_hash FROM players WHERE id = ?", (player.id,))
         if row is None:
-            raise AccountError(ErrorCode.INVALID_TOKEN, "session token is not valid")
+            raise Refused(ErrorCode.INVALID_TOKEN, "session token is not valid")
         account = account_key(player.id, player.username)
         try:
             await self.lockout.attempt(account, address_key(address))
         except Locked as locked:
-            raise LoginLocked(locked.retry_after) from None
+            raise login_locked(locked.retry_after) from None
         if not await verify_password(str(row[0]), current):
-            raise AccountError(ErrorCode.INVALID_CREDENTIALS, "current password is wrong")
+            raise Refused(ErrorCode.INVALID_CREDENTIALS, "current password is wrong")
         await self.lockout.succeeded(account, address_key(address))
-        check_password(new, player.username, player.email)
+        check_password(new, player.username, player.email, field="new_password")
         if await verify_password(str(row[0]), new):
-            raise RuleViolation(
-                ErrorCode.WEAK_PASSWORD, "new_password", "new password must differ from the old"
+            raise Refused(
+                ErrorCode.WEAK_PASSWORD,
+                "new password must differ from the old",
+                field="new_password",
             )
         new_hash = await hash_password(new)
         now = now_ms()
@@ -245,9 +262,16 @@ class Accounts:
                 "UPDATE players SET status = ? WHERE id = ?", (status, player_id)
             )
             if not changed:
-                raise AccountError(ErrorCode.NOT_FOUND, f"no player {player_id}")
+                raise Refused(ErrorCode.NOT_FOUND, f"no player {player_id}")
             if status != "active":
                 await self._end_access(tx, player_id, reason)
+            await outbox.emit(
+                tx,
+                StatusChanged(
+                    id=outbox.new_id("status"), player_id=player_id, at_ms=now_ms(),
+                    status=status, reason=reason,
+                ),
+            )  # fmt: skip
         log.info("player %d status set to %s (%s)", player_id, status, reason)
 
     async def authenticate(self, token: str) -> Player:
@@ -264,9 +288,9 @@ class Accounts:
             (token_hash(token),),
         )
         if row is None or row[1] is not None:
-            raise AccountError(ErrorCode.INVALID_TOKEN, "session token is not valid")
+            raise Refused(ErrorCode.INVALID_TOKEN, "session token is not valid")
         if int(row[0]) <= now_ms():
-            raise AccountError(ErrorCode.TOKEN_EXPIRED, "session token has expired")
+            raise Refused(ErrorCode.TOKEN_EXPIRED, "session token has expired")
         return _player(row[2:]), int(row[0])
 
     async def player(self, player_id: int) -> Player | None:
@@ -277,16 +301,31 @@ class Accounts:
         return _player(row) if row else None
 
 
-def duplicate(detail: str) -> AccountError:
+# A User-Agent header may be kilobytes long; an event keeps enough of it to tell devices apart.
+USER_AGENT_KEPT = 256
+
+
+def _login_event(
+    player_id: int,
+    address: str,
+    user_agent: str,
+    outcome: Literal["ok", "failed", "locked"],
+    at_ms: int,
+) -> LoggedIn:
+    return LoggedIn(
+        id=outbox.new_id("login"), player_id=player_id, at_ms=at_ms, address=address,
+        user_agent=user_agent[:USER_AGENT_KEPT], outcome=outcome,
+    )  # fmt: skip
+
+
+def duplicate(detail: str) -> Refused:
     """The refusal an IntegrityError of the players table stands for."""
     # The exact-spelling constraints of 0001 or the case-insensitive indexes of 0011.
     if "players.email" in detail or "players_email_ci" in detail:
-        return AccountError(ErrorCode.EMAIL_TAKEN, "an account with this email already exists")
+        return Refused(ErrorCode.EMAIL_TAKEN, "an account with this email already exists")
     if "players.username" in detail or "players_username_ci" in detail:
-        return AccountError(ErrorCode.USERNAME_TAKEN, "this username is taken")
-    return AccountError(
-        ErrorCode.VALIDATION_FAILED, "registration conflicts with an existing account"
-    )
+        return Refused(ErrorCode.USERNAME_TAKEN, "this username is taken")
+    return Refused(ErrorCode.VALIDATION_FAILED, "registration conflicts with an existing account")
 
 
 def today_utc() -> datetime:

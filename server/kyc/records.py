@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rng
+from protocol.errors import ErrorCode, Refused
+from server.events import outbox
+from server.events.catalogue import KycChanged
 from server.kyc.review import Decision, Status, after_review, after_upload
 from server.storage.database import Database, Row, Transaction, now_ms
 
@@ -43,8 +46,13 @@ class Quota:
         return stored < self.documents and stored_bytes + adding <= self.bytes
 
 
-class QuotaExceeded(Exception):
-    """The player's documents are at their quota; nothing was stored."""
+def over_quota(quota: Quota) -> Refused:
+    """The refusal of a document that would not fit the player's quota; nothing is stored."""
+    return Refused(
+        ErrorCode.DOCUMENT_QUOTA_EXCEEDED,
+        f"document quota reached: at most {quota.documents} documents of {quota.bytes} bytes"
+        " in all",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +102,16 @@ async def is_verified(db: Database, player_id: int) -> bool:
 
 
 async def _set_status(tx: Transaction, player_id: int, new: Status, note: str) -> None:
+    """Set the player's status; a change of it emits its event in the same transaction."""
+    previous = await _status_in(tx, player_id)
+    if previous is not new:
+        await outbox.emit(
+            tx,
+            KycChanged(
+                id=outbox.new_id("kyc"), player_id=player_id, at_ms=now_ms(),
+                previous=previous.value, status=new.value,
+            ),
+        )  # fmt: skip
     await tx.execute(
         "INSERT INTO kyc_status (player_id, status, updated_at, note) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (player_id) DO UPDATE SET status = excluded.status,"
@@ -126,11 +144,11 @@ async def usage(db: Database | Transaction, player_id: int) -> tuple[int, int]:
 
 
 async def check_quota(db: Database, player_id: int, quota: Quota, adding: int = 0) -> None:
-    """QuotaExceeded when `adding` more bytes would not fit: asked before an upload is
+    """Refused (`over_quota`) when `adding` more bytes would not fit: asked before an upload is
     read or written, so a player at the quota costs neither. Only an advance notice: the
     write transaction judges again."""
     if not quota.admits(*await usage(db, player_id), adding):
-        raise QuotaExceeded(f"at most {quota.documents} documents of {quota.bytes} bytes in all")
+        raise over_quota(quota)
 
 
 async def store(
@@ -143,8 +161,8 @@ async def store(
     data: bytes,
     quota: Quota,
 ) -> Document:
-    """Keep a document already judged acceptable, within the player's quota (QuotaExceeded
-    otherwise); the player's status becomes pending."""
+    """Keep a document already judged acceptable, within the player's quota (`over_quota`
+    is raised otherwise); the player's status becomes pending."""
     assert kind in KINDS, kind
     await check_quota(db, player_id, quota, len(data))
     storage_name = rng.token_urlsafe(24)
@@ -155,9 +173,7 @@ async def store(
     try:
         async with db.transaction() as tx:
             if not quota.admits(*await usage(tx, player_id), len(data)):
-                raise QuotaExceeded(
-                    f"at most {quota.documents} documents of {quota.bytes} bytes in all"
-                )
+                raise over_quota(quota)
             document_id = await tx.insert(
                 "INSERT INTO kyc_documents (player_id, kind, content_type, size_bytes, sha256,"
                 " filename, storage_name, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
 from server.kyc import records, sniff
 from server.kyc.upload import Upload, UploadError, parse_multipart, safe_filename
-from server.web import ApiError, current_player, json_response
+from server.web import current_player, json_response
 
 # SQLite's INTEGER range: a larger id is simply no document.
 MAX_DOCUMENT_ID = 2**63 - 1
@@ -39,8 +39,8 @@ def kyc_folder(services: Services) -> Path:
     return services.settings.data_dir / "kyc"
 
 
-def _too_large(limit: int) -> ApiError:
-    return ApiError(ErrorCode.DOCUMENT_TOO_LARGE, f"a document is at most {limit} bytes")
+def _too_large(limit: int) -> Refused:
+    return Refused(ErrorCode.DOCUMENT_TOO_LARGE, f"a document is at most {limit} bytes")
 
 
 async def _bounded_body(request: Request, cap: int, limit: int) -> bytes:
@@ -63,7 +63,7 @@ async def _upload(request: Request, limit: int) -> Upload:
         try:
             return parse_multipart(content_type, body)
         except UploadError as error:
-            raise ApiError(ErrorCode.VALIDATION_FAILED, str(error)) from None
+            raise Refused(ErrorCode.VALIDATION_FAILED, str(error)) from None
     body = await _bounded_body(request, limit, limit)
     name = request.query_params.get("filename", "")
     return Upload(request.query_params.get("kind"), safe_filename(name), body)
@@ -74,39 +74,29 @@ def _quota(services: Services) -> records.Quota:
     return records.Quota(settings.kyc_max_documents_per_player, settings.kyc_max_bytes_per_player)
 
 
-def _over_quota(exceeded: records.QuotaExceeded) -> ApiError:
-    return ApiError(ErrorCode.DOCUMENT_QUOTA_EXCEEDED, f"document quota reached: {exceeded}")
-
-
 async def upload_document(request: Request) -> Response:
     services: Services = request.app.state.services
     player = await current_player(request)
     limit = services.settings.kyc_max_document_bytes
     quota = _quota(services)
-    try:
-        # Before the body is read: a player at the quota costs no upload's bytes.
-        await records.check_quota(services.db, player.id, quota)
-    except records.QuotaExceeded as exceeded:
-        raise _over_quota(exceeded) from None
+    # Before the body is read: a player at the quota costs no upload's bytes.
+    await records.check_quota(services.db, player.id, quota)
     upload = await _upload(request, limit)
     if upload.kind not in records.KINDS:
-        raise ApiError(
+        raise Refused(
             ErrorCode.VALIDATION_FAILED, "kind must be id, address or payment", field="kind"
         )
     if len(upload.data) > limit:
         raise _too_large(limit)
     if not upload.data:
-        raise ApiError(ErrorCode.VALIDATION_FAILED, "the document is empty", field="file")
+        raise Refused(ErrorCode.VALIDATION_FAILED, "the document is empty", field="file")
     content_type = sniff.media_type(upload.data)
     if content_type is None:
-        raise ApiError(ErrorCode.UNSUPPORTED_DOCUMENT, "only PDF, JPEG and PNG files are accepted")
-    try:
-        document = await records.store(
-            services.db, kyc_folder(services), player.id, upload.kind, content_type,
-            upload.filename, upload.data, quota,
-        )  # fmt: skip
-    except records.QuotaExceeded as exceeded:
-        raise _over_quota(exceeded) from None
+        raise Refused(ErrorCode.UNSUPPORTED_DOCUMENT, "only PDF, JPEG and PNG files are accepted")
+    document = await records.store(
+        services.db, kyc_folder(services), player.id, upload.kind, content_type,
+        upload.filename, upload.data, quota,
+    )  # fmt: skip
     return json_response(
         {**document.public(), "kyc_status": await records.status(services.db, player.id)}, 201
     )
@@ -132,7 +122,7 @@ async def download_document(request: Request) -> Response:
     if 0 < document_id <= MAX_DOCUMENT_ID:
         found = await records.document(services.db, player.id, document_id)
     if found is None:
-        raise ApiError(ErrorCode.NOT_FOUND, "no such document")
+        raise Refused(ErrorCode.NOT_FOUND, "no such document")
     data = await records.read(kyc_folder(services), found)
     # The name is ours, not the player's: nothing they sent reaches a response header.
     name = f"kyc-{found.id}.{sniff.EXTENSIONS[found.content_type]}"

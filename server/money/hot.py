@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
-from server.money import keys, lua
+from server.money import keys, scripts
+from server.money.scripts import ScriptReply, ScriptStatus
 from server.storage.autopipeline import AutoPipeline
 
 RESOLVED_KEEP_MS = 10 * 60 * 1000  # how long a resolved reservation answers retries
@@ -32,13 +32,6 @@ class Reserved:
     server_seed: bytes = b""
     client_seed: str = ""
     nonce: int = -1
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    reason: str  # INSUFFICIENT_FUNDS, NO_WALLET, NO_SEED, ROUND_IN_PROGRESS, DUPLICATE, CONFLICT...
-    cash: int | None = None
-    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +59,15 @@ class Resolved:
 
 
 class ReservationError(RuntimeError):
-    """Settle or release found no pending reservation to resolve."""
+    """Settle or release found no pending reservation to resolve; `reply` says why."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reply: ScriptReply) -> None:
+        super().__init__(f"{reply.script}: {reply.status} {reply.values}")
+        self.reply = reply
 
-
-def _int(value: Any) -> int:
-    return int(value)
+    @property
+    def status(self) -> ScriptStatus:
+        return self.reply.status
 
 
 def now_ms() -> int:
@@ -96,15 +89,15 @@ class HotWallet:
         self.reservation_ttl_ms = reservation_ttl_ms
         self.max_backlog = max_backlog  # stream entries not yet durable before bets wait
         self.max_lag_ms = max_lag_ms  # age of the oldest of them before bets wait
-        self._reserve = lua.register(client, "reserve")
-        self._step = lua.register(client, "step")
-        self._settle = lua.register(client, "settle")
-        self._release = lua.register(client, "release")
-        self._credit = lua.register(client, "credit")
-        self._hydrate = lua.register(client, "hydrate")
-        self._seeds = lua.register(client, "seeds")
-        self._client_seed = lua.register(client, "client_seed")
-        self._spin = lua.register(client, "spin")
+        self._reserve = scripts.register(client, scripts.RESERVE)
+        self._step = scripts.register(client, scripts.STEP)
+        self._settle = scripts.register(client, scripts.SETTLE)
+        self._release = scripts.register(client, scripts.RELEASE)
+        self._credit = scripts.register(client, scripts.CREDIT)
+        self._hydrate = scripts.register(client, scripts.HYDRATE)
+        self._seeds = scripts.register(client, scripts.SEEDS)
+        self._client_seed = scripts.register(client, scripts.CLIENT_SEED)
+        self._spin = scripts.register(client, scripts.SPIN)
 
     async def aclose(self) -> None:
         """Close the bet path's own Redis connection (the client's pool is the caller's)."""
@@ -124,10 +117,8 @@ class HotWallet:
         return 0 if locked is None else int(locked)
 
     async def hydrate(self, player_id: int, currency: str, cash: int, ledger_mark: int) -> int:
-        _, value = await self._hydrate(
-            keys=[keys.wallet(player_id, currency)], args=[cash, ledger_mark]
-        )
-        return _int(value)
+        reply = await self._hydrate([keys.wallet(player_id, currency)], [cash, ledger_mark])
+        return reply.integer("cash")
 
     async def reserve(
         self,
@@ -138,7 +129,8 @@ class HotWallet:
         amount: int,
         inputs_json: str = "{}",
         ttl_ms: int | None = None,
-    ) -> Reserved | Refused:
+    ) -> Reserved | ScriptReply:
+        """The hold, or the script's reply when nothing was held."""
         if amount <= 0:
             raise ValueError("a reservation holds a positive amount")
         ttl = self.reservation_ttl_ms if ttl_ms is None else ttl_ms
@@ -147,18 +139,18 @@ class HotWallet:
         # index entry with no reservation and drops it; the reverse order could strand money.
         def stage(pipe: Pipeline) -> None:
             pipe.zadd(
-                keys.RESERVATIONS_DUE,
+                keys.due_of(player_id),
                 {keys.due_member(player_id, currency, round_id): now_ms() + ttl},
             )
-            self.batch.stage_script(
+            self._reserve.stage(
+                self.batch,
                 pipe,
-                self._reserve,
                 keys=[
                     keys.wallet(player_id, currency),
                     keys.reservation(player_id, round_id),
                     keys.fair_seed(player_id),
                     keys.open_rounds(player_id),
-                    keys.ROUNDS_STREAM,
+                    keys.journal_of(player_id),
                 ],
                 args=[
                     amount,
@@ -173,17 +165,19 @@ class HotWallet:
                 ],
             )
 
-        _, reply = await self.batch.run(stage)
-        status = reply[0]
-        if status == "OK":
-            return Reserved(_int(reply[1]), bytes.fromhex(reply[2]), str(reply[3]), _int(reply[4]))
-        if status == "DUPLICATE" and reply[1] == "pending":  # a retry whose first reply was lost
-            return Reserved(_int(reply[2]), bytes.fromhex(reply[3]), str(reply[4]), _int(reply[5]))
-        if status == "INSUFFICIENT_FUNDS":
-            return Refused(status, cash=_int(reply[1]))
-        if status == "ROUND_IN_PROGRESS":
-            return Refused(status, detail=str(reply[1]))
-        return Refused(str(status))
+        _, raw = await self.batch.run(stage)
+        reply = self._reserve.parse(raw)
+        # ALREADY and still pending: our own retry whose first reply was lost.
+        if reply.moved or (
+            reply.status is ScriptStatus.ALREADY and reply.text("state") == "pending"
+        ):
+            return Reserved(
+                reply.integer("cash"),
+                bytes.fromhex(reply.text("server_seed")),
+                reply.text("client_seed"),
+                reply.integer("nonce"),
+            )
+        return reply
 
     async def spin(
         self,
@@ -198,17 +192,17 @@ class HotWallet:
         fair: FairState,
         sessions_key: str,
         push_channel: str,
-    ) -> Resolved | Refused | FairState:
+    ) -> Resolved | FairState | ScriptReply:
         """Play a one-step round in one script; a `FairState` back means the seed or nonce
         moved since the outcome was drawn: draw again with it."""
-        reply = await self.batch.script(
-            self._spin,
+        reply = await self._spin.batched(
+            self.batch,
             keys=[
                 keys.wallet(player_id, currency),
                 keys.done(player_id, round_id),
                 keys.fair_seed(player_id),
                 sessions_key,
-                keys.ROUNDS_STREAM,
+                keys.journal_of(player_id),
             ],
             args=[
                 stake, payout, outcome_json, ONE_SHOT_KEEP_MS, player_id, game, currency,
@@ -216,14 +210,16 @@ class HotWallet:
                 push_channel, self.max_backlog, self.max_lag_ms,
             ],
         )  # fmt: skip
-        status = reply[0]
-        if status in ("OK", "ALREADY"):
-            return Resolved(cash=_int(reply[1]), stream_id=str(reply[2]), first_time=status == "OK")
-        if status == "SEED_MOVED":
-            return FairState(bytes.fromhex(reply[1]), str(reply[2]), _int(reply[3]), str(reply[4]))
-        if status == "INSUFFICIENT_FUNDS":
-            return Refused(status, cash=_int(reply[1]))
-        return Refused(str(status))
+        if reply.status in (ScriptStatus.OK, ScriptStatus.ALREADY):
+            return Resolved(reply.integer("cash"), reply.text("stream_id"), first_time=reply.moved)
+        if reply.status is ScriptStatus.SEED_MOVED:
+            return FairState(
+                bytes.fromhex(reply.text("server_seed")),
+                reply.text("client_seed"),
+                reply.integer("nonce"),
+                reply.text("seed_hash"),
+            )
+        return reply
 
     async def fair_secret(self, player_id: int) -> FairState | None:
         """The live seed with its secret, for drawing outcomes; None when there is none."""
@@ -244,17 +240,17 @@ class HotWallet:
         round_state_json: str,
         inputs_json: str,
         ttl_ms: int,
-    ) -> Stepped | Refused:
+    ) -> Stepped | ScriptReply:
         """Save a multi-step round's new state, holding `extra` more stake first."""
 
         def stage(pipe: Pipeline) -> None:
             pipe.zadd(
-                keys.RESERVATIONS_DUE,
+                keys.due_of(player_id),
                 {keys.due_member(player_id, currency, round_id): now_ms() + ttl_ms},
             )
-            self.batch.stage_script(
+            self._step.stage(
+                self.batch,
                 pipe,
-                self._step,
                 keys=[
                     keys.wallet(player_id, currency),
                     keys.reservation(player_id, round_id),
@@ -263,13 +259,11 @@ class HotWallet:
                 args=[expected_version, extra, round_state_json, inputs_json, ttl_ms],
             )
 
-        _, reply = await self.batch.run(stage)
-        status = reply[0]
-        if status == "OK":
-            return Stepped(_int(reply[1]), _int(reply[2]), _int(reply[3]))
-        if status == "INSUFFICIENT_FUNDS":
-            return Refused(status, cash=_int(reply[1]))
-        return Refused(str(status), detail=str(reply[1]) if len(reply) > 1 else "")
+        _, raw = await self.batch.run(stage)
+        reply = self._step.parse(raw)
+        if reply.moved:
+            return Stepped(reply.integer("cash"), reply.integer("held"), reply.integer("version"))
+        return reply
 
     async def reservation(self, player_id: int, round_id: str) -> dict[str, str]:
         """Everything stored with a reservation ({} when there is none)."""
@@ -294,34 +288,34 @@ class HotWallet:
             raise ValueError("a payout is never negative")
 
         def stage(pipe: Pipeline) -> None:
-            self.batch.stage_script(
+            self._settle.stage(
+                self.batch,
                 pipe,
-                self._settle,
                 keys=[
                     keys.wallet(player_id, currency),
                     keys.reservation(player_id, round_id),
-                    keys.ROUNDS_STREAM,
+                    keys.journal_of(player_id),
                     keys.open_rounds(player_id),
                 ],
                 args=[payout, outcome_json, RESOLVED_KEEP_MS, inputs_json],
             )
-            pipe.zrem(keys.RESERVATIONS_DUE, keys.due_member(player_id, currency, round_id))
+            pipe.zrem(keys.due_of(player_id), keys.due_member(player_id, currency, round_id))
 
-        reply, _ = await self.batch.run(stage)
-        return _resolved(reply)
+        raw, _ = await self.batch.run(stage)
+        return _resolved(self._settle.parse(raw))
 
     async def release(
         self, player_id: int, currency: str, round_id: str, reason: str, only_if_due: bool
     ) -> Resolved:
         """Void a pending reservation (reason 'voided' or 'expired')."""
         reply = await self._release(
-            keys=[
+            [
                 keys.wallet(player_id, currency),
                 keys.reservation(player_id, round_id),
-                keys.ROUNDS_STREAM,
+                keys.journal_of(player_id),
                 keys.open_rounds(player_id),
             ],
-            args=[reason, "1" if only_if_due else "0", RESOLVED_KEEP_MS],
+            [reason, "1" if only_if_due else "0", RESOLVED_KEEP_MS],
         )
         return _resolved(reply)
 
@@ -330,10 +324,10 @@ class HotWallet:
     ) -> int | None:
         """Apply a durable ledger credit once; the new cash, or None when there is no wallet."""
         reply = await self._credit(
-            keys=[keys.wallet(player_id, currency), keys.applied_credit(player_id, transfer_key)],
-            args=[amount, APPLIED_MARKER_MS, transfer_id],
+            [keys.wallet(player_id, currency), keys.applied_credit(player_id, transfer_key)],
+            [amount, APPLIED_MARKER_MS, transfer_id],
         )
-        return None if reply[0] == "NO_WALLET" else _int(reply[1])
+        return None if reply.status is ScriptStatus.NO_WALLET else reply.integer("cash")
 
     async def install_seed(
         self,
@@ -343,11 +337,12 @@ class HotWallet:
         seed_hash: str,
         client_seed: str,
         nonce: int,
-    ) -> tuple[str, bytes | None, str]:
-        """(status, replaced seed or None, its hash) for a new or rotated server seed."""
-        status, old_seed, old_hash = await self._seeds(
-            keys=[keys.fair_seed(player_id)],
-            args=[
+    ) -> tuple[ScriptStatus, bytes | None, str]:
+        """(CREATED, EXISTS or ROTATED, replaced seed or None, its hash) for a new or rotated
+        server seed."""
+        reply = await self._seeds(
+            [keys.fair_seed(player_id)],
+            [
                 "rotate" if rotate else "create",
                 server_seed.hex(),
                 seed_hash,
@@ -355,21 +350,24 @@ class HotWallet:
                 nonce,
             ],
         )
-        return str(status), bytes.fromhex(old_seed) if old_seed else None, str(old_hash)
+        old_seed = reply.text("old_server_seed")
+        return (
+            reply.status,
+            bytes.fromhex(old_seed) if old_seed else None,
+            reply.text("old_seed_hash"),
+        )
 
     async def set_client_seed(self, player_id: int, client_seed: str) -> bool:
-        reply = await self._client_seed(keys=[keys.fair_seed(player_id)], args=[client_seed])
-        return bool(reply[0] == "OK")
+        reply = await self._client_seed([keys.fair_seed(player_id)], [client_seed])
+        return reply.moved
 
     async def fair_state(self, player_id: int) -> dict[str, str]:
         data = await self.redis.hgetall(keys.fair_seed(player_id))
         return {str(k): str(v) for k, v in data.items() if k != "server_seed"}
 
 
-def _resolved(reply: list[object]) -> Resolved:
-    status = reply[0]
-    if status == "OK":
-        return Resolved(cash=_int(reply[1]), stream_id=str(reply[2]), first_time=True)
-    if status == "ALREADY" and len(reply) == 3:
-        return Resolved(cash=_int(reply[1]), stream_id=str(reply[2]), first_time=False)
-    raise ReservationError(str(status) if len(reply) == 1 else f"{status}:{reply[1]}")
+def _resolved(reply: ScriptReply) -> Resolved:
+    # Release answers ALREADY with the state it found, settle with its first result.
+    if reply.moved or (reply.status is ScriptStatus.ALREADY and "stream_id" in reply.names):
+        return Resolved(reply.integer("cash"), reply.text("stream_id"), first_time=reply.moved)
+    raise ReservationError(reply)

@@ -8,41 +8,20 @@ answer any retry a provider makes in practice. Older ones are answered from
 the durable tables, which `restore` copies back before a script runs.
 
 A claim (`provider_claim.lua`) names the player a transaction id belongs to. Records live
-in the player's `{p:ID}` slot, so without the claim two players could each use
-one id once; with it, the second is a duplicate.
+in the player's `{s:K}` slot, so without the claim two players could each use
+one id once; with it, the second is a duplicate. The claim key lives in the shard of
+the transaction id, not of any player, so it is claimed in a call of its own before the
+money script: each call then touches one hash slot, as a Redis Cluster requires.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import redis.asyncio as aioredis
 
-from server.money import keys, lua
+from server.money import keys, scripts
+from server.money.scripts import ScriptReply
 
 KEEP_MS = 7 * 24 * 3600 * 1000  # records, rounds and claims stay in Redis this long
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What a script did: `code` is OK (moved), ALREADY (an earlier identical request moved
-    it), or the reason nothing moved; `balance` is the cash the reply should show."""
-
-    code: str
-    balance: int | None = None
-    stream_id: str = ""
-
-    @property
-    def moved(self) -> bool:
-        return self.code == "OK"
-
-
-def _outcome(reply: list[Any]) -> Outcome:
-    code = str(reply[0])
-    balance = int(reply[1]) if len(reply) > 1 and reply[1] is not None else None
-    stream_id = str(reply[2]) if len(reply) > 2 else ""
-    return Outcome(code, balance, stream_id)
 
 
 def _flag(value: bool) -> str:
@@ -57,18 +36,18 @@ class ProviderHot:
         # The rounds stream's back-pressure bounds, the same as the hot wallet's.
         self.max_backlog = max_backlog
         self.max_lag_ms = max_lag_ms
-        self._bet = lua.register(client, "provider_bet")
-        self._win = lua.register(client, "provider_win")
-        self._rollback = lua.register(client, "provider_rollback")
-        self._restore = lua.register(client, "provider_restore")
-        self._claim = lua.register(client, "provider_claim")
+        self._bet = scripts.register(client, scripts.PROVIDER_BET)
+        self._win = scripts.register(client, scripts.PROVIDER_WIN)
+        self._rollback = scripts.register(client, scripts.PROVIDER_ROLLBACK)
+        self._restore = scripts.register(client, scripts.PROVIDER_RESTORE)
+        self._claim = scripts.register(client, scripts.PROVIDER_CLAIM)
 
     async def claim(self, provider_id: str, transaction_uuid: str, player_id: int) -> bool:
         """True when the id is (now) this player's; False when another player used it."""
-        owner = await self._claim(
+        claimed = await self._claim(
             keys=[keys.provider_claim(provider_id, transaction_uuid)], args=[player_id, KEEP_MS]
         )
-        return str(owner) == str(player_id)
+        return claimed.text("owner") == str(player_id)
 
     async def missing(self, *record_keys: str) -> list[bool]:
         """For each key, True when Redis holds no record under it."""
@@ -83,7 +62,7 @@ class ProviderHot:
         args: list[str] = [str(KEEP_MS)]
         for name, value in fields.items():
             args += [name, value]
-        return bool(await self._restore(keys=[key], args=args))
+        return (await self._restore([key], args)).moved
 
     async def bet(
         self,
@@ -97,13 +76,13 @@ class ProviderHot:
         game: str,
         round_closed: bool,
         refusal: str,
-    ) -> Outcome:
-        reply = await self._bet(
+    ) -> ScriptReply:
+        return await self._bet(
             keys=[
                 keys.wallet(player_id, wallet_currency),
                 keys.provider_tx(player_id, provider_id, transaction_uuid),
                 keys.provider_round(player_id, provider_id, round_id),
-                keys.ROUNDS_STREAM,
+                keys.journal_of(player_id),
             ],
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
@@ -111,7 +90,6 @@ class ProviderHot:
                 self.max_lag_ms,
             ],
         )  # fmt: skip
-        return _outcome(reply)
 
     async def win(
         self,
@@ -125,21 +103,20 @@ class ProviderHot:
         game: str,
         reference_uuid: str,
         round_closed: bool,
-    ) -> Outcome:
-        reply = await self._win(
+    ) -> ScriptReply:
+        return await self._win(
             keys=[
                 keys.wallet(player_id, wallet_currency),
                 keys.provider_tx(player_id, provider_id, transaction_uuid),
                 keys.provider_tx(player_id, provider_id, reference_uuid),
                 keys.provider_round(player_id, provider_id, round_id),
-                keys.ROUNDS_STREAM,
+                keys.journal_of(player_id),
             ],
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
                 round_id, game, reference_uuid, _flag(round_closed), KEEP_MS,
             ],
         )  # fmt: skip
-        return _outcome(reply)
 
     async def rollback(
         self,
@@ -151,18 +128,17 @@ class ProviderHot:
         game: str,
         reference_uuid: str,
         round_closed: bool,
-    ) -> Outcome:
-        reply = await self._rollback(
+    ) -> ScriptReply:
+        return await self._rollback(
             keys=[
                 keys.wallet(player_id, wallet_currency),
                 keys.provider_tx(player_id, provider_id, transaction_uuid),
                 keys.provider_tx(player_id, provider_id, reference_uuid),
                 keys.provider_round(player_id, provider_id, round_id),
-                keys.ROUNDS_STREAM,
+                keys.journal_of(player_id),
             ],
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, round_id, game,
                 reference_uuid, _flag(round_closed), KEEP_MS,
             ],
         )  # fmt: skip
-        return _outcome(reply)

@@ -82,8 +82,9 @@ class Report:
 
 async def reconcile(db: Database, hot: HotWallet) -> Report:
     report = Report()
-    report.stream_backlog = int(await hot.redis.xlen(keys.ROUNDS_STREAM))
-    report.dead_letters = int(await hot.redis.xlen(keys.DEAD_LETTERS))
+    for k in range(keys.SHARDS):
+        report.stream_backlog += int(await hot.redis.xlen(keys.journal(k)))
+        report.dead_letters += int(await hot.redis.xlen(keys.dead_letters(k)))
     for currency, total in await db.fetchall(
         "SELECT currency, SUM(balance) FROM ledger_accounts GROUP BY currency"
     ):

@@ -17,13 +17,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
+from server.events import push
 from server.money.wallet import SANDBOX, DepositConflict, DepositLimitReached
 from server.observability import log_context, metrics
-from server.sessions import push
-from server.web import ApiError, current_player, json_body, json_response
+from server.web import current_player, json_body, json_response
 
 MAX_KEY_LENGTH = 128
 
@@ -35,15 +35,15 @@ async def sandbox_deposit(request: Request) -> Response:
     data = await json_body(request)
     amount = data.get("amount")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ApiError(ErrorCode.INVALID_AMOUNT, "amount must be a positive integer in minor units")
+        raise Refused(ErrorCode.INVALID_AMOUNT, "amount must be a positive integer in minor units")
     if amount > settings.max_deposit:
-        raise ApiError(ErrorCode.INVALID_AMOUNT, f"a deposit is at most {settings.max_deposit}")
+        raise Refused(ErrorCode.INVALID_AMOUNT, f"a deposit is at most {settings.max_deposit}")
     currency = data.get("currency", player.currency)
     if currency != player.currency:
-        raise ApiError(ErrorCode.WRONG_CURRENCY, f"this wallet holds {player.currency}")
+        raise Refused(ErrorCode.WRONG_CURRENCY, f"this wallet holds {player.currency}")
     key = request.headers.get("idempotency-key") or data.get("idempotency_key")
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ApiError(
+        raise Refused(
             ErrorCode.VALIDATION_FAILED,
             f"an Idempotency-Key header (1-{MAX_KEY_LENGTH} characters) is required",
         )
@@ -59,10 +59,10 @@ async def sandbox_deposit(request: Request) -> Response:
         )
     except DepositConflict as error:
         metrics.record_payment("deposit", SANDBOX, player.currency, amount, "refused")
-        raise ApiError(ErrorCode.IDEMPOTENCY_CONFLICT, str(error)) from None
+        raise Refused(ErrorCode.IDEMPOTENCY_CONFLICT, str(error)) from None
     except DepositLimitReached as reached:
         metrics.record_payment("deposit", SANDBOX, player.currency, amount, "refused")
-        raise ApiError(
+        raise Refused(
             ErrorCode.SANDBOX_LIMIT_REACHED,
             str(reached),
             limit=reached.limit,

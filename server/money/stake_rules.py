@@ -10,21 +10,19 @@ for a retry of one already taken. Funds are the one rule not here: the reserve
 and bet scripts check them in the same atomic step as the move, because a check
 made here could be stale by the time the money moves.
 
-A refusal is a `Refusal`; each path translates it into its own wire vocabulary
-(an `ErrorCode` on the WebSocket, a provider `Status`).
+A refusal is the server's one refusal, `protocol.errors.Refused`, with the code
+and message the player sees; the provider path reads its code in the provider
+API's vocabulary through `server/provider/status.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+
+from protocol.errors import ErrorCode, Refused
 
 HOUSE = "house"  # the `provider` of our own games
-
-
-class Refusal(StrEnum):
-    ACCOUNT_RESTRICTED = "ACCOUNT_RESTRICTED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +35,19 @@ class StakeAttempt:
     amount: int  # minor units of `currency`
 
 
-StakeRule = Callable[[StakeAttempt], Awaitable[Refusal | None]]
+StakeRule = Callable[[StakeAttempt], Awaitable[Refused | None]]
 
 
-async def account_open(attempt: StakeAttempt) -> Refusal | None:
-    return None if attempt.player_status == "active" else Refusal.ACCOUNT_RESTRICTED
+async def account_open(attempt: StakeAttempt) -> Refused | None:
+    if attempt.player_status == "active":
+        return None
+    return Refused(ErrorCode.ACCOUNT_RESTRICTED, "this account may not place stakes")
 
 
 RULES: tuple[StakeRule, ...] = (account_open,)
 
 
-async def refuse_stake(attempt: StakeAttempt, rules: Sequence[StakeRule] = RULES) -> Refusal | None:
+async def refuse_stake(attempt: StakeAttempt, rules: Sequence[StakeRule] = RULES) -> Refused | None:
     """The first rule's refusal, or None when every rule lets the stake through."""
     for rule in rules:
         refusal = await rule(attempt)

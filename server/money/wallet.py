@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from server.events import outbox
+from server.events.catalogue import Deposited
 from server.money import ledger
 from server.money.hot import HotWallet
 from server.storage.database import Database, now_ms
@@ -130,6 +132,13 @@ class Wallet:
                     kind="deposit",
                     reference=f"deposit:{deposit_id}",
                 )
+                await outbox.emit(
+                    tx,
+                    Deposited(
+                        id=f"deposit:{deposit_id}", player_id=player_id, at_ms=created_at,
+                        deposit_id=deposit_id, amount=amount, currency=currency, gateway=gateway,
+                    ),
+                )  # fmt: skip
         cash = await self._apply_deposit(deposit_id, player_id, currency, amount)
         return Deposit(deposit_id, amount, currency, cash, replayed)
 

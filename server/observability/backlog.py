@@ -1,8 +1,9 @@
-"""What Redis holds that is not yet durable: the rounds stream and the pending reservations.
+"""What Redis holds that is not yet durable: the journal streams and the pending reservations.
 
 The flusher deletes stream entries once their batch is committed, so the
-stream holds exactly the unflushed entries, and the oldest one's id (Redis's
-clock in ms at XADD) says how far behind the flusher is. The stream's age is
+journals (one per shard of players) hold exactly the unflushed entries, and the
+oldest one's id (Redis's clock in ms at XADD) says how far behind the flusher is.
+Figures are summed over the shards; the age is the oldest shard's. The stream's age is
 measured against Redis's own clock, so a skewed server clock cannot fake a lag.
 Read by `/metrics`, `/ready` and `run.py doctor`.
 """
@@ -39,16 +40,29 @@ def _first_id(reply: Any) -> str | None:
 
 
 async def measure(client: aioredis.Redis) -> Backlog:
-    async with client.pipeline(transaction=False) as pipe:
-        pipe.xlen(keys.ROUNDS_STREAM)
-        pipe.xrange(keys.ROUNDS_STREAM, "-", "+", count=1)
-        pipe.time()
-        pipe.zcard(keys.RESERVATIONS_DUE)
-        pipe.xlen(keys.DEAD_LETTERS)
-        length, first, now, pending, dead = await pipe.execute()
-    now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
     # Due times are written with the server's clock, and the sweeper compares them with it.
-    past_due = int(await client.zcount(keys.RESERVATIONS_DUE, "-inf", time.time_ns() // 10**6))
-    oldest = _first_id(first)
-    age_ms = max(0, now_ms - _stream_ms(oldest)) if oldest is not None else 0
-    return Backlog(int(length), age_ms / 1000, int(pending), past_due, int(dead))
+    due_by = time.time_ns() // 10**6
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.time()
+        for k in range(keys.SHARDS):
+            pipe.xlen(keys.journal(k))
+            pipe.xrange(keys.journal(k), "-", "+", count=1)
+            pipe.zcard(keys.due(k))
+            pipe.zcount(keys.due(k), "-inf", due_by)
+            pipe.xlen(keys.dead_letters(k))
+        now, *replies = await pipe.execute()
+    now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
+    length = pending = past_due = dead = 0
+    oldest_ms: int | None = None
+    for i in range(0, len(replies), 5):
+        shard_length, first, shard_pending, shard_past_due, shard_dead = replies[i : i + 5]
+        length += int(shard_length)
+        pending += int(shard_pending)
+        past_due += int(shard_past_due)
+        dead += int(shard_dead)
+        oldest = _first_id(first)
+        if oldest is not None:
+            ms = _stream_ms(oldest)
+            oldest_ms = ms if oldest_ms is None else min(oldest_ms, ms)
+    age_ms = max(0, now_ms - oldest_ms) if oldest_ms is not None else 0
+    return Backlog(length, age_ms / 1000, pending, past_due, dead)

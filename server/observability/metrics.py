@@ -126,7 +126,7 @@ FLUSHER_ERRORS = Counter(
 )
 FLUSHER_DEAD_LETTERS = Counter(
     "casino_flusher_dead_letters",
-    "Stream entries the database refused for their content, moved to casino:rounds:dead.",
+    "Stream entries the database refused for their content, moved to {s:K}:journal:dead.",
     ["kind"],
 )
 
@@ -365,7 +365,7 @@ class _Snapshot(Collector):
         )
         yield GaugeMetricFamily(
             "casino_stream_dead_letters",
-            "Stream entries the database refused, waiting in casino:rounds:dead for an operator.",
+            "Stream entries the database refused, waiting in {s:K}:journal:dead for an operator.",
             value=found.dead_letters,
         )
 

@@ -40,7 +40,7 @@ async def ready(request: Request) -> Response:
         if found.dead_letters:
             reasons.append(
                 f"{found.dead_letters} stream entries were refused by the database and wait in"
-                " casino:rounds:dead: read the log for 'quarantined', fix, restart"
+                " {s:K}:journal:dead: read the log for 'quarantined', fix, restart"
             )
         if found.oldest_age_s > bound_s:
             reasons.append(

@@ -8,59 +8,52 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, reply
 from server.context import Services
 from server.observability import log_context
 from server.payments.runtime import PaymentsRuntime
-from server.payments.service import Outcome, PaymentConflict, PaymentRefused, Payments
-from server.web import ApiError, current_player, error_response, json_body, json_response
+from server.payments.service import Payments, Receipt
+from server.web import current_player, json_body, json_response
 
 MAX_KEY_LENGTH = 128
 MAX_LIST = 100
 MAX_ID = 2**63 - 1
 
 
-def _payments(request: Request) -> Payments | Response:
+def _payments(request: Request) -> Payments:
     runtime: PaymentsRuntime | None = getattr(request.app.state, "payments", None)
     if runtime is None:
-        return _status(
+        raise Refused(
             ErrorCode.PAYMENTS_UNAVAILABLE,
             "no payment gateway is configured (CASINO_PAYMENT_GATEWAY_URL)",
-            503,
         )
     return runtime.payments
-
-
-def _status(code: ErrorCode, message: str, status: int, **extra: Any) -> Response:
-    response = error_response(code, message, **extra)
-    response.status_code = status
-    return response
 
 
 async def _terms(request: Request, currency: str, limit: int) -> tuple[int, str]:
     data = await json_body(request)
     amount = data.get("amount")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ApiError(ErrorCode.INVALID_AMOUNT, "amount must be a positive integer in minor units")
+        raise Refused(ErrorCode.INVALID_AMOUNT, "amount must be a positive integer in minor units")
     if amount > limit:
-        raise ApiError(ErrorCode.INVALID_AMOUNT, f"a payment is at most {limit}")
+        raise Refused(ErrorCode.INVALID_AMOUNT, f"a payment is at most {limit}")
     if data.get("currency", currency) != currency:
-        raise ApiError(ErrorCode.WRONG_CURRENCY, f"this wallet holds {currency}")
+        raise Refused(ErrorCode.WRONG_CURRENCY, f"this wallet holds {currency}")
     key = request.headers.get("idempotency-key")
     if not key or not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ApiError(
+        raise Refused(
             ErrorCode.VALIDATION_FAILED,
             f"an Idempotency-Key header (1-{MAX_KEY_LENGTH} characters) is required",
         )
     return amount, key
 
 
-def _reply(outcome: Outcome) -> Response:
-    body = {**outcome.payment.public(), "balance": outcome.balance, "replayed": not outcome.created}
-    if not outcome.created:
+def _reply(receipt: Receipt) -> Response:
+    body = {**receipt.payment.public(), "balance": receipt.balance, "replayed": not receipt.created}
+    if not receipt.created:
         return json_response(body, 200)
-    return json_response(body, 202 if outcome.payment.status == "pending" else 201)
+    return json_response(body, 202 if receipt.payment.status == "pending" else 201)
 
 
 async def _payment(request: Request, kind: str) -> Response:
@@ -68,19 +61,10 @@ async def _payment(request: Request, kind: str) -> Response:
     services: Services = request.app.state.services
     player = await current_player(request)
     payments = _payments(request)
-    if isinstance(payments, Response):
-        return payments
     amount, key = await _terms(request, player.currency, services.settings.max_deposit)
     log_context.bind(player_id=player.id, transaction_id=f"payment-key:{key}")
     start = payments.deposit if kind == "deposit" else payments.withdraw
-    try:
-        outcome = await start(player.id, player.currency, amount, key)
-    except PaymentConflict as error:
-        raise ApiError(ErrorCode.IDEMPOTENCY_CONFLICT, str(error)) from None
-    except PaymentRefused as refusal:  # only withdrawals are refused before the gateway
-        extra = {} if refusal.balance is None else {"balance": refusal.balance}
-        return _status(refusal.code, refusal.message, 409, **extra)
-    return _reply(outcome)
+    return _reply(await start(player.id, player.currency, amount, key))
 
 
 async def deposit(request: Request) -> Response:
@@ -94,25 +78,21 @@ async def withdraw(request: Request) -> Response:
 async def one(request: Request) -> Response:
     player = await current_player(request)
     payments = _payments(request)
-    if isinstance(payments, Response):
-        return payments
     payment_id = int(request.path_params["payment_id"])
     # Ids are SQLite's 64-bit integers: a larger one names no payment (and would overflow).
     payment = None if payment_id > MAX_ID else await payments.get(player.id, payment_id)
     if payment is None:
-        raise ApiError(ErrorCode.NOT_FOUND, "no such payment")
+        raise Refused(ErrorCode.NOT_FOUND, "no such payment")
     return json_response(payment.public())
 
 
 async def listing(request: Request) -> Response:
     player = await current_player(request)
     payments = _payments(request)
-    if isinstance(payments, Response):
-        return payments
     raw = request.query_params.get("limit", "20")
     # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIST:
-        raise ApiError(ErrorCode.VALIDATION_FAILED, f"limit must be 1-{MAX_LIST}")
+        raise Refused(ErrorCode.VALIDATION_FAILED, f"limit must be 1-{MAX_LIST}")
     found = await payments.store.of_player(player.id, int(raw))
     return json_response({"payments": [p.public() for p in found]})
 

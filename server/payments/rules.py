@@ -1,6 +1,6 @@
 """The rules that may refuse a withdrawal before any money moves: the one seam for them.
 
-A rule is an async function of the request that returns a `Refusal` or None;
+A rule is an async function of the request that returns a `Refused` or None;
 `WITHDRAWAL_RULES` is checked in order and the first refusal wins. KYC
 verification, bonus wagering requirements and responsible-gambling cool-offs
 plug in here (append a function), never as a second path. Funds are not a
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from protocol.errors import ErrorCode
+from protocol.errors import Refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,20 +22,14 @@ class WithdrawalRequest:
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    code: ErrorCode
-    message: str
-
-
-Rule = Callable[[WithdrawalRequest], Awaitable[Refusal | None]]
+Rule = Callable[[WithdrawalRequest], Awaitable[Refused | None]]
 
 WITHDRAWAL_RULES: list[Rule] = []
 
 
 async def first_refusal(
     request: WithdrawalRequest, rules: list[Rule] | None = None
-) -> Refusal | None:
+) -> Refused | None:
     for rule in WITHDRAWAL_RULES if rules is None else rules:
         refusal = await rule(request)
         if refusal is not None:

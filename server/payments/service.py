@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
+from server.events import push
+from server.money.scripts import ScriptStatus
 from server.money.wallet import Wallet
 from server.money.withdrawal_locks import WithdrawalLocks
 from server.observability import metrics
@@ -31,27 +33,16 @@ from server.payments.gateway import (
     GatewayResult,
     GatewayUnavailable,
 )
-from server.payments.rules import Refusal, WithdrawalRequest, first_refusal
+from server.payments.rules import WithdrawalRequest, first_refusal
 from server.payments.store import Payment, PaymentStore
-from server.sessions import push
 
 log = logging.getLogger(__name__)
 
 
-class PaymentConflict(ValueError):
-    """The idempotency key was used for a payment with other terms."""
-
-
-class PaymentRefused(Exception):
-    def __init__(self, code: ErrorCode, message: str, balance: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.balance = balance
-
-
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Receipt:
+    """What a deposit or withdrawal request got: its payment and the balance after it."""
+
     payment: Payment
     created: bool  # False: this key's earlier payment, nothing new was started
     balance: int
@@ -75,28 +66,28 @@ class Payments:
         # idempotent, and every row update names the state it leaves).
         self._busy: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def deposit(self, player_id: int, currency: str, amount: int, key: str) -> Outcome:
+    async def deposit(self, player_id: int, currency: str, amount: int, key: str) -> Receipt:
         payment, created = await self._create(player_id, "deposit", key, amount, currency)
         if payment.status == "pending":
             payment = await self.advance(payment)
-        return Outcome(payment, created, await self.wallet.balance(player_id, currency))
+        return Receipt(payment, created, await self.wallet.balance(player_id, currency))
 
-    async def withdraw(self, player_id: int, currency: str, amount: int, key: str) -> Outcome:
+    async def withdraw(self, player_id: int, currency: str, amount: int, key: str) -> Receipt:
         existing = await self.store.by_key(player_id, "withdrawal", key)
         if existing is None:
             refusal = await first_refusal(WithdrawalRequest(player_id, currency, amount))
             if refusal is not None:
-                raise _refused(refusal)
+                raise refusal
         payment, created = await self._create(player_id, "withdrawal", key, amount, currency)
         if payment.status == "pending":
             payment = await self.advance(payment)
         if created and payment.status == "refused":
-            raise PaymentRefused(
+            raise Refused(
                 ErrorCode.INSUFFICIENT_FUNDS,
                 "the spendable balance does not cover the withdrawal; nothing was moved",
-                await self.wallet.balance(player_id, currency),
+                balance=await self.wallet.balance(player_id, currency),
             )
-        return Outcome(payment, created, await self.wallet.balance(player_id, currency))
+        return Receipt(payment, created, await self.wallet.balance(player_id, currency))
 
     async def get(self, player_id: int, payment_id: int) -> Payment | None:
         payment = await self.store.get(payment_id)
@@ -124,7 +115,9 @@ class Payments:
         )
         if (payment.amount, payment.currency) != (amount, currency):
             metrics.record_payment(kind, self.gateway.name, currency, amount, "refused")
-            raise PaymentConflict("idempotency key already used for another payment")
+            raise Refused(
+                ErrorCode.IDEMPOTENCY_CONFLICT, "idempotency key already used for another payment"
+            )
         return payment, created
 
     async def advance(self, payment: Payment, recovering: bool = False) -> Payment:
@@ -204,7 +197,7 @@ class Payments:
             payment.gateway,
             outcome,
         )
-        if resolved.status not in ("OK", "ALREADY"):
+        if resolved.status not in (ScriptStatus.OK, ScriptStatus.ALREADY):
             # The hot record disagrees with a locked payment: leave it pending for an operator.
             log.error("payment %s: hot withdrawal record says %s", payment.id, resolved.status)
             return
@@ -215,9 +208,10 @@ class Payments:
         )
         if await self.store.resolve(payment.id, status, code, result.reference):
             self._record(payment, status)
-            if not result.approved and resolved.cash is not None:
+            if not result.approved:
+                cash = resolved.integer("cash")
                 await push.balance_changed(
-                    self.redis, payment.player_id, payment.currency, resolved.cash, "withdrawal"
+                    self.redis, payment.player_id, payment.currency, cash, "withdrawal"
                 )
 
     async def _lock(self, payment: Payment) -> bool:
@@ -226,17 +220,18 @@ class Payments:
         locked = await self.locks.lock(
             payment.id, payment.player_id, payment.currency, payment.amount, payment.gateway
         )
-        if locked.status == "INSUFFICIENT_FUNDS":
+        if locked.status is ScriptStatus.INSUFFICIENT_FUNDS:
             if await self.store.resolve(payment.id, "refused", ErrorCode.INSUFFICIENT_FUNDS.value):
                 self._record(payment, "refused")
             return False
-        if locked.status not in ("OK", "ALREADY"):
+        if locked.status not in (ScriptStatus.OK, ScriptStatus.ALREADY):
             log.error("payment %s: withdrawal lock answered %s", payment.id, locked.status)
             return False
         await self.store.mark_locked(payment.id)
-        if locked.status == "OK" and locked.cash is not None:
+        if locked.moved:
+            cash = locked.integer("cash")
             await push.balance_changed(
-                self.redis, payment.player_id, payment.currency, locked.cash, "withdrawal"
+                self.redis, payment.player_id, payment.currency, cash, "withdrawal"
             )
         return True
 
@@ -244,7 +239,3 @@ class Payments:
         metrics.record_payment(
             payment.kind, payment.gateway, payment.currency, payment.amount, state
         )
-
-
-def _refused(refusal: Refusal) -> PaymentRefused:
-    return PaymentRefused(refusal.code, refusal.message)

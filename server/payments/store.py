@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import rng
-from server.storage.database import Database, now_ms
+from server.events import outbox
+from server.events.catalogue import Withdrawal
+from server.storage.database import Database, Transaction, now_ms
 
 SELECT = (
     "SELECT id, player_id, kind, idempotency_key, gateway, gateway_key, gateway_reference, amount,"
@@ -73,6 +75,8 @@ class PaymentStore:
                 " ON CONFLICT (player_id, kind, idempotency_key) DO NOTHING",
                 (player_id, kind, key, gateway, rng.token_urlsafe(18), amount, currency, now, now),
             )
+            if new_id is not None and kind == "withdrawal":
+                await _withdrawal_event(tx, new_id, "requested", now)
         found = await self.by_key(player_id, kind, key)
         assert found is not None
         return found, new_id is not None
@@ -137,4 +141,26 @@ class PaymentStore:
                 " resolved_at = ? WHERE id = ? AND status = 'pending'",
                 (status, error_code, reference, now, now, payment_id),
             )
+            if changed == 1:
+                await _withdrawal_event(tx, payment_id, status, now)
         return changed == 1
+
+
+async def _withdrawal_event(tx: Transaction, payment_id: int, status: str, at_ms: int) -> None:
+    """The event of a withdrawal's change, in the transaction making it (a deposit's event is
+    the wallet's, when the money arrives)."""
+    row = await tx.fetchone(
+        "SELECT player_id, kind, amount, currency, gateway FROM payments WHERE id = ?",
+        (payment_id,),
+    )
+    if row is None or row[1] != "withdrawal":
+        return
+    assert status in ("requested", "completed", "declined", "refused"), status
+    await outbox.emit(
+        tx,
+        Withdrawal(
+            id=f"withdrawal:{payment_id}:{status}", player_id=int(row[0]), at_ms=at_ms,
+            payment_id=payment_id, amount=int(row[2]), currency=str(row[3]),
+            gateway=str(row[4]), status=status,  # type: ignore[arg-type]
+        ),
+    )  # fmt: skip

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from server.context import Services
 from server.observability import metrics
 from server.provider import catalogue, envelope, history, messages, registry
@@ -33,10 +33,10 @@ from server.provider.messages import (
 )
 from server.provider.openapi import document
 from server.provider.registry import Provider
-from server.provider.service import LaunchRefused, Reply
+from server.provider.service import Reply
 from server.provider.signatures import PROVIDER_HEADER
 from server.provider.status import Status
-from server.web import ApiError, current_player, json_body, json_response
+from server.web import current_player, json_body, json_response
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +131,8 @@ async def launch(request: Request) -> Response:
     data = await json_body(request)
     game_code, provider_id = data.get("game_code"), data.get("provider", catalogue.HOUSE)
     if not isinstance(game_code, str) or not isinstance(provider_id, str):
-        raise ApiError(ErrorCode.VALIDATION_FAILED, "game_code (and provider) must be strings")
-    try:
-        launched = await services.provider.launch(player, provider_id[:64], game_code[:64])
-    except LaunchRefused as refused:
-        raise ApiError(refused.code, refused.message) from None
+        raise Refused(ErrorCode.VALIDATION_FAILED, "game_code (and provider) must be strings")
+    launched = await services.provider.launch(player, provider_id[:64], game_code[:64])
     return json_response(
         {
             "provider": launched.provider,
@@ -154,9 +151,9 @@ async def provider_rounds(request: Request) -> Response:
     try:
         limit = int(request.query_params.get("limit", "20"))
     except ValueError:
-        raise ApiError(ErrorCode.VALIDATION_FAILED, "limit must be an integer") from None
+        raise Refused(ErrorCode.VALIDATION_FAILED, "limit must be an integer") from None
     if not 1 <= limit <= 100:
-        raise ApiError(ErrorCode.VALIDATION_FAILED, "limit must be between 1 and 100")
+        raise Refused(ErrorCode.VALIDATION_FAILED, "limit must be between 1 and 100")
     return json_response({"rounds": await history.recent_rounds(services.db, player.id, limit)})
 
 

@@ -16,12 +16,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from server.money import stake_rules
-from server.money.stake_rules import Refusal, StakeAttempt
+from server.money.stake_rules import StakeAttempt
 from server.provider.catalogue import ProviderGame
-from server.provider.status import Status
-
-# How a refusal of the shared stake rules reads in the provider API's vocabulary.
-REFUSAL_STATUS: dict[Refusal, Status] = {Refusal.ACCOUNT_RESTRICTED: Status.USER_DISABLED}
+from server.provider.status import Status, for_refusal
 
 
 class Player(Protocol):
@@ -80,7 +77,7 @@ async def refuse_bet(attempt: BetAttempt, rules: Sequence[BetRule] = RULES) -> S
     )
     shared = await stake_rules.refuse_stake(stake)
     if shared is not None:
-        return REFUSAL_STATUS[shared]
+        return for_refusal(shared.code)
     for rule in rules:
         refusal = await rule(attempt)
         if refusal is not None:

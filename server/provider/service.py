@@ -24,9 +24,11 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from games import catalogue as house_catalogue
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
+from server.events import push
 from server.money import keys
-from server.money.provider_wallet import Outcome, ProviderHot
+from server.money.provider_wallet import ProviderHot
+from server.money.scripts import ScriptReply, ScriptStatus
 from server.money.wallet import Wallet
 from server.provider import catalogue, durable, registry, rules, sandbox, sessions
 from server.provider.messages import (
@@ -39,23 +41,22 @@ from server.provider.messages import (
 from server.provider.registry import Provider
 from server.provider.rules import Player, Players
 from server.provider.status import Status
-from server.sessions import push
 from server.storage.database import Database, now_ms
 
 log = logging.getLogger(__name__)
 
-# Script outcomes that are not statuses by name.
-_OUTCOMES: dict[str, Status] = {
-    "OK": Status.OK,
-    "ALREADY": Status.OK,
-    "DUPLICATE": Status.DUPLICATE_TRANSACTION,
-    "ROLLED_BACK": Status.TRANSACTION_ROLLED_BACK,
-    "DOES_NOT_EXIST": Status.TRANSACTION_DOES_NOT_EXIST,
-    "BET_SETTLED": Status.BET_ALREADY_SETTLED,
-    "ROUND_CLOSED": Status.ROUND_CLOSED,
-    "NOT_ENOUGH_MONEY": Status.NOT_ENOUGH_MONEY,
-    "WRONG_CURRENCY": Status.WRONG_CURRENCY,
-    "BUSY": Status.UNKNOWN,  # back-pressure: nothing was taken, the provider may retry later
+# What each script status tells the provider (REFUSED carries the status the rules chose).
+_STATUSES: dict[ScriptStatus, Status] = {
+    ScriptStatus.OK: Status.OK,
+    ScriptStatus.ALREADY: Status.OK,
+    ScriptStatus.DUPLICATE: Status.DUPLICATE_TRANSACTION,
+    ScriptStatus.ROLLED_BACK: Status.TRANSACTION_ROLLED_BACK,
+    ScriptStatus.DOES_NOT_EXIST: Status.TRANSACTION_DOES_NOT_EXIST,
+    ScriptStatus.BET_SETTLED: Status.BET_ALREADY_SETTLED,
+    ScriptStatus.ROUND_CLOSED: Status.ROUND_CLOSED,
+    ScriptStatus.INSUFFICIENT_FUNDS: Status.NOT_ENOUGH_MONEY,
+    ScriptStatus.WRONG_CURRENCY: Status.WRONG_CURRENCY,
+    ScriptStatus.BUSY: Status.UNKNOWN,  # back-pressure: nothing taken, the provider may retry
 }
 
 
@@ -73,13 +74,6 @@ class Reply:
 
     status: Status
     fields: dict[str, Any]
-
-
-class LaunchRefused(Exception):
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,16 +127,16 @@ class ProviderService:
     async def launch(self, player: Player, provider_id: str, game_code: str) -> Launch:
         if player.status != "active":
             # A restricted account's game sessions were revoked; a new one must not undo that.
-            raise LaunchRefused(ErrorCode.ACCOUNT_RESTRICTED, "the account may not play")
+            raise Refused(ErrorCode.ACCOUNT_RESTRICTED, "the account may not play")
         if provider_id == catalogue.HOUSE:
             if house_catalogue.get(game_code) is None:
-                raise LaunchRefused(ErrorCode.UNKNOWN_GAME, "no such game")
+                raise Refused(ErrorCode.UNKNOWN_GAME, "no such game")
             # Our own games are played over the WebSocket with the login session.
             return Launch(catalogue.HOUSE, game_code, "/ws", None, None)
         provider = await registry.get(self.db, provider_id)
         game = await catalogue.get(self.db, provider_id, game_code)
         if provider is None or game is None or not self._allowed(provider):
-            raise LaunchRefused(ErrorCode.UNKNOWN_GAME, "no such game")
+            raise Refused(ErrorCode.UNKNOWN_GAME, "no such game")
         # The URL carries a launch token only: the session token never reaches a browser.
         launched = await sessions.launch(
             self.db, provider.id, player.id, game.game_code, player.currency
@@ -351,26 +345,27 @@ class ProviderService:
         return None
 
     async def _with_wallet(
-        self, player_id: int, currency: str, run: Callable[[], Awaitable[Outcome]]
-    ) -> Outcome:
+        self, player_id: int, currency: str, run: Callable[[], Awaitable[ScriptReply]]
+    ) -> ScriptReply:
         """Run a script; a wallet missing from Redis is rebuilt from the ledger, once."""
         outcome = await run()
-        if outcome.code == "NO_WALLET":
+        if outcome.status is ScriptStatus.NO_WALLET:
             await self.wallet.ensure_hot(player_id, currency)
             outcome = await run()
         return outcome
 
     async def _reply(
-        self, outcome: Outcome, base: dict[str, Any], player_id: int, currency: str
+        self, outcome: ScriptReply, base: dict[str, Any], player_id: int, currency: str
     ) -> Reply:
-        status = _OUTCOMES.get(outcome.code) or _status(outcome.code)
+        status = _provider_status(outcome)
         if status is Status.UNKNOWN:
-            log.error("provider script answered %s", outcome.code)
+            log.error("provider script answered %s %s", outcome.status, outcome.values)
         fields = dict(base)
-        if outcome.balance is not None:
-            fields.update(currency=currency, balance=outcome.balance)
-        if outcome.moved and outcome.balance is not None:
-            await self._push(player_id, currency, outcome.balance)
+        balance = outcome.optional_integer("cash")
+        if balance is not None:
+            fields.update(currency=currency, balance=balance)
+        if outcome.moved and balance is not None:
+            await self._push(player_id, currency, balance)
         return Reply(status, fields)
 
     async def _push(self, player_id: int, currency: str, balance: int) -> None:
@@ -381,9 +376,12 @@ class ProviderService:
             log.warning("balance push for player %s failed: %s", player_id, error)
 
 
-def _status(code: str) -> Status:
-    """A refusal the script passed through from the rules is a status by value."""
-    try:
-        return Status(code)
-    except ValueError:
-        return Status.UNKNOWN
+def _provider_status(reply: ScriptReply) -> Status:
+    """The provider status for a script's reply; a refusal the script passed through from
+    the rules is a status by value."""
+    if reply.status is ScriptStatus.REFUSED:
+        try:
+            return Status(reply.text("reason"))
+        except ValueError:
+            return Status.UNKNOWN
+    return _STATUSES.get(reply.status, Status.UNKNOWN)

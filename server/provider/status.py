@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from protocol.errors import ErrorCode
+
 
 class Status(StrEnum):
     OK = "RS_OK"
@@ -62,3 +64,13 @@ DESCRIPTIONS: dict[Status, str] = {
     Status.BET_ALREADY_SETTLED: "(ours) A rollback of a bet that already has a win.",
     Status.ROUND_CLOSED: "The round was closed (round_closed: true); no more bets or wins in it.",
 }
+
+# How a refusal of the server's own rules (a `protocol.errors.Refused`, e.g. from the stake
+# rules every stake meets) reads in this API's vocabulary: the one place the two meet. A code
+# not listed is a limit (`LIMIT_REACHED`), as the rules still to come (responsible gambling,
+# self-exclusion, bonus max-bet) are.
+FOR_ERROR_CODE: dict[ErrorCode, Status] = {ErrorCode.ACCOUNT_RESTRICTED: Status.USER_DISABLED}
+
+
+def for_refusal(code: ErrorCode) -> Status:
+    return FOR_ERROR_CODE.get(code, Status.LIMIT_REACHED)

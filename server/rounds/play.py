@@ -23,25 +23,25 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from games import catalogue
 from games.base import ActionError, Game, Options, SingleStepGame, StakeError
 from games.round import Phase, Round, Save, Settle
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from rng.fair import FairGenerator
 from rng.generator import Generator
-from server.fairness.service import Fairness
+from server.events import push
+from server.events.push import sessions_key
 from server.money import stake_rules
-from server.money.hot import FairState, Refused, Reserved, Resolved
-from server.money.stake_rules import HOUSE, Refusal, StakeAttempt
+from server.money.hot import FairState, Reserved, Resolved
+from server.money.scripts import ScriptReply, ScriptStatus
+from server.money.stake_rules import HOUSE, StakeAttempt
 from server.money.wallet import Wallet
 from server.observability import log_context, metrics
+from server.rounds.fairness import Fairness
 from server.rounds.ids import new_round_id
-from server.sessions import push
-from server.sessions.hub import sessions_key
 
 log = logging.getLogger(__name__)
 
 SETTLE_ATTEMPTS = 3
 MAX_REDRAWS = 10  # a nonce moved by other sessions this often in a row means trouble
 MAX_OPTIONS_BYTES = 8 * 1024
-REFUSAL_MESSAGES = {Refusal.ACCOUNT_RESTRICTED: "this account may not place stakes"}
 
 
 class Account(Protocol):
@@ -67,14 +67,6 @@ class Owner:
     currency: str
 
 
-class PlayRefused(Exception):
-    def __init__(self, code: ErrorCode, message: str, balance: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.balance = balance
-
-
 @dataclass(frozen=True, slots=True)
 class RoundView:
     round_id: str
@@ -95,11 +87,13 @@ def _json(data: Any) -> str:
 def _game(game_id: str) -> Game:
     game = catalogue.get(game_id)
     if game is None:
-        raise PlayRefused(ErrorCode.UNKNOWN_GAME, f"no game {game_id[:64]!r}")
+        raise Refused(ErrorCode.UNKNOWN_GAME, f"no game {game_id[:64]!r}")
     return game
 
 
-class Play:
+class Rounds:
+    """Starts, acts on, resumes and completes rounds of our own games for their players."""
+
     def __init__(self, wallet: Wallet, fairness: Fairness, round_ttl_ms: int) -> None:
         self.wallet = wallet
         self.fairness = fairness
@@ -116,15 +110,15 @@ class Play:
     ) -> RoundView:
         game = _game(game_id)
         if options is not None and len(_json(options)) > MAX_OPTIONS_BYTES:
-            raise PlayRefused(ErrorCode.INVALID_BET, "options too large")
+            raise Refused(ErrorCode.INVALID_BET, "options too large")
         try:
             round_ = Round(new_round_id(), game, stake, options)
         except StakeError as error:
-            raise PlayRefused(ErrorCode(error.code), str(error)) from None
+            raise Refused(ErrorCode(error.code), str(error)) from None
         attempt = StakeAttempt(player.id, player.status, player.currency, HOUSE, game_id, stake)
         refusal = await stake_rules.refuse_stake(attempt)
         if refusal is not None:
-            raise PlayRefused(ErrorCode(refusal.value), REFUSAL_MESSAGES[refusal])
+            raise refusal
         log_context.bind(round_id=round_.round_id)  # lasts as long as this request's task
         if isinstance(game, SingleStepGame):
             turn = self._turns.get(player.id)
@@ -134,7 +128,7 @@ class Play:
                 return await self._one_step(player, round_)
         reserve = round_.begin()
         held = await self._reserve(player, round_, game_id, reserve.amount)
-        if isinstance(held, Refused):
+        if isinstance(held, ScriptReply):
             round_.refused()
             raise _refusal(held)
         rng = FairGenerator(held.server_seed, held.client_seed, held.nonce)
@@ -146,7 +140,7 @@ class Play:
             await self.wallet.hot.release(
                 player.id, player.currency, round_.round_id, "voided", only_if_due=False
             )
-            raise PlayRefused(
+            raise Refused(
                 ErrorCode.INTERNAL_ERROR, "the game failed; the stake was returned"
             ) from None
         if isinstance(command, Settle):
@@ -167,9 +161,7 @@ class Play:
                 )
             except Exception:
                 log.exception("game %s failed before anything was reserved", first.game.info.id)
-                raise PlayRefused(
-                    ErrorCode.INTERNAL_ERROR, "the game failed; nothing moved"
-                ) from None
+                raise Refused(ErrorCode.INTERNAL_ERROR, "the game failed; nothing moved") from None
             assert isinstance(settle, Settle), "one-step games settle as soon as they start"
             result = await hot.spin(
                 player.id, player.currency, round_.round_id, round_.game.info.id, round_.stake,
@@ -192,14 +184,14 @@ class Play:
             round_.refused()
             if isinstance(result, FairState):
                 fair = self._fair[player.id] = result
-            elif result.reason == "NO_WALLET":
+            elif result.status is ScriptStatus.NO_WALLET:
                 await self.wallet.ensure_hot(player.id, player.currency)
-            elif result.reason == "NO_SEED":
+            elif result.status is ScriptStatus.NO_SEED:
                 fair = await self._fair_secret(player)
             else:
                 raise _refusal(result)
             round_ = Round(first.round_id, first.game, first.stake, first.options)
-        raise PlayRefused(ErrorCode.SERVICE_UNAVAILABLE, "the round could not be dealt; retry")
+        raise Refused(ErrorCode.SERVICE_UNAVAILABLE, "the round could not be dealt; retry")
 
     async def _fair_secret(self, player: Account) -> FairState:
         for _ in range(2):
@@ -208,20 +200,20 @@ class Play:
                 self._fair[player.id] = fair
                 return fair
             await self.fairness.ensure(player.id)
-        raise PlayRefused(ErrorCode.SERVICE_UNAVAILABLE, "no provably fair seed; retry")
+        raise Refused(ErrorCode.SERVICE_UNAVAILABLE, "no provably fair seed; retry")
 
     async def _reserve(
         self, player: Account, round_: Round, game_id: str, amount: int
-    ) -> Reserved | Refused:
+    ) -> Reserved | ScriptReply:
         hot = self.wallet.hot
         for _ in range(3):  # at most: the wallet, then the seed, were missing
             held = await hot.reserve(
                 player.id, player.currency, round_.round_id, game_id, amount,
                 inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
             )  # fmt: skip
-            if isinstance(held, Refused) and held.reason == "NO_WALLET":
+            if isinstance(held, ScriptReply) and held.status is ScriptStatus.NO_WALLET:
                 await self.wallet.ensure_hot(player.id, player.currency)
-            elif isinstance(held, Refused) and held.reason == "NO_SEED":
+            elif isinstance(held, ScriptReply) and held.status is ScriptStatus.NO_SEED:
                 await self.fairness.ensure(player.id)
             else:
                 return held
@@ -233,10 +225,8 @@ class Play:
             round_state_json=_json(command.state), inputs_json=_json(round_.inputs),
             ttl_ms=self.round_ttl_ms,
         )  # fmt: skip
-        if isinstance(stepped, Refused):  # only a racing resolution could do this
-            raise PlayRefused(
-                ErrorCode.INTERNAL_ERROR, f"round could not be stored ({stepped.reason})"
-            )
+        if isinstance(stepped, ScriptReply):  # only a racing resolution could do this
+            raise Refused(ErrorCode.INTERNAL_ERROR, f"round could not be stored ({stepped.status})")
         return self._view(round_, stepped.held, cash)
 
     def _view(self, round_: Round, staked: int, balance: int) -> RoundView:
@@ -257,13 +247,13 @@ class Play:
         try:
             step = round_.act(action, _NO_DRAWS)
         except ActionError as error:
-            raise PlayRefused(ErrorCode(error.code), str(error)) from None
+            raise Refused(ErrorCode(error.code), str(error)) from None
         stepped = await self.wallet.hot.step(
             player.id, player.currency, round_id, expected_version=int(stored["version"]),
             extra=step.extra, round_state_json=_json(step.state),
             inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
         )  # fmt: skip
-        if isinstance(stepped, Refused):
+        if isinstance(stepped, ScriptReply):
             round_.step_refused()
             raise _refusal(stepped)
         settle = round_.stepped()
@@ -280,7 +270,7 @@ class Play:
     async def _load(self, player: Account, round_id: str) -> tuple[Round, dict[str, str]]:
         stored = await self.wallet.hot.reservation(player.id, round_id)
         if stored.get("state") != "pending" or "round_state" not in stored:
-            raise PlayRefused(ErrorCode.NOT_FOUND, "no unfinished round with this id")
+            raise Refused(ErrorCode.NOT_FOUND, "no unfinished round with this id")
         game = _game(stored["game"])
         round_ = Round.restore(
             round_id, game, msgspec.json.decode(stored["inputs"]),
@@ -301,14 +291,14 @@ class Play:
                 extra=step.extra, round_state_json=_json(step.state),
                 inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
             )  # fmt: skip
-            if isinstance(stepped, Refused):
+            if isinstance(stepped, ScriptReply):
                 round_.step_refused()
                 raise _refusal(stepped)
             stored["version"] = str(stepped.version)
             settle = round_.stepped()
             if settle is not None:
                 return await self._settle(player, round_, settle)
-        raise PlayRefused(ErrorCode.INTERNAL_ERROR, "the round has no default action left")
+        raise Refused(ErrorCode.INTERNAL_ERROR, "the round has no default action left")
 
     async def _settle(self, player: Account, round_: Round, command: Settle) -> RoundView:
         resolved = await _settle(
@@ -339,22 +329,27 @@ class _NoDraws(Generator):
 _NO_DRAWS = _NoDraws()
 
 
-def _refusal(refused: Refused) -> PlayRefused:
-    if refused.reason == "INSUFFICIENT_FUNDS":
-        return PlayRefused(
-            ErrorCode.INSUFFICIENT_FUNDS, "balance does not cover the stake", refused.cash
+def _refusal(reply: ScriptReply) -> Refused:
+    """What a script's no tells the player."""
+    status = reply.status
+    if status is ScriptStatus.INSUFFICIENT_FUNDS:
+        return Refused(
+            ErrorCode.INSUFFICIENT_FUNDS,
+            "balance does not cover the stake",
+            balance=reply.integer("cash"),
         )
-    if refused.reason == "ROUND_IN_PROGRESS":
-        return PlayRefused(
-            ErrorCode.ROUND_IN_PROGRESS, f"finish round {refused.detail} of this game first"
+    if status is ScriptStatus.ROUND_IN_PROGRESS:
+        return Refused(
+            ErrorCode.ROUND_IN_PROGRESS,
+            f"finish round {reply.text('round_id')} of this game first",
         )
-    if refused.reason == "BUSY":
-        return PlayRefused(ErrorCode.SERVER_BUSY, "too many rounds waiting to be stored; retry")
-    if refused.reason == "CONFLICT":
-        return PlayRefused(ErrorCode.ROUND_CONFLICT, "the round changed meanwhile; resume it")
-    if refused.reason in ("NOT_PENDING", "NO_RESERVATION"):
-        return PlayRefused(ErrorCode.NOT_FOUND, "no unfinished round with this id")
-    return PlayRefused(ErrorCode.INTERNAL_ERROR, f"stake could not be held ({refused.reason})")
+    if status is ScriptStatus.BUSY:
+        return Refused(ErrorCode.SERVER_BUSY, "too many rounds waiting to be stored; retry")
+    if status is ScriptStatus.CONFLICT:
+        return Refused(ErrorCode.ROUND_CONFLICT, "the round changed meanwhile; resume it")
+    if status in (ScriptStatus.NOT_PENDING, ScriptStatus.NO_RESERVATION):
+        return Refused(ErrorCode.NOT_FOUND, "no unfinished round with this id")
+    return Refused(ErrorCode.INTERNAL_ERROR, f"stake could not be held ({status})")
 
 
 async def _settle(

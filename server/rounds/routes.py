@@ -11,12 +11,12 @@ from starlette.routing import Route
 
 from games import catalogue
 from games.base import Volatility
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from protocol.messages import RoundSummary
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, ref, reply
 from server.context import Services
 from server.rounds import history
-from server.web import ApiError, current_player, json_response
+from server.web import current_player, json_response
 
 
 async def games(request: Request) -> Response:
@@ -46,9 +46,9 @@ async def rounds(request: Request) -> Response:
     try:
         limit = int(request.query_params.get("limit", "20"))
     except ValueError:
-        raise ApiError(ErrorCode.VALIDATION_FAILED, "limit must be an integer") from None
+        raise Refused(ErrorCode.VALIDATION_FAILED, "limit must be an integer") from None
     if not 1 <= limit <= 100:
-        raise ApiError(ErrorCode.VALIDATION_FAILED, "limit must be between 1 and 100")
+        raise Refused(ErrorCode.VALIDATION_FAILED, "limit must be between 1 and 100")
     found = await history.recent(services.db, player.id, limit)
     return json_response({"rounds": found})
 

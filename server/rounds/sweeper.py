@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from protocol.errors import Refused
 from server.money import keys
 from server.money.hot import ReservationError, now_ms
+from server.money.scripts import ScriptStatus
 from server.observability import metrics
-from server.rounds.play import Owner, Play, PlayRefused
+from server.rounds.play import Owner, Rounds
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +27,18 @@ INTERVAL_S = 1.0
 BATCH = 200
 
 
-async def sweep_once(play: Play) -> int:
-    """Resolve every reservation past due now; returns how many were resolved."""
+async def sweep_once(play: Rounds) -> int:
+    """Resolve every reservation past due now, in every shard's index; returns how many
+    were resolved."""
+    resolved = 0
+    for k in range(keys.SHARDS):
+        resolved += await _sweep_shard(play, keys.due(k))
+    return resolved
+
+
+async def _sweep_shard(play: Rounds, due: str) -> int:
     hot = play.wallet.hot
-    members = await hot.redis.zrangebyscore(
-        keys.RESERVATIONS_DUE, "-inf", now_ms(), start=0, num=BATCH
-    )
+    members = await hot.redis.zrangebyscore(due, "-inf", now_ms(), start=0, num=BATCH)
     resolved = 0
     for member in map(str, members):
         player_id, currency, round_id = keys.parse_due_member(member)
@@ -50,16 +58,16 @@ async def sweep_once(play: Play) -> int:
                 metrics.RESERVATIONS_EXPIRED.inc(1 if voided.first_time else 0)
             resolved += 1
         except ReservationError as error:
-            if error.reason.startswith("NOT_DUE"):
+            if error.status is ScriptStatus.NOT_DUE:
                 continue  # our clock ran ahead of Redis's; try again next pass
-        except PlayRefused as refusal:
-            log.warning("could not complete round %s: %s", round_id, refusal.message)
+        except Refused as refused:
+            log.warning("could not complete round %s: %s", round_id, refused.message)
             continue
-        await hot.redis.zrem(keys.RESERVATIONS_DUE, member)
+        await hot.redis.zrem(due, member)
     return resolved
 
 
-async def run(play: Play) -> None:
+async def run(play: Rounds) -> None:
     while True:
         try:
             await sweep_once(play)

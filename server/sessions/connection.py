@@ -15,7 +15,7 @@ import rng
 from games import catalogue
 from games.base import SingleStepGame
 from protocol.codec import ProtocolError, decode_request, encode_reply
-from protocol.errors import ErrorCode
+from protocol.errors import ErrorCode, Refused
 from protocol.messages import (
     SUPPORTED_VERSIONS,
     Act,
@@ -40,26 +40,19 @@ from protocol.messages import (
     SpinResult,
     Welcome,
 )
-from server.accounts.service import AccountError, Player, token_hash
+from server.accounts.service import Player, token_hash
 from server.context import Services
-from server.fairness.service import SeedState
+from server.events import push
 from server.observability.middleware import instrument
 from server.rounds import history
-from server.rounds.play import PlayRefused, RoundView
-from server.sessions import push, replies
+from server.rounds.fairness import SeedState
+from server.rounds.play import RoundView
+from server.sessions import replies
 from server.sessions.hub import Deliver, Hub
 from server.sessions.replies import ReplyCache
 from server.storage.database import now_ms
 
 log = logging.getLogger(__name__)
-
-
-class Refusal(Exception):
-    def __init__(self, code: ErrorCode, message: str, balance: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.balance = balance
 
 
 # Requests that move money or change seeds: answered once per id under a client session.
@@ -161,10 +154,8 @@ class Connection:
     async def _answer(self, request: AnyRequest) -> AnyReply:
         try:
             reply = await self._dispatch(request)
-        except Refusal as refusal:
-            return _error(request.id, refusal.code, refusal.message, refusal.balance)
-        except PlayRefused as refusal:
-            return _error(request.id, refusal.code, refusal.message, refusal.balance)
+        except Refused as refused:
+            return _error(request.id, refused.code, refused.message, refused.extra.get("balance"))
         except RedisError as error:
             log.warning("redis unavailable during %s: %s", type(request).__name__, error)
             return _error(request.id, ErrorCode.SERVICE_UNAVAILABLE, "wallet briefly unavailable")
@@ -199,7 +190,7 @@ class Connection:
         services = self.services
         if isinstance(request, Spin):
             if _takes_actions(request.game):
-                raise Refusal(
+                raise Refused(
                     ErrorCode.INVALID_FIELD,
                     f"{request.game} takes actions: start it with `play`, then `act`",
                 )
@@ -234,7 +225,7 @@ class Connection:
             try:
                 state = await services.fairness.set_client_seed(player.id, request.client_seed)
             except ValueError as error:
-                raise Refusal(ErrorCode.INVALID_CLIENT_SEED, str(error)) from None
+                raise Refused(ErrorCode.INVALID_CLIENT_SEED, str(error)) from None
             return _seeds(request.id, state)
         if isinstance(request, RotateSeed):
             return _seeds(request.id, await services.fairness.rotate(player.id))
@@ -259,30 +250,27 @@ class Connection:
 
     def _require_player(self) -> Player:
         if self.player is None:
-            raise Refusal(ErrorCode.NOT_AUTHENTICATED, "send hello with a session token first")
+            raise Refused(ErrorCode.NOT_AUTHENTICATED, "send hello with a session token first")
         if now_ms() >= self.session_expires_at:
-            raise Refusal(ErrorCode.TOKEN_EXPIRED, "session expired; log in again")
+            raise Refused(ErrorCode.TOKEN_EXPIRED, "session expired; log in again")
         return self.player
 
     async def _hello(self, request: Hello) -> Welcome:
         if self.player is not None:
-            raise Refusal(ErrorCode.ALREADY_AUTHENTICATED, "this connection already said hello")
+            raise Refused(ErrorCode.ALREADY_AUTHENTICATED, "this connection already said hello")
         if request.version not in SUPPORTED_VERSIONS:
-            raise Refusal(
+            raise Refused(
                 ErrorCode.UNSUPPORTED_VERSION,
                 f"protocol {request.version} is not supported; use one of"
                 f" {sorted(SUPPORTED_VERSIONS)}",
             )
-        try:
-            player, expires_at = await self.services.accounts.authenticate_session(request.token)
-        except AccountError as error:
-            raise Refusal(error.code, error.message) from None
+        player, expires_at = await self.services.accounts.authenticate_session(request.token)
         cash = await self.services.wallet.balance(player.id, player.currency)
         open_rounds = await self.services.wallet.hot.open_rounds(player.id)
         hub, deliver = self.hub, self.deliver
         if hub and deliver and not await hub.open_session(player.id, self.session_id, deliver):
             self.over_session_cap = True
-            raise Refusal(
+            raise Refused(
                 ErrorCode.TOO_MANY_SESSIONS,
                 f"at most {hub.max_sessions} sessions at once; close one first",
             )

@@ -23,8 +23,9 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 
+from server.events import push
+from server.events.push import sessions_key
 from server.observability import metrics
-from server.sessions import push
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,6 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 """
-
-
-def sessions_key(player_id: int) -> str:
-    return f"{{p:{player_id}}}:sessions"
 
 
 class Hub:

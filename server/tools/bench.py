@@ -33,6 +33,7 @@ from rich.table import Table
 from websockets.asyncio.client import connect
 
 from clients import idle_sessions, loadgen
+from server.observability import backlog
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 
@@ -238,7 +239,7 @@ async def _wait_flushed(redis_url: str, timeout_s: float = 60) -> None:
     client: aioredis.Redis = connect_redis(redis_url)
     try:
         deadline = time.monotonic() + timeout_s
-        while await client.xlen("casino:rounds") and time.monotonic() < deadline:  # noqa: ASYNC110
+        while (await backlog.measure(client)).stream_length and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
     finally:
         await client.aclose()

@@ -1,8 +1,11 @@
-"""The flusher: settled rounds move from the Redis stream to durable storage.
+"""The flusher: settled rounds move from the Redis journal streams to durable storage.
 
-Each batch of stream entries becomes rows in `rounds` plus their ledger
-transfers, in one database transaction; the entries are acknowledged and
-deleted from the stream only after that commit. Inserts are idempotent by
+Every shard of players has a journal stream of its own (`server/money/keys.py`), and
+the flusher reads them all at once (one XREADGROUP over every journal). Each batch of
+entries becomes rows in `rounds` plus their ledger transfers, in one database
+transaction, each journal's entries in their stream order (a player's movements all sit
+in one journal, so they are written in the order they happened); the entries are
+acknowledged and deleted from their streams only after that commit. Inserts are idempotent by
 round id and transfer key, so an entry written twice (a crash between commit
 and acknowledgement, or a sibling process claiming it) moves nothing twice.
 
@@ -46,6 +49,8 @@ MAX_BACKOFF_S = 5.0
 GATHER_S = 0.1
 
 Entry = tuple[str, dict[str, str]]
+# Entries by the journal stream they were read from: an id means something only in its stream.
+Batch = dict[str, list[Entry]]
 
 
 class SettledRound(NamedTuple):
@@ -195,6 +200,25 @@ def _entries(reply: Any) -> list[Entry]:
     return found
 
 
+def _by_stream(reply: Any) -> Batch:
+    """An XREADGROUP reply over several streams, as {stream: entries} (RESP3 or RESP2)."""
+    pairs = reply.items() if isinstance(reply, dict) else (reply or [])
+    batch: Batch = {}
+    for stream, found in pairs:
+        entries = _entries(found)
+        if entries:
+            batch[str(stream)] = entries
+    return batch
+
+
+def _size(batch: Batch) -> int:
+    return sum(len(entries) for entries in batch.values())
+
+
+# Each journal's dead letters, by the journal they came from.
+_DEAD_LETTERS = {keys.journal(k): keys.dead_letters(k) for k in range(keys.SHARDS)}
+
+
 class Flusher:
     def __init__(
         self,
@@ -213,11 +237,12 @@ class Flusher:
         self.rounds_written = 0
 
     async def ensure_group(self) -> None:
-        try:
-            await self.redis.xgroup_create(keys.ROUNDS_STREAM, GROUP, id="0", mkstream=True)
-        except ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
+        for stream in keys.journals():
+            try:
+                await self.redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
+            except ResponseError as error:
+                if "BUSYGROUP" not in str(error):
+                    raise
 
     async def drain(self) -> int:
         """Flush everything the stream holds now, including what dead processes left pending;
@@ -225,26 +250,26 @@ class Flusher:
         await self.ensure_group()
         await self.retry_dead_letters()
         total = 0
-        while entries := await self._claim(min_idle_ms=0):
-            total += await self._flush_or_isolate(entries)
-        while entries := await self._read(block=False):
-            total += await self._flush_or_isolate(entries)
+        while batch := await self._claim(min_idle_ms=0):
+            total += await self._flush_or_isolate(batch)
+        while batch := await self._read(block=False):
+            total += await self._flush_or_isolate(batch)
         return total
 
     async def retry_dead_letters(self) -> int:
         """Write every quarantined entry that the database now accepts; returns how many."""
         written = 0
-        for dead_id, fields in _entries(await self.redis.xrange(keys.DEAD_LETTERS)):
-            original = {k: v for k, v in fields.items() if not k.startswith("dead_")}
-            try:
-                await self._write(
-                    [(fields.get("dead_stream_id", dead_id), original)], acknowledge=False
-                )
-            except POISON_ERRORS:
-                continue
-            await self.redis.xdel(keys.DEAD_LETTERS, dead_id)
-            log.warning("quarantined stream entry %s is now durable", dead_id)
-            written += 1
+        for journal, dead_letters in _DEAD_LETTERS.items():
+            for dead_id, fields in _entries(await self.redis.xrange(dead_letters)):
+                original = {k: v for k, v in fields.items() if not k.startswith("dead_")}
+                entry = (fields.get("dead_stream_id", dead_id), original)
+                try:
+                    await self._write({journal: [entry]}, acknowledge=False)
+                except POISON_ERRORS:
+                    continue
+                await self.redis.xdel(dead_letters, dead_id)
+                log.warning("quarantined stream entry %s is now durable", dead_id)
+                written += 1
         return written
 
     async def run(self) -> None:
@@ -255,15 +280,15 @@ class Flusher:
         while True:
             try:
                 began = loop.time()
-                entries = await self._read(block=True)
-                if not entries:
+                batch = await self._read(block=True)
+                if not batch:
                     idle_rounds += 1
                     if idle_rounds * self.block_ms >= CLAIM_IDLE_MS:
                         idle_rounds = 0
-                        entries = await self._claim(min_idle_ms=CLAIM_IDLE_MS)
-                if entries:
-                    await self._flush_or_isolate(entries)
-                    if len(entries) < self.batch:
+                        batch = await self._claim(min_idle_ms=CLAIM_IDLE_MS)
+                if batch:
+                    await self._flush_or_isolate(batch)
+                    if _size(batch) < self.batch:
                         await asyncio.sleep(max(0.0, began + GATHER_S - loop.time()))
                 backoff = 0.05
             except asyncio.CancelledError:
@@ -291,93 +316,102 @@ class Flusher:
         log.warning("flusher retrying in %.2fs after %s: %s", delay, type(error).__name__, error)
         await asyncio.sleep(delay)
 
-    async def _read(self, block: bool) -> list[Entry]:
+    async def _read(self, block: bool) -> Batch:
         # Our own unacknowledged entries first (a failed commit), then new ones.
         for start in ("0", ">"):
             reply = await self.redis.xreadgroup(
                 GROUP,
                 self.consumer,
-                {keys.ROUNDS_STREAM: start},
+                dict.fromkeys(keys.journals(), start),
                 count=self.batch,
                 block=self.block_ms if block and start == ">" else None,
             )
-            entries = _entries(reply)
-            if entries:
-                return entries
-        return []
+            batch = _by_stream(reply)
+            if batch:
+                return batch
+        return {}
 
-    async def _claim(self, min_idle_ms: int) -> list[Entry]:
-        reply = await self.redis.xautoclaim(
-            keys.ROUNDS_STREAM, GROUP, self.consumer, min_idle_time=min_idle_ms, count=self.batch
-        )
-        claimed = _entries({keys.ROUNDS_STREAM: reply[1]})
-        deleted = reply[2] if len(reply) > 2 else []
-        if deleted:  # entries trimmed away while pending: nothing left to write
-            await self.redis.xack(keys.ROUNDS_STREAM, GROUP, *deleted)
-        return claimed
+    async def _claim(self, min_idle_ms: int) -> Batch:
+        batch: Batch = {}
+        for stream in keys.journals():
+            reply = await self.redis.xautoclaim(
+                stream, GROUP, self.consumer, min_idle_time=min_idle_ms, count=self.batch
+            )
+            claimed = _entries({stream: reply[1]})
+            if claimed:
+                batch[stream] = claimed
+            deleted = reply[2] if len(reply) > 2 else []
+            if deleted:  # entries trimmed away while pending: nothing left to write
+                await self.redis.xack(stream, GROUP, *deleted)
+        return batch
 
-    async def _flush_or_isolate(self, entries: list[Entry]) -> int:
+    async def _flush_or_isolate(self, batch: Batch) -> int:
         try:
-            return await self._flush(entries)
+            return await self._flush(batch)
         except POISON_ERRORS as error:
             log.error(
                 "flusher batch refused (%s: %s): retrying entry by entry",
                 type(error).__name__,
                 error,
             )
-        for entry in entries:
-            try:
-                await self._flush([entry])
-            except POISON_ERRORS as error:
-                await self._quarantine(entry, error)
-        return len(entries)
+        for stream, entries in batch.items():
+            for entry in entries:
+                try:
+                    await self._flush({stream: [entry]})
+                except POISON_ERRORS as error:
+                    await self._quarantine(stream, entry, error)
+        return _size(batch)
 
-    async def _quarantine(self, entry: Entry, error: Exception) -> None:
+    async def _quarantine(self, stream: str, entry: Entry, error: Exception) -> None:
         entry_id, fields = entry
+        dead_letters = _DEAD_LETTERS[stream]
         reason = f"{type(error).__name__}: {error}"[:500]
         kept: dict[Any, Any] = {**fields, "dead_stream_id": entry_id, "dead_reason": reason}
-        # Not MULTI: the two streams may live in different cluster slots. A crash between the
-        # XADD and the XDEL leaves the entry in both, and writing a round twice moves nothing.
+        # Not MULTI: a crash between the XADD and the XDEL leaves the entry in both, and
+        # writing a round twice moves nothing.
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xadd(keys.DEAD_LETTERS, kept)
-            pipe.xack(keys.ROUNDS_STREAM, GROUP, entry_id)
-            pipe.xdel(keys.ROUNDS_STREAM, entry_id)
+            pipe.xadd(dead_letters, kept)
+            pipe.xack(stream, GROUP, entry_id)
+            pipe.xdel(stream, entry_id)
             await pipe.execute()
         metrics.record_dead_letter(fields.get("kind", ""))
         log.error(
             "stream entry %s (kind %s) quarantined in %s: %s",
             entry_id,
             fields.get("kind", ""),
-            keys.DEAD_LETTERS,
+            dead_letters,
             reason,
         )
 
-    async def _flush(self, entries: list[Entry]) -> int:
-        return await self._write(entries, acknowledge=True)
+    async def _flush(self, batch: Batch) -> int:
+        return await self._write(batch, acknowledge=True)
 
-    async def _write(self, entries: list[Entry], acknowledge: bool) -> int:
+    async def _write(self, batch: Batch, acknowledge: bool) -> int:
         new = 0
         async with self.db.transaction() as tx:
             # In stream order: consecutive rounds go in one batch, other kinds one by one.
-            run: list[Entry] = []
-            for entry_id, fields in entries:
-                kind = fields.get("kind", "")
-                if kind in ROUND_KINDS:
-                    run.append((entry_id, fields))
-                    continue
+            for entries in batch.values():
+                run: list[Entry] = []
+                for entry_id, fields in entries:
+                    kind = fields.get("kind", "")
+                    if kind in ROUND_KINDS:
+                        run.append((entry_id, fields))
+                        continue
+                    new += await write_round_entries(tx, run)
+                    run = []
+                    writer = self.writers.get(kind)
+                    if writer is None:  # never drop money: stop here until the code knows it
+                        raise UnknownEntryKind(f"stream entry {entry_id} has kind {kind}")
+                    new += await writer(tx, entry_id, fields)
                 new += await write_round_entries(tx, run)
-                run = []
-                writer = self.writers.get(kind)
-                if writer is None:  # never drop money: stop here until the code knows it
-                    raise UnknownEntryKind(f"stream entry {entry_id} has kind {kind}")
-                new += await writer(tx, entry_id, fields)
-            new += await write_round_entries(tx, run)
         if acknowledge:
-            ids = [entry_id for entry_id, _ in entries]
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.xack(keys.ROUNDS_STREAM, GROUP, *ids)
-                pipe.xdel(keys.ROUNDS_STREAM, *ids)
+                for stream, entries in batch.items():
+                    ids = [entry_id for entry_id, _ in entries]
+                    pipe.xack(stream, GROUP, *ids)
+                    pipe.xdel(stream, *ids)
                 await pipe.execute()
         self.rounds_written += new
-        metrics.record_flush(entries, new)
-        return len(entries)
+        flat = [entry for entries in batch.values() for entry in entries]
+        metrics.record_flush(flat, new)
+        return len(flat)

@@ -1,8 +1,10 @@
 """The wallet's Redis Lua scripts, loaded by name.
 
 A line `--#include NAME` in a script is replaced by the script `NAME.lua`, so a rule that
-several scripts must apply alike (back-pressure) is written once; Redis still receives one
-self-contained script per call, as it must (a script cannot call another).
+several scripts must apply alike (back-pressure, the clock) is written once; Redis still
+receives one self-contained script per call, as it must (a script cannot call another). Each
+file is included once per script, however many of its includes name it, so an include may
+include what it needs without redefining it for the script that also includes it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ from redis.commands.core import AsyncScript
 INCLUDE = "--#include "
 
 
-def source(name: str) -> str:
+def source(name: str, included: set[str] | None = None) -> str:
+    included = set() if included is None else included
     text = resources.files(__name__).joinpath(f"{name}.lua").read_text()
-    lines = [
-        source(line.removeprefix(INCLUDE).strip()) if line.startswith(INCLUDE) else line
-        for line in text.splitlines()
-    ]
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith(INCLUDE):
+            lines.append(line)
+            continue
+        part = line.removeprefix(INCLUDE).strip()
+        if part not in included:
+            included.add(part)
+            lines.append(source(part, included).rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 

@@ -2,6 +2,7 @@
 -- provider_bet): while the flusher is behind, with too many rounds not yet durable or the
 -- oldest of them waiting too long, take nothing new rather than let the backlog, or the time
 -- to make it durable, grow unbounded. True when the stake must be refused.
+--#include _clock
 local function flusher_behind(stream, max_backlog, max_lag_ms)
   local backlog = redis.call('XLEN', stream)
   if backlog > tonumber(max_backlog) then
@@ -11,8 +12,6 @@ local function flusher_behind(stream, max_backlog, max_lag_ms)
     return false
   end
   local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1]
-  local clock = redis.call('TIME')
-  local waited = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-    - tonumber(string.match(oldest, '^%d+'))
+  local waited = now_ms() - tonumber(string.match(oldest, '^%d+'))
   return waited > tonumber(max_lag_ms)
 end

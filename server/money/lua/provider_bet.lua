@@ -1,11 +1,12 @@
 -- A provider bet (debit), once per transaction id: check the id, the refusal the caller's
 -- rules found, the currency, the round and the funds, then debit, record and append to the
 -- rounds stream, all in one atomic step. A retry with the same terms gets the original result.
--- KEYS[1] wallet hash, KEYS[2] transaction record, KEYS[3] round hash (all {p:ID}),
--- KEYS[4] rounds stream
+-- KEYS[1] wallet hash, KEYS[2] transaction record, KEYS[3] round hash (all {s:K}),
+-- KEYS[4] the shard's journal
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, round_closed ('1'/'0'), refusal ('' or a status the caller's rules gave), keep_ms,
 --       max_backlog, max_lag_ms
+--#include _clock
 --#include _backpressure
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'state', 'balance')
@@ -26,7 +27,7 @@ if flusher_behind(KEYS[4], ARGV[12], ARGV[13]) then
   return {'BUSY'}
 end
 if ARGV[10] ~= '' then
-  return {ARGV[10]}
+  return {'REFUSED', ARGV[10]}
 end
 if ARGV[5] ~= ARGV[4] then
   return {'WRONG_CURRENCY'}
@@ -41,10 +42,9 @@ if redis.call('HGET', KEYS[3], 'status') == 'closed' then
 end
 local amount = tonumber(ARGV[6])
 if cash < amount then
-  return {'NOT_ENOUGH_MONEY', cash}
+  return {'INSUFFICIENT_FUNDS', cash}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local after = cash
 if amount > 0 then
   after = redis.call('HINCRBY', KEYS[1], 'cash', -amount)

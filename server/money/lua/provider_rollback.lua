@@ -4,9 +4,10 @@
 -- arrives later, is refused. Rollbacks are accepted on closed rounds: they are how a
 -- provider repairs a bet it never saw answered.
 -- KEYS[1] wallet hash, KEYS[2] rollback record, KEYS[3] bet record, KEYS[4] round hash
--- (all {p:ID}), KEYS[5] rounds stream
+-- (all {s:K}), KEYS[5] the shard's journal
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, round, game, reference_uuid,
 --       round_closed ('1'/'0'), keep_ms
+--#include _clock
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'round', 'game', 'reference', 'balance')
 if tx[1] then
   if tx[1] ~= 'rollback' or tx[2] ~= ARGV[5] or tx[3] ~= ARGV[6] or tx[4] ~= ARGV[7] then
@@ -26,8 +27,7 @@ if not cash then
   return {'NO_WALLET'}
 end
 cash = tonumber(cash)
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local keep = tonumber(ARGV[9])
 local refund = '0'
 local tombstone = '0'

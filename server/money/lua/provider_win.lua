@@ -2,10 +2,11 @@
 -- the currency, that the bet exists in this round and was not rolled back, that the round
 -- is open; then credit, mark the bet won (so it can no longer be rolled back), close the
 -- round if asked, record and append to the rounds stream, all in one atomic step.
--- KEYS[1] wallet hash, KEYS[2] win record, KEYS[3] bet record, KEYS[4] round hash (all {p:ID}),
--- KEYS[5] rounds stream
+-- KEYS[1] wallet hash, KEYS[2] win record, KEYS[3] bet record, KEYS[4] round hash (all {s:K}),
+-- KEYS[5] the shard's journal
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, reference_uuid, round_closed ('1'/'0'), keep_ms
+--#include _clock
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'reference', 'balance')
 if tx[1] then
@@ -33,8 +34,7 @@ cash = tonumber(cash)
 if redis.call('HGET', KEYS[4], 'status') == 'closed' then
   return {'ROUND_CLOSED', cash}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local amount = tonumber(ARGV[6])
 local after = cash
 if amount > 0 then

@@ -1,7 +1,9 @@
 -- Resolve a pending reservation by voiding it: the held stake goes back to cash, and the void
 -- is appended to the stream so the round stays on record. Only a pending reservation moves.
--- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] rounds stream, KEYS[4] open-rounds hash
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] the shard's journal,
+-- KEYS[4] open-rounds hash
 -- ARGV: reason ('voided' or 'expired'), only_if_due ('1' or '0'), keep_ms
+--#include _clock
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'expires_at', 'inputs', 'seed_hash',
   'client_seed', 'nonce')
@@ -12,8 +14,7 @@ end
 if state ~= 'pending' then
   return {'ALREADY', state}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 if ARGV[2] == '1' and now < tonumber(r[9]) then
   return {'NOT_DUE', tonumber(r[9])}
 end

@@ -1,16 +1,18 @@
 -- Hold a stake and assign the round its provably fair nonce, in one atomic step.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] fair-seed hash, KEYS[4] open-rounds hash
--- (all in the player's {p:ID} slot), KEYS[5] rounds stream
+-- (all {s:K}), KEYS[5] the shard's journal
 -- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json, max_backlog,
 --       max_lag_ms
--- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce} or a refusal.
+-- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce}, the same after 'ALREADY'
+-- and the reservation's state for a retry, or a refusal.
 -- A pending reservation has no TTL on purpose: an expiring key would strand the held money.
+--#include _clock
 --#include _backpressure
 local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
 if r[1] then
   -- Round ids are unique and unguessable, so this is our own retry (a reply lost in transit).
   local cash = tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')
-  return {'DUPLICATE', r[1], cash, r[2], r[3], tonumber(r[4])}
+  return {'ALREADY', r[1], cash, r[2], r[3], tonumber(r[4])}
 end
 if flusher_behind(KEYS[5], ARGV[8], ARGV[9]) then
   return {'BUSY'}
@@ -32,8 +34,7 @@ local amount = tonumber(ARGV[1])
 if cash < amount then
   return {'INSUFFICIENT_FUNDS', cash}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 redis.call('HINCRBY', KEYS[1], 'cash', -amount)
 redis.call('HINCRBY', KEYS[1], 'held', amount)
 redis.call('HINCRBY', KEYS[3], 'nonce', 1)

@@ -1,8 +1,10 @@
 -- Resolve a pending reservation by posting it: take the stake, pay the win, and append the
 -- settled round (with its provably fair proof) to the stream, all at once. Settling twice
 -- returns the first result.
--- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] rounds stream, KEYS[4] open-rounds hash
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] the shard's journal,
+-- KEYS[4] open-rounds hash
 -- ARGV: payout, outcome_json, keep_ms, inputs_json ('' keeps the reserved inputs)
+--#include _clock
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'balance_after', 'stream_id', 'inputs',
   'seed_hash', 'client_seed', 'nonce')
@@ -22,8 +24,7 @@ local inputs = r[11]
 if ARGV[4] ~= '' then
   inputs = ARGV[4]
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 redis.call('HINCRBY', KEYS[1], 'held', -amount)
 local cash = redis.call('HINCRBY', KEYS[1], 'cash', payout)
 local id = redis.call('XADD', KEYS[3], '*',

@@ -2,11 +2,12 @@
 -- was drawn with, check funds, take the stake, pay the win, take the nonce, append the
 -- settled round to the stream, and tell the player's other sessions. One round trip per bet.
 -- KEYS[1] wallet hash, KEYS[2] done-marker of this round, KEYS[3] fair-seed hash,
--- KEYS[4] the player's sessions (sorted set), KEYS[5] rounds stream
+-- KEYS[4] the player's sessions (sorted set), KEYS[5] the shard's journal
 -- ARGV: stake, payout, outcome_json, keep_ms, player_id, game, currency, round_id,
 --       inputs_json, seed_hash, client_seed, nonce, push_channel, max_backlog, max_lag_ms
 -- Returns {'OK', cash, stream_id}, {'ALREADY', cash, stream_id} for a retry, or a refusal;
 -- {'SEED_MOVED', server_seed, client_seed, nonce, seed_hash} means: draw again with these.
+--#include _clock
 --#include _backpressure
 local done = redis.call('GET', KEYS[2])
 if done then
@@ -33,8 +34,7 @@ local payout = tonumber(ARGV[2])
 if cash < stake then
   return {'INSUFFICIENT_FUNDS', cash}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 redis.call('HINCRBY', KEYS[3], 'nonce', 1)
 local after = redis.call('HINCRBY', KEYS[1], 'cash', payout - stake)
 local id = redis.call('XADD', KEYS[5], '*',

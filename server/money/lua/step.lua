@@ -3,6 +3,7 @@
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] open-rounds hash
 -- ARGV: expected_version, extra_amount, round_state_json, inputs_json, ttl_ms
 -- Returns {'OK', cash, held_for_round, new_version} or a refusal.
+--#include _clock
 local r = redis.call('HMGET', KEYS[2], 'state', 'version', 'amount', 'game', 'round_id')
 if not r[1] then
   return {'NO_RESERVATION'}
@@ -23,8 +24,7 @@ if extra > 0 then
   cash = redis.call('HINCRBY', KEYS[1], 'cash', -extra)
   redis.call('HINCRBY', KEYS[2], 'amount', extra)
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local version = tonumber(r[2]) + 1
 redis.call('HSET', KEYS[2], 'round_state', ARGV[3], 'inputs', ARGV[4], 'version', version,
   'expires_at', now + tonumber(ARGV[5]))

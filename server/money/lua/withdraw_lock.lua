@@ -2,8 +2,9 @@
 -- and append the movement to the rounds stream in the same step (the flusher posts it to the
 -- ledger in stream order, after every round that changed the cash before it).
 -- Spins and provider bets only ever spend `cash`, so locked money cannot be staked.
--- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {p:ID}), KEYS[3] rounds stream
+-- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {s:K}), KEYS[3] the shard's journal
 -- ARGV: payment_id, player_id, currency, amount, gateway
+--#include _clock
 local state = redis.call('HGET', KEYS[2], 'state')
 if state then
   return {'ALREADY', state, tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')}
@@ -19,8 +20,7 @@ if cash < amount then
 end
 local after = redis.call('HINCRBY', KEYS[1], 'cash', -amount)
 redis.call('HINCRBY', KEYS[1], 'locked', amount)
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 redis.call('XADD', KEYS[3], '*', 'kind', 'withdrawal_lock', 'payment_id', ARGV[1],
   'player_id', ARGV[2], 'currency', ARGV[3], 'amount', ARGV[4], 'gateway', ARGV[5],
   'balance_before', cash, 'balance_after', after, 'created_at', now)

@@ -1,8 +1,9 @@
 -- Resolve a locked withdrawal exactly once: 'paid' (the gateway paid it out: locked funds
 -- leave for the gateway's clearing account) or 'returned' (declined: locked -> cash).
 -- The movement is appended to the rounds stream in the same step, for the ledger.
--- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {p:ID}), KEYS[3] rounds stream
+-- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {s:K}), KEYS[3] the shard's journal
 -- ARGV: payment_id, player_id, currency, amount, gateway, outcome ('paid'/'returned'), keep_ms
+--#include _clock
 local state = redis.call('HGET', KEYS[2], 'state')
 if not state then
   return {'NOT_LOCKED'}
@@ -24,8 +25,7 @@ local after = cash
 if ARGV[6] == 'returned' then
   after = redis.call('HINCRBY', KEYS[1], 'cash', amount)
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 redis.call('XADD', KEYS[3], '*', 'kind', 'withdrawal_' .. ARGV[6], 'payment_id', ARGV[1],
   'player_id', ARGV[2], 'currency', ARGV[3], 'amount', ARGV[4], 'gateway', ARGV[5],
   'balance_before', cash, 'balance_after', after, 'created_at', now)

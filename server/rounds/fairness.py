@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import rng
 from rng import fair
 from server.money.hot import HotWallet
+from server.money.scripts import ScriptStatus
 from server.storage.database import Database, now_ms
 
 
@@ -61,7 +62,7 @@ class Fairness:
             client_seed=rng.token_urlsafe(12), nonce=0,
         )  # fmt: skip
         current = (await self.hot.fair_state(player_id))["seed_hash"]
-        if status == "EXISTS":  # a concurrent ensure won; ours was never used
+        if status is ScriptStatus.EXISTS:  # a concurrent ensure won; ours was never used
             await self._discard(digest)
         await self._reveal_all_but(player_id, current)
 

@@ -14,7 +14,15 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 
+from server.storage import slots
+
 CHANNEL_PREFIX = "casino:push:"
+
+
+def sessions_key(player_id: int) -> str:
+    """The player's open play sessions (a sorted set, in the player's slot: the spin script
+    reads it to push only when another session is open)."""
+    return f"{slots.player_prefix(player_id)}:sessions"
 
 
 def channel(player_id: int) -> str:

@@ -1,0 +1,188 @@
+"""Every kind of event the server emits, typed and versioned, and their one encoding.
+
+An event reports one state change that already happened (or happens in the
+same transaction or script as this record of it). Each kind is a frozen
+msgspec Struct tagged by `kind` and carrying its `version`; the pair picks
+the class that decodes it, so a consumer meets an unknown kind or version as
+`UnknownEvent` (by name) and never as a half-read dict. The `id` is stable
+for the change it reports: an event relayed twice carries the same id, and
+consumers dedupe by it (delivery is at least once). Changing the fields of a
+kind means a new class with the next version beside the old one, never an
+edit of the old one: events already in a stream keep decoding.
+
+The encoding is JSON (msgspec): the outbox keeps it as text in SQL, the
+stream as one field, and a Lua script can write the same shape
+(`server/events/lua/emit.lua`). Amounts are integers in minor units.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+# Only what the event needs: no secret (password, token, document bytes) is ever one of its
+# fields, so any consumer (reports, analytics, logs) may keep events as they come.
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+    id: str  # stable for the change reported: the key consumers dedupe by
+    player_id: int
+    at_ms: int  # when the change was made, ms since the epoch
+    version: int = 1  # a later version of a kind is a new class with its own default
+
+
+class Registered(Event, frozen=True, kw_only=True, tag="registered"):
+    country: str
+    currency: str
+    address: str
+
+
+class LoggedIn(Event, frozen=True, kw_only=True, tag="login"):
+    """A login attempt on an existing account: ok, failed (wrong password) or locked
+    (refused by the lockout before the password was checked)."""
+
+    address: str
+    user_agent: str
+    outcome: Literal["ok", "failed", "locked"]
+
+
+class Deposited(Event, frozen=True, kw_only=True, tag="deposit"):
+    deposit_id: int
+    amount: int
+    currency: str
+    gateway: str
+
+
+class Withdrawal(Event, frozen=True, kw_only=True, tag="withdrawal"):
+    """A withdrawal requested, then resolved once: completed, declined or refused."""
+
+    payment_id: int
+    amount: int
+    currency: str
+    gateway: str
+    status: Literal["requested", "completed", "declined", "refused"]
+
+
+class KycChanged(Event, frozen=True, kw_only=True, tag="kyc"):
+    previous: str
+    status: str
+
+
+class StatusChanged(Event, frozen=True, kw_only=True, tag="restriction"):
+    """An account's status set by the back office or a rule: active, restricted, disabled."""
+
+    status: str
+    reason: str
+
+
+class LimitChanged(Event, frozen=True, kw_only=True, tag="limit"):
+    """A responsible-gambling limit set or changed (emitted once limits exist)."""
+
+    limit: str
+    amount: int | None
+    currency: str
+
+
+class RoundSettled(Event, frozen=True, kw_only=True, tag="round_settled"):
+    """A round's money moved in Redis (written by the settling Lua script)."""
+
+    round_id: str
+    game: str
+    currency: str
+    stake: int
+    win: int
+
+
+class ProviderMovement(Event, frozen=True, kw_only=True, tag="provider"):
+    """A provider's bet, win or rollback applied to the wallet (written by its Lua script)."""
+
+    provider_id: str
+    transaction_id: str
+    action: Literal["bet", "win", "rollback"]
+    amount: int
+    currency: str
+
+
+KINDS: tuple[type[Event], ...] = (
+    Registered,
+    LoggedIn,
+    Deposited,
+    Withdrawal,
+    KycChanged,
+    StatusChanged,
+    LimitChanged,
+    RoundSettled,
+    ProviderMovement,
+)
+
+
+def _kind(cls: type[Event]) -> str:
+    tag = cls.__struct_config__.tag
+    assert isinstance(tag, str), cls
+    return tag
+
+
+def _version(cls: type[Event]) -> int:
+    default = next(f.default for f in msgspec.structs.fields(cls) if f.name == "version")
+    assert isinstance(default, int), cls
+    return default
+
+
+# (kind, version) -> the class that decodes it; a second version of a kind is added here.
+DECODERS: dict[tuple[str, int], type[Event]] = {(_kind(cls), _version(cls)): cls for cls in KINDS}
+
+
+class UnknownEvent(ValueError):
+    """An event this code cannot read: a kind it does not know, or a version of a known kind
+    newer (or older) than any it has a class for. Nothing is guessed from the fields."""
+
+    def __init__(self, kind: str, version: int) -> None:
+        known = sorted({k for k, _ in DECODERS})
+        if kind in known:
+            versions = sorted(v for k, v in DECODERS if k == kind)
+            detail = f"version {version} of event {kind!r} is unknown (known: {versions})"
+        else:
+            detail = f"event kind {kind!r} is unknown (known: {', '.join(known)})"
+        super().__init__(detail)
+        self.kind = kind
+        self.version = version
+
+
+class MalformedEvent(ValueError):
+    """Bytes that are not an event at all, or an event whose fields do not fit its class."""
+
+
+class _Header(msgspec.Struct):
+    kind: str
+    version: int = 1
+
+
+_encoder = msgspec.json.Encoder()
+_header = msgspec.json.Decoder(_Header)
+_decoders = {key: msgspec.json.Decoder(cls) for key, cls in DECODERS.items()}
+
+
+def kind_of(event: Event) -> str:
+    return _kind(type(event))
+
+
+def encode(event: Event) -> bytes:
+    if DECODERS.get((kind_of(event), event.version)) is not type(event):
+        raise UnknownEvent(kind_of(event), event.version)
+    return _encoder.encode(event)
+
+
+def decode(data: bytes | str) -> Event:
+    """The event `data` encodes; UnknownEvent or MalformedEvent when it cannot be read."""
+    try:
+        header = _header.decode(data)
+    except msgspec.DecodeError as error:
+        raise MalformedEvent(f"not an event: {error}") from None
+    decoder = _decoders.get((header.kind, header.version))
+    if decoder is None:
+        raise UnknownEvent(header.kind, header.version)
+    try:
+        return decoder.decode(data)
+    except msgspec.DecodeError as error:
+        raise MalformedEvent(f"event {header.kind!r} v{header.version}: {error}") from None

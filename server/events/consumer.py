@@ -1,0 +1,96 @@
+"""A member of a consumer group reading every shard's event stream, with acknowledgement.
+
+A group (fraud rules, reports, pushes, analytics: one each) reads all the
+shard streams; Redis hands each entry to one member of the group and keeps it
+pending until that member acknowledges it. So a member that dies mid-batch
+loses nothing: its unacknowledged entries stay pending, and another member
+takes them over with `reclaim` once they have been idle long enough
+(XAUTOCLAIM). Delivery is at least once in both directions (the outbox relays
+at least once, a reclaimed entry may have been half-processed): a consumer
+dedupes by `Event.id`. `rewind` sets the group back (or forward) to an offset
+of a shard stream, to replay from there.
+
+An entry this code cannot decode (a newer kind or version, during a rolling
+upgrade) is logged and left pending, never acknowledged: a member that can read
+it takes it over later with `reclaim`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from server.events import stream
+from server.events.stream import Entry
+
+
+class Consumer:
+    def __init__(self, client: aioredis.Redis, group: str, name: str) -> None:
+        self.client = client
+        self.group = group
+        self.name = name
+
+    async def join(self, start: str = "$") -> None:
+        """Create the group on every shard stream where it does not exist yet, reading from
+        `start` ("$": events appended from now on; "0": everything the streams hold)."""
+        for key in stream.all_keys():
+            try:
+                await self.client.xgroup_create(key, self.group, id=start, mkstream=True)
+            except ResponseError as error:
+                if "BUSYGROUP" not in str(error):
+                    raise
+
+    async def read(self, count: int = 100, block_ms: int | None = None) -> list[Entry]:
+        """Entries never delivered to this group before, up to `count` per shard, oldest first
+        within each shard; they stay pending for this member until `ack`."""
+        reply = await self.client.xreadgroup(
+            self.group,
+            self.name,
+            dict.fromkeys(stream.all_keys(), ">"),
+            count=count,
+            block=block_ms,
+        )
+        if not reply:
+            return []
+        # RESP3 answers a map of stream -> entries, RESP2 a list of [stream, entries].
+        pairs = reply.items() if isinstance(reply, dict) else reply
+        found: list[Entry] = []
+        for name, raw in pairs:
+            # redis-py's RESP3 reply wraps a stream's entries (tuples) in one more list.
+            entries = raw[0] if raw and isinstance(raw[0], list) else raw
+            found.extend(stream.entries(stream.text(name), entries))
+        return found
+
+    async def ack(self, entries: Sequence[Entry]) -> int:
+        """Acknowledge processed entries; how many were still pending."""
+        acked = 0
+        by_stream: dict[str, list[str]] = {}
+        for item in entries:
+            by_stream.setdefault(item.stream, []).append(item.offset)
+        for name, offsets in by_stream.items():
+            acked += int(await self.client.xack(name, self.group, *offsets))
+        return acked
+
+    async def reclaim(self, min_idle_ms: int, count: int = 100) -> list[Entry]:
+        """Take over, for this member, entries pending for any member of the group for at
+        least `min_idle_ms` (a member that died mid-batch); process and `ack` them like
+        `read`'s."""
+        found: list[Entry] = []
+        for key in stream.all_keys():
+            cursor = "0-0"
+            while True:
+                reply = await self.client.xautoclaim(
+                    key, self.group, self.name, min_idle_ms, start_id=cursor, count=count
+                )
+                cursor, raw = stream.text(reply[0]), reply[1]
+                found.extend(stream.entries(key, raw))
+                if cursor == "0-0":
+                    break
+        return found
+
+    async def rewind(self, k: int, offset: str) -> None:
+        """Make the group's next `read` of shard K's stream start after `offset` (`"0"`: from
+        the beginning): replay from an offset. Entries already pending stay pending."""
+        await self.client.xgroup_setid(stream.key(k), self.group, id=offset)

@@ -1,0 +1,14 @@
+"""Lua for scripts that emit events: `_emit_event.lua`, for money's scripts to include.
+
+A script that changes a player's keys appends its event to the player's shard stream in
+the same call (the stream shares the player's hash tag), in the JSON shape that
+`server/events/catalogue.py` decodes.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+
+def source(name: str = "_emit_event") -> str:
+    return resources.files(__name__).joinpath(f"{name}.lua").read_text()

@@ -1,0 +1,116 @@
+"""The event catalogue: every kind encodes and decodes to itself, and what this code cannot
+read is refused by name (an unknown kind, an unknown version, bytes that are no event)."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.events import catalogue
+from server.events.catalogue import (
+    Deposited,
+    Event,
+    KycChanged,
+    LimitChanged,
+    LoggedIn,
+    MalformedEvent,
+    ProviderMovement,
+    Registered,
+    RoundSettled,
+    StatusChanged,
+    UnknownEvent,
+    Withdrawal,
+)
+
+HEAD = {"player_id": 42, "at_ms": 1_700_000_000_123}
+
+EVERY_KIND: list[Event] = [
+    Registered(id="registered:42", **HEAD, country="DE", currency="EUR", address="10.0.0.1"),
+    LoggedIn(id="login:a", **HEAD, address="10.0.0.1", user_agent="Firefox/140", outcome="ok"),
+    Deposited(
+        id="deposit:7", **HEAD, deposit_id=7, amount=10_000, currency="EUR", gateway="sandbox"
+    ),
+    Withdrawal(
+        id="withdrawal:3:requested",
+        **HEAD,
+        payment_id=3,
+        amount=2_500,
+        currency="EUR",
+        gateway="sandbox",
+        status="requested",
+    ),
+    KycChanged(id="kyc:b", **HEAD, previous="unverified", status="pending"),
+    StatusChanged(id="status:c", **HEAD, status="restricted", reason="fraud hold"),
+    LimitChanged(id="limit:d", **HEAD, limit="deposit_daily", amount=50_000, currency="EUR"),
+    RoundSettled(
+        id="round:r1", **HEAD, round_id="r1", game="classic", currency="EUR", stake=100, win=250
+    ),
+    ProviderMovement(
+        id="ptx:p:t1",
+        **HEAD,
+        provider_id="p",
+        transaction_id="t1",
+        action="bet",
+        amount=100,
+        currency="EUR",
+    ),
+]
+
+
+def test_the_catalogue_lists_every_kind_once() -> None:
+    assert sorted(catalogue.DECODERS) == [
+        ("deposit", 1), ("kyc", 1), ("limit", 1), ("login", 1), ("provider", 1),
+        ("registered", 1), ("restriction", 1), ("round_settled", 1), ("withdrawal", 1),
+    ]  # fmt: skip
+    assert {type(event) for event in EVERY_KIND} == set(catalogue.KINDS)
+
+
+@pytest.mark.parametrize("event", EVERY_KIND, ids=lambda event: catalogue.kind_of(event))
+def test_every_kind_decodes_to_the_event_it_encodes(event: Event) -> None:
+    assert catalogue.decode(catalogue.encode(event)) == event
+
+
+def test_an_encoded_event_names_its_kind_and_version() -> None:
+    assert catalogue.encode(EVERY_KIND[2]) == (
+        b'{"kind":"deposit","id":"deposit:7","player_id":42,"at_ms":1700000000123,"version":1,'
+        b'"deposit_id":7,"amount":10000,"currency":"EUR","gateway":"sandbox"}'
+    )
+
+
+def test_an_unknown_kind_is_refused_by_name() -> None:
+    with pytest.raises(UnknownEvent) as refused:
+        catalogue.decode(b'{"kind":"jackpot","version":1,"id":"x","player_id":1,"at_ms":1}')
+    assert (refused.value.kind, refused.value.version) == ("jackpot", 1)
+    assert str(refused.value).startswith("event kind 'jackpot' is unknown (known: deposit, kyc")
+
+
+def test_an_unknown_version_of_a_known_kind_is_refused_by_name() -> None:
+    data = catalogue.encode(EVERY_KIND[2]).replace(b'"version":1', b'"version":2')
+    with pytest.raises(UnknownEvent) as refused:
+        catalogue.decode(data)
+    assert str(refused.value) == "version 2 of event 'deposit' is unknown (known: [1])"
+
+
+def test_an_event_cannot_be_encoded_with_a_version_it_has_no_class_for() -> None:
+    with pytest.raises(UnknownEvent):
+        catalogue.encode(StatusChanged(id="s", **HEAD, status="active", reason="", version=3))
+
+
+def test_bytes_that_are_no_event_are_malformed() -> None:
+    with pytest.raises(MalformedEvent):
+        catalogue.decode(b"not json")
+    with pytest.raises(MalformedEvent):
+        catalogue.decode(b'{"version":1}')  # no kind
+
+
+def test_an_event_missing_a_field_of_its_kind_is_malformed() -> None:
+    with pytest.raises(MalformedEvent, match="deposit_id"):
+        catalogue.decode(
+            b'{"kind":"deposit","version":1,"id":"d","player_id":1,"at_ms":1,'
+            b'"amount":1,"currency":"EUR","gateway":"sandbox"}'
+        )
+
+
+def test_a_login_outcome_outside_ok_failed_locked_is_malformed() -> None:
+    data = catalogue.encode(EVERY_KIND[1]).replace(b'"ok"', b'"maybe"')
+    with pytest.raises(MalformedEvent):
+        catalogue.decode(data)
