@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode, Refused
-from server import gc_policy, health
+from server import gc_policy, health, wiring
 from server.accounts import names as account_names
 from server.accounts import routes as account_routes
 from server.accounts.lockout import Lockout, RegistrationLimit
@@ -196,6 +196,7 @@ async def open_services(settings: Settings) -> Services:
         provider=ProviderService(
             db, client, wallet, accounts, sandbox_allowed=settings.mode is Mode.SANDBOX
         ),
+        backlog_keys=wiring.backlog_keys(),
     )
 
 

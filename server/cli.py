@@ -174,6 +174,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     from server.money.reconcile import reconcile
     from server.storage import redis_client
     from server.storage.database import Database
+    from server.wiring import histories
 
     settings = Settings.from_env()
     if not settings.redis_url:
@@ -185,7 +186,7 @@ def _reconcile(args: argparse.Namespace) -> int:
         db = Database(settings.database_path)
         await db.open()
         try:
-            report = await reconcile(db, HotWallet(client, 1))
+            report = await reconcile(db, HotWallet(client, 1), histories())
         finally:
             await client.aclose()
             await db.close()

@@ -10,6 +10,7 @@ from server.accounts.service import Accounts
 from server.config import Settings
 from server.money.journal.flusher import Flusher
 from server.money.wallet import Wallet
+from server.observability.backlog import Watched
 from server.provider.service import ProviderService
 from server.rounds.fairness import Fairness
 from server.rounds.play import Rounds
@@ -27,3 +28,4 @@ class Services:
     fairness: Fairness
     play: Rounds
     provider: ProviderService
+    backlog_keys: tuple[Watched, ...]  # what /metrics and /ready read (server/wiring.py)

@@ -34,6 +34,7 @@ from server.config import ConfigError, Mode, Settings
 from server.observability import backlog
 from server.provider import sandbox
 from server.storage import database
+from server.wiring import backlog_keys
 
 GIB = 1024**3
 TIMEOUT_S = 2.0
@@ -328,7 +329,7 @@ async def _live_redis(url: str, bound_s: int) -> list[Finding]:
         seconds, micros = await client.time()
         after = time.time()
         found.append(clock_finding((before + after) / 2 - (seconds + micros / 1e6)))
-        found += backlog_findings(await backlog.measure(client), bound_s)
+        found += backlog_findings(await backlog.measure(client, backlog_keys()), bound_s)
         return found
     finally:
         await client.aclose()

@@ -19,6 +19,7 @@ from server.money.hot import HotWallet
 from server.money.journal.flusher import Flusher
 from server.money.reconcile import reconcile
 from server.storage.database import Database
+from server.wiring import histories
 
 KNOWN_PLAYER = 1
 UNKNOWN_PLAYER = 2  # no row in `players`: the rounds table's foreign key refuses it
@@ -112,7 +113,7 @@ async def test_reconciliation_fails_while_an_entry_is_quarantined(
 ) -> None:
     flusher = await flusher_with_poison(redis_client, db)
     await flusher.drain()
-    report = await reconcile(db, HotWallet(redis_client, 1))
+    report = await reconcile(db, HotWallet(redis_client, 1), histories())
     assert (report.dead_letters, report.ok) == (1, False)
     assert "quarantined stream entries: 1" in report.lines()
 

@@ -21,6 +21,7 @@ from server.money.journal.flusher import Flusher
 from server.money.key_migration import KeyMigrationError, migrate
 from server.money.reconcile import reconcile
 from server.storage.database import Database
+from server.wiring import histories
 
 SPINNER = 3  # shard 3: one settled spin, flushed by nobody yet
 HOLDER = 20  # shard 4: one stake held by a pending reservation
@@ -229,7 +230,7 @@ async def test_after_the_migration_the_money_is_flushed_released_and_reconciles(
     await migrate(old)
     await hot.release(HOLDER, "EUR", "held-1", "voided", only_if_due=False)
     assert await Flusher(old, db, batch=100, block_ms=10).drain() == 2
-    report = await reconcile(db, hot)
+    report = await reconcile(db, hot, histories())
     assert report.ok, "\n".join(report.lines())
     assert [(w.player_id, w.redis_cash) for w in report.wallets] == [
         (SPINNER, 1_150),

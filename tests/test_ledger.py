@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from server.money import ledger
+from server.money.journal import provider
 from server.money.journal.flusher import SettledRound, write_rounds
 from server.storage.database import Database, SchemaTooNew
 
 PLAYER = ledger.player_cash(1, "EUR")
+BONUS = ledger.player_bonus(1, "EUR")
 CLEARING = ledger.gateway_clearing("sandbox", "EUR")
 HOUSE = ledger.game_revenue("EUR")
 
@@ -103,6 +105,49 @@ async def test_a_voided_round_is_recorded_but_moves_no_ledger_money(db: Database
         await write_rounds(tx, [settled("v", 100, 0, kind="expired")])
     assert await db.fetchall("SELECT status, stake FROM rounds") == [("expired", 100)]
     assert (await balances(db))[PLAYER.code] == 1000
+
+
+async def test_a_round_posts_each_part_of_stake_and_payout_to_its_sub_balance(
+    db: Database,
+) -> None:
+    async with db.transaction() as tx:
+        await ledger.post(tx, "d1", CLEARING, PLAYER, 70, "deposit", "deposit:1")
+        await ledger.post(tx, "g1", HOUSE, BONUS, 50, "bonus", "grant:1")  # as a grant would
+    # 100 staked, 30 of it bonus; 1001 paid: 300 back to bonus, 701 to cash.
+    bonus_round = settled("a", 100, 1001)._replace(stake_bonus=30, payout_bonus=300)
+    async with db.transaction() as tx:
+        assert await write_rounds(tx, [bonus_round]) == 1
+    assert await balances(db) == {
+        CLEARING.code: -70, PLAYER.code: 701, BONUS.code: 320, HOUSE.code: -951,
+    }  # fmt: skip
+    keys = await db.fetchall("SELECT idempotency_key, amount FROM ledger_transfers ORDER BY id")
+    assert keys[2:] == [
+        ("round:a:stake", 70), ("round:a:stake_bonus", 30),
+        ("round:a:payout", 701), ("round:a:payout_bonus", 300),
+    ]  # fmt: skip
+
+
+async def test_a_provider_bet_posts_its_bonus_part_to_the_bonus_account(db: Database) -> None:
+    async with db.transaction() as tx:
+        await ledger.post(tx, "d1", CLEARING, PLAYER, 70, "deposit", "deposit:1")
+        await ledger.post(tx, "g1", HOUSE, BONUS, 50, "bonus", "grant:1")
+        await tx.execute(
+            "INSERT INTO providers (id, name, signature_scheme, launch_url, session_ttl_s,"
+            " replay_window_s, created_at) VALUES ('acme', 'Acme', 'hmac-sha256', 'x', 60, 60, 0)"
+        )
+    entry = {
+        "kind": "provider_bet", "provider": "acme", "transaction_uuid": "t1", "player_id": "1",
+        "currency": "EUR", "amount": "100", "round_id": "r", "game": "g", "reference": "",
+        "round_closed": "0", "tombstone": "0", "bonus": "30", "balance_before": "70",
+        "balance_after": "0", "created_at": "1",
+    }  # fmt: skip
+    async with db.transaction() as tx:
+        assert await provider.write_bet(tx, "1-0", entry)
+    settlement = provider.provider_account("acme", "EUR")
+    assert await balances(db) == {
+        CLEARING.code: -70, PLAYER.code: 0, BONUS.code: 20, HOUSE.code: -50,
+        settlement.code: 100,
+    }  # fmt: skip
 
 
 async def test_opening_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:

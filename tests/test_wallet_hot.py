@@ -171,6 +171,8 @@ async def test_settle_takes_the_stake_pays_the_win_and_streams_the_round(
         "seed_hash": fair.seed_hash(SEED),
         "client_seed": "client",
         "nonce": "0",
+        "stake_bonus": "0",
+        "payout_bonus": "0",
     }
 
 

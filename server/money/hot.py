@@ -2,7 +2,9 @@
 
 Each script checks and moves in one atomic step, so two connections can never
 spend the same cent. Invariants held here (and attacked by the tests):
-`cash >= 0` always; `held` equals the sum of pending reservations; a
+`cash >= 0` and `bonus >= 0` always (a stake takes cash first, then bonus, and a payout
+goes back in the stake's proportion: `server/money/balances.py`, applied by `lua/_spend.lua`);
+`held` equals the sum of pending reservations; a
 reservation resolves at most once (settled, voided or expired); settling a
 round appends it to the rounds stream in the same step, so a settled round is
 never missing from the stream. The reserve script also hands the round its
@@ -111,13 +113,20 @@ class HotWallet:
         held = await self.redis.hget(keys.wallet(player_id, currency), "held")
         return 0 if held is None else int(held)
 
+    async def bonus(self, player_id: int, currency: str) -> int:
+        """Bonus funds: spent only once cash is (`server/money/balances.py`); absent is 0."""
+        bonus = await self.redis.hget(keys.wallet(player_id, currency), "bonus")
+        return 0 if bonus is None else int(bonus)
+
     async def locked(self, player_id: int, currency: str) -> int:
         """Funds of pending withdrawals: out of `cash`, so no stake can spend them."""
         locked = await self.redis.hget(keys.wallet(player_id, currency), "locked")
         return 0 if locked is None else int(locked)
 
-    async def hydrate(self, player_id: int, currency: str, cash: int, ledger_mark: int) -> int:
-        reply = await self._hydrate([keys.wallet(player_id, currency)], [cash, ledger_mark])
+    async def hydrate(
+        self, player_id: int, currency: str, cash: int, ledger_mark: int, bonus: int = 0
+    ) -> int:
+        reply = await self._hydrate([keys.wallet(player_id, currency)], [cash, ledger_mark, bonus])
         return reply.integer("cash")
 
     async def reserve(

@@ -39,6 +39,14 @@ def player_cash(player_id: int, currency: str) -> AccountRef:
     )
 
 
+def player_bonus(player_id: int, currency: str) -> AccountRef:
+    """Bonus money: playable, not withdrawable. Stakes take from it only once cash is spent,
+    and wins on what it staked come back to it (`server/money/balances.py`)."""
+    return AccountRef(
+        f"player:{player_id}:bonus:{currency}", "player_bonus", currency, player_id, False
+    )
+
+
 def player_withdrawal_locked(player_id: int, currency: str) -> AccountRef:
     """Cash a pending withdrawal took out of play until the gateway pays or declines it."""
     return AccountRef(

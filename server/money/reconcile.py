@@ -2,23 +2,59 @@
 
 For every player wallet, three independent figures must agree once the
 rounds stream is flushed and no stake is held:
-hot cash (Redis) == ledger balance == deposits - stakes + payouts (rounds table)
+hot cash (Redis) == the ledger's cash account; hot bonus (Redis) == the ledger's bonus
+account; the two ledger accounts together == deposits - stakes + payouts (rounds table)
 - provider bets + provider wins + returned provider stakes (provider transactions)
 - withdrawals locked or paid out (payments table); and the funds pending withdrawals
 hold: Redis `locked` == the ledger's withdrawal_locked account == pending withdrawals.
+(The history figure is of cash and bonus together because the history tables do not split
+stakes and payouts; bonus grants, when the bonus engine adds them, join it.)
 For the ledger as a whole, every currency sums to zero and every account's
 stored balance equals its credits minus its debits.
+
+Money reads the history of the tables its own journal writes (rounds, provider
+transactions) and the deposits it writes itself. A table that a domain writes
+(payments) is read by that domain, through the `History` seam: the domain
+implements it and the process registers it at wiring time (`server/wiring.py`), so
+money never imports a domain. A movement of money that a domain records must have
+its `History` registered, or the wallets it touched show a mismatch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from server.money import keys
 from server.money.hot import HotWallet
-from server.payments.history import withdrawals_by_wallet
-from server.provider.history import net_by_wallet as provider_net_by_wallet
 from server.storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Movements:
+    """What one domain's own records say it did to one wallet, independently of the ledger."""
+
+    cash: int  # added to the player's cash, in minor units (negative: taken out)
+    locked: int = 0  # still held in the wallet's withdrawal-locked funds
+
+
+# (player id, currency) -> that wallet's movements; wallets the domain never touched are absent.
+History = Callable[[Database], Awaitable[Mapping[tuple[int, str], Movements]]]
+
+
+async def provider_history(db: Database) -> dict[tuple[int, str], Movements]:
+    """Provider play's part: wins plus returned stakes minus stakes, per wallet.
+
+    `provider_transactions` is money's own table (only the journal's provider writers
+    write it, in the transaction that posts the ledger transfer), so its figure is read
+    here, as the rounds table's is, rather than through the provider domain.
+    """
+    rows = await db.fetchall(
+        "SELECT player_id, currency, SUM(CASE kind WHEN 'bet' THEN -amount"
+        " WHEN 'win' THEN amount WHEN 'rollback' THEN amount ELSE 0 END)"
+        " FROM provider_transactions GROUP BY player_id, currency"
+    )
+    return {(int(pid), str(cur)): Movements(int(net)) for pid, cur, net in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +68,27 @@ class WalletCheck:
     redis_locked: int = 0
     ledger_locked: int = 0
     locked_from_history: int = 0
+    redis_bonus: int = 0
+    ledger_bonus: int = 0
 
     @property
     def ok(self) -> bool:
-        return (
-            self.redis_held == 0
-            and self.redis_cash == self.ledger == self.from_history
-            and self.redis_locked == self.ledger_locked == self.locked_from_history
-        )
+        return not self.mismatched
+
+    @property
+    def mismatched(self) -> list[str]:
+        """The sub-balances (and `held`) whose figures disagree: what an operator looks at."""
+        return [
+            name
+            for name, agrees in (
+                ("held", self.redis_held == 0),
+                ("cash", self.redis_cash == self.ledger),
+                ("bonus", self.redis_bonus == self.ledger_bonus),
+                ("history", self.ledger + self.ledger_bonus == self.from_history),
+                ("locked", self.redis_locked == self.ledger_locked == self.locked_from_history),
+            )
+            if not agrees
+        ]
 
 
 @dataclass(slots=True)
@@ -73,14 +122,18 @@ class Report:
             out.append(
                 f"{mark} player {w.player_id} {w.currency}: redis={w.redis_cash}"
                 f" held={w.redis_held} ledger={w.ledger} history={w.from_history}"
+                f" bonus: redis={w.redis_bonus} ledger={w.ledger_bonus}"
                 f" locked: redis={w.redis_locked} ledger={w.ledger_locked}"
                 f" history={w.locked_from_history}"
+                + (f" mismatched: {', '.join(w.mismatched)}" if w.mismatched else "")
             )
         out.append("RECONCILED" if self.ok else "MISMATCH")
         return out
 
 
-async def reconcile(db: Database, hot: HotWallet) -> Report:
+async def reconcile(db: Database, hot: HotWallet, histories: Sequence[History]) -> Report:
+    """Check every wallet and the ledger; `histories` are the domains' own figures (the
+    process's are `server.wiring.histories()`)."""
     report = Report()
     for k in range(keys.SHARDS):
         report.stream_backlog += int(await hot.redis.xlen(keys.journal(k)))
@@ -104,17 +157,26 @@ async def reconcile(db: Database, hot: HotWallet) -> Report:
         "   WHERE a.kind = 'player_cash' AND a.player_id = p.id AND a.currency = p.currency), 0),"
         " COALESCE((SELECT balance FROM ledger_accounts a WHERE a.kind = 'withdrawal_locked'"
         "   AND a.player_id = p.id AND a.currency = p.currency), 0),"
+        " COALESCE((SELECT balance FROM ledger_accounts a WHERE a.kind = 'player_bonus'"
+        "   AND a.player_id = p.id AND a.currency = p.currency), 0),"
         " COALESCE((SELECT SUM(amount) FROM deposits d"
         "   WHERE d.player_id = p.id AND d.currency = p.currency), 0),"
         " COALESCE((SELECT SUM(payout - stake) FROM rounds r"
         "   WHERE r.player_id = p.id AND r.currency = p.currency AND r.status = 'settled'), 0)"
         " FROM players p ORDER BY p.id"
     )
-    provider_net = await provider_net_by_wallet(db)
-    withdrawals = await withdrawals_by_wallet(db)
-    for player_id, currency, ledger_balance, ledger_locked, deposits, net_rounds in rows:
+    told = [await provider_history(db)] + [await history(db) for history in histories]
+    for (
+        player_id,
+        currency,
+        ledger_balance,
+        ledger_locked,
+        ledger_bonus,
+        deposits,
+        net_rounds,
+    ) in rows:
         pid, cur = int(player_id), str(currency)
-        withdrawn, locked = withdrawals.get((pid, cur), (0, 0))
+        moved = [by_wallet[(pid, cur)] for by_wallet in told if (pid, cur) in by_wallet]
         report.wallets.append(
             WalletCheck(
                 player_id=pid,
@@ -122,13 +184,12 @@ async def reconcile(db: Database, hot: HotWallet) -> Report:
                 redis_cash=await hot.balance(pid, cur),
                 redis_held=await hot.held(pid, cur),
                 ledger=int(ledger_balance),
-                from_history=int(deposits)
-                + int(net_rounds)
-                + provider_net.get((pid, cur), 0)
-                - withdrawn,
+                from_history=int(deposits) + int(net_rounds) + sum(m.cash for m in moved),
                 redis_locked=await hot.locked(pid, cur),
                 ledger_locked=int(ledger_locked),
-                locked_from_history=locked,
+                locked_from_history=sum(m.locked for m in moved),
+                redis_bonus=await hot.bonus(pid, cur),
+                ledger_bonus=int(ledger_bonus),
             )
         )
     return report

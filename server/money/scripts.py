@@ -45,7 +45,7 @@ class ScriptStatus(StrEnum):
     NO_WALLET = "NO_WALLET"  # Redis holds no wallet: hydrate it from the ledger and retry
     NO_SEED = "NO_SEED"  # the player has no live provably fair seed
     SEED_MOVED = "SEED_MOVED"  # the seed or nonce changed since the outcome was drawn
-    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"  # spendable cash does not cover the amount
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"  # cash + bonus do not cover it; carries the cash
     ROUND_IN_PROGRESS = "ROUND_IN_PROGRESS"  # the game has an unfinished round
     NO_RESERVATION = "NO_RESERVATION"
     NOT_PENDING = "NOT_PENDING"  # the reservation was already resolved

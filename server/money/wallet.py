@@ -68,13 +68,18 @@ class Wallet:
         # One statement, so the balance and the mark come from the same snapshot.
         row = await self.db.fetchone(
             "SELECT (SELECT balance FROM ledger_accounts WHERE code = ?),"
-            " (SELECT MAX(id) FROM ledger_transfers)",
-            (ledger.player_cash(player_id, currency).code,),
+            " (SELECT MAX(id) FROM ledger_transfers),"
+            " (SELECT balance FROM ledger_accounts WHERE code = ?)",
+            (
+                ledger.player_cash(player_id, currency).code,
+                ledger.player_bonus(player_id, currency).code,
+            ),
         )
         balance = int(row[0] or 0) if row else 0
         mark = int(row[1] or 0) if row else 0
+        bonus = int(row[2] or 0) if row else 0
         log.debug("hydrating hot wallet of player %s %s from the ledger", player_id, currency)
-        return await self.hot.hydrate(player_id, currency, balance, mark)
+        return await self.hot.hydrate(player_id, currency, balance, mark, bonus)
 
     async def deposit(
         self,

@@ -6,17 +6,29 @@ oldest one's id (Redis's clock in ms at XADD) says how far behind the flusher is
 Figures are summed over the shards; the age is the oldest shard's. The stream's age is
 measured against Redis's own clock, so a skewed server clock cannot fake a lag.
 Read by `/metrics`, `/ready` and `run.py doctor`.
+
+The keys are money's (server/money/keys.py), and this floor-1 module must never import
+money: whoever wires the process hands `measure` the keys to watch (`server/wiring.py`
+builds them), so a new shard layout or a second stream changes the wiring, not the gauges.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 
-from server.money import keys
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """The keys of one shard that the gauges read; their owner names them."""
+
+    stream: str  # entries not yet durable, deleted once written (ids: Redis ms at XADD)
+    due: str  # sorted set of pending reservations, scored by due time in ms
+    dead_letters: str  # stream of entries the database refused, kept for an operator
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +51,18 @@ def _first_id(reply: Any) -> str | None:
     return str(first[0])
 
 
-async def measure(client: aioredis.Redis) -> Backlog:
+async def measure(client: aioredis.Redis, shards: Sequence[Watched]) -> Backlog:
+    """The backlog summed over `shards`; the age is the oldest stream entry's."""
     # Due times are written with the server's clock, and the sweeper compares them with it.
     due_by = time.time_ns() // 10**6
     async with client.pipeline(transaction=False) as pipe:
         pipe.time()
-        for k in range(keys.SHARDS):
-            pipe.xlen(keys.journal(k))
-            pipe.xrange(keys.journal(k), "-", "+", count=1)
-            pipe.zcard(keys.due(k))
-            pipe.zcount(keys.due(k), "-inf", due_by)
-            pipe.xlen(keys.dead_letters(k))
+        for shard in shards:
+            pipe.xlen(shard.stream)
+            pipe.xrange(shard.stream, "-", "+", count=1)
+            pipe.zcard(shard.due)
+            pipe.zcount(shard.due, "-inf", due_by)
+            pipe.xlen(shard.dead_letters)
         now, *replies = await pipe.execute()
     now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
     length = pending = past_due = dead = 0

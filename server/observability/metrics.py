@@ -373,7 +373,9 @@ class _Snapshot(Collector):
 async def _snapshot(services: Services) -> _Snapshot:
     found: Backlog | None = None
     try:
-        found = await asyncio.wait_for(backlog.measure(services.redis), SCRAPE_TIMEOUT_S)
+        found = await asyncio.wait_for(
+            backlog.measure(services.redis, services.backlog_keys), SCRAPE_TIMEOUT_S
+        )
     except Exception as error:
         record_backend_error("metrics", error)
     try:

@@ -33,7 +33,9 @@ async def ready(request: Request) -> Response:
     reasons: list[str] = []
     report: dict[str, Any] = {}
     try:
-        found = await asyncio.wait_for(backlog.measure(services.redis), CHECK_TIMEOUT_S)
+        found = await asyncio.wait_for(
+            backlog.measure(services.redis, services.backlog_keys), CHECK_TIMEOUT_S
+        )
         report["redis"] = "ok"
         report["flusher_lag_seconds"] = round(found.oldest_age_s, 3)
         report["stream_length"] = found.stream_length

@@ -1,12 +1,15 @@
-"""Withdrawals as the payments table tells them, for reconciliation (independent of the ledger)."""
+"""Withdrawals as the payments table tells them: the payments domain's `History` for
+reconciliation (server/money/reconcile.py), independent of the ledger, registered in
+`server/wiring.py`."""
 
 from __future__ import annotations
 
+from server.money.reconcile import Movements
 from server.storage.database import Database
 
 
-async def withdrawals_by_wallet(db: Database) -> dict[tuple[int, str], tuple[int, int]]:
-    """(player, currency) -> (taken out of cash, still locked) by withdrawals.
+async def withdrawals_by_wallet(db: Database) -> dict[tuple[int, str], Movements]:
+    """(player, currency) -> cash taken out by withdrawals, and the part still locked.
 
     A withdrawal leaves cash when it is locked and comes back only when declined;
     it stays locked while pending, and leaves the player's accounts when completed.
@@ -18,4 +21,7 @@ async def withdrawals_by_wallet(db: Database) -> dict[tuple[int, str], tuple[int
         " FROM payments WHERE kind = 'withdrawal' AND locked_at IS NOT NULL"
         " GROUP BY player_id, currency"
     )
-    return {(int(p), str(c)): (int(out), int(locked)) for p, c, out, locked in rows}
+    return {
+        (int(p), str(c)): Movements(cash=-int(out), locked=int(locked))
+        for p, c, out, locked in rows
+    }

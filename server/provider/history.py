@@ -1,9 +1,7 @@
-"""What players did with providers, read from durable storage: for reconciliation and for
-the player's own history.
+"""What players did with providers, read from durable storage for the player's own history.
 
-`net_by_wallet` is the provider part of reconciliation's history figure: for each
-player wallet, wins plus returned stakes minus stakes, summed over the
-transactions table (not the ledger, which it is checked against).
+(Reconciliation's provider figure is money's: `server/money/reconcile.py` reads
+`provider_transactions`, the table money's journal writes.)
 """
 
 from __future__ import annotations
@@ -11,16 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from server.storage.database import Database
-
-
-async def net_by_wallet(db: Database) -> dict[tuple[int, str], int]:
-    """(player id, currency) -> what provider play added to the wallet (negative: lost)."""
-    rows = await db.fetchall(
-        "SELECT player_id, currency, SUM(CASE kind WHEN 'bet' THEN -amount"
-        " WHEN 'win' THEN amount WHEN 'rollback' THEN amount ELSE 0 END)"
-        " FROM provider_transactions GROUP BY player_id, currency"
-    )
-    return {(int(pid), str(cur)): int(net) for pid, cur, net in rows}
 
 
 async def recent_rounds(db: Database, player_id: int, limit: int) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ from clients import idle_sessions, loadgen
 from server.observability import backlog
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
+from server.wiring import backlog_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 console = Console()
@@ -239,7 +240,10 @@ async def _wait_flushed(redis_url: str, timeout_s: float = 60) -> None:
     client: aioredis.Redis = connect_redis(redis_url)
     try:
         deadline = time.monotonic() + timeout_s
-        while (await backlog.measure(client)).stream_length and time.monotonic() < deadline:  # noqa: ASYNC110
+        watched = backlog_keys()
+        while time.monotonic() < deadline:
+            if not (await backlog.measure(client, watched)).stream_length:
+                return
             await asyncio.sleep(0.1)
     finally:
         await client.aclose()

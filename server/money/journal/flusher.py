@@ -74,6 +74,8 @@ class SettledRound(NamedTuple):
     seed_hash: str = ""
     client_seed: str = ""
     nonce: int = -1
+    stake_bonus: int = 0  # the parts of stake and payout that were bonus; the rest was cash
+    payout_bonus: int = 0
 
     @classmethod
     def from_entry(cls, stream_id: str, fields: dict[str, str]) -> SettledRound:
@@ -95,6 +97,9 @@ class SettledRound(NamedTuple):
             seed_hash=fields.get("seed_hash", ""),
             client_seed=fields.get("client_seed", ""),
             nonce=int(fields.get("nonce") or -1),
+            # Absent in entries written before sub-balances: all cash.
+            stake_bonus=int(fields.get("stake_bonus") or 0),
+            payout_bonus=int(fields.get("payout_bonus") or 0),
         )
 
 
@@ -150,23 +155,33 @@ async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
         ],
     )  # fmt: skip
     transfers = []
-    accounts: dict[tuple[int, str], ledger.AccountRef] = {}  # built once per batch, not per round
+    # Built once per batch, not per round: each player's (cash, bonus) accounts.
+    accounts: dict[tuple[int, str], tuple[ledger.AccountRef, ledger.AccountRef]] = {}
     houses: dict[str, ledger.AccountRef] = {}
     for r in fresh.values():
         if _status(r) != "settled":
             continue  # a void moved no money in the ledger: the stake was only ever held
         player = accounts.get((r.player_id, r.currency))
         if player is None:
-            player = accounts[r.player_id, r.currency] = ledger.player_cash(r.player_id, r.currency)
+            player = accounts[r.player_id, r.currency] = (
+                ledger.player_cash(r.player_id, r.currency),
+                ledger.player_bonus(r.player_id, r.currency),
+            )
+        cash, bonus = player
         house = houses.get(r.currency)
         if house is None:
             house = houses[r.currency] = ledger.game_revenue(r.currency)
         ref = f"round:{r.round_id}"
-        transfers.append(ledger.Transfer(f"{ref}:stake", player, house, r.stake, "stake", ref))
-        if r.payout:
-            transfers.append(
-                ledger.Transfer(f"{ref}:payout", house, player, r.payout, "payout", ref)
-            )
+        # Each part to its own account; the cash parts keep the keys they had before bonuses.
+        # A part of zero moves nothing (a ledger transfer is positive).
+        for key, debit, credit, amount, kind in (
+            (f"{ref}:stake", cash, house, r.stake - r.stake_bonus, "stake"),
+            (f"{ref}:stake_bonus", bonus, house, r.stake_bonus, "stake"),
+            (f"{ref}:payout", house, cash, r.payout - r.payout_bonus, "payout"),
+            (f"{ref}:payout_bonus", house, bonus, r.payout_bonus, "payout"),
+        ):
+            if amount:
+                transfers.append(ledger.Transfer(key, debit, credit, amount, kind, ref))
     await ledger.post_many(tx, transfers)
     return len(fresh)
 

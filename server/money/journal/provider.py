@@ -76,20 +76,25 @@ async def _round(tx: Transaction, f: dict[str, str], column: str, amount: int) -
 
 
 async def _post(tx: Transaction, f: dict[str, str], amount: int, to_player: bool) -> None:
-    if amount == 0:
-        return  # a free bet or a zero win closes a round but moves no money
-    player = ledger.player_cash(int(f["player_id"]), f["currency"])
-    provider = provider_account(f["provider"], f["currency"])
-    debit, credit = (provider, player) if to_player else (player, provider)
-    await ledger.post(
-        tx,
-        transfer_key(f["provider"], f["transaction_uuid"]),
-        debit,
-        credit,
-        amount,
-        kind=f["kind"],
-        reference=f"provider:{f['provider']}:round:{f['round_id']}",
-    )
+    """Post the cash part (under the key it had before bonuses) and the bonus part (the
+    entry's `bonus`, absent in entries written before sub-balances) to their accounts. A part
+    of zero moves nothing: a free bet or a zero win closes a round but moves no money."""
+    player_id, currency = int(f["player_id"]), f["currency"]
+    provider = provider_account(f["provider"], currency)
+    key = transfer_key(f["provider"], f["transaction_uuid"])
+    bonus = int(f.get("bonus") or 0)
+    transfers = []
+    for part_key, player, part in (
+        (key, ledger.player_cash(player_id, currency), amount - bonus),
+        (f"{key}:bonus", ledger.player_bonus(player_id, currency), bonus),
+    ):
+        if part:
+            debit, credit = (provider, player) if to_player else (player, provider)
+            transfers.append(ledger.Transfer(
+                part_key, debit, credit, part, kind=f["kind"],
+                reference=f"provider:{f['provider']}:round:{f['round_id']}",
+            ))  # fmt: skip
+    await ledger.post_many(tx, transfers)
 
 
 async def write_bet(tx: Transaction, stream_id: str, f: dict[str, str]) -> bool:

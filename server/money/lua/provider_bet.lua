@@ -8,6 +8,7 @@
 --       max_backlog, max_lag_ms
 --#include _clock
 --#include _backpressure
+--#include _spend
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'state', 'balance')
 if tx[1] then
@@ -32,23 +33,20 @@ end
 if ARGV[5] ~= ARGV[4] then
   return {'WRONG_CURRENCY'}
 end
-local cash = redis.call('HGET', KEYS[1], 'cash')
+local cash, bonus = sub_balances(KEYS[1])
 if not cash then
   return {'NO_WALLET'}
 end
-cash = tonumber(cash)
 if redis.call('HGET', KEYS[3], 'status') == 'closed' then
   return {'ROUND_CLOSED', cash}
 end
 local amount = tonumber(ARGV[6])
-if cash < amount then
+if cash + bonus < amount then
   return {'INSUFFICIENT_FUNDS', cash}
 end
 local now = now_ms()
-local after = cash
-if amount > 0 then
-  after = redis.call('HINCRBY', KEYS[1], 'cash', -amount)
-end
+local from_cash, from_bonus = split_stake(amount, cash)
+local after = move_sub_balances(KEYS[1], -from_cash, -from_bonus)
 if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('HSET', KEYS[3], 'status', 'open', 'game', ARGV[8], 'currency', ARGV[4],
     'bets', 0, 'wins', 0, 'refunds', 0, 'opened_at', now)
@@ -62,9 +60,11 @@ local id = redis.call('XADD', KEYS[4], '*',
   'kind', 'provider_bet', 'provider', ARGV[1], 'transaction_uuid', ARGV[2],
   'player_id', ARGV[3], 'currency', ARGV[4], 'amount', ARGV[6], 'round_id', ARGV[7],
   'game', ARGV[8], 'reference', '', 'round_closed', ARGV[9], 'tombstone', '0',
+  'bonus', from_bonus,
   'balance_before', cash, 'balance_after', after, 'created_at', now)
 redis.call('HSET', KEYS[2], 'kind', 'bet', 'amount', ARGV[6], 'currency', ARGV[5],
   'round', ARGV[7], 'game', ARGV[8], 'reference', '', 'state', 'open', 'balance', after,
+  'from_bonus', from_bonus,
   'created_at', now, 'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
 return {'OK', after, id}

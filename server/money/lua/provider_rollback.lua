@@ -8,6 +8,7 @@
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, round, game, reference_uuid,
 --       round_closed ('1'/'0'), keep_ms
 --#include _clock
+--#include _spend
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'round', 'game', 'reference', 'balance')
 if tx[1] then
   if tx[1] ~= 'rollback' or tx[2] ~= ARGV[5] or tx[3] ~= ARGV[6] or tx[4] ~= ARGV[7] then
@@ -15,21 +16,21 @@ if tx[1] then
   end
   return {'ALREADY', tonumber(tx[5])}
 end
-local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'amount', 'round')
+local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'amount', 'round', 'from_bonus')
 if bet[1] and ((bet[1] ~= 'bet' and bet[1] ~= 'tombstone') or bet[4] ~= ARGV[5]) then
   return {'DOES_NOT_EXIST'}
 end
 if bet[1] == 'bet' and bet[2] == 'won' then
   return {'BET_SETTLED'}
 end
-local cash = redis.call('HGET', KEYS[1], 'cash')
+local cash = sub_balances(KEYS[1])
 if not cash then
   return {'NO_WALLET'}
 end
-cash = tonumber(cash)
 local now = now_ms()
 local keep = tonumber(ARGV[9])
 local refund = '0'
+local refund_bonus = 0
 local tombstone = '0'
 local after = cash
 if not bet[1] then
@@ -40,9 +41,9 @@ if not bet[1] then
   redis.call('PEXPIRE', KEYS[3], keep)
 elseif bet[1] == 'bet' and bet[2] == 'open' then
   refund = bet[3]
-  if tonumber(refund) > 0 then
-    after = redis.call('HINCRBY', KEYS[1], 'cash', tonumber(refund))
-  end
+  -- The stake goes back whole, so each part goes back to the sub-balance it came from.
+  refund_bonus = tonumber(bet[5] or '0')
+  after = move_sub_balances(KEYS[1], tonumber(refund) - refund_bonus, refund_bonus)
   redis.call('HSET', KEYS[3], 'state', 'rolled_back')
   redis.call('PEXPIRE', KEYS[3], keep)
 end
@@ -61,6 +62,7 @@ local id = redis.call('XADD', KEYS[5], '*',
   'kind', 'provider_rollback', 'provider', ARGV[1], 'transaction_uuid', ARGV[2],
   'player_id', ARGV[3], 'currency', ARGV[4], 'amount', refund, 'round_id', ARGV[5],
   'game', ARGV[6], 'reference', ARGV[7], 'round_closed', ARGV[8], 'tombstone', tombstone,
+  'bonus', refund_bonus,
   'balance_before', cash, 'balance_after', after, 'created_at', now)
 redis.call('HSET', KEYS[2], 'kind', 'rollback', 'amount', refund, 'currency', ARGV[4],
   'round', ARGV[5], 'game', ARGV[6], 'reference', ARGV[7], 'state', 'done', 'balance', after,

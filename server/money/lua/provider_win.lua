@@ -7,6 +7,7 @@
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, reference_uuid, round_closed ('1'/'0'), keep_ms
 --#include _clock
+--#include _spend
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'reference', 'balance')
 if tx[1] then
@@ -19,27 +20,25 @@ end
 if ARGV[5] ~= ARGV[4] then
   return {'WRONG_CURRENCY'}
 end
-local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'round')
+local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'round', 'amount', 'from_bonus')
 if bet[1] == 'tombstone' or (bet[1] == 'bet' and bet[2] == 'rolled_back') then
   return {'ROLLED_BACK'}
 end
 if bet[1] ~= 'bet' or bet[3] ~= ARGV[7] then
   return {'DOES_NOT_EXIST'}
 end
-local cash = redis.call('HGET', KEYS[1], 'cash')
+local cash = sub_balances(KEYS[1])
 if not cash then
   return {'NO_WALLET'}
 end
-cash = tonumber(cash)
 if redis.call('HGET', KEYS[4], 'status') == 'closed' then
   return {'ROUND_CLOSED', cash}
 end
 local now = now_ms()
 local amount = tonumber(ARGV[6])
-local after = cash
-if amount > 0 then
-  after = redis.call('HINCRBY', KEYS[1], 'cash', amount)
-end
+-- The win follows the bet it references: bonus in the proportion the bet's stake was bonus.
+local to_cash, to_bonus = split_payout(amount, tonumber(bet[4]), tonumber(bet[5] or '0'))
+local after = move_sub_balances(KEYS[1], to_cash, to_bonus)
 redis.call('HSET', KEYS[3], 'state', 'won')
 redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[11]))
 if redis.call('EXISTS', KEYS[4]) == 0 then
@@ -55,6 +54,7 @@ local id = redis.call('XADD', KEYS[5], '*',
   'kind', 'provider_win', 'provider', ARGV[1], 'transaction_uuid', ARGV[2],
   'player_id', ARGV[3], 'currency', ARGV[4], 'amount', ARGV[6], 'round_id', ARGV[7],
   'game', ARGV[8], 'reference', ARGV[9], 'round_closed', ARGV[10], 'tombstone', '0',
+  'bonus', to_bonus,
   'balance_before', cash, 'balance_after', after, 'created_at', now)
 redis.call('HSET', KEYS[2], 'kind', 'win', 'amount', ARGV[6], 'currency', ARGV[5],
   'round', ARGV[7], 'game', ARGV[8], 'reference', ARGV[9], 'state', 'done', 'balance', after,

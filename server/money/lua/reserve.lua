@@ -8,6 +8,7 @@
 -- A pending reservation has no TTL on purpose: an expiring key would strand the held money.
 --#include _clock
 --#include _backpressure
+--#include _spend
 local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
 if r[1] then
   -- Round ids are unique and unguessable, so this is our own retry (a reply lost in transit).
@@ -17,11 +18,10 @@ end
 if flusher_behind(KEYS[5], ARGV[8], ARGV[9]) then
   return {'BUSY'}
 end
-local cash = redis.call('HGET', KEYS[1], 'cash')
+local cash, bonus = sub_balances(KEYS[1])
 if not cash then
   return {'NO_WALLET'}
 end
-cash = tonumber(cash)
 local seed = redis.call('HMGET', KEYS[3], 'server_seed', 'seed_hash', 'client_seed', 'nonce')
 if not seed[1] then
   return {'NO_SEED'}
@@ -31,17 +31,18 @@ if open then
   return {'ROUND_IN_PROGRESS', open}
 end
 local amount = tonumber(ARGV[1])
-if cash < amount then
+if cash + bonus < amount then
   return {'INSUFFICIENT_FUNDS', cash}
 end
 local now = now_ms()
-redis.call('HINCRBY', KEYS[1], 'cash', -amount)
+local from_cash, from_bonus = split_stake(amount, cash)
+local after = move_sub_balances(KEYS[1], -from_cash, -from_bonus)
 redis.call('HINCRBY', KEYS[1], 'held', amount)
 redis.call('HINCRBY', KEYS[3], 'nonce', 1)
 redis.call('HSET', KEYS[2],
-  'state', 'pending', 'amount', amount, 'player_id', ARGV[3], 'game', ARGV[4],
-  'currency', ARGV[5], 'round_id', ARGV[6], 'reserved_at', now,
+  'state', 'pending', 'amount', amount, 'from_bonus', from_bonus, 'player_id', ARGV[3],
+  'game', ARGV[4], 'currency', ARGV[5], 'round_id', ARGV[6], 'reserved_at', now,
   'expires_at', now + tonumber(ARGV[2]), 'balance_before', cash, 'inputs', ARGV[7],
   'server_seed', seed[1], 'seed_hash', seed[2], 'client_seed', seed[3], 'nonce', seed[4],
   'version', 0)
-return {'OK', cash - amount, seed[1], seed[3], tonumber(seed[4])}
+return {'OK', after, seed[1], seed[3], tonumber(seed[4])}

@@ -5,9 +5,10 @@
 -- KEYS[4] open-rounds hash
 -- ARGV: payout, outcome_json, keep_ms, inputs_json ('' keeps the reserved inputs)
 --#include _clock
+--#include _spend
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'balance_after', 'stream_id', 'inputs',
-  'seed_hash', 'client_seed', 'nonce')
+  'seed_hash', 'client_seed', 'nonce', 'from_bonus')
 local state = r[1]
 if not state then
   return {'NO_RESERVATION'}
@@ -25,13 +26,16 @@ if ARGV[4] ~= '' then
   inputs = ARGV[4]
 end
 local now = now_ms()
+local stake_bonus = tonumber(r[15] or '0')
+local to_cash, to_bonus = split_payout(payout, amount, stake_bonus)
 redis.call('HINCRBY', KEYS[1], 'held', -amount)
-local cash = redis.call('HINCRBY', KEYS[1], 'cash', payout)
+local cash = move_sub_balances(KEYS[1], to_cash, to_bonus)
 local id = redis.call('XADD', KEYS[3], '*',
   'kind', 'settle', 'round_id', r[6], 'player_id', r[3], 'game', r[4], 'currency', r[5],
   'stake', amount, 'payout', payout, 'balance_before', r[8], 'balance_after', cash,
   'outcome', ARGV[2], 'reserved_at', r[7], 'settled_at', now, 'inputs', inputs,
-  'seed_hash', r[12], 'client_seed', r[13], 'nonce', r[14])
+  'seed_hash', r[12], 'client_seed', r[13], 'nonce', r[14],
+  'stake_bonus', stake_bonus, 'payout_bonus', to_bonus)
 redis.call('HSET', KEYS[2], 'state', 'settled', 'payout', payout, 'balance_after', cash,
   'stream_id', id)
 -- The secret seed and the live game state are no longer needed once the round is on record.

@@ -9,6 +9,7 @@
 -- {'SEED_MOVED', server_seed, client_seed, nonce, seed_hash} means: draw again with these.
 --#include _clock
 --#include _backpressure
+--#include _spend
 local done = redis.call('GET', KEYS[2])
 if done then
   local sep = string.find(done, '|', 1, true)
@@ -17,11 +18,10 @@ end
 if flusher_behind(KEYS[5], ARGV[14], ARGV[15]) then
   return {'BUSY'}
 end
-local cash = redis.call('HGET', KEYS[1], 'cash')
+local cash, bonus = sub_balances(KEYS[1])
 if not cash then
   return {'NO_WALLET'}
 end
-cash = tonumber(cash)
 local seed = redis.call('HMGET', KEYS[3], 'seed_hash', 'client_seed', 'nonce', 'server_seed')
 if not seed[1] then
   return {'NO_SEED'}
@@ -31,17 +31,20 @@ if seed[1] ~= ARGV[10] or seed[2] ~= ARGV[11] or seed[3] ~= ARGV[12] then
 end
 local stake = tonumber(ARGV[1])
 local payout = tonumber(ARGV[2])
-if cash < stake then
+if cash + bonus < stake then
   return {'INSUFFICIENT_FUNDS', cash}
 end
 local now = now_ms()
 redis.call('HINCRBY', KEYS[3], 'nonce', 1)
-local after = redis.call('HINCRBY', KEYS[1], 'cash', payout - stake)
+local from_cash, from_bonus = split_stake(stake, cash)
+local to_cash, to_bonus = split_payout(payout, stake, from_bonus)
+local after = move_sub_balances(KEYS[1], to_cash - from_cash, to_bonus - from_bonus)
 local id = redis.call('XADD', KEYS[5], '*',
   'kind', 'settle', 'round_id', ARGV[8], 'player_id', ARGV[5], 'game', ARGV[6],
   'currency', ARGV[7], 'stake', stake, 'payout', payout, 'balance_before', cash,
   'balance_after', after, 'outcome', ARGV[3], 'reserved_at', now, 'settled_at', now,
-  'inputs', ARGV[9], 'seed_hash', seed[1], 'client_seed', seed[2], 'nonce', seed[3])
+  'inputs', ARGV[9], 'seed_hash', seed[1], 'client_seed', seed[2], 'nonce', seed[3],
+  'stake_bonus', from_bonus, 'payout_bonus', to_bonus)
 redis.call('SET', KEYS[2], after .. '|' .. id, 'PX', tonumber(ARGV[4]))
 if redis.call('ZCARD', KEYS[4]) > 1 then
   -- Built by hand: cjson would print a large balance in exponent notation.

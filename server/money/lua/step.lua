@@ -4,6 +4,7 @@
 -- ARGV: expected_version, extra_amount, round_state_json, inputs_json, ttl_ms
 -- Returns {'OK', cash, held_for_round, new_version} or a refusal.
 --#include _clock
+--#include _spend
 local r = redis.call('HMGET', KEYS[2], 'state', 'version', 'amount', 'game', 'round_id')
 if not r[1] then
   return {'NO_RESERVATION'}
@@ -15,14 +16,17 @@ if tonumber(r[2]) ~= tonumber(ARGV[1]) then
   return {'CONFLICT', tonumber(r[2])}
 end
 local extra = tonumber(ARGV[2])
-local cash = tonumber(redis.call('HGET', KEYS[1], 'cash'))
+local cash, bonus = sub_balances(KEYS[1])
 if extra > 0 then
-  if cash < extra then
+  if cash + bonus < extra then
     return {'INSUFFICIENT_FUNDS', cash}
   end
+  local from_cash, from_bonus = split_stake(extra, cash)
   redis.call('HINCRBY', KEYS[1], 'held', extra)
-  cash = redis.call('HINCRBY', KEYS[1], 'cash', -extra)
+  cash = move_sub_balances(KEYS[1], -from_cash, -from_bonus)
   redis.call('HINCRBY', KEYS[2], 'amount', extra)
+  -- A reservation from before bonuses has no from_bonus: HINCRBY counts it as 0.
+  redis.call('HINCRBY', KEYS[2], 'from_bonus', from_bonus)
 end
 local now = now_ms()
 local version = tonumber(r[2]) + 1

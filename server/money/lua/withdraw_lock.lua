@@ -1,7 +1,8 @@
 -- Lock a withdrawal's amount: spendable cash -> the wallet's `locked` funds, once per payment,
 -- and append the movement to the rounds stream in the same step (the flusher posts it to the
 -- ledger in stream order, after every round that changed the cash before it).
--- Spins and provider bets only ever spend `cash`, so locked money cannot be staked.
+-- Stakes spend `cash` then `bonus` (lua/_spend.lua), never `locked`, so locked money cannot be
+-- staked; only cash is withdrawable, so bonus is never locked.
 -- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {s:K}), KEYS[3] the shard's journal
 -- ARGV: payment_id, player_id, currency, amount, gateway
 --#include _clock

@@ -22,6 +22,7 @@ from server.money.reconcile import Report, reconcile
 from server.storage.database import Database
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
+from server.wiring import histories
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "Correct-Horse-42"  # noqa: S105 (throw-away players of a soak run)
@@ -166,7 +167,7 @@ async def settled_report(redis_url: str, database_path: Path, timeout_s: float =
         hot = HotWallet(client, 1)
         deadline = time.monotonic() + timeout_s
         while True:
-            report = await reconcile(db, hot)
+            report = await reconcile(db, hot, histories())
             if report.ok or time.monotonic() > deadline:
                 return report
             await asyncio.sleep(0.1)
