@@ -7,9 +7,13 @@ live server, and each refusal test breaks exactly one thing in it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import rng
+from server.storage.redis_child import RedisChild
+from tests.conftest import ServerProcess, start_server, stop_server
 from tests.test_run_commands import embedded_env
 
 # No call reaches it: a live server calls its gateway only for a payment, and none is made.
@@ -35,3 +39,20 @@ def live_env(data_dir: Path) -> dict[str, str]:
 
 
 __all__ = ["GATEWAY_URL", "live_env", "live_key", "live_settings_env"]
+
+
+@contextmanager
+def live_server(workdir: Path) -> Iterator[ServerProcess]:
+    """`run.py serve` in live mode with an acceptable configuration, on a Redis of its own."""
+    redis = RedisChild(workdir / "redis")
+    redis.start()
+    try:
+        server = start_server(workdir, redis, live_settings_env())
+    except BaseException:
+        redis.stop()
+        raise
+    try:
+        yield server
+    finally:
+        stop_server(server)
+        redis.stop()

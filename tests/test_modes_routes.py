@@ -17,9 +17,8 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from server import mode
 from server.app import routes
 from server.config import Mode
-from server.storage.redis_child import RedisChild
-from tests.conftest import ServerProcess, new_player, start_server, stop_server
-from tests.test_modes_kit import live_settings_env
+from tests.conftest import ServerProcess, new_player
+from tests.test_modes_kit import live_server
 
 
 def sandbox_operations(table: list[BaseRoute]) -> list[tuple[str, str]]:
@@ -77,18 +76,8 @@ def test_a_sandbox_route_inside_a_mount_is_found_and_left_out_in_live() -> None:
 # -- a real live server ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def live_casino(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """`run.py serve` in live mode with an acceptable configuration, on a Redis of its own."""
-    workdir = tmp_path_factory.mktemp("live")
-    redis = RedisChild(workdir / "redis")
-    redis.start()
-    try:
-        server = start_server(workdir, redis, live_settings_env())
-    except BaseException:
-        redis.stop()
-        raise
-    yield server
-    stop_server(server)
-    redis.stop()
+    with live_server(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 async def test_a_live_server_answers_every_sandbox_path_not_found_and_credits_nothing(

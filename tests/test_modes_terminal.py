@@ -8,25 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from server.storage.redis_child import RedisChild
-from tests.conftest import ServerProcess, start_server, stop_server
-from tests.test_modes_kit import live_settings_env
+from tests.conftest import ServerProcess
+from tests.test_modes_kit import live_server
 from tests.test_terminal_client import play
 
 
 @pytest.fixture(scope="module")
 def live_casino(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    workdir = tmp_path_factory.mktemp("live-terminal")
-    redis = RedisChild(workdir / "redis")
-    redis.start()
-    try:
-        server = start_server(workdir, redis, live_settings_env())
-    except BaseException:
-        redis.stop()
-        raise
-    yield server
-    stop_server(server)
-    redis.stop()
+    with live_server(tmp_path_factory.mktemp("live-terminal")) as server:
+        yield server
 
 
 async def test_a_sandbox_run_is_marked_after_login_and_in_every_round(

@@ -10,9 +10,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from server.storage.redis_child import RedisChild
-from tests.conftest import ServerProcess, new_player, start_server, stop_server
-from tests.test_modes_kit import live_settings_env
+from tests.conftest import ServerProcess, new_player
+from tests.test_modes_kit import live_server
 from tests.test_web_client import DESKTOP, PHONE, Watched, browser, open_page, screen
 
 MARKER = "#mode-marker"
@@ -20,17 +19,8 @@ MARKER = "#mode-marker"
 
 @pytest.fixture(scope="module")
 def live_casino(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    workdir = tmp_path_factory.mktemp("live-web")
-    redis = RedisChild(workdir / "redis")
-    redis.start()
-    try:
-        server = start_server(workdir, redis, live_settings_env())
-    except BaseException:
-        redis.stop()
-        raise
-    yield server
-    stop_server(server)
-    redis.stop()
+    with live_server(tmp_path_factory.mktemp("live-web")) as server:
+        yield server
 
 
 async def logged_in(browser: Browser, base_url: str, name: str, viewport: object) -> Watched:

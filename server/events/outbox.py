@@ -22,6 +22,7 @@ It must never emit outside a transaction, nor mark a row before its append succe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import redis.asyncio as aioredis
@@ -34,7 +35,9 @@ from server.storage.database import Database, Transaction, now_ms
 log = logging.getLogger(__name__)
 
 BATCH = 500
-IDLE_S = 0.1  # how long an idle relay waits before looking again
+IDLE_S = 1.0  # how long an idle relay waits before looking again, unless woken
+# A woken relay waits this long first: `emit` wakes it before its transaction commits.
+WAKE_GRACE_S = 0.02
 RETRY_S = 1.0  # after Redis or the database failed
 
 
@@ -53,10 +56,19 @@ async def emit(tx: Transaction, event: Event) -> None:
             now_ms(),
         ),
     )  # fmt: skip
+    for relay in ACTIVE:  # this process's relay looks soon, instead of polling the table often
+        relay.woken.set()
+
+
+# The relays running in this process; `emit` wakes them.
+ACTIVE: list[Relay] = []
 
 
 class Relay:
-    """Moves committed outbox rows to the Redis streams, at least once, in commit order."""
+    """Moves committed outbox rows to the Redis streams, at least once, in commit order.
+
+    It looks when a change of this process emitted, and at least every `idle_s` (for rows of
+    other processes, and any it missed): polling the table often cost the bet path CPU."""
 
     def __init__(
         self, db: Database, client: aioredis.Redis, batch: int = BATCH, idle_s: float = IDLE_S
@@ -65,6 +77,7 @@ class Relay:
         self.client = client
         self.batch = batch
         self.idle_s = idle_s
+        self.woken = asyncio.Event()
 
     async def relay_once(self) -> int:
         """Relay up to one batch of rows not relayed yet; how many."""
@@ -88,6 +101,13 @@ class Relay:
 
     async def run(self) -> None:
         """Relay until cancelled; a failure (Redis or the database away) is retried."""
+        ACTIVE.append(self)
+        try:
+            await self._relay_forever()
+        finally:
+            ACTIVE.remove(self)
+
+    async def _relay_forever(self) -> None:
         while True:
             try:
                 relayed = await self.relay_once()
@@ -98,4 +118,7 @@ class Relay:
                 await asyncio.sleep(RETRY_S)
                 continue
             if relayed < self.batch:
-                await asyncio.sleep(self.idle_s)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.woken.wait(), self.idle_s)
+                    await asyncio.sleep(WAKE_GRACE_S)
+                self.woken.clear()

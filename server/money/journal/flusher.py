@@ -250,6 +250,9 @@ class Flusher:
         self.block_ms = block_ms
         self.consumer = f"{socket.gethostname()}:{os.getpid()}"
         self.rounds_written = 0
+        # Whether entries read but not acknowledged may be ours: at start (a crash before the
+        # ack) and after any failure; `_read` re-reads them first, then clears this.
+        self._may_hold_pending = True
 
     async def ensure_group(self) -> None:
         for stream in keys.journals():
@@ -325,15 +328,18 @@ class Flusher:
         except RedisError as error:
             log.warning("flusher could not create its consumer group: %s", error)
 
-    @staticmethod
-    async def _retry_later(error: Exception, delay: float) -> None:
+    async def _retry_later(self, error: Exception, delay: float) -> None:
+        self._may_hold_pending = True
         metrics.record_flusher_error(error)
         log.warning("flusher retrying in %.2fs after %s: %s", delay, type(error).__name__, error)
         await asyncio.sleep(delay)
 
     async def _read(self, block: bool) -> Batch:
-        # Our own unacknowledged entries first (a failed commit), then new ones.
-        for start in ("0", ">"):
+        # Our own unacknowledged entries first (a failed commit), then new ones. Only after a
+        # start or a failure can we hold any: reading them on every turn, over every shard's
+        # stream, cost the flusher a fifth more CPU per round.
+        starts = ("0", ">") if self._may_hold_pending else (">",)
+        for start in starts:
             reply = await self.redis.xreadgroup(
                 GROUP,
                 self.consumer,
@@ -344,6 +350,8 @@ class Flusher:
             batch = _by_stream(reply)
             if batch:
                 return batch
+            if start == "0":
+                self._may_hold_pending = False
         return {}
 
     async def _claim(self, min_idle_ms: int) -> Batch:
@@ -404,9 +412,11 @@ class Flusher:
     async def _write(self, batch: Batch, acknowledge: bool) -> int:
         new = 0
         async with self.db.transaction() as tx:
-            # In stream order: consecutive rounds go in one batch, other kinds one by one.
+            # Each shard's entries in its stream order (a player's are all in one shard), one
+            # shard after another: consecutive rounds, across shards too, go in one multi-row
+            # write (its cost is a dozen statements whatever it holds), other kinds one by one.
+            run: list[Entry] = []
             for entries in batch.values():
-                run: list[Entry] = []
                 for entry_id, fields in entries:
                     kind = fields.get("kind", "")
                     if kind in ROUND_KINDS:
@@ -418,7 +428,7 @@ class Flusher:
                     if writer is None:  # never drop money: stop here until the code knows it
                         raise UnknownEntryKind(f"stream entry {entry_id} has kind {kind}")
                     new += await writer(tx, entry_id, fields)
-                new += await write_round_entries(tx, run)
+            new += await write_round_entries(tx, run)
         if acknowledge:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for stream, entries in batch.items():
