@@ -2,7 +2,8 @@
 
 Each module of `server/` stands on a floor; it may import from the floors below it, and
 from its own floor, except that a domain (floor 4) never imports another domain: where one
-domain's rule must run in another's path, the rule is a seam registered in `app`. A
+domain's rule must run in another's path, the rule is a seam registered at wiring
+time (`app`, `wiring`). A
 domain's HTTP routes and admin commands are its edge and stand on floor 5 with the other
 edges. Imports inside `if TYPE_CHECKING:` are left out (they never run).
 
