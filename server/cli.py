@@ -173,7 +173,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     from server.money.hot import HotWallet
     from server.money.reconcile import reconcile
     from server.storage import redis_client
-    from server.storage.database import Database
+    from server.storage.database import opened
     from server.wiring import histories
 
     settings = Settings.from_env()
@@ -183,13 +183,11 @@ def _reconcile(args: argparse.Namespace) -> int:
 
     async def check() -> bool:
         client = redis_client.connect(settings.redis_url)
-        db = Database(settings.database_path)
-        await db.open()
         try:
-            report = await reconcile(db, HotWallet(client, 1), histories())
+            async with opened(settings.database_path) as db:
+                report = await reconcile(db, HotWallet(client, 1), histories())
         finally:
             await client.aclose()
-            await db.close()
         print("\n".join(report.lines()))
         return report.ok
 
@@ -199,15 +197,11 @@ def _reconcile(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from server.config import Settings
     from server.rounds.verify import verify_stored_round
-    from server.storage.database import Database
+    from server.storage.database import opened
 
     async def check() -> bool:
-        db = Database(Settings.from_env().database_path)
-        await db.open()
-        try:
+        async with opened(Settings.from_env().database_path) as db:
             result = await verify_stored_round(db, args.round_id)
-        finally:
-            await db.close()
         print(f"round {result.round_id}: {result.verdict.upper()} ({result.detail})")
         return result.ok
 

@@ -18,7 +18,7 @@ from protocol.errors import Refused
 from server.accounts import names
 from server.accounts.rules import EMAIL, USERNAME
 from server.config import ConfigError, Settings
-from server.storage.database import Database
+from server.storage.database import Database, opened
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,12 +68,8 @@ async def _run(args: argparse.Namespace, db: Database) -> str:
 
 
 async def _main(args: argparse.Namespace) -> str:
-    db = Database(Settings.from_env().database_path)
-    await db.open()
-    try:
+    async with opened(Settings.from_env().database_path) as db:
         return await _run(args, db)
-    finally:
-        await db.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 from server.config import ConfigError, Settings
 from server.provider import catalogue, registry
 from server.provider.signatures import Scheme
-from server.storage.database import Database
+from server.storage.database import Database, opened
 
 
 def _millipercent(text: str) -> int:
@@ -100,12 +100,8 @@ async def _run(args: argparse.Namespace, db: Database, public_key_pem: str | Non
 
 
 async def _main(args: argparse.Namespace, public_key_pem: str | None) -> str:
-    db = Database(Settings.from_env().database_path)
-    await db.open()
-    try:
+    async with opened(Settings.from_env().database_path) as db:
         return await _run(args, db, public_key_pem)
-    finally:
-        await db.close()
 
 
 def main(argv: list[str] | None = None) -> int:

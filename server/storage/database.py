@@ -86,6 +86,18 @@ async def migrate(path: Path) -> tuple[int, int]:
     return before, schema_version(path)
 
 
+@asynccontextmanager
+async def opened(path: Path) -> AsyncIterator[Database]:
+    """The database at `path`, open (and migrated) for one piece of work, closed after it
+    whatever happens: what a command does with the database."""
+    db = Database(path)
+    await db.open()
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
 WAL_WAIT_S = 30.0  # how long a starting process waits for the lock that switching to WAL needs
 
 
