@@ -105,13 +105,9 @@ class ProviderHot:
         round_closed: bool,
     ) -> ScriptReply:
         return await self._win(
-            keys=[
-                keys.wallet(player_id, wallet_currency),
-                keys.provider_tx(player_id, provider_id, transaction_uuid),
-                keys.provider_tx(player_id, provider_id, reference_uuid),
-                keys.provider_round(player_id, provider_id, round_id),
-                keys.journal_of(player_id),
-            ],
+            keys=_settling_keys(
+                provider_id, transaction_uuid, player_id, wallet_currency, round_id, reference_uuid
+            ),
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
                 round_id, game, reference_uuid, _flag(round_closed), KEEP_MS,
@@ -130,15 +126,30 @@ class ProviderHot:
         round_closed: bool,
     ) -> ScriptReply:
         return await self._rollback(
-            keys=[
-                keys.wallet(player_id, wallet_currency),
-                keys.provider_tx(player_id, provider_id, transaction_uuid),
-                keys.provider_tx(player_id, provider_id, reference_uuid),
-                keys.provider_round(player_id, provider_id, round_id),
-                keys.journal_of(player_id),
-            ],
+            keys=_settling_keys(
+                provider_id, transaction_uuid, player_id, wallet_currency, round_id, reference_uuid
+            ),
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, round_id, game,
                 reference_uuid, _flag(round_closed), KEEP_MS,
             ],
         )  # fmt: skip
+
+
+def _settling_keys(
+    provider_id: str,
+    transaction_uuid: str,
+    player_id: int,
+    wallet_currency: str,
+    round_id: str,
+    reference_uuid: str,
+) -> list[str]:
+    """The keys of a win or a rollback: the wallet, this transaction, the bet it refers to,
+    the round and the journal, all in the player's slot."""
+    return [
+        keys.wallet(player_id, wallet_currency),
+        keys.provider_tx(player_id, provider_id, transaction_uuid),
+        keys.provider_tx(player_id, provider_id, reference_uuid),
+        keys.provider_round(player_id, provider_id, round_id),
+        keys.journal_of(player_id),
+    ]
