@@ -38,7 +38,7 @@ from server.api_docs import routes as api_docs_routes
 from server.config import Mode, Settings
 from server.context import Services
 from server.cors import CorsPolicy
-from server.events import outbox
+from server.events import outbox, push
 from server.http_limits import BodyLimits
 from server.kyc import routes as kyc_routes
 from server.mode import ModeHeader, routes_for
@@ -265,6 +265,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             asyncio.create_task(
                 outbox.Relay(services.db, services.redis).run(), name="event-relay"
             ),
+            # Money's events to balance pushes: this process is one member of the group.
+            asyncio.create_task(push.PushRelay(services.redis).run(), name="push-relay"),
         ]
         try:
             await flusher.start()  # start-up fails here if the child never reports ready

@@ -11,7 +11,6 @@ import pytest
 import redis.asyncio as aioredis
 
 from rng import fair
-from server.events import push
 from server.money import keys
 from server.money.hot import FairState, HotWallet, Reserved, Resolved
 from server.money.provider_wallet import ProviderHot
@@ -48,7 +47,6 @@ async def spin(hot: HotWallet, round_id: str) -> Resolved | FairState | ScriptRe
     state = FairState(SEED, "client", 0, fair.seed_hash(SEED))
     return await hot.spin(
         PLAYER, "EUR", round_id, "classic-sevens", 100, 0, "{}", "{}", state,
-        push.sessions_key(PLAYER), "push",
     )  # fmt: skip
 
 

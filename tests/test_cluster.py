@@ -25,7 +25,8 @@ from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 
 from rng import fair
-from server.events import push
+from server.events import stream
+from server.events.catalogue import RoundSettled
 from server.money import keys
 from server.money.hot import FairState, HotWallet
 from server.money.provider_wallet import ProviderHot
@@ -174,7 +175,6 @@ async def play_every_kind_of_move(client: RedisCluster, player: int) -> None:
     fair_state = FairState(SEED, "client", 0, fair.seed_hash(SEED))
     await hot.spin(
         player, "EUR", f"spin-{player}", "classic-sevens", 100, 250, "{}", "{}", fair_state,
-        push.sessions_key(player), push.channel(player),
     )  # fmt: skip
     await hot.reserve(player, "EUR", f"table-{player}", "european-roulette", 200)
     await hot.settle(player, "EUR", f"table-{player}", 0, "{}")
@@ -219,6 +219,40 @@ async def test_every_move_is_in_its_players_journal_with_the_balance_it_left(
         assert entries[-1]["balance_after"] == "1050"
     journaled = sum([await client.xlen(stream) for stream in keys.journals()])
     assert journaled == MOVES_PER_PLAYER * len(PLAYERS)
+
+
+async def test_every_move_appends_its_event_to_its_players_event_stream(
+    client: RedisCluster,
+) -> None:
+    player = PLAYERS[0]
+    await play_every_kind_of_move(client, player)
+    raw: list[tuple[str, dict[str, str]]] = await client.xrange(  # type: ignore[assignment]
+        keys.events_of(player)
+    )
+    found = [e for e in stream.entries(keys.events_of(player), raw) if e.event.player_id == player]
+    assert [
+        (type(e.event).__name__, getattr(e.event, "action", ""), e.event.balance)  # type: ignore[attr-defined]
+        for e in found
+    ] == [
+        ("RoundSettled", "", 1_150),
+        ("StakeTaken", "", 950),
+        ("RoundSettled", "", 950),
+        ("StakeTaken", "", 900),
+        ("RoundSettled", "", 950),
+        ("ProviderMovement", "bet", 850),
+        ("ProviderMovement", "win", 1_150),
+        ("ProviderMovement", "bet", 1_100),
+        ("ProviderMovement", "rollback", 1_150),
+        ("WithdrawalFunds", "locked", 1_050),
+        ("WithdrawalFunds", "paid", 1_050),
+    ]
+    spin, voided = found[0].event, found[4].event
+    assert spin == RoundSettled(
+        id=f"round:spin-{player}", player_id=player, at_ms=spin.at_ms,
+        round_id=f"spin-{player}", game="classic-sevens", currency="EUR", stake=100, win=250,
+        balance=1_150,
+    )  # fmt: skip
+    assert isinstance(voided, RoundSettled) and (voided.voided, voided.stake) == (True, 50)
 
 
 async def test_a_call_whose_keys_span_two_slots_is_refused_by_the_cluster(

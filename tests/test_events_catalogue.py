@@ -3,10 +3,13 @@ read is refused by name (an unknown kind, an unknown version, bytes that are no 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from server.events import catalogue
 from server.events.catalogue import (
+    DepositCredited,
     Deposited,
     Event,
     KycChanged,
@@ -16,12 +19,14 @@ from server.events.catalogue import (
     ProviderMovement,
     Registered,
     RoundSettled,
+    StakeTaken,
     StatusChanged,
     UnknownEvent,
     Withdrawal,
+    WithdrawalFunds,
 )
 
-HEAD = {"player_id": 42, "at_ms": 1_700_000_000_123}
+HEAD: dict[str, Any] = {"player_id": 42, "at_ms": 1_700_000_000_123}
 
 EVERY_KIND: list[Event] = [
     Registered(id="registered:42", **HEAD, country="DE", currency="EUR", address="10.0.0.1"),
@@ -41,25 +46,62 @@ EVERY_KIND: list[Event] = [
     KycChanged(id="kyc:b", **HEAD, previous="unverified", status="pending"),
     StatusChanged(id="status:c", **HEAD, status="restricted", reason="fraud hold"),
     LimitChanged(id="limit:d", **HEAD, limit="deposit_daily", amount=50_000, currency="EUR"),
+    StakeTaken(
+        id="stake:r2:0",
+        **HEAD,
+        round_id="r2",
+        game="blackjack",
+        currency="EUR",
+        amount=100,
+        balance=900,
+    ),
     RoundSettled(
-        id="round:r1", **HEAD, round_id="r1", game="classic", currency="EUR", stake=100, win=250
+        id="round:r1",
+        **HEAD,
+        round_id="r1",
+        game="classic",
+        currency="EUR",
+        stake=100,
+        win=250,
+        balance=1_150,
     ),
     ProviderMovement(
-        id="ptx:p:t1",
+        id="provider:p:t1",
         **HEAD,
         provider_id="p",
         transaction_id="t1",
+        round_id="pr1",
+        game="p-slot",
         action="bet",
         amount=100,
         currency="EUR",
+        balance=1_050,
+    ),
+    DepositCredited(
+        id="credited:deposit:7",
+        **HEAD,
+        transfer="deposit:7",
+        amount=10_000,
+        currency="EUR",
+        balance=11_050,
+    ),
+    WithdrawalFunds(
+        id="withdrawal:3:locked",
+        **HEAD,
+        payment_id=3,
+        action="locked",
+        amount=2_500,
+        currency="EUR",
+        balance=8_550,
     ),
 ]
 
 
 def test_the_catalogue_lists_every_kind_once() -> None:
     assert sorted(catalogue.DECODERS) == [
-        ("deposit", 1), ("kyc", 1), ("limit", 1), ("login", 1), ("provider", 1),
-        ("registered", 1), ("restriction", 1), ("round_settled", 1), ("withdrawal", 1),
+        ("deposit", 1), ("deposit_credited", 1), ("kyc", 1), ("limit", 1), ("login", 1),
+        ("provider", 1), ("registered", 1), ("restriction", 1), ("round_settled", 1),
+        ("stake", 1), ("withdrawal", 1), ("withdrawal_funds", 1),
     ]  # fmt: skip
     assert {type(event) for event in EVERY_KIND} == set(catalogue.KINDS)
 
@@ -80,7 +122,9 @@ def test_an_unknown_kind_is_refused_by_name() -> None:
     with pytest.raises(UnknownEvent) as refused:
         catalogue.decode(b'{"kind":"jackpot","version":1,"id":"x","player_id":1,"at_ms":1}')
     assert (refused.value.kind, refused.value.version) == ("jackpot", 1)
-    assert str(refused.value).startswith("event kind 'jackpot' is unknown (known: deposit, kyc")
+    assert str(refused.value).startswith(
+        "event kind 'jackpot' is unknown (known: deposit, deposit_credited, kyc"
+    )
 
 
 def test_an_unknown_version_of_a_known_kind_is_refused_by_name() -> None:

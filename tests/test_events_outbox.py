@@ -119,7 +119,7 @@ async def test_the_lua_include_appends_an_event_the_catalogue_decodes(
     own_redis_client: aioredis.Redis,
 ) -> None:
     script = lua_source() + (
-        "return emit_event(KEYS[1], 1000, 'restriction', 1, ARGV[1], tonumber(ARGV[2]),"
+        "return emit_event(KEYS[1], 'restriction', ARGV[1], tonumber(ARGV[2]),"
         " 1700000000123, {'status', 'restricted', 'reason', ARGV[3]})"
     )
     await own_redis_client.eval(script, 1, stream.key_of(9), "status:x", 9, 'say "no"')
@@ -134,7 +134,7 @@ async def test_the_lua_include_writes_integers_past_cjsons_14_digits_exactly(
     own_redis_client: aioredis.Redis,
 ) -> None:
     script = lua_source() + (
-        "return emit_event(KEYS[1], 1000, 'deposit', 1, 'deposit:1', 9, event_now_ms(),"
+        "return emit_event(KEYS[1], 'deposit', 'deposit:1', 9, 1700000000123,"
         " {'deposit_id', 1, 'amount', 900719925474099, 'currency', 'EUR',"
         " 'gateway', 'sandbox'})"
     )

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from clients.api import ApiFailure, CasinoClient
 from server.events import stream
-from server.events.catalogue import Deposited, Event, LoggedIn, Registered
+from server.events.catalogue import DepositCredited, Deposited, Event, LoggedIn, Registered
 from server.storage.redis_client import connect as connect_redis
 from server.storage.slots import shard
 from tests.conftest import STRONG_PASSWORD, ServerProcess, unique
@@ -52,11 +52,15 @@ async def test_registering_logging_in_and_depositing_emit_exactly_their_events(
     player_id = int(player["player_id"])
     redis = connect_redis(casino.redis.url)
     try:
-        found = await events_of(redis, player_id, 5)
+        every = await events_of(redis, player_id, 7)
         await asyncio.sleep(0.5)  # anything more the relay had would have arrived by now
-        found = await events_of(redis, player_id, 5)
+        every = await events_of(redis, player_id, 7)
     finally:
         await redis.aclose()
+    # The credit script appends its event at once; the outbox's rows follow via the relay.
+    credited = [event for event in every if isinstance(event, DepositCredited)]
+    assert [(event.amount, event.balance) for event in credited] == [(2_500, 2_500), (1_000, 3_500)]
+    found = [event for event in every if not isinstance(event, DepositCredited)]
     assert [type(event) for event in found] == [
         Registered, LoggedIn, LoggedIn, Deposited, Deposited,
     ]  # fmt: skip

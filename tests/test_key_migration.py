@@ -100,6 +100,10 @@ async def deposited(db: Database, player_id: int, amount: int) -> None:
         )
 
 
+# Today's scripts write the old layout's keys (the moves are the same); their events land here.
+SCRATCH_EVENTS = "scratch:events"
+
+
 async def write_old_layout(client: aioredis.Redis) -> None:
     """What a server before issue 15 left: wallets, seeds, a settled spin in the stream (read
     by a consumer that died before acknowledging it), a pending reservation in the due
@@ -115,11 +119,11 @@ async def write_old_layout(client: aioredis.Redis) -> None:
     spun = await lua.register(client, "spin")(
         keys=[
             Old.wallet(SPINNER), Old.done(SPINNER, "spin-1"), Old.fair_seed(SPINNER),
-            Old.sessions(SPINNER), Old.STREAM,
+            SCRATCH_EVENTS, Old.STREAM,
         ],
         args=[
             100, 250, "{}", 60_000, SPINNER, "classic-sevens", "EUR", "spin-1", "{}",
-            fair.seed_hash(SEED), "client", 0, "push", 50_000, 5_000,
+            fair.seed_hash(SEED), "client", 0, 50_000, 5_000,
         ],
     )  # fmt: skip
     assert spun[0] == "OK"
@@ -128,11 +132,12 @@ async def write_old_layout(client: aioredis.Redis) -> None:
     reserved = await lua.register(client, "reserve")(
         keys=[
             Old.wallet(HOLDER), Old.reservation(HOLDER, "held-1"), Old.fair_seed(HOLDER),
-            Old.open_rounds(HOLDER), Old.STREAM,
+            Old.open_rounds(HOLDER), Old.STREAM, SCRATCH_EVENTS,
         ],
         args=[100, 60_000, HOLDER, "european-roulette", "EUR", "held-1", "{}", 50_000, 5_000],
     )  # fmt: skip
     assert reserved[0] == "OK"
+    await client.delete(SCRATCH_EVENTS)  # today's scripts emit events; that server had none
     owner = await lua.register(client, "provider_claim")(
         keys=[Old.claim("sandbox", "tx-1")], args=[HOLDER, 60_000]
     )

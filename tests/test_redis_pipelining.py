@@ -22,7 +22,6 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError, DataError, ResponseError
 
 from rng import fair
-from server.events import push
 from server.money import keys
 from server.money.hot import FairState, HotWallet, Resolved
 from server.money.scripts import ScriptReply
@@ -219,8 +218,7 @@ async def test_concurrent_spins_of_many_players_share_one_round_trip(
             *(
                 hot.spin(
                     player, "EUR", f"round-{player}-{nonce}", "classic-sevens", 100, 250, "{}",
-                    "{}", FairState(seed, "client", nonce, digest), push.sessions_key(player),
-                    f"push:{player}",
+                    "{}", FairState(seed, "client", nonce, digest),
                 )
                 for player in players
             )

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 import rng
 from rng import fair
-from server.events import push
 from server.money import keys
 from server.money.hot import HotWallet, ReservationError, Reserved, Stepped
 from server.money.scripts import RESERVE, SPIN, STEP, ScriptStatus
@@ -328,9 +327,7 @@ async def test_new_stakes_wait_while_the_durable_backlog_is_over_its_bound(
         assert await hot.reserve(player, "EUR", "r1", "g", 100) == RESERVE.parse(["BUSY"])
         fair = await hot.fair_secret(player)
         assert fair is not None
-        refused = await hot.spin(
-            player, "EUR", "r2", "g", 100, 0, "{}", "{}", fair, push.sessions_key(player), "c"
-        )
+        refused = await hot.spin(player, "EUR", "r2", "g", 100, 0, "{}", "{}", fair)
         assert refused == SPIN.parse(["BUSY"])
         assert (await hot.balance(player, "EUR"), await hot.held(player, "EUR")) == (1000, 0)
         await client.xtrim(keys.journal_of(player), maxlen=0)

@@ -12,7 +12,7 @@ edit of the old one: events already in a stream keep decoding.
 
 The encoding is JSON (msgspec): the outbox keeps it as text in SQL, the
 stream as one field, and a Lua script can write the same shape
-(`server/events/lua/emit.lua`). Amounts are integers in minor units.
+(`server/events/lua/_emit_event.lua`). Amounts are integers in minor units.
 """
 
 from __future__ import annotations
@@ -84,24 +84,66 @@ class LimitChanged(Event, frozen=True, kw_only=True, tag="limit"):
     currency: str
 
 
+# Money's events: each is appended by the Lua script that moves the money, in the same
+# atomic step (server/money/lua/). `balance` is the player's cash after the movement: what a
+# client shows, and what the balance push carries (server/events/push.py).
+
+
+class StakeTaken(Event, frozen=True, kw_only=True, tag="stake"):
+    """A stake held for one of our rounds: at its start, or more of it for a step (double,
+    split, insurance). The round's result follows as `RoundSettled`."""
+
+    round_id: str
+    game: str
+    currency: str
+    amount: int
+    balance: int
+
+
 class RoundSettled(Event, frozen=True, kw_only=True, tag="round_settled"):
-    """A round's money moved in Redis (written by the settling Lua script)."""
+    """One of our rounds resolved: settled with its win, or voided (its stake returned whole:
+    `voided`, `win` 0)."""
 
     round_id: str
     game: str
     currency: str
     stake: int
     win: int
+    balance: int
+    voided: bool = False
 
 
 class ProviderMovement(Event, frozen=True, kw_only=True, tag="provider"):
-    """A provider's bet, win or rollback applied to the wallet (written by its Lua script)."""
+    """A provider's bet, win or rollback applied to the wallet."""
 
     provider_id: str
     transaction_id: str
+    round_id: str
+    game: str
     action: Literal["bet", "win", "rollback"]
     amount: int
     currency: str
+    balance: int
+
+
+class DepositCredited(Event, frozen=True, kw_only=True, tag="deposit_credited"):
+    """A deposit already durable in the ledger (`Deposited`) reached the spendable balance."""
+
+    transfer: str  # the ledger transfer's idempotency key
+    amount: int
+    currency: str
+    balance: int
+
+
+class WithdrawalFunds(Event, frozen=True, kw_only=True, tag="withdrawal_funds"):
+    """A withdrawal's money moved in the wallet: cash locked, the locked funds paid out, or
+    returned to cash after a decline."""
+
+    payment_id: int
+    action: Literal["locked", "paid", "returned"]
+    amount: int
+    currency: str
+    balance: int
 
 
 KINDS: tuple[type[Event], ...] = (
@@ -112,8 +154,11 @@ KINDS: tuple[type[Event], ...] = (
     KycChanged,
     StatusChanged,
     LimitChanged,
+    StakeTaken,
     RoundSettled,
     ProviderMovement,
+    DepositCredited,
+    WithdrawalFunds,
 )
 
 

@@ -42,15 +42,20 @@ class Consumer:
                 if "BUSYGROUP" not in str(error):
                     raise
 
-    async def read(self, count: int = 100, block_ms: int | None = None) -> list[Entry]:
+    async def read(
+        self, count: int = 100, block_ms: int | None = None, noack: bool = False
+    ) -> list[Entry]:
         """Entries never delivered to this group before, up to `count` per shard, oldest first
-        within each shard; they stay pending for this member until `ack`."""
+        within each shard; they stay pending for this member until `ack` (with `noack`, they
+        count as acknowledged once delivered: for a group that may lose what it was handed,
+        such as pushes)."""
         reply = await self.client.xreadgroup(
             self.group,
             self.name,
             dict.fromkeys(stream.all_keys(), ">"),
             count=count,
             block=block_ms,
+            noack=noack,
         )
         if not reply:
             return []
@@ -89,6 +94,12 @@ class Consumer:
                 if cursor == "0-0":
                     break
         return found
+
+    async def leave(self) -> None:
+        """Remove this member from the group on every shard stream (its pending entries, if
+        any, go with it: only for a member that reads with `noack`)."""
+        for key in stream.all_keys():
+            await self.client.xgroup_delconsumer(key, self.group, self.name)
 
     async def rewind(self, k: int, offset: str) -> None:
         """Make the group's next `read` of shard K's stream start after `offset` (`"0"`: from

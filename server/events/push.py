@@ -1,27 +1,66 @@
 """Server pushes: messages without a request id that reach every open session of a player,
-in every server process, through Redis pub/sub.
+in every server process, through Redis pub/sub; and the relay that turns money's events into
+balance pushes.
 
-Any domain that changes what a player sees (a deposit, a provider win, a round
-settled from another tab) calls `publish`; each process's `PushHub` delivers it to
-that player's connections. Pub/sub is fire-and-forget by design: a push only tells
-a client to refresh what it shows; the balance itself is always read from the wallet.
+A balance push is built in one place, `balance_push`, from the event that the money script
+appended when the balance moved (`server/money/lua/`): the `PushRelay` of each server
+process is one member of the consumer group `pushes` on the event streams, so each event is
+pushed once whichever process relays it, and each process's `PushHub` delivers it to that
+player's connections. Other pushes (a forced logout) are published directly with `publish`.
+
+Pub/sub is fire-and-forget by design, and the group reads with NOACK: a push only tells a
+client to refresh what it shows; the balance itself is always read from the wallet. So the
+relay never replays: an event older than `STALE_MS` (a relay that was down) is dropped, not
+pushed late with a balance that has moved on since.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
 
+from server.events.catalogue import (
+    DepositCredited,
+    Event,
+    ProviderMovement,
+    RoundSettled,
+    StakeTaken,
+    WithdrawalFunds,
+)
+from server.events.consumer import Consumer
 from server.storage import slots
 
+log = logging.getLogger(__name__)
+
 CHANNEL_PREFIX = "casino:push:"
+GROUP = "pushes"
+BATCH = 500  # entries per shard and read
+BLOCK_MS = 1_000
+STALE_MS = 30_000
+RETRY_S = 1.0
+
+BalanceEvent = StakeTaken | RoundSettled | ProviderMovement | DepositCredited | WithdrawalFunds
+REASONS: dict[type[Event], str] = {
+    StakeTaken: "round",
+    RoundSettled: "round",
+    ProviderMovement: "provider",
+    DepositCredited: "deposit",
+    WithdrawalFunds: "withdrawal",
+}
+# A round's own session has the new balance in its reply: a round's push is for the others.
+OWN_REPLY = frozenset({StakeTaken, RoundSettled})
 
 
 def sessions_key(player_id: int) -> str:
-    """The player's open play sessions (a sorted set, in the player's slot: the spin script
-    reads it to push only when another session is open)."""
+    """The player's open play sessions (a sorted set, in the player's slot)."""
     return f"{slots.player_prefix(player_id)}:sessions"
 
 
@@ -35,11 +74,87 @@ async def publish(client: aioredis.Redis, player_id: int, message: dict[str, Any
     await client.publish(channel(player_id), msgspec.json.encode(message))
 
 
-async def balance_changed(
-    client: aioredis.Redis, player_id: int, currency: str, balance: int, reason: str
-) -> None:
-    await publish(
-        client,
-        player_id,
-        {"type": "balance_changed", "balance": balance, "currency": currency, "reason": reason},
-    )
+def balance_push(event: Event) -> dict[str, Any] | None:
+    """The balance push an event calls for, or None: the one place it is built."""
+    if not isinstance(event, BalanceEvent):
+        return None
+    if isinstance(event, WithdrawalFunds) and event.action == "paid":
+        return None  # locked funds left for the gateway: the spendable balance did not move
+    return {
+        "type": "balance_changed",
+        "balance": event.balance,
+        "currency": event.currency,
+        "reason": REASONS[type(event)],
+    }
+
+
+class PushRelay:
+    """This process's member of the `pushes` group: reads money's events and publishes the
+    balance pushes they call for (a round's only to a player with another session open)."""
+
+    def __init__(self, client: aioredis.Redis, name: str | None = None) -> None:
+        self.client = client
+        member = name or f"{socket.gethostname()}-{os.getpid()}"
+        self.consumer = Consumer(client, GROUP, member)
+
+    async def run(self) -> None:
+        """Relay until cancelled; a failure (Redis away) is retried."""
+        await self._join()
+        try:
+            while True:
+                try:
+                    await self.relay_once(BLOCK_MS)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("push relay failed; retrying in %.1f s", RETRY_S)
+                    await asyncio.sleep(RETRY_S)
+        finally:
+            try:
+                await asyncio.shield(self.consumer.leave())
+            except Exception as error:  # the group forgets a member that never returns anyway
+                log.debug("push relay left no trace to remove: %s", error)
+
+    async def _join(self) -> None:
+        while True:
+            try:
+                await self.consumer.join("$")  # pushes are for now: never the backlog
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("push relay cannot join its group yet: %s", error)
+                await asyncio.sleep(RETRY_S)
+
+    async def relay_once(self, block_ms: int | None = None) -> int:
+        """Read one batch and publish its pushes; how many were published."""
+        entries = await self.consumer.read(BATCH, block_ms, noack=True)
+        fresh_after = time.time_ns() // 1_000_000 - STALE_MS
+        wanted = [
+            (entry.event, message)
+            for entry in entries
+            if entry.event.at_ms >= fresh_after
+            and (message := balance_push(entry.event)) is not None
+        ]
+        if not wanted:
+            return 0
+        return await self._publish(wanted)
+
+    async def _publish(self, wanted: Sequence[tuple[Event, dict[str, Any]]]) -> int:
+        rounds = [event.player_id for event, _ in wanted if type(event) in OWN_REPLY]
+        others_open: dict[int, bool] = {}
+        if rounds:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for player_id in rounds:
+                    pipe.zcard(sessions_key(player_id))
+                counts = await pipe.execute()
+            others_open = {p: int(n) > 1 for p, n in zip(rounds, counts, strict=True)}
+        published = 0
+        async with self.client.pipeline(transaction=False) as pipe:
+            for event, message in wanted:
+                if others_open.get(event.player_id, True):
+                    pipe.publish(channel(event.player_id), msgspec.json.encode(message))
+                    published += 1
+            if published:
+                await pipe.execute()
+        return published

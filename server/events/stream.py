@@ -30,8 +30,8 @@ from server.storage.slots import SHARDS, shard, tag
 
 log = logging.getLogger(__name__)
 
-# About 100,000 entries per shard (1.6 million in all at 16 shards; an event is ~200 bytes).
-MAX_LENGTH = 100_000
+# About 20,000 entries per shard: 320,000 in all at 16 shards (an event is ~250 bytes).
+MAX_LENGTH = 20_000
 FIELD = "event"
 BEGINNING = "0-0"
 

@@ -160,6 +160,7 @@ class HotWallet:
                     keys.fair_seed(player_id),
                     keys.open_rounds(player_id),
                     keys.journal_of(player_id),
+                    keys.events_of(player_id),
                 ],
                 args=[
                     amount,
@@ -199,8 +200,6 @@ class HotWallet:
         outcome_json: str,
         inputs_json: str,
         fair: FairState,
-        sessions_key: str,
-        push_channel: str,
     ) -> Resolved | FairState | ScriptReply:
         """Play a one-step round in one script; a `FairState` back means the seed or nonce
         moved since the outcome was drawn: draw again with it."""
@@ -210,13 +209,13 @@ class HotWallet:
                 keys.wallet(player_id, currency),
                 keys.done(player_id, round_id),
                 keys.fair_seed(player_id),
-                sessions_key,
+                keys.events_of(player_id),
                 keys.journal_of(player_id),
             ],
             args=[
                 stake, payout, outcome_json, ONE_SHOT_KEEP_MS, player_id, game, currency,
                 round_id, inputs_json, fair.seed_hash, fair.client_seed, fair.nonce,
-                push_channel, self.max_backlog, self.max_lag_ms,
+                self.max_backlog, self.max_lag_ms,
             ],
         )  # fmt: skip
         if reply.status in (ScriptStatus.OK, ScriptStatus.ALREADY):
@@ -264,8 +263,17 @@ class HotWallet:
                     keys.wallet(player_id, currency),
                     keys.reservation(player_id, round_id),
                     keys.open_rounds(player_id),
+                    keys.events_of(player_id),
                 ],
-                args=[expected_version, extra, round_state_json, inputs_json, ttl_ms],
+                args=[
+                    expected_version,
+                    extra,
+                    round_state_json,
+                    inputs_json,
+                    ttl_ms,
+                    player_id,
+                    currency,
+                ],
             )
 
         _, raw = await self.batch.run(stage)
@@ -305,6 +313,7 @@ class HotWallet:
                     keys.reservation(player_id, round_id),
                     keys.journal_of(player_id),
                     keys.open_rounds(player_id),
+                    keys.events_of(player_id),
                 ],
                 args=[payout, outcome_json, RESOLVED_KEEP_MS, inputs_json],
             )
@@ -323,6 +332,7 @@ class HotWallet:
                 keys.reservation(player_id, round_id),
                 keys.journal_of(player_id),
                 keys.open_rounds(player_id),
+                keys.events_of(player_id),
             ],
             [reason, "1" if only_if_due else "0", RESOLVED_KEEP_MS],
         )
@@ -333,8 +343,12 @@ class HotWallet:
     ) -> int | None:
         """Apply a durable ledger credit once; the new cash, or None when there is no wallet."""
         reply = await self._credit(
-            [keys.wallet(player_id, currency), keys.applied_credit(player_id, transfer_key)],
-            [amount, APPLIED_MARKER_MS, transfer_id],
+            [
+                keys.wallet(player_id, currency),
+                keys.applied_credit(player_id, transfer_key),
+                keys.events_of(player_id),
+            ],
+            [amount, APPLIED_MARKER_MS, transfer_id, player_id, currency, transfer_key],
         )
         return None if reply.status is ScriptStatus.NO_WALLET else reply.integer("cash")
 

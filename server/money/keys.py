@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import zlib
 
+from server.events import stream
 from server.storage.slots import SHARDS as SHARDS  # re-exported: money's callers read it here
 from server.storage.slots import player_prefix, tag
 from server.storage.slots import shard as shard
@@ -41,6 +42,11 @@ def journals() -> list[str]:
 
 def journal_of(player_id: int) -> str:
     return journal(shard(player_id))
+
+
+def events_of(player_id: int) -> str:
+    """The event stream of the player's shard, where every money script appends its event."""
+    return stream.key_of(player_id)
 
 
 def due_of(player_id: int) -> str:

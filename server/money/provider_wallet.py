@@ -83,6 +83,7 @@ class ProviderHot:
                 keys.provider_tx(player_id, provider_id, transaction_uuid),
                 keys.provider_round(player_id, provider_id, round_id),
                 keys.journal_of(player_id),
+                keys.events_of(player_id),
             ],
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
@@ -145,11 +146,12 @@ def _settling_keys(
     reference_uuid: str,
 ) -> list[str]:
     """The keys of a win or a rollback: the wallet, this transaction, the bet it refers to,
-    the round and the journal, all in the player's slot."""
+    the round, the journal and the event stream, all in the player's slot."""
     return [
         keys.wallet(player_id, wallet_currency),
         keys.provider_tx(player_id, provider_id, transaction_uuid),
         keys.provider_tx(player_id, provider_id, reference_uuid),
         keys.provider_round(player_id, provider_id, round_id),
         keys.journal_of(player_id),
+        keys.events_of(player_id),
     ]

@@ -20,7 +20,6 @@ from starlette.routing import Route
 from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
-from server.events import push
 from server.money.wallet import SANDBOX, DepositConflict, DepositLimitReached
 from server.observability import log_context, metrics
 from server.web import current_player, json_body, json_response
@@ -70,10 +69,6 @@ async def sandbox_deposit(request: Request) -> Response:
         ) from None
     state = "replayed" if deposit.replayed else "completed"
     metrics.record_payment("deposit", SANDBOX, deposit.currency, deposit.amount, state)
-    if not deposit.replayed:
-        await push.balance_changed(
-            services.redis, player.id, player.currency, deposit.balance, "deposit"
-        )
     return json_response(
         {
             "deposit_id": deposit.deposit_id,

@@ -56,4 +56,5 @@ def _keys(payment_id: int, player_id: int, currency: str) -> list[str]:
         keys.wallet(player_id, currency),
         keys.withdrawal(player_id, payment_id),
         keys.journal_of(player_id),
+        keys.events_of(player_id),
     ]

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from protocol.errors import ErrorCode, Refused
-from server.events import push
 from server.money.scripts import ScriptStatus
 from server.money.wallet import Wallet
 from server.money.withdrawal_locks import WithdrawalLocks
@@ -169,7 +168,7 @@ class Payments:
             ):
                 self._record(payment, "declined")
             return
-        credited = await self.wallet.deposit(
+        await self.wallet.deposit(
             payment.player_id,
             payment.currency,
             payment.amount,
@@ -178,9 +177,6 @@ class Payments:
         )
         if await self.store.resolve(payment.id, "completed", None, result.reference):
             self._record(payment, "completed")
-            await push.balance_changed(
-                self.redis, payment.player_id, payment.currency, credited.balance, "deposit"
-            )
 
     async def _advance_withdrawal(self, payment: Payment, recovering: bool) -> None:
         if payment.locked_at is None and not await self._lock(payment):
@@ -208,11 +204,6 @@ class Payments:
         )
         if await self.store.resolve(payment.id, status, code, result.reference):
             self._record(payment, status)
-            if not result.approved:
-                cash = resolved.integer("cash")
-                await push.balance_changed(
-                    self.redis, payment.player_id, payment.currency, cash, "withdrawal"
-                )
 
     async def _lock(self, payment: Payment) -> bool:
         """Move the amount from cash to locked funds; False when refused (no funds)."""
@@ -228,11 +219,6 @@ class Payments:
             log.error("payment %s: withdrawal lock answered %s", payment.id, locked.status)
             return False
         await self.store.mark_locked(payment.id)
-        if locked.moved:
-            cash = locked.integer("cash")
-            await push.balance_changed(
-                self.redis, payment.player_id, payment.currency, cash, "withdrawal"
-            )
         return True
 
     def _record(self, payment: Payment, state: str) -> None:

@@ -21,11 +21,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from games import catalogue as house_catalogue
 from protocol.errors import ErrorCode, Refused
-from server.events import push
 from server.money import keys
 from server.money.provider_wallet import ProviderHot
 from server.money.scripts import ScriptReply, ScriptStatus
@@ -240,7 +238,7 @@ class ProviderService:
                 req.round, req.game_code, req.round_closed, refusal.value if refusal else "",
             ),
         )  # fmt: skip
-        return await self._reply(outcome, base, pid, currency)
+        return self._reply(outcome, base, currency)
 
     async def _bet_refusal(
         self, provider: Provider, found: _Session, req: BetRequest
@@ -278,7 +276,7 @@ class ProviderService:
                 req.round, req.game_code, req.reference_transaction_uuid, req.round_closed,
             ),
         )  # fmt: skip
-        return await self._reply(outcome, base, pid, currency)
+        return self._reply(outcome, base, currency)
 
     async def rollback(self, provider: Provider, req: RollbackRequest) -> Reply:
         base = {"user": req.user, "transaction_uuid": req.transaction_uuid}
@@ -305,7 +303,7 @@ class ProviderService:
                 req.reference_transaction_uuid, req.round_closed,
             ),
         )  # fmt: skip
-        return await self._reply(outcome, base, pid, currency)
+        return self._reply(outcome, base, currency)
 
     # -- shared steps ---------------------------------------------------------------------
 
@@ -354,9 +352,7 @@ class ProviderService:
             outcome = await run()
         return outcome
 
-    async def _reply(
-        self, outcome: ScriptReply, base: dict[str, Any], player_id: int, currency: str
-    ) -> Reply:
+    def _reply(self, outcome: ScriptReply, base: dict[str, Any], currency: str) -> Reply:
         status = _provider_status(outcome)
         if status is Status.UNKNOWN:
             log.error("provider script answered %s %s", outcome.status, outcome.values)
@@ -364,16 +360,7 @@ class ProviderService:
         balance = outcome.optional_integer("cash")
         if balance is not None:
             fields.update(currency=currency, balance=balance)
-        if outcome.moved and balance is not None:
-            await self._push(player_id, currency, balance)
         return Reply(status, fields)
-
-    async def _push(self, player_id: int, currency: str, balance: int) -> None:
-        # The money has moved and is on record; a lost push only delays a client's refresh.
-        try:
-            await push.balance_changed(self.redis, player_id, currency, balance, "provider")
-        except RedisError as error:
-            log.warning("balance push for player %s failed: %s", player_id, error)
 
 
 def _provider_status(reply: ScriptReply) -> Status:

@@ -26,8 +26,6 @@ from games.round import Phase, Round, Save, Settle
 from protocol.errors import ErrorCode, Refused
 from rng.fair import FairGenerator
 from rng.generator import Generator
-from server.events import push
-from server.events.push import sessions_key
 from server.money import stake_rules
 from server.money.hot import FairState, Reserved, Resolved
 from server.money.scripts import ScriptReply, ScriptStatus
@@ -77,7 +75,6 @@ class RoundView:
     balance: int
     outcome: dict[str, Any]
     actions: list[str] = field(default_factory=list)
-    pushed: bool = False  # the balance push already went out with the settlement
 
 
 def _json(data: Any) -> str:
@@ -166,7 +163,6 @@ class Rounds:
             result = await hot.spin(
                 player.id, player.currency, round_.round_id, round_.game.info.id, round_.stake,
                 settle.payout, _json(settle.outcome), _json(round_.inputs), fair,
-                sessions_key(player.id), push.channel(player.id),
             )  # fmt: skip
             if isinstance(result, Resolved):
                 round_.settled()
@@ -179,7 +175,7 @@ class Rounds:
                 return RoundView(
                     round_id=round_.round_id, game=round_.game.info.id, stake=round_.stake,
                     finished=True, payout=settle.payout, balance=result.cash,
-                    outcome=settle.outcome, pushed=True,
+                    outcome=settle.outcome,
                 )  # fmt: skip
             round_.refused()
             if isinstance(result, FairState):

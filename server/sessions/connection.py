@@ -42,7 +42,6 @@ from protocol.messages import (
 )
 from server.accounts.service import Player, token_hash
 from server.context import Services
-from server.events import push
 from server.observability.middleware import instrument
 from server.rounds import history
 from server.rounds.fairness import SeedState
@@ -164,22 +163,6 @@ class Connection:
             return _error(request.id, ErrorCode.INTERNAL_ERROR, "internal error")
         return reply
 
-    async def _moved(self, view: RoundView) -> RoundView:
-        """Money moved: tell the player's sessions, unless the settlement already did."""
-        if not view.pushed:
-            await self._push_balance(view.balance)
-        return view
-
-    async def _push_balance(self, balance: int) -> None:
-        """Tell the player's other sessions (any process) that the balance moved."""
-        assert self.player is not None
-        try:
-            await push.balance_changed(
-                self.services.redis, self.player.id, self.player.currency, balance, "round"
-            )
-        except RedisError as error:  # a push only prompts a refresh; the round is settled
-            log.warning("balance push failed: %s", error)
-
     async def _dispatch(self, request: AnyRequest) -> AnyReply:
         if isinstance(request, Hello):
             return await self._hello(request)
@@ -194,7 +177,7 @@ class Connection:
                     ErrorCode.INVALID_FIELD,
                     f"{request.game} takes actions: start it with `play`, then `act`",
                 )
-            view = await self._moved(await services.play.start(player, request.game, request.stake))
+            view = await services.play.start(player, request.game, request.stake)
             self.last_round_id = view.round_id
             return SpinResult(
                 id=request.id,
@@ -208,10 +191,10 @@ class Connection:
             )
         if isinstance(request, Play):
             view = await services.play.start(player, request.game, request.stake, request.options)
-            return self._round(request.id, await self._moved(view))
+            return self._round(request.id, view)
         if isinstance(request, Act):
             view = await services.play.act(player, request.round_id, request.action)
-            return self._round(request.id, await self._moved(view))
+            return self._round(request.id, view)
         if isinstance(request, Resume):
             return self._round(request.id, await services.play.resume(player, request.round_id))
         if isinstance(request, History):

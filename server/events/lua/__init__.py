@@ -2,13 +2,16 @@
 
 A script that changes a player's keys appends its event to the player's shard stream in
 the same call (the stream shares the player's hash tag), in the JSON shape that
-`server/events/catalogue.py` decodes.
+`server/events/catalogue.py` decodes, trimmed to the same length as every other append.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 
+from server.events.stream import MAX_LENGTH
+
 
 def source(name: str = "_emit_event") -> str:
-    return resources.files(__name__).joinpath(f"{name}.lua").read_text()
+    text = resources.files(__name__).joinpath(f"{name}.lua").read_text()
+    return text.replace("@MAX_LENGTH@", str(MAX_LENGTH))

@@ -14,12 +14,19 @@ from importlib import resources
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
+from server.events import lua as events_lua
+
 INCLUDE = "--#include "
+# Includes that other floors own: a money script appends its event with events' own Lua.
+FOREIGN = {"_emit_event": events_lua.source}
 
 
 def source(name: str, included: set[str] | None = None) -> str:
     included = set() if included is None else included
-    text = resources.files(__name__).joinpath(f"{name}.lua").read_text()
+    if name in FOREIGN:
+        text = FOREIGN[name]()
+    else:
+        text = resources.files(__name__).joinpath(f"{name}.lua").read_text()
     lines = []
     for line in text.splitlines():
         if not line.startswith(INCLUDE):

@@ -2,13 +2,14 @@
 -- rules found, the currency, the round and the funds, then debit, record and append to the
 -- rounds stream, all in one atomic step. A retry with the same terms gets the original result.
 -- KEYS[1] wallet hash, KEYS[2] transaction record, KEYS[3] round hash (all {s:K}),
--- KEYS[4] the shard's journal
+-- KEYS[4] the shard's journal, KEYS[5] the shard's event stream
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, round_closed ('1'/'0'), refusal ('' or a status the caller's rules gave), keep_ms,
 --       max_backlog, max_lag_ms
 --#include _clock
 --#include _backpressure
 --#include _spend
+--#include _emit_event
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'state', 'balance')
 if tx[1] then
@@ -67,4 +68,7 @@ redis.call('HSET', KEYS[2], 'kind', 'bet', 'amount', ARGV[6], 'currency', ARGV[5
   'from_bonus', from_bonus,
   'created_at', now, 'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
+emit_event(KEYS[5], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
+  now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[7],
+  'game', ARGV[8], 'action', 'bet', 'amount', amount, 'currency', ARGV[4], 'balance', after})
 return {'OK', after, id}

@@ -4,11 +4,12 @@
 -- arrives later, is refused. Rollbacks are accepted on closed rounds: they are how a
 -- provider repairs a bet it never saw answered.
 -- KEYS[1] wallet hash, KEYS[2] rollback record, KEYS[3] bet record, KEYS[4] round hash
--- (all {s:K}), KEYS[5] the shard's journal
+-- (all {s:K}), KEYS[5] the shard's journal, KEYS[6] the shard's event stream
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, round, game, reference_uuid,
 --       round_closed ('1'/'0'), keep_ms
 --#include _clock
 --#include _spend
+--#include _emit_event
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'round', 'game', 'reference', 'balance')
 if tx[1] then
   if tx[1] ~= 'rollback' or tx[2] ~= ARGV[5] or tx[3] ~= ARGV[6] or tx[4] ~= ARGV[7] then
@@ -68,4 +69,8 @@ redis.call('HSET', KEYS[2], 'kind', 'rollback', 'amount', refund, 'currency', AR
   'round', ARGV[5], 'game', ARGV[6], 'reference', ARGV[7], 'state', 'done', 'balance', after,
   'created_at', now, 'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], keep)
+emit_event(KEYS[6], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
+  now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[5],
+  'game', ARGV[6], 'action', 'rollback', 'amount', tonumber(refund), 'currency', ARGV[4],
+  'balance', after})
 return {'OK', after, id}

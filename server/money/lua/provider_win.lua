@@ -3,11 +3,12 @@
 -- is open; then credit, mark the bet won (so it can no longer be rolled back), close the
 -- round if asked, record and append to the rounds stream, all in one atomic step.
 -- KEYS[1] wallet hash, KEYS[2] win record, KEYS[3] bet record, KEYS[4] round hash (all {s:K}),
--- KEYS[5] the shard's journal
+-- KEYS[5] the shard's journal, KEYS[6] the shard's event stream
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, reference_uuid, round_closed ('1'/'0'), keep_ms
 --#include _clock
 --#include _spend
+--#include _emit_event
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'reference', 'balance')
 if tx[1] then
@@ -60,4 +61,7 @@ redis.call('HSET', KEYS[2], 'kind', 'win', 'amount', ARGV[6], 'currency', ARGV[5
   'round', ARGV[7], 'game', ARGV[8], 'reference', ARGV[9], 'state', 'done', 'balance', after,
   'created_at', now, 'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
+emit_event(KEYS[6], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
+  now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[7],
+  'game', ARGV[8], 'action', 'win', 'amount', amount, 'currency', ARGV[4], 'balance', after})
 return {'OK', after, id}

@@ -2,10 +2,11 @@
 -- came from them, and the void is appended to the stream so the round stays on record. Only
 -- a pending reservation moves.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] the shard's journal,
--- KEYS[4] open-rounds hash
+-- KEYS[4] open-rounds hash, KEYS[5] the shard's event stream
 -- ARGV: reason ('voided' or 'expired'), only_if_due ('1' or '0'), keep_ms
 --#include _clock
 --#include _spend
+--#include _emit_event
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'expires_at', 'inputs', 'seed_hash',
   'client_seed', 'nonce', 'from_bonus')
@@ -34,6 +35,9 @@ local id = redis.call('XADD', KEYS[3], '*',
 redis.call('HSET', KEYS[2], 'state', ARGV[1], 'balance_after', cash, 'stream_id', id)
 redis.call('HDEL', KEYS[2], 'server_seed', 'round_state')
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
+emit_event(KEYS[5], 'round_settled', 'round:' .. r[6], tonumber(r[3]), now,
+  {'round_id', r[6], 'game', r[4], 'currency', r[5], 'stake', amount, 'win', 0,
+   'balance', cash, 'voided', true})
 if redis.call('HGET', KEYS[4], r[4]) == r[6] then
   redis.call('HDEL', KEYS[4], r[4])
 end

@@ -1,6 +1,6 @@
 -- Hold a stake and assign the round its provably fair nonce, in one atomic step.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] fair-seed hash, KEYS[4] open-rounds hash
--- (all {s:K}), KEYS[5] the shard's journal
+-- (all {s:K}), KEYS[5] the shard's journal, KEYS[6] the shard's event stream
 -- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json, max_backlog,
 --       max_lag_ms
 -- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce}, the same after 'ALREADY'
@@ -9,6 +9,7 @@
 --#include _clock
 --#include _backpressure
 --#include _spend
+--#include _emit_event
 local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
 if r[1] then
   -- Round ids are unique and unguessable, so this is our own retry (a reply lost in transit).
@@ -45,4 +46,7 @@ redis.call('HSET', KEYS[2],
   'expires_at', now + tonumber(ARGV[2]), 'balance_before', cash, 'inputs', ARGV[7],
   'server_seed', seed[1], 'seed_hash', seed[2], 'client_seed', seed[3], 'nonce', seed[4],
   'version', 0)
+emit_event(KEYS[6], 'stake', 'stake:' .. ARGV[6] .. ':0', tonumber(ARGV[3]), now,
+  {'round_id', ARGV[6], 'game', ARGV[4], 'currency', ARGV[5], 'amount', amount,
+   'balance', after})
 return {'OK', after, seed[1], seed[3], tonumber(seed[4])}

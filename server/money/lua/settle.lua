@@ -2,10 +2,11 @@
 -- settled round (with its provably fair proof) to the stream, all at once. Settling twice
 -- returns the first result.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] the shard's journal,
--- KEYS[4] open-rounds hash
+-- KEYS[4] open-rounds hash, KEYS[5] the shard's event stream
 -- ARGV: payout, outcome_json, keep_ms, inputs_json ('' keeps the reserved inputs)
 --#include _clock
 --#include _spend
+--#include _emit_event
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'balance_after', 'stream_id', 'inputs',
   'seed_hash', 'client_seed', 'nonce', 'from_bonus')
@@ -41,6 +42,9 @@ redis.call('HSET', KEYS[2], 'state', 'settled', 'payout', payout, 'balance_after
 -- The secret seed and the live game state are no longer needed once the round is on record.
 redis.call('HDEL', KEYS[2], 'server_seed', 'round_state')
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
+emit_event(KEYS[5], 'round_settled', 'round:' .. r[6], tonumber(r[3]), now,
+  {'round_id', r[6], 'game', r[4], 'currency', r[5], 'stake', amount, 'win', payout,
+   'balance', cash})
 if redis.call('HGET', KEYS[4], r[4]) == r[6] then
   redis.call('HDEL', KEYS[4], r[4])
 end

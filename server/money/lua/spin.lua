@@ -1,21 +1,22 @@
 -- A whole single-step round in one atomic step: check the provably fair nonce the outcome
 -- was drawn with, check funds, take the stake, pay the win, take the nonce, append the
--- settled round to the stream, and tell the player's other sessions. One round trip per bet.
+-- settled round to the journal and its event to the event stream. One round trip per bet.
 -- KEYS[1] wallet hash, KEYS[2] done-marker of this round, KEYS[3] fair-seed hash,
--- KEYS[4] the player's sessions (sorted set), KEYS[5] the shard's journal
+-- KEYS[4] the shard's event stream, KEYS[5] the shard's journal
 -- ARGV: stake, payout, outcome_json, keep_ms, player_id, game, currency, round_id,
---       inputs_json, seed_hash, client_seed, nonce, push_channel, max_backlog, max_lag_ms
+--       inputs_json, seed_hash, client_seed, nonce, max_backlog, max_lag_ms
 -- Returns {'OK', cash, stream_id}, {'ALREADY', cash, stream_id} for a retry, or a refusal;
 -- {'SEED_MOVED', server_seed, client_seed, nonce, seed_hash} means: draw again with these.
 --#include _clock
 --#include _backpressure
 --#include _spend
+--#include _emit_event
 local done = redis.call('GET', KEYS[2])
 if done then
   local sep = string.find(done, '|', 1, true)
   return {'ALREADY', tonumber(string.sub(done, 1, sep - 1)), string.sub(done, sep + 1)}
 end
-if flusher_behind(KEYS[5], ARGV[14], ARGV[15]) then
+if flusher_behind(KEYS[5], ARGV[13], ARGV[14]) then
   return {'BUSY'}
 end
 local cash, bonus = sub_balances(KEYS[1])
@@ -46,9 +47,7 @@ local id = redis.call('XADD', KEYS[5], '*',
   'inputs', ARGV[9], 'seed_hash', seed[1], 'client_seed', seed[2], 'nonce', seed[3],
   'stake_bonus', from_bonus, 'payout_bonus', to_bonus)
 redis.call('SET', KEYS[2], after .. '|' .. id, 'PX', tonumber(ARGV[4]))
-if redis.call('ZCARD', KEYS[4]) > 1 then
-  -- Built by hand: cjson would print a large balance in exponent notation.
-  redis.call('PUBLISH', ARGV[13], '{"type":"balance_changed","balance":' ..
-    string.format('%d', after) .. ',"currency":"' .. ARGV[7] .. '","reason":"round"}')
-end
+emit_event(KEYS[4], 'round_settled', 'round:' .. ARGV[8], tonumber(ARGV[5]), now,
+  {'round_id', ARGV[8], 'game', ARGV[6], 'currency', ARGV[7], 'stake', stake, 'win', payout,
+   'balance', after})
 return {'OK', after, id}

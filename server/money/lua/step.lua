@@ -1,10 +1,13 @@
 -- Record one step of a multi-step round (blackjack): hold the extra stake the action needs
 -- (double, split, insurance) and save the new game state, only if nobody stepped in between.
--- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] open-rounds hash
--- ARGV: expected_version, extra_amount, round_state_json, inputs_json, ttl_ms
+-- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] open-rounds hash,
+-- KEYS[4] the shard's event stream
+-- ARGV: expected_version, extra_amount, round_state_json, inputs_json, ttl_ms, player_id,
+--       currency
 -- Returns {'OK', cash, held_for_round, new_version} or a refusal.
 --#include _clock
 --#include _spend
+--#include _emit_event
 local r = redis.call('HMGET', KEYS[2], 'state', 'version', 'amount', 'game', 'round_id')
 if not r[1] then
   return {'NO_RESERVATION'}
@@ -33,4 +36,8 @@ local version = tonumber(r[2]) + 1
 redis.call('HSET', KEYS[2], 'round_state', ARGV[3], 'inputs', ARGV[4], 'version', version,
   'expires_at', now + tonumber(ARGV[5]))
 redis.call('HSET', KEYS[3], r[4], r[5])
+if extra > 0 then
+  emit_event(KEYS[4], 'stake', 'stake:' .. r[5] .. ':' .. version, tonumber(ARGV[6]), now,
+    {'round_id', r[5], 'game', r[4], 'currency', ARGV[7], 'amount', extra, 'balance', cash})
+end
 return {'OK', cash, tonumber(r[3]) + extra, version}

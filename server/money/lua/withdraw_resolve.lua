@@ -1,9 +1,11 @@
 -- Resolve a locked withdrawal exactly once: 'paid' (the gateway paid it out: locked funds
 -- leave for the gateway's clearing account) or 'returned' (declined: locked -> cash).
 -- The movement is appended to the rounds stream in the same step, for the ledger.
--- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {s:K}), KEYS[3] the shard's journal
+-- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {s:K}), KEYS[3] the shard's journal,
+-- KEYS[4] the shard's event stream
 -- ARGV: payment_id, player_id, currency, amount, gateway, outcome ('paid'/'returned'), keep_ms
 --#include _clock
+--#include _emit_event
 local state = redis.call('HGET', KEYS[2], 'state')
 if not state then
   return {'NOT_LOCKED'}
@@ -31,4 +33,7 @@ redis.call('XADD', KEYS[3], '*', 'kind', 'withdrawal_' .. ARGV[6], 'payment_id',
   'balance_before', cash, 'balance_after', after, 'created_at', now)
 redis.call('HSET', KEYS[2], 'state', ARGV[6], 'resolved_at', now)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[7]))
+emit_event(KEYS[4], 'withdrawal_funds', 'withdrawal:' .. ARGV[1] .. ':' .. ARGV[6],
+  tonumber(ARGV[2]), now, {'payment_id', tonumber(ARGV[1]), 'action', ARGV[6],
+  'amount', amount, 'currency', ARGV[3], 'balance', after})
 return {'OK', after}

@@ -1,0 +1,152 @@
+"""Balance pushes come from money's events, built in one place (`balance_push`) and relayed by
+one member of the `pushes` group: a round's push only when another session can hear it, a
+stale event never, and no event of another kind ever."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import pytest
+import redis.asyncio as aioredis
+
+from server.events import push, stream
+from server.events.catalogue import (
+    DepositCredited,
+    Event,
+    LoggedIn,
+    ProviderMovement,
+    RoundSettled,
+    StakeTaken,
+    WithdrawalFunds,
+    encode,
+)
+
+PLAYER = 77
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def settled(at_ms: int, balance: int = 1_150) -> RoundSettled:
+    return RoundSettled(
+        id=f"round:r{at_ms}", player_id=PLAYER, at_ms=at_ms, round_id=f"r{at_ms}",
+        game="classic-sevens", currency="EUR", stake=100, win=250, balance=balance,
+    )  # fmt: skip
+
+
+def provider_bet(at_ms: int) -> ProviderMovement:
+    return ProviderMovement(
+        id=f"provider:p:t{at_ms}", player_id=PLAYER, at_ms=at_ms, provider_id="p",
+        transaction_id=f"t{at_ms}", round_id="pr", game="slot", action="bet", amount=100,
+        currency="EUR", balance=900,
+    )  # fmt: skip
+
+
+def withdrawal(action: Any) -> WithdrawalFunds:
+    return WithdrawalFunds(
+        id=f"withdrawal:1:{action}", player_id=PLAYER, at_ms=1, payment_id=1, action=action,
+        amount=100, currency="EUR", balance=800,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        (settled(1), "round"),
+        (StakeTaken(id="s", player_id=PLAYER, at_ms=1, round_id="r", game="blackjack",
+                    currency="EUR", amount=100, balance=1_150), "round"),
+        (provider_bet(1), "provider"),
+        (DepositCredited(id="c", player_id=PLAYER, at_ms=1, transfer="deposit:1", amount=100,
+                         currency="EUR", balance=1_150), "deposit"),
+        (withdrawal("locked"), "withdrawal"),
+        (withdrawal("returned"), "withdrawal"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else type(value).__name__,
+)  # fmt: skip
+def test_a_money_event_becomes_a_balance_push_with_its_reason(event: Event, reason: str) -> None:
+    assert push.balance_push(event) == {
+        "type": "balance_changed",
+        "balance": event.balance,  # type: ignore[attr-defined]
+        "currency": "EUR",
+        "reason": reason,
+    }
+
+
+def test_a_paid_withdrawal_pushes_nothing_since_the_spendable_balance_did_not_move() -> None:
+    assert push.balance_push(withdrawal("paid")) is None
+
+
+def test_an_event_that_moves_no_money_pushes_nothing() -> None:
+    login = LoggedIn(id="l", player_id=PLAYER, at_ms=1, address="::1", user_agent="x", outcome="ok")
+    assert push.balance_push(login) is None
+
+
+@pytest.fixture
+async def relay(own_redis_client: aioredis.Redis) -> AsyncIterator[push.PushRelay]:
+    await own_redis_client.flushall()
+    relay = push.PushRelay(own_redis_client, "test-relay")
+    await relay.consumer.join("$")
+    yield relay
+    await relay.consumer.leave()
+
+
+async def relayed(client: aioredis.Redis, relay: push.PushRelay, events: list[Event]) -> list[Any]:
+    """What the player's channel hears when `relay` reads `events`."""
+    listener = client.pubsub()
+    await listener.subscribe(push.channel(PLAYER))
+    await listener.get_message(timeout=1.0)  # the subscription's confirmation
+    await stream.append(client, [(event.player_id, encode(event)) for event in events])
+    await relay.relay_once(block_ms=1_000)
+    heard = []
+    while (message := await listener.get_message(timeout=0.2)) is not None:
+        heard.append(msgspec.json.decode(message["data"]))
+    await listener.aclose()
+    return heard
+
+
+async def open_sessions(client: aioredis.Redis, count: int) -> None:
+    await client.zadd(push.sessions_key(PLAYER), {f"session-{n}": n for n in range(count)})
+
+
+async def test_a_round_is_not_pushed_to_a_player_whose_only_session_has_the_reply(
+    own_redis_client: aioredis.Redis, relay: push.PushRelay
+) -> None:
+    await open_sessions(own_redis_client, 1)
+    assert await relayed(own_redis_client, relay, [settled(now_ms())]) == []
+
+
+async def test_a_round_is_pushed_when_the_player_has_another_session_open(
+    own_redis_client: aioredis.Redis, relay: push.PushRelay
+) -> None:
+    await open_sessions(own_redis_client, 2)
+    assert await relayed(own_redis_client, relay, [settled(now_ms(), balance=1_234)]) == [
+        {"type": "balance_changed", "balance": 1_234, "currency": "EUR", "reason": "round"}
+    ]
+
+
+async def test_a_provider_movement_is_pushed_whatever_sessions_are_open(
+    own_redis_client: aioredis.Redis, relay: push.PushRelay
+) -> None:
+    assert await relayed(own_redis_client, relay, [provider_bet(now_ms())]) == [
+        {"type": "balance_changed", "balance": 900, "currency": "EUR", "reason": "provider"}
+    ]
+
+
+async def test_an_event_older_than_the_stale_limit_is_dropped_not_pushed_late(
+    own_redis_client: aioredis.Redis, relay: push.PushRelay
+) -> None:
+    stale = provider_bet(now_ms() - push.STALE_MS - 1_000)
+    assert await relayed(own_redis_client, relay, [stale]) == []
+
+
+async def test_events_of_one_batch_are_pushed_in_stream_order(
+    own_redis_client: aioredis.Redis, relay: push.PushRelay
+) -> None:
+    await open_sessions(own_redis_client, 2)
+    at = now_ms()
+    heard = await relayed(own_redis_client, relay, [settled(at, 1_100), settled(at + 1, 1_050)])
+    assert [message["balance"] for message in heard] == [1_100, 1_050]
