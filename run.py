@@ -3,7 +3,7 @@
 
 Run with any Python 3.11+: on first use it creates `.venv`, installs exactly the
 locked dependencies (`requirements.txt` to serve and play; `requirements-test.txt`,
-which adds the test and docs tools, for `test`, `soak`, `docs` and `lock`), and
+which adds the test and docs tools, for `test`, `soak`, `mutate`, `docs` and `lock`), and
 `redis-server` through apt-get when it is missing (for `test` also chromium,
 dieharder and ent), then re-runs itself inside the venv. A lock file that changed
 since the venv was made gives a new venv, so what is installed is always the lock
@@ -27,9 +27,9 @@ SERVE_LOCK = "requirements.txt"
 TEST_LOCK = "requirements-test.txt"
 
 # Commands that need a redis-server binary on this machine (unless CASINO_REDIS_URL is set).
-NEEDS_REDIS = {"serve", "demo", "test", "bench", "soak"}
+NEEDS_REDIS = {"serve", "demo", "test", "bench", "soak", "mutate"}
 # Commands whose tools (pytest, hypothesis, mypy, mkdocs, uv) only the test lock holds.
-NEEDS_TEST_LOCK = {"test", "soak", "docs", "lock"}
+NEEDS_TEST_LOCK = {"test", "soak", "mutate", "docs", "lock"}
 
 
 def _venv_python() -> Path:

@@ -262,6 +262,12 @@ def _soak(args: argparse.Namespace) -> int:
     return main.main(args.args)
 
 
+def _mutate(args: argparse.Namespace) -> int:
+    from server.tools import mutate
+
+    return mutate.main(args.args)
+
+
 def _play(args: argparse.Namespace) -> int:
     from clients import terminal
 
@@ -348,6 +354,7 @@ COMMANDS = {
     "play": _play,
     "bench": _bench,
     "soak": _soak,
+    "mutate": _mutate,
     "test": _test,
     "lock": _lock,
     "docs": _docs,
@@ -360,6 +367,7 @@ PASS_THROUGH = {
     "rng-certify": "run the statistical battery on the production generator, write a report",
     "bench": "load-test a server: bets/s, latency percentiles, flusher lag, ceilings",
     "soak": "run the crash, race and fuzz scenarios for --minutes N; exit 1 on any finding",
+    "mutate": "run each listed money mutation against its tests; exit 1 if any survives",
     "docs": "serve the documentation site on http://127.0.0.1:8001 (or: docs build)",
 }
 

@@ -35,7 +35,7 @@ from server.config import VARIABLES
 from server.provider import signatures
 from server.provider.status import Status
 from tests.conftest import ServerProcess, new_player
-from tests.test_provider_kit import FRUITS, SANDBOX, launch, sandbox_secret
+from tests.support.provider import FRUITS, SANDBOX, launch, sandbox_secret
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

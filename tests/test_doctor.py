@@ -29,7 +29,7 @@ from server.doctor import (
 )
 from server.storage.database import latest_schema
 from server.storage.redis_child import RedisChild, free_port
-from tests.test_observability_kit import log_lines
+from tests.support.observability import log_lines
 from tests.test_run_commands import ROOT, embedded_env, run_py
 
 

@@ -33,7 +33,7 @@ from tests.conftest import (
     start_server,
     stop_server,
 )
-from tests.test_observability_kit import delta, scrape
+from tests.support.observability import delta, scrape
 
 TIMEOUT_S = 20.0
 LETTERS = "casino_flusher_dead_letters_total"

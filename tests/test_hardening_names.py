@@ -29,8 +29,8 @@ from tests.conftest import (
     stop_server,
     unique,
 )
+from tests.support.provider import db_query
 from tests.test_hardening_registration_limit import register
-from tests.test_provider_kit import db_query
 
 TODAYS_SCHEMA = 10  # the schema before case-insensitive names (migration 0011)
 

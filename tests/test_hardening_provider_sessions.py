@@ -24,7 +24,7 @@ from server.app import close_services, open_services
 from server.config import Settings
 from server.provider.signatures import PROVIDER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.conftest import STRONG_PASSWORD, ServerProcess, new_player
-from tests.test_provider_kit import (
+from tests.support.provider import (
     FRUITS,
     SANDBOX,
     Table,

@@ -15,7 +15,7 @@ from server.accounts.lockout import registrations_key
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import STRONG_PASSWORD, ServerProcess, start_server, stop_server, unique
-from tests.test_provider_kit import db_query
+from tests.support.provider import db_query
 
 PER_ADDRESS = 3
 WINDOW_S = 3600

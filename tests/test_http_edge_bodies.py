@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import ServerProcess, new_player, unique
-from tests.test_http_edge_kit import (
+from tests.support.http_edge import (
     WAIT_S,
     closed_by_server,
     connection,

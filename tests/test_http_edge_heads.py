@@ -20,7 +20,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.conftest import ServerProcess
-from tests.test_http_edge_kit import (
+from tests.support.http_edge import (
     WAIT_S,
     Reply,
     closed_by_server,

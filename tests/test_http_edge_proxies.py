@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from server.accounts.lockout import address_key
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, unique
-from tests.test_http_edge_kit import WAIT_S, edge_server
+from tests.support.http_edge import WAIT_S, edge_server
 
 LIMITS = {"CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS": "3", "CASINO_MAX_CONNECTIONS_PER_IP": "2"}
 WRONG = "Wrong-Password-7"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from server.config import Settings
 from server.doctor import Level, mode_findings
-from tests.test_modes_kit import live_env, live_key, live_settings_env
+from tests.support.modes import live_env, live_key, live_settings_env
 from tests.test_run_commands import run_py
 
 

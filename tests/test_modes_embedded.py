@@ -14,7 +14,7 @@ import pytest
 
 from clients import sandbox_gateway
 from tests.conftest import Workers, serving_workers, unique
-from tests.test_payments_kit import balance, pay, player
+from tests.support.payments import balance, pay, player
 
 LIMIT = 10_000
 

@@ -18,7 +18,7 @@ from server import mode
 from server.app import routes
 from server.config import Mode
 from tests.conftest import ServerProcess, new_player
-from tests.test_modes_kit import live_server
+from tests.support.modes import live_server
 
 
 def sandbox_operations(table: list[BaseRoute]) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from server.config import Settings
 from server.provider import registry, sandbox
 from server.storage.database import Database
 from server.storage.redis_child import free_port
-from tests.test_modes_kit import live_env, live_key, live_settings_env
+from tests.support.modes import live_env, live_key, live_settings_env
 from tests.test_run_commands import embedded_env, run_py
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.test_modes_kit import live_server
+from tests.support.modes import live_server
 from tests.test_terminal_client import play
 
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import ServerProcess, new_player
-from tests.test_modes_kit import live_server
+from tests.support.modes import live_server
 from tests.test_web_client import DESKTOP, PHONE, Watched, browser, open_page, screen
 
 MARKER = "#mode-marker"

@@ -18,8 +18,8 @@ from clients.api import ApiFailure, CasinoClient
 from games.classic_slot import INFO as CLASSIC
 from server.storage.redis_child import RedisChild
 from tests.conftest import ServerProcess, start_server, stop_server, unique
-from tests.test_observability_kit import log_lines
-from tests.test_provider_kit import FRUITS, SANDBOX, launch, sandbox_client
+from tests.support.observability import log_lines
+from tests.support.provider import FRUITS, SANDBOX, launch, sandbox_client
 
 DATE_OF_BIRTH = "1979-04-23"
 

@@ -26,7 +26,7 @@ from tests.conftest import (
     stop_server,
     unique,
 )
-from tests.test_observability_kit import Samples, delta, log_lines, scrape, value
+from tests.support.observability import Samples, delta, log_lines, scrape, value
 
 EUR = {"currency": "EUR"}
 SEVENS = {"game": CLASSIC.id, "currency": "EUR"}

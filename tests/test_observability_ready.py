@@ -18,7 +18,7 @@ import pytest
 from games.classic_slot import INFO as CLASSIC
 from server.storage.redis_child import RedisChild
 from tests.conftest import ServerProcess, new_player, settled_report, start_server, stop_server
-from tests.test_observability_kit import Samples, delta, scrape, value
+from tests.support.observability import Samples, delta, scrape, value
 
 LAG_BOUND_S = 1
 

@@ -6,7 +6,7 @@ from clients.api import CasinoClient
 from protocol.errors import ErrorCode, Refused
 from server.payments.rules import WithdrawalRequest, first_refusal
 from tests.conftest import ServerProcess, new_player
-from tests.test_payments_kit import Paying, balance, client, get, pay, paying, player, world
+from tests.support.payments import Paying, balance, client, get, pay, paying, player, world
 
 __all__ = ["client", "paying", "world"]
 

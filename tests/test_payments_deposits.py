@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clients.api import CasinoClient
-from tests.test_payments_kit import (
+from tests.support.payments import (
     Paying,
     balance,
     client,

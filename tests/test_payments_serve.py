@@ -15,7 +15,7 @@ import pytest
 
 from server.storage.redis_child import free_port
 from tests.conftest import ROOT
-from tests.test_payments_kit import pay, player
+from tests.support.payments import pay, player
 
 
 @pytest.fixture

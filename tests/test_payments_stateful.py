@@ -15,8 +15,8 @@ from clients.api import CasinoClient, GameSocket
 from clients.provider_sim import new_uuid
 from games.classic_slot import INFO as CLASSIC
 from tests.conftest import settled_report
-from tests.test_payments_kit import Paying, balance, pay, paying, player
-from tests.test_provider_kit import FRUITS, SANDBOX, Table, launch, sandbox_client
+from tests.support.payments import Paying, balance, pay, paying, player
+from tests.support.provider import FRUITS, SANDBOX, Table, launch, sandbox_client
 
 __all__ = ["paying"]
 

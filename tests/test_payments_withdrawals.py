@@ -6,7 +6,7 @@ import asyncio
 
 from clients.api import CasinoClient
 from games.classic_slot import INFO as CLASSIC
-from tests.test_payments_kit import (
+from tests.support.payments import (
     Paying,
     balance,
     client,
@@ -16,7 +16,7 @@ from tests.test_payments_kit import (
     wait_for_status,
     world,
 )
-from tests.test_provider_kit import FRUITS, SANDBOX, Table, launch, sandbox_client
+from tests.support.provider import FRUITS, SANDBOX, Table, launch, sandbox_client
 
 __all__ = ["client", "paying", "world"]
 
@@ -130,6 +130,34 @@ async def test_the_same_withdrawal_key_twice_is_one_payout(
     assert (first[0], second[0], second[1]["replayed"]) == (201, 200, True)
     assert second[1]["payment_id"] == first[1]["payment_id"]
     assert await balance(client) == 700
+
+
+async def test_the_same_withdrawal_key_with_another_amount_is_refused_and_moves_nothing(
+    world: Paying, client: CasinoClient
+) -> None:
+    await funded(client, 1_000)
+    first = await pay(client, "withdrawals", 300, key="wd-terms")
+    payments_after_first = len(world.gateway.payments())
+    status, body = await pay(client, "withdrawals", 500, key="wd-terms")
+    assert (first[0], status, body["error"]["code"]) == (201, 409, "IDEMPOTENCY_CONFLICT")
+    assert await balance(client) == 700
+    assert len(world.gateway.payments()) == payments_after_first
+    assert (await get(client, f"/api/payments/{first[1]['payment_id']}"))["amount"] == 300
+
+
+async def test_one_withdrawal_key_sent_concurrently_moves_money_once(
+    world: Paying, client: CasinoClient
+) -> None:
+    await funded(client, 1_000)
+    payments_before = len(world.gateway.payments())
+    replies = await asyncio.gather(
+        *(pay(client, "withdrawals", 300, key="wd-together") for _ in range(8))
+    )
+    assert {body["payment_id"] for _, body in replies} == {replies[0][1]["payment_id"]}
+    assert {(body["status"], body["amount"]) for _, body in replies} == {("completed", 300)}
+    assert sorted(status for status, _ in replies) == [200] * 7 + [201]
+    assert await balance(client) == 700
+    assert len(world.gateway.payments()) == payments_before + 1
 
 
 async def test_concurrent_withdrawals_never_take_more_than_the_balance(

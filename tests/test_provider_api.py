@@ -17,7 +17,7 @@ from clients.provider_sim import ProviderClient, Signer, new_uuid
 from server.money import keys
 from server.provider.status import Status
 from tests.conftest import ServerProcess, new_player
-from tests.test_provider_kit import (
+from tests.support.provider import (
     FRUITS,
     SANDBOX,
     Table,

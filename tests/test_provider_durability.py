@@ -22,7 +22,7 @@ from server.provider.signatures import Scheme
 from server.storage.database import Database
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player
-from tests.test_provider_kit import (
+from tests.support.provider import (
     SANDBOX,
     Table,
     db_query,

@@ -10,7 +10,7 @@ import sys
 
 from clients.provider_sim import Chaos, ProviderClient, Signer, Simulator, launch
 from tests.conftest import ROOT, ServerProcess
-from tests.test_provider_kit import FRUITS, SANDBOX, sandbox_secret
+from tests.support.provider import FRUITS, SANDBOX, sandbox_secret
 
 
 async def test_the_simulator_plays_rounds_that_reconcile(casino: ServerProcess) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from clients.provider_sim import new_uuid
 from tests.conftest import ServerProcess
-from tests.test_provider_kit import DICE, Table, db_execute, seat, table
+from tests.support.provider import DICE, Table, db_execute, seat, table
 
 __all__ = ["table"]
 

@@ -39,8 +39,8 @@ from server.api_docs.document import document
 from server.app import routes
 from server.provider.signatures import PROVIDER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.conftest import STRONG_PASSWORD, ServerProcess, settled_report, unique
-from tests.test_payments_kit import Paying, paying  # noqa: F401 (the fixture, used by name)
-from tests.test_provider_kit import FRUITS, SANDBOX, sandbox_client, sandbox_secret
+from tests.support.payments import Paying, paying  # noqa: F401 (the fixture, used by name)
+from tests.support.provider import FRUITS, SANDBOX, sandbox_client, sandbox_secret
 
 EXAMPLES_PER_OPERATION = 25
 WALLET_CALLS = ("/provider/transaction/", "/provider/user/")

@@ -33,7 +33,7 @@ from tests.conftest import (
     stop_server,
     unique,
 )
-from tests.test_provider_kit import seat
+from tests.support.provider import seat
 
 
 async def test_welcome_states_protocol_time_and_capabilities(casino: ServerProcess) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from protocol.errors import ErrorCode, Refused
 from server.money.stake_rules import HOUSE, StakeAttempt, account_open, refuse_stake
 from tests.conftest import ServerProcess, new_player
-from tests.test_provider_kit import db_execute
+from tests.support.provider import db_execute
 
 
 def attempt(status: str = "active", amount: int = 100) -> StakeAttempt:

@@ -1,0 +1,1 @@
+"""Shared pieces of the tests (kits and independent checkers); this package holds no tests."""
