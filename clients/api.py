@@ -54,8 +54,10 @@ class CasinoClient:
         result: dict[str, Any] = await self.call("POST", "/api/players", fields)
         return result
 
-    async def login(self, login: str, password: str) -> str:
-        session = await self.call("POST", "/api/sessions", {"login": login, "password": password})
+    async def login(self, login: str, password: str, code: str | None = None) -> str:
+        """`code`: the two-factor code, when the account asks for one (TWO_FACTOR_REQUIRED)."""
+        body = {"login": login, "password": password, **({"code": code} if code else {})}
+        session = await self.call("POST", "/api/sessions", body)
         self.token = str(session["token"])
         return self.token
 

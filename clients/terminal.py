@@ -181,7 +181,15 @@ async def run(args: argparse.Namespace, console: Console) -> int:
                     console.print("[red]set CASINO_PASSWORD to log in without a terminal")
                     return 2
                 password = await asyncio.to_thread(Prompt.ask, "password", password=True)
-            await client.login(username, password)
+            try:
+                await client.login(username, password)
+            except ApiFailure as failure:
+                if failure.code != "TWO_FACTOR_REQUIRED":
+                    raise
+                code = os.environ.get("CASINO_TOTP_CODE", "")
+                if not code and tty:
+                    code = await ask("code from your authenticator app (or a recovery code)")
+                await client.login(username, password, code or None)
         except ApiFailure as failure:
             console.print(f"{failure.code}: {failure.message}", style="red", markup=False)
             return 1

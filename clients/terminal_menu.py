@@ -12,6 +12,7 @@ from rich.prompt import Confirm, Prompt
 
 import rng
 from clients import terminal_view as view
+from clients.terminal_account import account_menu
 from clients.terminal_session import (
     PAYLINES,
     Decide,
@@ -203,6 +204,30 @@ async def fair_play(player: Player) -> None:
             player.say(counts_text(counts) if counts else "no round was played with that seed")
 
 
+LEVELS = ("registered", "identity verified", "address and source of funds verified")
+
+
+def kyc_text(found: dict[str, Any]) -> str:
+    """The player's KYC state as the terminal shows it: level, status, the vendor's or
+    staff's message, and what the player's country needs."""
+    lines = [
+        f"verification: level {found['level']} ({LEVELS[found['level']]}), {found['kyc_status']}"
+    ]
+    if found["kyc_status"] == "rejected" and found["message"]:
+        lines.append(f"  {found['message']} ({found['reject_type'].lower()})")
+    for need in found["needs"]:
+        what = "withdrawals" if need["action"] == "withdraw" else "deposits"
+        above = f" above {need['above'] / 100:.2f}" if "above" in need else ""
+        mark = "ok" if found["level"] >= need["level"] else "needed"
+        lines.append(f"  {what}{above} need level {need['level']}: {mark}")
+    lines.append("  upload documents in the browser client (Verification)")
+    return "\n".join(lines)
+
+
+async def show_kyc(player: Player) -> None:
+    player.console.print(kyc_text(await player.client.call("GET", "/api/kyc/status")), markup=False)
+
+
 async def interactive(player: Player, open_rounds: list[dict[str, Any]]) -> int:
     console = player.console
     for open_round in open_rounds:
@@ -221,9 +246,10 @@ async def interactive(player: Player, open_rounds: list[dict[str, Any]]) -> int:
         for number, game in enumerate(games, start=1):
             console.print(f"  [bold]{number}[/] {game['name']}  (RTP {game['rtp']} %)")
         console.print(
-            "  [bold]d[/] deposit  [bold]h[/] history  [bold]f[/] fair play  [bold]q[/] quit"
+            "  [bold]d[/] deposit  [bold]h[/] history  [bold]f[/] fair play"
+            "  [bold]k[/] verification  [bold]a[/] account  [bold]q[/] quit"
         )
-        choices = [str(n) for n in range(1, len(games) + 1)] + ["d", "h", "f", "q"]
+        choices = [str(n) for n in range(1, len(games) + 1)] + ["d", "h", "f", "k", "a", "q"]
         choice = await ask("choose", choices=choices, show_choices=False)
         if choice == "q":
             return 0
@@ -237,5 +263,9 @@ async def interactive(player: Player, open_rounds: list[dict[str, Any]]) -> int:
             await show_history(player)
         elif choice == "f":
             await fair_play(player)
+        elif choice == "k":
+            await show_kyc(player)
+        elif choice == "a":
+            await account_menu(player)
         else:
             await play_game(player, games[int(choice) - 1])

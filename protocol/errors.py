@@ -37,6 +37,12 @@ class ErrorCode(StrEnum):
     UNDERAGE = "UNDERAGE"
     REGISTRATION_LIMITED = "REGISTRATION_LIMITED"
     VALIDATION_FAILED = "VALIDATION_FAILED"
+    # Account care: verification, reset, two-factor
+    INVALID_LINK = "INVALID_LINK"
+    LINK_EXPIRED = "LINK_EXPIRED"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    TWO_FACTOR_REQUIRED = "TWO_FACTOR_REQUIRED"
+    INVALID_TWO_FACTOR_CODE = "INVALID_TWO_FACTOR_CODE"
     # Games and stakes
     UNKNOWN_GAME = "UNKNOWN_GAME"
     INVALID_STAKE = "INVALID_STAKE"
@@ -61,6 +67,11 @@ class ErrorCode(StrEnum):
     GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
     PAYMENT_DECLINED = "PAYMENT_DECLINED"
     WITHDRAWAL_REFUSED = "WITHDRAWAL_REFUSED"
+    # Anti-money-laundering
+    CDD_REQUIRED = "CDD_REQUIRED"
+    AML_REVIEW_REQUIRED = "AML_REVIEW_REQUIRED"
+    CLOSED_LOOP_ONLY = "CLOSED_LOOP_ONLY"
+    AML_CASE_CLOSED = "AML_CASE_CLOSED"
     # Session limits
     RATE_LIMITED = "RATE_LIMITED"
     TOO_MANY_PENDING = "TOO_MANY_PENDING"
@@ -72,6 +83,9 @@ class ErrorCode(StrEnum):
     DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
     DOCUMENT_QUOTA_EXCEEDED = "DOCUMENT_QUOTA_EXCEEDED"
     KYC_REVIEW_REFUSED = "KYC_REVIEW_REFUSED"
+    KYC_REQUIRED = "KYC_REQUIRED"
+    KYC_WEBHOOK_REFUSED = "KYC_WEBHOOK_REFUSED"
+    STAFF_ONLY = "STAFF_ONLY"
     # HTTP
     ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
@@ -140,12 +154,36 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "The sandbox deposit would take the player past the play money allowed in 24 hours"
         " (`limit`; `remaining` is what may still be deposited); nothing was credited."
     ),
+    ErrorCode.INVALID_LINK: "The email link is unknown or was already used; ask for a new one.",
+    ErrorCode.LINK_EXPIRED: "The email link has expired; ask for a new one.",
+    ErrorCode.TOO_MANY_REQUESTS: (
+        "Too many emails asked for this account or from this address; wait `retry_after` seconds."
+    ),
+    ErrorCode.TWO_FACTOR_REQUIRED: (
+        "The account uses two-factor login: send `code` (authenticator or recovery code)."
+    ),
+    ErrorCode.INVALID_TWO_FACTOR_CODE: (
+        "The two-factor code is wrong, already used, or outside the current time step."
+    ),
     ErrorCode.PAYMENTS_UNAVAILABLE: "No payment gateway is configured on this server.",
     ErrorCode.GATEWAY_UNAVAILABLE: (
         "The gateway gave no answer; the payment stays pending and is completed later."
     ),
     ErrorCode.PAYMENT_DECLINED: "The gateway declined the payment; a withdrawal's money is back.",
     ErrorCode.WITHDRAWAL_REFUSED: "A withdrawal rule refused the request; nothing was moved.",
+    ErrorCode.CDD_REQUIRED: (
+        "Linked transactions in the window reach the due diligence threshold"
+        " (`linked_eur_cents`, `threshold_eur_cents`): verify address and source of funds"
+        " (KYC level 2) first; nothing was moved."
+    ),
+    ErrorCode.AML_REVIEW_REQUIRED: (
+        "Withdrawals are held while compliance reviews an AML case (`case_id`); nothing was moved."
+    ),
+    ErrorCode.CLOSED_LOOP_ONLY: (
+        "The account was closed after due diligence failed: funds go back only to a payment"
+        " method they came from (`gateways`); nothing was moved."
+    ),
+    ErrorCode.AML_CASE_CLOSED: "The AML case was already cleared or confirmed; nothing changed.",
     ErrorCode.RATE_LIMITED: "Requests arrive faster than the connection's rate; slow down.",
     ErrorCode.TOO_MANY_PENDING: "Too many requests of this connection are still in progress.",
     ErrorCode.TOO_MANY_SESSIONS: "The player has the maximum number of open sessions.",
@@ -157,6 +195,12 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "The player's stored KYC documents are at their count or size quota; nothing was stored."
     ),
     ErrorCode.KYC_REVIEW_REFUSED: "The review does not apply to the player's KYC status.",
+    ErrorCode.KYC_REQUIRED: (
+        "The action needs a higher KYC level (`required`, `level`) in the player's country;"
+        " nothing was moved."
+    ),
+    ErrorCode.KYC_WEBHOOK_REFUSED: "A KYC vendor webhook was unsigned or forged; nothing changed.",
+    ErrorCode.STAFF_ONLY: "A staff route without the staff token (CASINO_STAFF_TOKEN).",
     ErrorCode.ORIGIN_NOT_ALLOWED: "Cross-origin request from an origin not in CASINO_CORS_ORIGINS.",
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: "A JSON route's body must be sent as application/json.",
     ErrorCode.HEADERS_TOO_LARGE: "The request line and headers exceed the size or count limit.",

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -32,8 +33,17 @@ from protocol.errors import ErrorCode, Refused
 from server import gc_policy, health, wiring
 from server.accounts import names as account_names
 from server.accounts import routes as account_routes
-from server.accounts.lockout import Lockout, RegistrationLimit
+from server.accounts.care import Care
+from server.accounts.care import routes as care_routes
+from server.accounts.lockout import Lockout, MailLimit, RegistrationLimit
+from server.accounts.my_sessions import MySessions
+from server.accounts.notices import Notices
+from server.accounts.profile import Profile
+from server.accounts.recovery import Recovery
+from server.accounts.secret_box import SecretBox, load_key
 from server.accounts.service import Accounts
+from server.accounts.two_factor import TwoFactor
+from server.accounts.withdrawal_rule import VerifiedEmailRule
 from server.api_docs import routes as api_docs_routes
 from server.config import Mode, Settings
 from server.context import Services
@@ -41,6 +51,9 @@ from server.cors import CorsPolicy
 from server.events import outbox, push
 from server.http_limits import BodyLimits
 from server.kyc import routes as kyc_routes
+from server.kyc.vendor import VendorClient as KycVendor
+from server.mail import sandbox_routes as mail_sandbox_routes
+from server.mail.smtp import Mailer
 from server.mode import ModeHeader, routes_for
 from server.money import key_migration
 from server.money import routes as wallet_routes
@@ -55,6 +68,7 @@ from server.observability import metrics, readiness
 from server.observability.middleware import RequestContext
 from server.payments import routes as payment_routes
 from server.payments import runtime as payments_runtime
+from server.payments.rules import WITHDRAWAL_RULES
 from server.provider import routes as provider_routes
 from server.provider import sessions as provider_sessions
 from server.provider.service import ProviderService
@@ -178,6 +192,7 @@ async def open_services(settings: Settings) -> Services:
     # provider game sessions in the same transaction.
     accounts.on_access_ended(provider_sessions.revoke_provider_sessions)
     await account_names.report(db)  # accounts whose names clashed before 0011, if any
+    care = _care(settings, db, client, accounts)
     return Services(
         settings=settings,
         redis=client,
@@ -197,10 +212,38 @@ async def open_services(settings: Settings) -> Services:
             db, client, wallet, accounts, sandbox_allowed=settings.mode is Mode.SANDBOX
         ),
         backlog_keys=wiring.backlog_keys(),
+        care=care,
     )
 
 
+def _care(settings: Settings, db: Database, client: aioredis.Redis, accounts: Accounts) -> Care:
+    """Account care, and its seams: the second factor and the new-device mail at login,
+    the password-changed mail, and the verified-email rule before a withdrawal."""
+    mailer = Mailer(settings.smtp_url, settings.mail_from)
+    notices = Notices(
+        db, mailer, settings.public_url, settings.email_verification_ttl_s,
+        settings.password_reset_ttl_s,
+    )  # fmt: skip
+    limit = MailLimit(
+        client, settings.account_mails_per_hour, settings.account_mails_per_address, 3600
+    )
+    recovery = Recovery(
+        db, accounts, notices, limit, settings.email_verification_ttl_s,
+        settings.password_reset_ttl_s,
+    )  # fmt: skip
+    two_factor = TwoFactor(db, SecretBox(load_key(settings.totp_key, settings.data_dir)))
+    accounts.second_factor = two_factor.check
+    accounts.new_device = notices.new_device
+    accounts.password_changed = notices.password_changed
+    return Care(
+        mailer=mailer, notices=notices, recovery=recovery, two_factor=two_factor,
+        profile=Profile(db, accounts), sessions=MySessions(db, accounts),
+    )  # fmt: skip
+
+
 async def close_services(services: Services) -> None:
+    if services.care is not None:
+        await services.care.mailer.drain()  # mails already promised go out before we stop
     await services.wallet.hot.aclose()
     await services.redis.aclose()
     await services.db.close()
@@ -214,6 +257,8 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *readiness.routes,
         *metrics.routes,
         *account_routes.routes,
+        *care_routes.routes,
+        *mail_sandbox_routes.routes,
         *kyc_routes.routes,
         *wallet_routes.routes,
         *wallet_sandbox_routes.routes,
@@ -246,7 +291,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if payments is not None:
             payments.start()  # recovery: at once for what a crash left pending, then periodically
         await services.provider.prepare()
+        kyc_vendor = (
+            KycVendor(settings.kyc_vendor_url, settings.kyc_vendor_key)
+            if settings.kyc_vendor_url
+            else None
+        )
+        app.state.kyc_vendor = kyc_vendor  # None: uploads wait in the staff review queue
         app.state.services = services
+        # AML after KYC on every withdrawal; sanctions screening of every registration.
+        aml = wiring.aml(settings, services)
+        # One list per process, however many apps a process builds (tests build several).
+        WITHDRAWAL_RULES[:] = [
+            VerifiedEmailRule(services.db, settings.verified_email_for_withdrawal),
+            *wiring.withdrawal_rules(services, aml),
+        ]
+        services.accounts.on_profile_set(aml.screen)
+        app.state.aml = aml
         hub = Hub(
             services.redis,
             settings.max_sessions_per_player,
@@ -283,6 +343,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await services.flusher.drain()  # leave nothing in the stream that we could write
             if payments is not None:
                 await payments.stop()
+            if kyc_vendor is not None:
+                await kyc_vendor.close()
             await close_services(services)
 
     return CasinoApp(

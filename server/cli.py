@@ -74,6 +74,27 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["CASINO_PAYMENT_GATEWAY_URL"] = gateway.start()
         os.environ["CASINO_PAYMENT_GATEWAY_KEY"] = gateway.key  # read by every worker
         log.info("sandbox payment gateway on %s", gateway.url)
+    kyc_vendor = None
+    if settings.mode is Mode.SANDBOX and embedded and not settings.kyc_vendor_url:
+        from server.kyc.vendor_child import SandboxKycChild
+
+        kyc_vendor = SandboxKycChild(settings.data_dir / "sandbox_kyc")
+        os.environ["CASINO_KYC_VENDOR_URL"] = kyc_vendor.start()
+        os.environ["CASINO_KYC_VENDOR_KEY"] = kyc_vendor.token  # read by every worker
+        os.environ["CASINO_KYC_WEBHOOK_SECRET"] = kyc_vendor.secret
+        port = settings.port if args.port is None else args.port
+        host = args.host or settings.host
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        hook = f"http://{host}:{port}/api/kyc/vendor/webhook"
+        os.environ.setdefault("CASINO_KYC_WEBHOOK_URL", hook)
+        log.info("sandbox KYC vendor on %s", kyc_vendor.url)
+    sink = None
+    if settings.mode is Mode.SANDBOX and not settings.smtp_url:
+        from server.mail.sink_child import MailSinkChild
+
+        sink = MailSinkChild(settings.data_dir)  # a sandbox mails no one: `run.py mail` reads it
+        os.environ["CASINO_SMTP_URL"] = sink.start()
+        log.info("sandbox mail sink on %s, messages in %s", sink.url, sink.directory)
     child = None
     if not settings.redis_url:
         child = RedisChild(settings.data_dir / "redis", appendfsync=settings.redis_appendfsync)
@@ -116,6 +137,10 @@ def _serve(args: argparse.Namespace) -> int:
             child.stop()
         if gateway is not None:
             gateway.stop()
+        if kyc_vendor is not None:
+            kyc_vendor.stop()
+        if sink is not None:
+            sink.stop()
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
@@ -341,6 +366,26 @@ def _docs(args: argparse.Namespace) -> int:
     return docs_site.main(args.args)
 
 
+def _mail(args: argparse.Namespace) -> int:
+    from server.config import ConfigError, Settings
+    from server.mail.sink import Store
+    from server.mail.sink_child import directory
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    found = Store(directory(settings.data_dir)).messages(args.to or "", args.limit)
+    if not found:
+        print(f"no mail in the sandbox sink ({directory(settings.data_dir)})")
+    for message in reversed(found):  # oldest first, so the newest ends next to the prompt
+        print(f"--- {message.id}  to {message.to}\nSubject: {message.subject}\n")
+        print(message.text if args.full else "\n".join(message.links) or message.text[:200])
+        print()
+    return 0
+
+
 COMMANDS = {
     "serve": _serve,
     "demo": _demo,
@@ -358,6 +403,7 @@ COMMANDS = {
     "test": _test,
     "lock": _lock,
     "docs": _docs,
+    "mail": _mail,
 }
 
 # Commands that parse their own arguments (`run.py rtp --help`).
@@ -399,6 +445,11 @@ def build_parser(prog: str = "casino") -> argparse.ArgumentParser:
     commands.add_parser("config", help="print the effective configuration, secrets masked")
     commands.add_parser("doctor", help="check a deployment and say what to fix")
     commands.add_parser("migrate", help="apply pending database migrations")
+
+    mail = commands.add_parser("mail", help="list the emails the sandbox mail sink received")
+    mail.add_argument("--to", default="", help="only messages to this address")
+    mail.add_argument("--limit", type=int, default=10, help="the newest N (default 10)")
+    mail.add_argument("--full", action="store_true", help="whole texts, not only their links")
 
     verify = commands.add_parser("verify", help="re-verify a settled round's provably fair proof")
     verify.add_argument("round_id")

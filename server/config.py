@@ -109,6 +109,40 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "26214400",
         "Total bytes of the KYC documents one player may have stored.",
     ),
+    "CASINO_KYC_KEY": (
+        "",
+        "AES-256-GCM key for KYC documents at rest (base64url, 32 bytes); unset in sandbox:"
+        " DATA_DIR/kyc.key is generated. Required in live mode.",
+    ),
+    "CASINO_KYC_VENDOR_URL": (
+        "",
+        "KYC vendor base URL; unset: documents go to the staff review queue only (embedded"
+        " sandbox serving starts the sandbox vendor).",
+    ),
+    "CASINO_KYC_VENDOR_KEY": ("", "The KYC vendor's API token, sent as a bearer token."),
+    "CASINO_KYC_WEBHOOK_URL": (
+        "",
+        "The address the KYC vendor posts its answers to (this server's"
+        " /api/kyc/vendor/webhook); unset: taken from the upload request's own address.",
+    ),
+    "CASINO_KYC_WEBHOOK_SECRET": (
+        "",
+        "Shared secret of the KYC vendor's webhooks (HMAC-SHA256 over the raw body).",
+    ),
+    "CASINO_STAFF_TOKEN": (
+        "",
+        "Bearer token of the staff API (/api/staff/...); unset: the staff API refuses all.",
+    ),
+    "CASINO_SANCTIONS_FILE": (
+        "",
+        "Sanctions and PEP list in the OpenSanctions simple CSV format, screened at"
+        " registration and on profile changes; unset: nobody is screened.",
+    ),
+    "CASINO_AML_POLICY_FILE": (
+        "",
+        "JSON file of AML thresholds, windows, actions and EUR rates; unset: the defaults"
+        " (due diligence at EUR 2,000 over 7 days).",
+    ),
     "CASINO_REGISTRATIONS_PER_ADDRESS": (
         "20",
         "Registrations one client address may make per registration window.",
@@ -131,6 +165,34 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "CASINO_HTTP_BODY_TIMEOUT_SECONDS": ("10", "Longest pause inside a request body (408)."),
     "CASINO_HTTP_KEEP_ALIVE_SECONDS": ("5", "An idle keep-alive HTTP connection is closed after."),
+    "CASINO_SMTP_URL": (
+        "",
+        "Mail server: smtp://user:pass@host:587 (STARTTLS) or smtps://...:465; unset in"
+        " sandbox: the local mail sink (`run.py mail`).",
+    ),
+    "CASINO_MAIL_FROM": ("casino@localhost", "The From address of every email to players."),
+    "CASINO_PUBLIC_URL": ("", "Base URL of links in emails; unset: the URL a request came to."),
+    "CASINO_TOTP_KEY": (
+        "",
+        "Base64 of 32 bytes that encrypts two-factor secrets; unset: a key kept in DATA_DIR.",
+    ),
+    "CASINO_VERIFIED_EMAIL_FOR_WITHDRAWAL": (
+        "*",
+        "Countries whose players verify their email before withdrawing: * all, none, or DE,GB.",
+    ),
+    "CASINO_EMAIL_VERIFICATION_TTL_SECONDS": (
+        "86400",
+        "How long an email verification link works.",
+    ),
+    "CASINO_PASSWORD_RESET_TTL_SECONDS": ("900", "How long a password reset link works."),
+    "CASINO_ACCOUNT_MAILS_PER_HOUR": (
+        "5",
+        "Verification or reset emails one account may be sent per hour.",
+    ),
+    "CASINO_ACCOUNT_MAILS_PER_ADDRESS": (
+        "20",
+        "Verification or reset emails one client address may ask for per hour.",
+    ),
 }
 
 # Variables whose values hold credentials: `run.py config` never prints them (for URLs, only
@@ -141,6 +203,12 @@ SECRETS = frozenset(
         "CASINO_DATABASE_URL",
         "CASINO_METRICS_TOKEN",
         "CASINO_PAYMENT_GATEWAY_KEY",
+        "CASINO_KYC_KEY",
+        "CASINO_KYC_VENDOR_KEY",
+        "CASINO_KYC_WEBHOOK_SECRET",
+        "CASINO_STAFF_TOKEN",
+        "CASINO_SMTP_URL",
+        "CASINO_TOTP_KEY",
     }
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -203,6 +271,34 @@ def _gateway_key(env: Mapping[str, str]) -> str:
         # Never echo the value: it is a credential.
         raise ConfigError("CASINO_PAYMENT_GATEWAY_KEY must start with sk_test_ or sk_live_")
     return key
+
+
+def _smtp_url(env: Mapping[str, str]) -> str:
+    url = env.get("CASINO_SMTP_URL", "")
+    if url and not url.startswith(("smtp://", "smtps://")):
+        # Never echo the value: it may hold the mail account's password.
+        raise ConfigError("CASINO_SMTP_URL must start with smtp:// or smtps://")
+    return url
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    url = env.get("CASINO_PUBLIC_URL", "").rstrip("/")
+    if url and not _ORIGIN.match(url):
+        raise ConfigError(f"CASINO_PUBLIC_URL must be like https://casino.example, got {url!r}")
+    return url
+
+
+def _countries(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """`*` (every country), `none`, or ISO 3166 alpha-2 codes separated by commas."""
+    raw = (env.get(name) or VARIABLES[name][0]).strip()
+    if raw == "*":
+        return ("*",)
+    if raw.lower() == "none":
+        return ()
+    codes = tuple(part.strip().upper() for part in raw.split(",") if part.strip())
+    if not all(re.fullmatch(r"[A-Z]{2}", code) for code in codes):
+        raise ConfigError(f"{name} must be *, none or country codes like DE,GB; got {raw!r}")
+    return codes
 
 
 def _mode(env: Mapping[str, str]) -> Mode:
@@ -300,6 +396,23 @@ class Settings:
     mode: Mode = Mode.SANDBOX
     sandbox_daily_deposit_limit: int = 1_000_000
     payment_gateway_key: str = field(default=SANDBOX_GATEWAY_KEY, repr=False)
+    sanctions_file: str = ""
+    aml_policy_file: str = ""
+    kyc_key: str = field(default="", repr=False)
+    kyc_vendor_url: str = ""
+    kyc_vendor_key: str = field(default="", repr=False)
+    kyc_webhook_secret: str = field(default="", repr=False)
+    kyc_webhook_url: str = ""
+    staff_token: str = field(default="", repr=False)
+    smtp_url: str = field(default="", repr=False)
+    mail_from: str = "casino@localhost"
+    public_url: str = ""
+    totp_key: str = field(default="", repr=False)
+    verified_email_for_withdrawal: tuple[str, ...] = ("*",)
+    email_verification_ttl_s: int = 86400
+    password_reset_ttl_s: int = 900
+    account_mails_per_hour: int = 5
+    account_mails_per_address: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -372,4 +485,21 @@ class Settings:
             mode=_mode(env),
             sandbox_daily_deposit_limit=_int(env, "CASINO_SANDBOX_DAILY_DEPOSIT_LIMIT"),
             payment_gateway_key=_gateway_key(env),
+            sanctions_file=env.get("CASINO_SANCTIONS_FILE", ""),
+            aml_policy_file=env.get("CASINO_AML_POLICY_FILE", ""),
+            kyc_key=env.get("CASINO_KYC_KEY", ""),
+            kyc_vendor_url=env.get("CASINO_KYC_VENDOR_URL", "").rstrip("/"),
+            kyc_vendor_key=env.get("CASINO_KYC_VENDOR_KEY", ""),
+            kyc_webhook_secret=env.get("CASINO_KYC_WEBHOOK_SECRET", ""),
+            kyc_webhook_url=env.get("CASINO_KYC_WEBHOOK_URL", ""),
+            staff_token=env.get("CASINO_STAFF_TOKEN", ""),
+            smtp_url=_smtp_url(env),
+            mail_from=env.get("CASINO_MAIL_FROM") or VARIABLES["CASINO_MAIL_FROM"][0],
+            public_url=_public_url(env),
+            totp_key=env.get("CASINO_TOTP_KEY", ""),
+            verified_email_for_withdrawal=_countries(env, "CASINO_VERIFIED_EMAIL_FOR_WITHDRAWAL"),
+            email_verification_ttl_s=_int(env, "CASINO_EMAIL_VERIFICATION_TTL_SECONDS"),
+            password_reset_ttl_s=_int(env, "CASINO_PASSWORD_RESET_TTL_SECONDS"),
+            account_mails_per_hour=_int(env, "CASINO_ACCOUNT_MAILS_PER_HOUR"),
+            account_mails_per_address=_int(env, "CASINO_ACCOUNT_MAILS_PER_ADDRESS"),
         )

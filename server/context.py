@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 
+from server.accounts.care import Care
 from server.accounts.service import Accounts
 from server.config import Settings
 from server.money.journal.flusher import Flusher
@@ -29,3 +30,4 @@ class Services:
     play: Rounds
     provider: ProviderService
     backlog_keys: tuple[Watched, ...]  # what /metrics and /ready read (server/wiring.py)
+    care: Care | None = None  # the account screens' services (server/accounts/care)

@@ -211,6 +211,15 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[St
                 "set CASINO_PAYMENT_GATEWAY_KEY to your processor's live key (sk_live_...)",
             )
         )
+    if not settings.kyc_key:
+        found.append(
+            StartRefusal(
+                "kyc-key-missing",
+                "CASINO_KYC_KEY is unset: identity documents would have no key of the"
+                " operator's own to be encrypted with",
+                "set CASINO_KYC_KEY to 32 random bytes, base64url (keep it in your secret store)",
+            )
+        )
     found += _secret_refusals(settings)
     if not settings.metrics_token and not is_loopback(settings.host):
         found.append(

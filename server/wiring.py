@@ -5,15 +5,27 @@ gauges of observability must be told which of money's keys to read (`backlog_key
 Neither lower floor may import the one that fills it, so the server (`server/app.py`)
 and every process that is not the server (`run.py reconcile`, `run.py doctor`, the bench,
 the soak, the tests) take them from here instead of listing them by hand. This module
-builds nothing and opens nothing: it only names what to plug in.
+opens no connection: it names what to plug in, and builds the withdrawal rules (KYC's,
+then AML's, with the AML checks' policy and list) from services already open.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from protocol.errors import Refused
+from server.aml import policy as aml_policy
+from server.aml.sanctions import SanctionsList
+from server.aml.service import Aml
+from server.config import Settings
+from server.context import Services
+from server.kyc import levels
+from server.kyc import rules as kyc_rules
 from server.money import keys
 from server.money.reconcile import History
 from server.observability.backlog import Watched
 from server.payments.history import withdrawals_by_wallet
+from server.payments.rules import Rule, WithdrawalRequest
 
 
 def histories() -> tuple[History, ...]:
@@ -26,3 +38,28 @@ def backlog_keys() -> tuple[Watched, ...]:
     return tuple(
         Watched(keys.journal(k), keys.due(k), keys.dead_letters(k)) for k in range(keys.SHARDS)
     )
+
+
+def aml(settings: Settings, services: Services) -> Aml:
+    """The AML service of this process: its policy, the operator's list, and KYC's level 2
+    (address and source of funds) as the answer to "is due diligence done"."""
+    policy = aml_policy.load(settings.aml_policy_file)
+    listed = SanctionsList(
+        Path(settings.sanctions_file) if settings.sanctions_file else None,
+        policy.match_threshold,
+    )
+    listed.rows()  # a missing or malformed list stops the start-up, not a registration
+
+    async def cdd_done(player_id: int) -> bool:
+        return await levels.level_of(services.db, player_id) >= levels.ADDRESS_AND_FUNDS
+
+    return Aml(services.db, policy, listed, cdd_done, services.accounts.set_status)
+
+
+def withdrawal_rules(services: Services, checks: Aml) -> list[Rule]:
+    """Every rule a withdrawal meets, in order: KYC's level first, then AML's."""
+
+    async def kyc_level(request: WithdrawalRequest) -> Refused | None:
+        return await kyc_rules.withdrawal_refusal(services.db, request.player_id, request.amount)
+
+    return [kyc_level, *checks.withdrawal_rules()]

@@ -77,6 +77,9 @@ def start_server(
         # Hundreds of tests log in from 127.0.0.1, some with wrong passwords on purpose.
         "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000000",
         "CASINO_REGISTRATIONS_PER_ADDRESS": "1000000",  # and register hundreds of players
+        # Most tests withdraw without reading mail; tests/test_accounts_* turn the rule on.
+        "CASINO_VERIFIED_EMAIL_FOR_WITHDRAWAL": "none",
+        "CASINO_ACCOUNT_MAILS_PER_ADDRESS": "1000000",  # every reset test asks from 127.0.0.1
         **(extra_env or {}),
     }
     log_path = workdir / f"server-{port}.log"

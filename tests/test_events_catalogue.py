@@ -9,18 +9,26 @@ import pytest
 
 from server.events import catalogue
 from server.events.catalogue import (
+    AmlCaseClosed,
+    AmlCaseOpened,
     DepositCredited,
     Deposited,
+    EmailVerified,
     Event,
     KycChanged,
+    KycChangedV2,
     LimitChanged,
     LoggedIn,
     MalformedEvent,
+    PasswordReset,
+    ProfileChanged,
     ProviderMovement,
     Registered,
     RoundSettled,
+    SessionEnded,
     StakeTaken,
     StatusChanged,
+    TwoFactorChanged,
     UnknownEvent,
     Withdrawal,
     WithdrawalFunds,
@@ -44,7 +52,24 @@ EVERY_KIND: list[Event] = [
         status="requested",
     ),
     KycChanged(id="kyc:b", **HEAD, previous="unverified", status="pending"),
+    KycChangedV2(
+        id="kyc:v2",
+        **HEAD,
+        previous="pending",
+        status="rejected",
+        previous_level=1,
+        level=0,
+        actor="vendor",
+        reject_type="FINAL",
+        reason="FORGERY",
+    ),
     StatusChanged(id="status:c", **HEAD, status="restricted", reason="fraud hold"),
+    AmlCaseOpened(
+        id="aml_case:5:opened", **HEAD, case_id=5, rule="cdd", action="flag", reason="EUR 2,000"
+    ),
+    AmlCaseClosed(
+        id="aml_case:5:closed", **HEAD, case_id=5, rule="cdd", outcome="cleared", reason="ok"
+    ),
     LimitChanged(id="limit:d", **HEAD, limit="deposit_daily", amount=50_000, currency="EUR"),
     StakeTaken(
         id="stake:r2:0",
@@ -94,15 +119,18 @@ EVERY_KIND: list[Event] = [
         currency="EUR",
         balance=8_550,
     ),
+    EmailVerified(id="email_verified:e", **HEAD),
+    PasswordReset(id="password_reset:f", **HEAD, sessions_ended=2),
+    TwoFactorChanged(id="two_factor:g", **HEAD, change="enabled"),
+    ProfileChanged(id="profile:h", **HEAD, fields=["language"]),
+    SessionEnded(id="session_ended:i", **HEAD, sessions_ended=1, reason="ended_by_player"),
 ]
 
 
 def test_the_catalogue_lists_every_kind_once() -> None:
-    assert sorted(catalogue.DECODERS) == [
-        ("deposit", 1), ("deposit_credited", 1), ("kyc", 1), ("limit", 1), ("login", 1),
-        ("provider", 1), ("registered", 1), ("restriction", 1), ("round_settled", 1),
-        ("stake", 1), ("withdrawal", 1), ("withdrawal_funds", 1),
-    ]  # fmt: skip
+    # One sample per (kind, version) in EVERY_KIND: a new kind is added there, once.
+    samples = [(catalogue.kind_of(event), event.version) for event in EVERY_KIND]
+    assert sorted(samples) == sorted(set(samples)) == sorted(catalogue.DECODERS)
     assert {type(event) for event in EVERY_KIND} == set(catalogue.KINDS)
 
 
@@ -123,7 +151,7 @@ def test_an_unknown_kind_is_refused_by_name() -> None:
         catalogue.decode(b'{"kind":"jackpot","version":1,"id":"x","player_id":1,"at_ms":1}')
     assert (refused.value.kind, refused.value.version) == ("jackpot", 1)
     assert str(refused.value).startswith(
-        "event kind 'jackpot' is unknown (known: deposit, deposit_credited, kyc"
+        "event kind 'jackpot' is unknown (known: aml_case_closed, aml_case_opened, deposit"
     )
 
 

@@ -28,13 +28,16 @@ FLOORS: dict[str, int] = {
     "security_headers": 1,
     "mode": 1,
     "lean_websocket": 1,
+    "mail": 1,  # SMTP, templates and the sandbox sink: knows no domain
     # 2: the internal event stream and player pushes
     "events": 2,
+    "audit": 2,  # the audit trail: a record every domain appends to, knowing none
     # 3: every movement of money
     "money": 3,
     # 4: the domains
     "accounts": 4,
     "kyc": 4,
+    "aml": 4,
     "compliance": 4,
     "bonus": 4,
     "risk": 4,

@@ -84,7 +84,8 @@ async def test_approval_makes_the_player_verified(casino: ServerProcess) -> None
     async with client:
         done = admin(casino, "review", str(player_id), "approve")
         assert (done.returncode, done.stdout) == (0, f"player {player_id}: verified\n")
-        assert await client.call("GET", "/api/kyc/status") == {"kyc_status": "verified"}
+        status = await client.call("GET", "/api/kyc/status")
+        assert (status["kyc_status"], status["level"]) == ("verified", 1)
     assert await verified(casino, player_id) is True
 
 

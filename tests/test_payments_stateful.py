@@ -37,7 +37,7 @@ def test_random_money_movements_keep_the_balance_exact_and_never_negative(
             self.loop = asyncio.new_event_loop()
             self.model = 0
             self.bets: dict[str, tuple[int, str]] = {}  # transaction id -> (amount, state)
-            self.client: CasinoClient = self.run(player(base_url))
+            self.client: CasinoClient = self.run(player(base_url, verified=True))
             self.socket: GameSocket = self.client.socket()
             self.run(self.socket.__aenter__())
             assert self.client.token is not None

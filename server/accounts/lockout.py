@@ -124,3 +124,32 @@ class RegistrationLimit:
         left_ms = int(await self._attempt(keys=[key], args=[self.per_address, self.window_ms]))
         if left_ms != 0:
             raise Locked(max(1, math.ceil(left_ms / 1000)))
+
+
+def mails_key(subject: str) -> str:
+    return f"{{auth:m:{subject}}}:mails"
+
+
+class MailLimit:
+    """At most `per_account` account emails (verification, reset) per account and
+    `per_address` asked for from one client address, per window. An unknown login name is
+    counted under the hash of the name, exactly like an account, so a refusal tells nothing
+    about whether the account exists."""
+
+    def __init__(
+        self, client: aioredis.Redis, per_account: int, per_address: int, window_s: int
+    ) -> None:
+        self.per_account = per_account
+        self.per_address = per_address
+        self.window_ms = window_s * 1000
+        self._attempt = client.register_script(_ATTEMPT)
+
+    async def _admit(self, key: str, limit: int) -> None:
+        left_ms = int(await self._attempt(keys=[key], args=[limit, self.window_ms]))
+        if left_ms != 0:
+            raise Locked(max(1, math.ceil(left_ms / 1000)))
+
+    async def attempt(self, account: str, address: str) -> None:
+        """Count one email for `account` (an `account_key`) asked from `address`."""
+        await self._admit(mails_key(f"a:{address}"), self.per_address)
+        await self._admit(mails_key(account), self.per_account)

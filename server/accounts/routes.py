@@ -32,6 +32,8 @@ async def register(request: Request) -> Response:
     data = await json_body(request)
     registration = parse_registration(data, today_utc().date(), services.settings.min_age)
     player = await services.accounts.register(registration, client_address(request))
+    if services.care is not None:  # the address is verified by following the emailed link
+        await services.care.recovery.send_verification(player.id, str(request.base_url))
     return json_response(
         {
             "player_id": player.id,
@@ -52,9 +54,15 @@ async def login(request: Request) -> Response:
         raise Refused(ErrorCode.VALIDATION_FAILED, "login and password are required")
     if len(name) > 320 or len(password) > 256:
         raise Refused(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
+    device_id, code = data.get("device_id", ""), data.get("code")
+    if not isinstance(device_id, str) or len(device_id) > 64:
+        raise Refused(ErrorCode.VALIDATION_FAILED, "device_id is text of at most 64 characters")
+    if code is not None and (not isinstance(code, str) or len(code) > 32):
+        raise Refused(ErrorCode.VALIDATION_FAILED, "code is text of at most 32 characters")
     session = await services.accounts.login(
-        name, password, client_address(request), request.headers.get("user-agent", "")
-    )
+        name, password, client_address(request), request.headers.get("user-agent", ""),
+        device_id=device_id, code=code or None,
+    )  # fmt: skip
     return json_response(
         {"token": session.token, "player_id": session.player_id, "expires_at": session.expires_at},
         201,
@@ -159,6 +167,8 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "date_of_birth": {"type": "string", "format": "date"},
                     "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
                     "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+                    # Optional: sanctions screening compares it with the operator's list.
+                    "full_name": {"type": "string", "maxLength": 200, "pattern": "\\S"},
                 },
                 required=["email", "username", "password", "date_of_birth", "country", "currency"],
             ),
@@ -179,10 +189,16 @@ OPENAPI_PATHS: dict[str, Any] = {
             "login",
             "Log in: a session token",
             tag="Accounts",
+            description="`device_id` is the client's own random id of the device: a login"
+            " from one the player never used is emailed to them. An account with two-factor"
+            " login answers TWO_FACTOR_REQUIRED to a right password without `code`; send it"
+            " again with the authenticator's code or a recovery code.",
             body=obj(
                 {
                     "login": {"type": "string", "minLength": 1, "maxLength": 320},
                     "password": {"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD},
+                    "device_id": {"type": "string", "maxLength": 64},
+                    "code": {"type": "string", "maxLength": 32},
                 },
                 required=["login", "password"],
             ),
@@ -202,6 +218,8 @@ OPENAPI_PATHS: dict[str, Any] = {
             errors=[
                 ErrorCode.VALIDATION_FAILED,
                 ErrorCode.INVALID_CREDENTIALS,
+                ErrorCode.TWO_FACTOR_REQUIRED,
+                ErrorCode.INVALID_TWO_FACTOR_CODE,
                 ErrorCode.LOGIN_LOCKED,
                 *BACKEND_ERRORS,
             ],

@@ -32,6 +32,7 @@ class Registration:
     date_of_birth: date
     country: str
     currency: str
+    full_name: str | None = None  # optional; sanctions screening needs it
 
 
 def _text(data: dict[str, object], field: str, limit: int = 320) -> str:
@@ -111,4 +112,7 @@ def parse_registration(data: dict[str, object], today: date, min_age: int) -> Re
             ErrorCode.VALIDATION_FAILED, f"currency {currency} is not offered", field="currency"
         )
     check_password(password, username, email)
-    return Registration(email.lower(), username, password, born, country, currency)
+    full_name = data.get("full_name")
+    if full_name is not None:
+        full_name = _text(data, "full_name", 200).strip()
+    return Registration(email.lower(), username, password, born, country, currency, full_name)

@@ -44,9 +44,18 @@ STATUSES = ("active", "restricted", "disabled")
 # Runs in the transaction that ends a player's access: (transaction, player id, reason).
 AccessEnded = Callable[[Transaction, int, str], Awaitable[object]]
 
+# Runs after a profile's name, date of birth or country is set (registration included):
+# (player id, full name or None, date of birth ISO, country, client address).
+ProfileSet = Callable[[int, str | None, str, str, str], Awaitable[object]]
+# Asked after a right password: refuses TWO_FACTOR_REQUIRED or INVALID_TWO_FACTOR_CODE.
+SecondFactor = Callable[[int, str | None], Awaitable[None]]
+# Told of a login from a device the player never used: (player id, user agent, address).
+NewDevice = Callable[[int, str, str], Awaitable[None]]
+
 # Why access ended (kept with what it ended, e.g. `provider_sessions.revoked_reason`).
 LOGOUT = "logout"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a password)
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a reason, not a password)
 
 
 def login_locked(retry_after: int) -> Refused:
@@ -106,6 +115,16 @@ class Accounts:
         self.lockout = lockout
         self.registrations = registrations
         self._access_ended: list[AccessEnded] = []
+        self._profile_set: list[ProfileSet] = []
+
+    def on_profile_set(self, hook: ProfileSet) -> None:
+        """Wiring: run `hook` after every change of name, date of birth or country (AML
+        screening), once the change committed."""
+        self._profile_set.append(hook)
+        # Wiring (server/app.py) plugs in the account-care features: each is optional.
+        self.second_factor: SecondFactor | None = None
+        self.new_device: NewDevice | None = None
+        self.password_changed: Callable[[int], Awaitable[None]] | None = None
 
     def on_access_ended(self, hook: AccessEnded) -> None:
         """Wiring: run `hook` in every transaction that ends a player's access."""
@@ -126,10 +145,10 @@ class Accounts:
             async with self.db.transaction() as tx:
                 player_id = await tx.insert(
                     "INSERT INTO players (email, username, password_hash, date_of_birth, country,"
-                    " currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " currency, created_at, full_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         reg.email, reg.username, password_hash, reg.date_of_birth.isoformat(),
-                        reg.country, reg.currency, now_ms(),
+                        reg.country, reg.currency, now_ms(), reg.full_name,
                     ),
                 )  # fmt: skip
                 assert player_id is not None
@@ -144,12 +163,30 @@ class Accounts:
             raise duplicate(str(error)) from None
         assert player_id is not None
         await self.wallet.ensure_hot(player_id, reg.currency)
+        for hook in self._profile_set:
+            await hook(
+                player_id, reg.full_name, reg.date_of_birth.isoformat(), reg.country, address
+            )
         return Player(player_id, reg.username, reg.email, reg.currency, reg.country, "active")
 
-    async def login(self, login: str, password: str, address: str, user_agent: str = "") -> Session:
+    async def login(
+        self,
+        login: str,
+        password: str,
+        address: str,
+        user_agent: str = "",
+        *,
+        device_id: str = "",
+        code: str | None = None,
+    ) -> Session:
         """A new session for an email or username (any case) and its password, sent from
         `address`. Every attempt on an existing account emits a login event (ok, failed or
-        locked); one on a name that matches no account has no player to report it for."""
+        locked); one on a name that matches no account has no player to report it for.
+
+        An account with two-factor login also needs `code` (asked for only once the password
+        was right, so the question reveals nothing to a guesser); a wrong code counts as a
+        failed login. A login from a `device_id` the player never logged in from is told to
+        the `new_device` hook (which emails the player)."""
         name = login.strip()
         # The exact spelling first: an account flagged as a clash is reached only by it.
         row = await self.db.fetchone(
@@ -170,18 +207,41 @@ class Accounts:
             if row is not None:
                 await self._login_refused(int(row[0]), address, user_agent, "failed")
             raise Refused(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
+        player_id = int(row[0])
+        # TWO_FACTOR_REQUIRED leaves this attempt counted: were it cleared, someone holding
+        # the password could reset the count before every batch of code guesses.
+        if self.second_factor is not None:
+            try:
+                await self.second_factor(player_id, code)
+            except Refused as refused:
+                if refused.code is ErrorCode.INVALID_TWO_FACTOR_CODE:
+                    await self._login_refused(player_id, address, user_agent, "failed")
+                raise
         await self.lockout.succeeded(account, address_key(address))
         token = rng.token_urlsafe(32)
         created = now_ms()
         expires = created + self.session_ttl_ms
+        # A client without a device id (a script, an older client) is told apart by its agent.
+        device = device_id[:DEVICE_ID_KEPT] or f"ua:{token_hash(user_agent)[:16]}"
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO sessions (token_hash, player_id, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?)",
-                (token_hash(token), int(row[0]), created, expires),
+            known = await tx.fetchone(
+                "SELECT count(*), sum(CASE WHEN device_id = ? THEN 1 ELSE 0 END) FROM sessions"
+                " WHERE player_id = ?",
+                (device, player_id),
             )
-            await outbox.emit(tx, _login_event(int(row[0]), address, user_agent, "ok", created))
-        return Session(token, int(row[0]), expires)
+            await tx.execute(
+                "INSERT INTO sessions (token_hash, player_id, created_at, expires_at, device_id,"
+                " address, user_agent, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token_hash(token), player_id, created, expires, device, address,
+                    user_agent[:USER_AGENT_KEPT], created,
+                ),
+            )  # fmt: skip
+            await outbox.emit(tx, _login_event(player_id, address, user_agent, "ok", created))
+        # The first login of an account is no news; a device never seen before is.
+        if known is not None and int(known[0]) > 0 and not known[1] and self.new_device:
+            await self.new_device(player_id, user_agent[:USER_AGENT_KEPT], address)
+        return Session(token, player_id, expires)
 
     async def _login_refused(
         self, player_id: int, address: str, user_agent: str, outcome: Literal["failed", "locked"]
@@ -216,23 +276,35 @@ class Accounts:
                 field="new_password",
             )
         new_hash = await hash_password(new)
-        now = now_ms()
-        keep = token_hash(token)
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE players SET password_hash = ? WHERE id = ?", (new_hash, player.id)
             )
-            revoked = await tx.fetchall(
-                "SELECT token_hash FROM sessions WHERE player_id = ? AND token_hash <> ?"
-                " AND revoked_at IS NULL AND expires_at > ?",
-                (player.id, keep, now),
-            )
-            await tx.execute(
-                "UPDATE sessions SET revoked_at = ? WHERE player_id = ? AND token_hash <> ?"
-                " AND revoked_at IS NULL",
-                (now, player.id, keep),
-            )
-            await self._end_access(tx, player.id, PASSWORD_CHANGED)
+            revoked = await self.end_sessions(tx, player.id, token_hash(token), PASSWORD_CHANGED)
+        if self.password_changed is not None:
+            await self.password_changed(player.id)
+        return revoked
+
+    async def end_sessions(
+        self, tx: Transaction, player_id: int, keep: str | None, reason: str
+    ) -> list[str]:
+        """Revoke every live session of the player but the one whose hash is `keep` (all of
+        them when None), in `tx`; the revoked sessions' hashes. After a password change or
+        reset, what the player's access opened elsewhere (provider games) ends too: whoever
+        knew the old password may have opened it."""
+        now = now_ms()
+        revoked = await tx.fetchall(
+            "SELECT token_hash FROM sessions WHERE player_id = ? AND token_hash <> ?"
+            " AND revoked_at IS NULL AND expires_at > ?",
+            (player_id, keep or "", now),
+        )
+        await tx.execute(
+            "UPDATE sessions SET revoked_at = ? WHERE player_id = ? AND token_hash <> ?"
+            " AND revoked_at IS NULL",
+            (now, player_id, keep or ""),
+        )
+        if reason in (PASSWORD_CHANGED, PASSWORD_RESET):
+            await self._end_access(tx, player_id, reason)
         return [str(hashed) for (hashed,) in revoked]
 
     async def logout(self, token: str) -> None:
@@ -281,17 +353,25 @@ class Accounts:
 
     async def authenticate_session(self, token: str) -> tuple[Player, int]:
         """The player and the session's expiry (ms) for a live token."""
+        hashed = token_hash(token)
         row = await self.db.fetchone(
             "SELECT s.expires_at, s.revoked_at, p.id, p.username, p.email, p.currency, p.country,"
-            " p.status FROM sessions s JOIN players p ON p.id = s.player_id"
+            " p.status, s.last_seen_at FROM sessions s JOIN players p ON p.id = s.player_id"
             " WHERE s.token_hash = ?",
-            (token_hash(token),),
+            (hashed,),
         )
         if row is None or row[1] is not None:
             raise Refused(ErrorCode.INVALID_TOKEN, "session token is not valid")
-        if int(row[0]) <= now_ms():
+        now = now_ms()
+        if int(row[0]) <= now:
             raise Refused(ErrorCode.TOKEN_EXPIRED, "session token has expired")
-        return _player(row[2:]), int(row[0])
+        if row[8] is None or int(row[8]) < now - LAST_SEEN_EVERY_MS:
+            # "Last seen" is for people: a write a minute at most, not one per request.
+            async with self.db.transaction() as tx:
+                await tx.execute(
+                    "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", (now, hashed)
+                )
+        return _player(row[2:8]), int(row[0])
 
     async def player(self, player_id: int) -> Player | None:
         row = await self.db.fetchone(
@@ -303,6 +383,8 @@ class Accounts:
 
 # A User-Agent header may be kilobytes long; an event keeps enough of it to tell devices apart.
 USER_AGENT_KEPT = 256
+DEVICE_ID_KEPT = 64
+LAST_SEEN_EVERY_MS = 60_000
 
 
 def _login_event(

@@ -69,10 +69,42 @@ class KycChanged(Event, frozen=True, kw_only=True, tag="kyc"):
     status: str
 
 
+class KycChangedV2(Event, frozen=True, kw_only=True, tag="kyc"):
+    """A KYC decision that changed a player's status or level: who decided (`actor`:
+    vendor, staff:NAME, auto:RULE, player for an upload), and a rejection's type and reason."""
+
+    version: int = 2
+    previous: str
+    status: str
+    previous_level: int
+    level: int
+    actor: str
+    reject_type: str
+    reason: str
+
+
 class StatusChanged(Event, frozen=True, kw_only=True, tag="restriction"):
     """An account's status set by the back office or a rule: active, restricted, disabled."""
 
     status: str
+    reason: str
+
+
+class AmlCaseOpened(Event, frozen=True, kw_only=True, tag="aml_case_opened"):
+    """An AML rule or a sanctions hit opened a case; `action` applies until staff close it."""
+
+    case_id: int
+    rule: str
+    action: str
+    reason: str
+
+
+class AmlCaseClosed(Event, frozen=True, kw_only=True, tag="aml_case_closed"):
+    """Staff closed an AML case: cleared (its action lifts) or confirmed (account closed)."""
+
+    case_id: int
+    rule: str
+    outcome: Literal["cleared", "confirmed"]
     reason: str
 
 
@@ -146,19 +178,56 @@ class WithdrawalFunds(Event, frozen=True, kw_only=True, tag="withdrawal_funds"):
     balance: int
 
 
+class EmailVerified(Event, frozen=True, kw_only=True, tag="email_verified"):
+    """The player followed the verification link sent to their current address."""
+
+
+class PasswordReset(Event, frozen=True, kw_only=True, tag="password_reset"):
+    """The password was set through an emailed reset link; every session of the player ended."""
+
+    sessions_ended: int
+
+
+class TwoFactorChanged(Event, frozen=True, kw_only=True, tag="two_factor"):
+    """Two-factor login turned on or off, or a single-use recovery code spent."""
+
+    change: Literal["enabled", "disabled", "recovery_code_used"]
+
+
+class ProfileChanged(Event, frozen=True, kw_only=True, tag="profile"):
+    """The player changed their own details: only the names of the fields, never values."""
+
+    fields: list[str]
+
+
+class SessionEnded(Event, frozen=True, kw_only=True, tag="session_ended"):
+    """The player ended one of their own login sessions (one, or all but the current)."""
+
+    sessions_ended: int
+    reason: str
+
+
 KINDS: tuple[type[Event], ...] = (
     Registered,
     LoggedIn,
     Deposited,
     Withdrawal,
     KycChanged,
+    KycChangedV2,
     StatusChanged,
+    AmlCaseOpened,
+    AmlCaseClosed,
     LimitChanged,
     StakeTaken,
     RoundSettled,
     ProviderMovement,
     DepositCredited,
     WithdrawalFunds,
+    EmailVerified,
+    PasswordReset,
+    TwoFactorChanged,
+    ProfileChanged,
+    SessionEnded,
 )
 
 

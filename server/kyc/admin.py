@@ -2,8 +2,9 @@
 
 Works on the database named by CASINO_DATABASE_URL / CASINO_DATA_DIR (as the
 server does) and takes effect at once, even on a running server.
-`review PLAYER approve|reject` decides a pending player; `status PLAYER` shows
-the status and the documents (never their contents).
+`review PLAYER approve|reject|more` decides a pending player (more: ask for
+more documents, the note is the player's message); `status PLAYER` shows the
+status and the documents (never their contents).
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ async def _run(args: argparse.Namespace, db: Database) -> str:
     if await db.fetchone("SELECT id FROM players WHERE id = ?", (args.player_id,)) is None:
         raise ValueError(f"no player {args.player_id}")
     if args.command == "review":
-        new = await records.review(db, args.player_id, Decision(args.decision), args.note)
+        new = await records.review(
+            db, args.player_id, Decision(args.decision), args.note, actor="staff:cli"
+        )
         return f"player {args.player_id}: {new}"
     lines = [f"player {args.player_id}: {await records.status(db, args.player_id)}"]
     for document in await records.documents(db, args.player_id):

@@ -14,7 +14,7 @@ from server.context import Services
 from server.observability import log_context
 from server.payments.runtime import PaymentsRuntime
 from server.payments.service import Payments, Receipt
-from server.web import current_player, json_body, json_response
+from server.web import current_player, json_body, json_response, status_of
 
 MAX_KEY_LENGTH = 128
 MAX_LIST = 100
@@ -162,7 +162,7 @@ def _payment_call(kind: str, summary: str, refusals: list[ErrorCode]) -> dict[st
             ErrorCode.PAYMENTS_UNAVAILABLE,
             *BACKEND_ERRORS,
         ],
-        statuses={**_UNAVAILABLE, **dict.fromkeys(refusals, 409)},
+        statuses={**_UNAVAILABLE, **{code: status_of(code) for code in refusals}},
     )
 
 
@@ -174,7 +174,14 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": _payment_call(
             "withdrawal",
             "Withdraw: the amount is locked, paid out by the gateway, or returned",
-            [ErrorCode.INSUFFICIENT_FUNDS, ErrorCode.WITHDRAWAL_REFUSED],
+            [
+                ErrorCode.INSUFFICIENT_FUNDS,
+                ErrorCode.WITHDRAWAL_REFUSED,
+                ErrorCode.KYC_REQUIRED,
+                ErrorCode.CDD_REQUIRED,
+                ErrorCode.AML_REVIEW_REQUIRED,
+                ErrorCode.CLOSED_LOOP_ONLY,
+            ],
         )
     },
     "/api/payments/{payment_id}": {

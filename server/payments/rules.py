@@ -20,6 +20,7 @@ class WithdrawalRequest:
     player_id: int
     currency: str
     amount: int
+    gateway: str = ""  # where the money would go: AML's closed loop checks it
 
 
 Rule = Callable[[WithdrawalRequest], Awaitable[Refused | None]]

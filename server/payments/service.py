@@ -74,7 +74,9 @@ class Payments:
     async def withdraw(self, player_id: int, currency: str, amount: int, key: str) -> Receipt:
         existing = await self.store.by_key(player_id, "withdrawal", key)
         if existing is None:
-            refusal = await first_refusal(WithdrawalRequest(player_id, currency, amount))
+            refusal = await first_refusal(
+                WithdrawalRequest(player_id, currency, amount, self.gateway.name)
+            )
             if refusal is not None:
                 raise refusal
         payment, created = await self._create(player_id, "withdrawal", key, amount, currency)

@@ -30,6 +30,7 @@ def live_settings_env() -> dict[str, str]:
         "CASINO_MODE": "live",
         "CASINO_PAYMENT_GATEWAY_URL": GATEWAY_URL,
         "CASINO_PAYMENT_GATEWAY_KEY": live_key(),
+        "CASINO_KYC_KEY": rng.token_urlsafe(32),
     }
 
 

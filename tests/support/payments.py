@@ -23,6 +23,7 @@ import pytest
 from clients.api import CasinoClient
 from server.storage.redis_child import RedisChild, free_port
 from tests.conftest import ROOT, ServerProcess, settled_report, start_server, stop_server, unique
+from tests.support.kyc import STAFF_TOKEN, verify_identity
 
 # Short on purpose: a slow gateway is one that answers after 500 ms.
 TIMEOUT_MS = 500
@@ -32,6 +33,7 @@ SERVER_ENV = {
     "CASINO_PAYMENT_RETRIES": str(RETRIES),
     "CASINO_PAYMENT_BACKOFF_MS": "50",
     "CASINO_PAYMENT_RECOVERY_SECONDS": "1",
+    "CASINO_STAFF_TOKEN": STAFF_TOKEN,
 }
 
 
@@ -135,12 +137,13 @@ async def world(paying: Paying) -> AsyncIterator[Paying]:
 
 @pytest.fixture
 async def client(world: Paying) -> AsyncIterator[CasinoClient]:
-    """A new player of the world, logged in, with nothing in the wallet."""
-    async with await player(world.server.base_url) as logged_in:
+    """A new player of the world, logged in and verified to withdraw, with nothing in the
+    wallet."""
+    async with await player(world.server.base_url, verified=True) as logged_in:
         yield logged_in
 
 
-async def player(base_url: str) -> CasinoClient:
+async def player(base_url: str, verified: bool = False) -> CasinoClient:
     client = CasinoClient(base_url)
     name = unique("pay_")
     await client.register(
@@ -148,6 +151,8 @@ async def player(base_url: str) -> CasinoClient:
         date_of_birth="1985-06-15", country="DE", currency="EUR",
     )  # fmt: skip
     await client.login(name, "Correct-Horse-42")
+    if verified:
+        await verify_identity(client)
     return client
 
 

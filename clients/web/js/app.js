@@ -14,6 +14,9 @@ import { renderBlackjack } from "./screens/blackjack.js";
 import { renderBaccarat } from "./screens/baccarat.js";
 import { renderHistory } from "./screens/history.js";
 import { renderFairness } from "./screens/fairness.js";
+import { renderKyc } from "./screens/kyc.js";
+import { renderAccount } from "./screens/account.js";
+import { followEmailLink } from "./screens/recover.js";
 
 const GAME_SCREENS = {
   "classic-sevens": renderSlot,
@@ -77,6 +80,12 @@ function route() {
   } else if (name === "fair") {
     screen.dataset.screen = "fair";
     renderFairness(screen);
+  } else if (name === "kyc") {
+    screen.dataset.screen = "kyc";
+    renderKyc(screen);
+  } else if (name === "account") {
+    screen.dataset.screen = "account";
+    renderAccount(screen);
   } else if (name === "cashier") {
     screen.dataset.screen = "cashier";
     renderCashier(screen);
@@ -101,6 +110,7 @@ function pushText(message) {
     return `Balance updated (${String(message.reason).replace(/_/g, " ")}): ${formatAmount(message.balance, message.currency || session.currency)}`;
   }
   if (message.type === "error") return `Server: ${message.message || message.code}`;
+  if (message.type === "kyc_changed") return `Verification: ${message.kyc_status}, level ${message.level}`;
   return `Message from the casino: ${String(message.message || message.type).replace(/_/g, " ")}`;
 }
 
@@ -169,7 +179,8 @@ async function boot() {
     }
   }
   window.addEventListener("hashchange", route);
-  route();
+  // A link from an email (?verify= or ?reset=) is handled before the usual screens.
+  if (!(await followEmailLink(screen, route))) route();
   document.body.dataset.ready = "true";
 }
 

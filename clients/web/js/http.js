@@ -55,7 +55,7 @@ export async function api(method, path, { body, token, headers } = {}) {
 
 export const accounts = {
   register: (fields) => api("POST", "/api/players", { body: fields }),
-  login: (login, password) => api("POST", "/api/sessions", { body: { login, password } }),
+  login: (login, password, extra = {}) => api("POST", "/api/sessions", { body: { login, password, ...extra } }),
   logout: (token) => api("DELETE", "/api/sessions/current", { token }),
 };
 

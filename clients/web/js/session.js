@@ -1,4 +1,4 @@
-// The player's session: the login token (sessionStorage only, nothing else is stored),
+// The player's session: the login token (sessionStorage only; the device id is device.js's),
 // the play connection and its reconnection, the balance, and the server's pushes.
 //
 // Request ids count up for the whole page and the hello names this page's client
@@ -9,6 +9,7 @@
 // "open-rounds" (unfinished hands listed by welcome), "connection" (detail: "online" |
 // "offline"), "ended" (detail: {reason, forced}: back to the login screen).
 
+import { deviceId } from "./device.js";
 import { accounts, money } from "./http.js";
 import { GameSocket, ProtocolError, socketUrl } from "./socket.js";
 
@@ -47,8 +48,9 @@ class Session extends EventTarget {
     return this.player ? this.player.currency : "EUR";
   }
 
-  async login(login, password) {
-    const created = await accounts.login(login, password);
+  /** `code`: the two-factor code, when the server asked for one (TWO_FACTOR_REQUIRED). */
+  async login(login, password, code) {
+    const created = await accounts.login(login, password, { device_id: deviceId(), ...(code ? { code } : {}) });
     this.token = created.token;
     sessionStorage.setItem(TOKEN_KEY, this.token);
     return this.connect();

@@ -2,6 +2,7 @@
 
 import { el, replace, notify } from "../ui.js";
 import { session } from "../session.js";
+import { renderForgot } from "./recover.js";
 
 const COUNTRIES = [
   ["MT", "Malta"],
@@ -39,21 +40,35 @@ function loginForm(done) {
     required: true,
   });
   const submit = el("button", { type: "submit", class: "primary wide" }, "Log in");
+  // Shown once the server asks for it: the account uses two-factor login.
+  const code = el("input", { name: "code", autocomplete: "one-time-code", inputmode: "numeric" });
+  const codeField = field("Code from your authenticator app (or a recovery code)", code);
+  codeField.hidden = true;
   const form = el(
     "form",
     { class: "stack", id: "login-form" },
     field("Username or email", login),
     field("Password", password),
+    codeField,
     submit,
+    el("button", { type: "button", class: "link", id: "forgot", onclick: () => renderForgot(form) }, "Forgot your password?"),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;
     try {
-      await session.login(login.value.trim(), password.value);
+      await session.login(login.value.trim(), password.value, codeField.hidden ? undefined : code.value.trim());
       done();
     } catch (error) {
-      notify(error.code === "INVALID_CREDENTIALS" ? "Wrong username or password." : error.message, "error");
+      if (error.code === "TWO_FACTOR_REQUIRED") {
+        codeField.hidden = false;
+        code.focus();
+        notify("Enter the code from your authenticator app.", "info");
+      } else if (error.code === "INVALID_TWO_FACTOR_CODE") {
+        notify("That code is not valid (each code works once). Try the next one.", "error");
+      } else {
+        notify(error.code === "INVALID_CREDENTIALS" ? "Wrong username or password." : error.message, "error");
+      }
     } finally {
       submit.disabled = false;
     }

@@ -1,0 +1,36 @@
+"""The KYC rules that refuse a withdrawal or a deposit before any money moves.
+
+Each is an async function of the database and the request's player and amount,
+returning a `Refused` (KYC_REQUIRED, with `required` and `level`) or None.
+KYC is a domain and payments another, so neither imports the other: the wiring
+adapts these to the payments seam (`WITHDRAWAL_RULES` in server/payments/rules.py)
+and to the deposit path. The levels they need come from server/kyc/levels.py.
+"""
+
+from __future__ import annotations
+
+from protocol.errors import ErrorCode, Refused
+from server.kyc.levels import LEVEL_NAMES, Action, country_of, level_of, required_level
+from server.storage.database import Database
+
+
+async def _refusal(db: Database, player_id: int, action: Action, amount: int) -> Refused | None:
+    required = required_level(await country_of(db, player_id), action, amount)
+    level = await level_of(db, player_id)
+    if level >= required:
+        return None
+    return Refused(
+        ErrorCode.KYC_REQUIRED,
+        f"this {action} needs KYC level {required} ({LEVEL_NAMES[required]} verified);"
+        f" yours is {level}",
+        required=required,
+        level=level,
+    )
+
+
+async def withdrawal_refusal(db: Database, player_id: int, amount: int) -> Refused | None:
+    return await _refusal(db, player_id, Action.WITHDRAW, amount)
+
+
+async def deposit_refusal(db: Database, player_id: int, amount: int) -> Refused | None:
+    return await _refusal(db, player_id, Action.DEPOSIT, amount)
