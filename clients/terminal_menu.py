@@ -11,8 +11,10 @@ from rich.live import Live
 from rich.prompt import Confirm, Prompt
 
 import rng
+from clients import terminal_safer
 from clients import terminal_view as view
 from clients.terminal_account import account_menu
+from clients.terminal_bonus import bonuses
 from clients.terminal_session import (
     PAYLINES,
     Decide,
@@ -100,6 +102,8 @@ async def play_game(player: Player, game: dict[str, Any]) -> None:
     decide = await ask_action(player)
     while True:
         player.show_pushes()
+        if not await terminal_safer.answer_reality_check(player, ask):
+            return
         console.print(f"\n[bold]{game['name']}[/]  balance {player.money(player.balance)}")
         options: dict[str, Any] | None = None
         if game["id"] == "european-roulette":
@@ -238,18 +242,31 @@ async def interactive(player: Player, open_rounds: list[dict[str, Any]]) -> int:
     games = list(player.games.values())
     while True:
         player.show_pushes()
+        if not await terminal_safer.answer_reality_check(player, ask):
+            return 0
         marker = f"  [black on yellow] {player.marker} [/]" if player.marker else ""
+        figures = terminal_safer.figures_text(player)
         console.print(
             f"\n[bold]{player.username}[/]  balance [bold yellow]{player.money(player.balance)}"
-            f"[/]{marker}"
+            f"[/]{marker}" + (f"  [cyan]{figures}[/]" if figures else "")
         )
         for number, game in enumerate(games, start=1):
             console.print(f"  [bold]{number}[/] {game['name']}  (RTP {game['rtp']} %)")
         console.print(
-            "  [bold]d[/] deposit  [bold]h[/] history  [bold]f[/] fair play"
-            "  [bold]k[/] verification  [bold]a[/] account  [bold]q[/] quit"
+            "  [bold]d[/] deposit  [bold]h[/] history  [bold]f[/] fair play  [bold]b[/] bonuses"
+            "  [bold]k[/] verification  [bold]a[/] account  [bold]s[/] safer gambling"
+            "  [bold]q[/] quit"
         )
-        choices = [str(n) for n in range(1, len(games) + 1)] + ["d", "h", "f", "k", "a", "q"]
+        choices = [str(n) for n in range(1, len(games) + 1)] + [
+            "d",
+            "h",
+            "f",
+            "b",
+            "k",
+            "a",
+            "s",
+            "q",
+        ]
         choice = await ask("choose", choices=choices, show_choices=False)
         if choice == "q":
             return 0
@@ -267,5 +284,9 @@ async def interactive(player: Player, open_rounds: list[dict[str, Any]]) -> int:
             await show_kyc(player)
         elif choice == "a":
             await account_menu(player)
+        elif choice == "s":
+            await terminal_safer.safer_menu(player, ask)
+        elif choice == "b":
+            await bonuses(player)
         else:
             await play_game(player, games[int(choice) - 1])

@@ -21,6 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 import rng
+from clients import terminal_safer
 from clients import terminal_view as view
 from clients.api import ApiFailure, CasinoClient
 from protocol.close_codes import CloseCode
@@ -145,6 +146,7 @@ class Player:
     unicode: bool = True
     own_deposit_balance: int | None = None  # a push about this client's deposit needs no line
     marker: str = ""  # "sandbox: play money" while the server moves play money
+    safer: dict[str, Any] = field(default_factory=dict)  # clients/terminal_safer.py's notes
 
     def money(self, minor: int) -> str:
         return view.money(minor, self.currency)
@@ -174,8 +176,12 @@ class Player:
         while self.socket.pushes:
             push = self.socket.pushes.pop(0)
             kind = push.get("type")
-            if kind == "forced_logout":
-                raise SessionEnded(str(push.get("reason") or "logged out by the server"))
+            if kind in ("forced_logout", "session_ended"):
+                reason = str(push.get("reason") or "logged out by the server")
+                raise SessionEnded(terminal_safer.ended_text(reason))
+            terminal_safer.note(self, push)
+            if terminal_safer.is_safer_push(push):
+                continue
             if kind == "balance_changed" and isinstance(push.get("balance"), int):
                 self.balance = push["balance"]
                 ours = (
@@ -243,6 +249,8 @@ async def deposit(player: Player, amount: int) -> None:
     player.console.print(
         f"deposited {player.money(receipt['amount'])}; balance {player.money(player.balance)}"
     )
+    if receipt.get("limit_prompt"):
+        player.say("Your first deposit: set a deposit limit under s) safer gambling.", "yellow")
 
 
 # -- provably fair ------------------------------------------------------------------------------

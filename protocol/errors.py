@@ -36,6 +36,7 @@ class ErrorCode(StrEnum):
     WEAK_PASSWORD = "WEAK_PASSWORD"
     UNDERAGE = "UNDERAGE"
     REGISTRATION_LIMITED = "REGISTRATION_LIMITED"
+    SELF_EXCLUDED = "SELF_EXCLUDED"
     VALIDATION_FAILED = "VALIDATION_FAILED"
     # Account care: verification, reset, two-factor
     INVALID_LINK = "INVALID_LINK"
@@ -62,6 +63,20 @@ class ErrorCode(StrEnum):
     WRONG_CURRENCY = "WRONG_CURRENCY"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     SANDBOX_LIMIT_REACHED = "SANDBOX_LIMIT_REACHED"
+    # Responsible gambling (server/rg)
+    LOSS_LIMIT_REACHED = "LOSS_LIMIT_REACHED"
+    DEPOSIT_LIMIT_REACHED = "DEPOSIT_LIMIT_REACHED"
+    PLAY_BLOCKED = "PLAY_BLOCKED"
+    REALITY_CHECK_PENDING = "REALITY_CHECK_PENDING"
+    GAME_CYCLE_TOO_SOON = "GAME_CYCLE_TOO_SOON"
+    STAKE_ABOVE_PROFILE_CAP = "STAKE_ABOVE_PROFILE_CAP"
+    SESSION_TIME_LIMIT = "SESSION_TIME_LIMIT"
+    RG_LIMIT_NOT_DUE = "RG_LIMIT_NOT_DUE"
+    RG_ALREADY_EXCLUDED = "RG_ALREADY_EXCLUDED"
+    # Bonuses
+    BONUS_MAX_STAKE = "BONUS_MAX_STAKE"
+    BONUS_FORFEIT_REQUIRED = "BONUS_FORFEIT_REQUIRED"
+    BONUS_NOT_AVAILABLE = "BONUS_NOT_AVAILABLE"
     # Payments
     PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
     GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
@@ -72,6 +87,10 @@ class ErrorCode(StrEnum):
     AML_REVIEW_REQUIRED = "AML_REVIEW_REQUIRED"
     CLOSED_LOOP_ONLY = "CLOSED_LOOP_ONLY"
     AML_CASE_CLOSED = "AML_CASE_CLOSED"
+    CLOSED_LOOP = "CLOSED_LOOP"
+    INVALID_PAYMENT_METHOD = "INVALID_PAYMENT_METHOD"
+    WEBHOOK_SIGNATURE_INVALID = "WEBHOOK_SIGNATURE_INVALID"
+    CANCEL_NOT_ALLOWED = "CANCEL_NOT_ALLOWED"
     # Session limits
     RATE_LIMITED = "RATE_LIMITED"
     TOO_MANY_PENDING = "TOO_MANY_PENDING"
@@ -133,6 +152,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.REGISTRATION_LIMITED: (
         "Too many registrations from this address; wait `retry_after` seconds, then retry."
     ),
+    ErrorCode.SELF_EXCLUDED: (
+        "The national self-exclusion register (GAMSTOP) says the person is self-excluded: no"
+        " account, no login (`reference`: the register's id of the check)."
+    ),
     ErrorCode.VALIDATION_FAILED: "A request field is malformed (the message names it).",
     ErrorCode.UNKNOWN_GAME: "No game has this id.",
     ErrorCode.INVALID_STAKE: "The stake is not a positive integer multiple of the game's step.",
@@ -147,6 +170,32 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_CLIENT_SEED: "A client seed is 1-64 printable ASCII characters without ':'.",
     ErrorCode.INSUFFICIENT_FUNDS: "The balance does not cover the stake; nothing was moved.",
     ErrorCode.ACCOUNT_RESTRICTED: "The account is restricted or disabled: no new stakes.",
+    ErrorCode.LOSS_LIMIT_REACHED: "The stake could take net losses past the player's loss limit.",
+    ErrorCode.DEPOSIT_LIMIT_REACHED: (
+        "The deposit would pass the player's deposit limit (`window`, `limit`, `remaining`)."
+    ),
+    ErrorCode.PLAY_BLOCKED: "The player is in a time-out or self-exclusion: no stakes, deposits.",
+    ErrorCode.REALITY_CHECK_PENDING: "Acknowledge the reality check (`reality_check_ack`) first.",
+    ErrorCode.GAME_CYCLE_TOO_SOON: (
+        "The jurisdiction's least time between game cycles has not passed (`retry_after_ms`)."
+    ),
+    ErrorCode.STAKE_ABOVE_PROFILE_CAP: "The stake is above the jurisdiction's cap (`cap`).",
+    ErrorCode.SESSION_TIME_LIMIT: "The player's session time limit is reached; the session ends.",
+    ErrorCode.RG_LIMIT_NOT_DUE: (
+        "A raised limit applies only 24 hours after it was asked for (`effective_at_ms`)."
+    ),
+    ErrorCode.RG_ALREADY_EXCLUDED: "An exclusion already runs past the end asked for.",
+    ErrorCode.BONUS_MAX_STAKE: (
+        "The stake is above the active bonus's maximum stake (`max_stake`); nothing was moved."
+    ),
+    ErrorCode.BONUS_FORFEIT_REQUIRED: (
+        "A bonus is still being wagered: repeat the withdrawal with `forfeit_bonus: true` to"
+        " leave it (its bonus money is removed; cash stays yours), or keep playing."
+    ),
+    ErrorCode.BONUS_NOT_AVAILABLE: (
+        "No offer matches: unknown or expired promotion, wrong code, already claimed, or not"
+        " offered in the player's country or currency."
+    ),
     ErrorCode.INVALID_AMOUNT: "A money amount is not a positive integer in minor units.",
     ErrorCode.WRONG_CURRENCY: "The currency does not match the player's wallet.",
     ErrorCode.IDEMPOTENCY_CONFLICT: "The idempotency key was used before with other values.",
@@ -184,6 +233,22 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         " method they came from (`gateways`); nothing was moved."
     ),
     ErrorCode.AML_CASE_CLOSED: "The AML case was already cleared or confirmed; nothing changed.",
+    ErrorCode.CLOSED_LOOP: (
+        "A withdrawal goes first to the methods that deposited, up to what each deposited"
+        " (`methods`: what each may still take); nothing was moved."
+    ),
+    ErrorCode.CANCEL_NOT_ALLOWED: (
+        "Only a withdrawal still with the bank can be cancelled, where the jurisdiction allows"
+        " it; nothing was changed."
+    ),
+    ErrorCode.WEBHOOK_SIGNATURE_INVALID: (
+        "The webhook is unsigned, signed more than 300 s from now, or matches no current secret;"
+        " nothing was applied (and it is logged)."
+    ),
+    ErrorCode.INVALID_PAYMENT_METHOD: (
+        "The payment method is unknown, not the player's, or refused by the gateway (not a test"
+        " card); nothing was moved."
+    ),
     ErrorCode.RATE_LIMITED: "Requests arrive faster than the connection's rate; slow down.",
     ErrorCode.TOO_MANY_PENDING: "Too many requests of this connection are still in progress.",
     ErrorCode.TOO_MANY_SESSIONS: "The player has the maximum number of open sessions.",

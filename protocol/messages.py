@@ -84,9 +84,26 @@ class RotateSeed(Request, tag="rotate_seed", frozen=True):
     pass
 
 
-_REQUESTS = (Hello, Balance, Spin, History, Play, Act, Resume, Seeds, SetClientSeed, RotateSeed)
+class RealityCheckAck(Request, tag="reality_check_ack", frozen=True):
+    """The player has seen the reality check pushed to them: bets may go on."""
+
+
+_REQUESTS = (
+    Hello, Balance, Spin, History, Play, Act, Resume, Seeds, SetClientSeed, RotateSeed,
+    RealityCheckAck,
+)  # fmt: skip
 AnyRequest = (
-    Hello | Balance | Spin | History | Play | Act | Resume | Seeds | SetClientSeed | RotateSeed
+    Hello
+    | Balance
+    | Spin
+    | History
+    | Play
+    | Act
+    | Resume
+    | Seeds
+    | SetClientSeed
+    | RotateSeed
+    | RealityCheckAck
 )
 REQUEST_TYPES: frozenset[str] = frozenset(str(cls.__struct_config__.tag) for cls in _REQUESTS)
 
@@ -186,4 +203,17 @@ class ErrorReply(Reply, tag="error", frozen=True):
     balance: int | None = None  # with INSUFFICIENT_FUNDS: the balance that refused the stake
 
 
-AnyReply = Welcome | BalanceReply | SpinResult | RoundReply | SeedsReply | HistoryReply | ErrorReply
+class RealityCheckAcknowledged(Reply, tag="reality_check_ack", frozen=True):
+    id: RequestId
+
+
+AnyReply = (
+    Welcome
+    | BalanceReply
+    | SpinResult
+    | RoundReply
+    | SeedsReply
+    | HistoryReply
+    | ErrorReply
+    | RealityCheckAcknowledged
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,6 +32,7 @@ from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode, Refused
 from server import gc_policy, health, wiring
+from server.accounts import facts as account_facts
 from server.accounts import names as account_names
 from server.accounts import routes as account_routes
 from server.accounts.care import Care
@@ -45,6 +47,9 @@ from server.accounts.service import Accounts
 from server.accounts.two_factor import TwoFactor
 from server.accounts.withdrawal_rule import VerifiedEmailRule
 from server.api_docs import routes as api_docs_routes
+from server.bonus import routes as bonus_routes
+from server.bonus.loyalty import LoyaltyEarner
+from server.bonus.service import Bonuses, withdrawal_rule
 from server.config import Mode, Settings
 from server.context import Services
 from server.cors import CorsPolicy
@@ -55,9 +60,10 @@ from server.kyc.vendor import VendorClient as KycVendor
 from server.mail import sandbox_routes as mail_sandbox_routes
 from server.mail.smtp import Mailer
 from server.mode import ModeHeader, routes_for
-from server.money import key_migration
+from server.money import deposit_rules, key_migration, stake_rules
 from server.money import routes as wallet_routes
 from server.money import sandbox_routes as wallet_sandbox_routes
+from server.money.bonus_wallet import BonusWallet
 from server.money.hot import HotWallet
 from server.money.journal import flusher_process
 from server.money.journal.flusher import Flusher
@@ -72,6 +78,12 @@ from server.payments.rules import WITHDRAWAL_RULES
 from server.provider import routes as provider_routes
 from server.provider import sessions as provider_sessions
 from server.provider.service import ProviderService
+from server.rg import profiles
+from server.rg import routes as rg_routes
+from server.rg.profiles import Chooser
+from server.rg.register import RegisterGate
+from server.rg.rules import ProfileRules
+from server.rg.state import ResponsibleGambling
 from server.rounds import routes as round_routes
 from server.rounds import sweeper
 from server.rounds.fairness import Fairness
@@ -191,8 +203,20 @@ async def open_services(settings: Settings) -> Services:
     # Whatever ends a player's access (logout, password change, restriction) ends their
     # provider game sessions in the same transaction.
     accounts.on_access_ended(provider_sessions.revoke_provider_sessions)
+    # The national self-exclusion register is asked before every registration and login.
+    accounts.on_access_check(RegisterGate.from_settings(db, settings))
     await account_names.report(db)  # accounts whose names clashed before 0011, if any
     care = _care(settings, db, client, accounts)
+    # Responsible gambling plugs its rules into money's seams (rg never imported by money).
+    rg = ResponsibleGambling(db, client)
+    chooser = Chooser(profiles.named(settings.default_profile), settings.test_profile_countries)
+    deposit_rules.plug("rg", rg.refuse_deposit)
+    stake_rules.plug(
+        "rg_profile",
+        ProfileRules(client, chooser, functools.partial(account_facts.country_and_birth, db)),
+    )
+    bonuses = Bonuses(db, wallet, BonusWallet(client))
+    wallet.on_deposit.append(bonuses.deposited)  # a deposit match opted into waits for this
     return Services(
         settings=settings,
         redis=client,
@@ -212,7 +236,10 @@ async def open_services(settings: Settings) -> Services:
             db, client, wallet, accounts, sandbox_allowed=settings.mode is Mode.SANDBOX
         ),
         backlog_keys=wiring.backlog_keys(),
+        bonus=bonuses,
         care=care,
+        rg=rg,
+        profiles=chooser,
     )
 
 
@@ -261,10 +288,12 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *mail_sandbox_routes.routes,
         *kyc_routes.routes,
         *wallet_routes.routes,
+        *bonus_routes.routes,
         *wallet_sandbox_routes.routes,
         *round_routes.routes,
         *provider_routes.routes,
         *payment_routes.routes,
+        *rg_routes.routes,
         *api_docs_routes.routes,
         *endpoint.routes,
         Mount("/", app=WebClient(WEB_CLIENT_DIR)),  # last: every path not routed above
@@ -304,6 +333,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WITHDRAWAL_RULES[:] = [
             VerifiedEmailRule(services.db, settings.verified_email_for_withdrawal),
             *wiring.withdrawal_rules(services, aml),
+            # A withdrawal while wagering asks the player to confirm forfeiture: last, once
+            # every rule that refuses outright has let it through.
+            withdrawal_rule(services.bonus),
         ]
         services.accounts.on_profile_set(aml.screen)
         app.state.aml = aml
@@ -325,6 +357,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             asyncio.create_task(
                 outbox.Relay(services.db, services.redis).run(), name="event-relay"
             ),
+            # Stakes to loyalty points: this process is one member of the group `loyalty`.
+            asyncio.create_task(LoyaltyEarner(services.redis, services.db).run(), name="loyalty"),
             # Money's events to balance pushes: this process is one member of the group.
             asyncio.create_task(push.PushRelay(services.redis).run(), name="push-relay"),
         ]

@@ -68,11 +68,14 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.mode is Mode.SANDBOX and embedded:
         from server.payments.gateway_child import SandboxGatewayChild
 
+        port = settings.port if args.port is None else args.port
         gateway = SandboxGatewayChild(
-            settings.data_dir / "sandbox_gateway", settings.sandbox_daily_deposit_limit
-        )
+            settings.data_dir / "sandbox_gateway", settings.sandbox_daily_deposit_limit,
+            f"http://127.0.0.1:{port}/api/payments/webhooks",
+        )  # fmt: skip
         os.environ["CASINO_PAYMENT_GATEWAY_URL"] = gateway.start()
         os.environ["CASINO_PAYMENT_GATEWAY_KEY"] = gateway.key  # read by every worker
+        os.environ["CASINO_PAYMENT_WEBHOOK_SECRETS"] = gateway.webhook_secret
         log.info("sandbox payment gateway on %s", gateway.url)
     kyc_vendor = None
     if settings.mode is Mode.SANDBOX and embedded and not settings.kyc_vendor_url:
@@ -95,6 +98,14 @@ def _serve(args: argparse.Namespace) -> int:
         sink = MailSinkChild(settings.data_dir)  # a sandbox mails no one: `run.py mail` reads it
         os.environ["CASINO_SMTP_URL"] = sink.start()
         log.info("sandbox mail sink on %s, messages in %s", sink.url, sink.directory)
+    register = None
+    if settings.mode is Mode.SANDBOX and embedded and not settings.exclusion_register_url:
+        from server.rg.register_child import SandboxRegisterChild
+
+        register = SandboxRegisterChild(settings.data_dir / "sandbox_register")
+        os.environ["CASINO_EXCLUSION_REGISTER_URL"] = register.start()
+        os.environ["CASINO_EXCLUSION_REGISTER_KEY"] = register.key  # read by every worker
+        log.info("sandbox self-exclusion register on %s", register.url)
     child = None
     if not settings.redis_url:
         child = RedisChild(settings.data_dir / "redis", appendfsync=settings.redis_appendfsync)
@@ -141,6 +152,8 @@ def _serve(args: argparse.Namespace) -> int:
             kyc_vendor.stop()
         if sink is not None:
             sink.stop()
+        if register is not None:
+            register.stop()
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0

@@ -31,6 +31,8 @@ class Mode(StrEnum):
 # The sandbox gateway's published key (clients/sandbox_gateway.py holds the same): a server
 # in sandbox mode that was given none sends it. Never a live key: see server/mode.py.
 SANDBOX_GATEWAY_KEY = "sk_test_sandbox"
+# The sandbox self-exclusion register's published key (clients/sandbox_register.py holds it).
+SANDBOX_REGISTER_KEY = "register_test_sandbox"
 TEST_KEY_PREFIX, LIVE_KEY_PREFIX = "sk_test_", "sk_live_"
 
 
@@ -83,6 +85,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "1000000",
         "Most one player may deposit in the sandbox in any 24 hours, minor units.",
     ),
+    "CASINO_DEFAULT_PROFILE": (
+        "mga",
+        "Jurisdiction profile of a player whose country has none of its own: mga or uk.",
+    ),
+    "CASINO_TEST_PROFILE_COUNTRIES": (
+        "",
+        "Countries (comma-separated) whose players get the permissive test profile; tests only.",
+    ),
     "CASINO_NO_BOOTSTRAP": ("", "Set to 1 to skip run.py's venv and apt-get set-up."),
     "CASINO_LOG_LEVEL": ("INFO", "Log level of every logger: DEBUG, INFO, WARNING, ERROR."),
     "CASINO_LOG_LEVELS": ("", "Per-logger levels: server.rounds=DEBUG,uvicorn.access=WARNING."),
@@ -97,6 +107,31 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "CASINO_PAYMENT_RETRIES": ("3", "Gateway call retries after the first, with the same key."),
     "CASINO_PAYMENT_BACKOFF_MS": ("100", "Wait before the first retry; doubled each time."),
     "CASINO_PAYMENT_RECOVERY_SECONDS": ("30", "How often pending payments are resolved."),
+    "CASINO_EXCLUSION_REGISTER_URL": (
+        "",
+        "National self-exclusion register (GAMSTOP API) base URL; unset: sandbox asks nobody,"
+        " live refuses GB players' registrations and logins.",
+    ),
+    "CASINO_EXCLUSION_REGISTER_KEY": (
+        SANDBOX_REGISTER_KEY,
+        "The self-exclusion register's API key (X-API-Key).",
+    ),
+    "CASINO_EXCLUSION_REGISTER_TIMEOUT_MS": ("2000", "Per-attempt timeout of a register check."),
+    "CASINO_PAYMENT_METHOD_LIMITS": (
+        "",
+        "Per method and currency, the smallest and largest payment:"
+        " card:EUR:500:500000,ewallet:EUR:100:200000 (method card, ewallet or bank_transfer).",
+    ),
+    "CASINO_WITHDRAWAL_CANCEL": (
+        "1",
+        "1: a player may cancel a withdrawal still with the bank, where the jurisdiction"
+        " allows it; 0: never.",
+    ),
+    "CASINO_PAYMENT_WEBHOOK_SECRETS": (
+        "",
+        "Webhook signing secrets, comma-separated (two while rotating); unset in sandbox"
+        " mode: the sandbox gateway's published whsec_sandbox.",
+    ),
     "CASINO_LOGIN_MAX_FAILURES": ("5", "Failed logins of one account before it is locked."),
     "CASINO_LOGIN_MAX_FAILURES_PER_ADDRESS": (
         "50",
@@ -209,8 +244,12 @@ SECRETS = frozenset(
         "CASINO_STAFF_TOKEN",
         "CASINO_SMTP_URL",
         "CASINO_TOTP_KEY",
+        "CASINO_EXCLUSION_REGISTER_KEY",
+        "CASINO_PAYMENT_WEBHOOK_SECRETS",
     }
 )
+# The sandbox gateway's published signing secret (clients/sandbox_webhooks.py): sandbox only.
+SANDBOX_WEBHOOK_SECRET = "whsec_sandbox"  # noqa: S105 (published test value)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _LOGGER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
@@ -265,6 +304,13 @@ def _gateway_url(env: Mapping[str, str]) -> str:
     return url
 
 
+def _register_url(env: Mapping[str, str]) -> str:
+    url = env.get("CASINO_EXCLUSION_REGISTER_URL", "")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("CASINO_EXCLUSION_REGISTER_URL must start with http:// or https://")
+    return url
+
+
 def _gateway_key(env: Mapping[str, str]) -> str:
     key = env.get("CASINO_PAYMENT_GATEWAY_KEY") or SANDBOX_GATEWAY_KEY
     if not key.startswith((TEST_KEY_PREFIX, LIVE_KEY_PREFIX)):
@@ -301,12 +347,45 @@ def _countries(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return codes
 
 
+def _method_limits(env: Mapping[str, str]) -> tuple[tuple[str, str, int, int], ...]:
+    raw = env.get("CASINO_PAYMENT_METHOD_LIMITS", "")
+    limits = []
+    for item in (part.strip() for part in raw.split(",") if part.strip()):
+        fields = item.split(":")
+        ok = len(fields) == 4 and fields[0] in ("card", "ewallet", "bank_transfer")
+        ok = ok and len(fields[1]) == 3 and fields[1].isalpha() and fields[1].isupper()
+        ok = ok and all(f.isascii() and f.isdigit() for f in fields[2:])
+        if not ok or int(fields[2]) > int(fields[3]):
+            raise ConfigError(
+                f"CASINO_PAYMENT_METHOD_LIMITS: {item!r} is not method:CUR:min:max"
+                " (method card, ewallet or bank_transfer; min <= max, minor units)"
+            )
+        limits.append((fields[0], fields[1], int(fields[2]), int(fields[3])))
+    return tuple(limits)
+
+
+def _webhook_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    given = env.get("CASINO_PAYMENT_WEBHOOK_SECRETS", "")
+    secrets = tuple(s.strip() for s in given.split(",") if s.strip())
+    if not secrets and _mode(env) is Mode.SANDBOX:
+        return (SANDBOX_WEBHOOK_SECRET,)
+    return secrets
+
+
 def _mode(env: Mapping[str, str]) -> Mode:
     raw = env.get("CASINO_MODE") or VARIABLES["CASINO_MODE"][0]
     try:
         return Mode(raw.strip().lower())
     except ValueError:
         raise ConfigError(f"CASINO_MODE must be sandbox or live, got {raw!r}") from None
+
+
+def _default_profile(env: Mapping[str, str]) -> str:
+    # The names server/rg/profiles.py defines (config stands below rg); `test` is never a default.
+    raw = (env.get("CASINO_DEFAULT_PROFILE") or VARIABLES["CASINO_DEFAULT_PROFILE"][0]).strip()
+    if raw.lower() not in ("mga", "uk"):
+        raise ConfigError(f"CASINO_DEFAULT_PROFILE must be mga or uk, got {raw!r}")
+    return raw.lower()
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -413,6 +492,14 @@ class Settings:
     password_reset_ttl_s: int = 900
     account_mails_per_hour: int = 5
     account_mails_per_address: int = 20
+    exclusion_register_url: str = ""
+    exclusion_register_key: str = field(default=SANDBOX_REGISTER_KEY, repr=False)
+    exclusion_register_timeout_ms: int = 2000
+    default_profile: str = "mga"
+    test_profile_countries: frozenset[str] = frozenset()
+    payment_webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
+    payment_method_limits: tuple[tuple[str, str, int, int], ...] = ()
+    withdrawal_cancel: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -502,4 +589,16 @@ class Settings:
             password_reset_ttl_s=_int(env, "CASINO_PASSWORD_RESET_TTL_SECONDS"),
             account_mails_per_hour=_int(env, "CASINO_ACCOUNT_MAILS_PER_HOUR"),
             account_mails_per_address=_int(env, "CASINO_ACCOUNT_MAILS_PER_ADDRESS"),
+            exclusion_register_url=_register_url(env),
+            exclusion_register_key=env.get("CASINO_EXCLUSION_REGISTER_KEY") or SANDBOX_REGISTER_KEY,
+            exclusion_register_timeout_ms=_int(env, "CASINO_EXCLUSION_REGISTER_TIMEOUT_MS"),
+            default_profile=_default_profile(env),
+            test_profile_countries=frozenset(
+                c.strip().upper()
+                for c in env.get("CASINO_TEST_PROFILE_COUNTRIES", "").split(",")
+                if c.strip()
+            ),
+            payment_webhook_secrets=_webhook_secrets(env),
+            payment_method_limits=_method_limits(env),
+            withdrawal_cancel=_int(env, "CASINO_WITHDRAWAL_CANCEL", minimum=0, maximum=1) == 1,
         )

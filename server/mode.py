@@ -51,6 +51,8 @@ KNOWN_DEFAULTS = frozenset(
 # Names that RFC 2606 and RFC 6761 reserve: no payment processor answers at one.
 RESERVED_SUFFIXES = (".localhost", ".invalid", ".test", ".example", ".local")
 RESERVED_NAMES = frozenset({"localhost", "example.com", "example.net", "example.org"})
+# Keys of the sandbox self-exclusion register (clients/sandbox_register.py) start so.
+SANDBOX_REGISTER_PREFIX = "register_test_"
 _SANDBOX_MODULE = re.compile(r"(^|\.)sandbox[^.]*(\.|$)")
 
 
@@ -218,6 +220,17 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[St
                 "CASINO_KYC_KEY is unset: identity documents would have no key of the"
                 " operator's own to be encrypted with",
                 "set CASINO_KYC_KEY to 32 random bytes, base64url (keep it in your secret store)",
+            )
+        )
+    if settings.exclusion_register_url and settings.exclusion_register_key.startswith(
+        SANDBOX_REGISTER_PREFIX
+    ):
+        found.append(
+            StartRefusal(
+                "sandbox-register",
+                "CASINO_EXCLUSION_REGISTER_KEY is the sandbox register's test key: its answers"
+                " are test data, so self-excluded people would get in",
+                "set CASINO_EXCLUSION_REGISTER_KEY to the key the register issued you",
             )
         )
     found += _secret_refusals(settings)

@@ -3,6 +3,7 @@ and the client address a request or socket is accounted under."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import msgspec
@@ -28,8 +29,18 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
     ErrorCode.SANDBOX_LIMIT_REACHED: 403,
+    ErrorCode.DEPOSIT_LIMIT_REACHED: 403,
+    ErrorCode.PLAY_BLOCKED: 403,
+    ErrorCode.RG_LIMIT_NOT_DUE: 409,
+    ErrorCode.RG_ALREADY_EXCLUDED: 409,
     ErrorCode.INSUFFICIENT_FUNDS: 409,
     ErrorCode.WITHDRAWAL_REFUSED: 409,
+    ErrorCode.BONUS_FORFEIT_REQUIRED: 409,
+    ErrorCode.BONUS_NOT_AVAILABLE: 409,
+    ErrorCode.CLOSED_LOOP: 409,
+    ErrorCode.INVALID_PAYMENT_METHOD: 422,
+    ErrorCode.WEBHOOK_SIGNATURE_INVALID: 400,
+    ErrorCode.CANCEL_NOT_ALLOWED: 409,
     ErrorCode.INVALID_CREDENTIALS: 401,
     ErrorCode.INVALID_TOKEN: 401,
     ErrorCode.TOKEN_EXPIRED: 401,
@@ -42,6 +53,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.LINK_EXPIRED: 410,
     ErrorCode.TWO_FACTOR_REQUIRED: 401,
     ErrorCode.INVALID_TWO_FACTOR_CODE: 401,
+    ErrorCode.SELF_EXCLUDED: 403,
     ErrorCode.UNSUPPORTED_DOCUMENT: 415,
     ErrorCode.DOCUMENT_TOO_LARGE: 413,
     ErrorCode.DOCUMENT_QUOTA_EXCEEDED: 403,
@@ -111,6 +123,16 @@ def bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise Refused(ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <session token>")
     return token.strip()
+
+
+def require_staff(request: Request) -> None:
+    """The staff API's one check until staff log in: `Authorization: Bearer` with the token
+    of `CASINO_STAFF_TOKEN`, compared in constant time; no token configured, no staff API."""
+    services: Services = request.app.state.services
+    expected = services.settings.staff_token
+    presented = request.headers.get("authorization", "").partition(" ")[2].strip()
+    if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise Refused(ErrorCode.STAFF_ONLY, "staff route: send Authorization: Bearer <staff token>")
 
 
 async def current_player(request: Request) -> Player:

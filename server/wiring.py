@@ -24,13 +24,13 @@ from server.kyc import rules as kyc_rules
 from server.money import keys
 from server.money.reconcile import History
 from server.observability.backlog import Watched
-from server.payments.history import withdrawals_by_wallet
+from server.payments.history import chargebacks_by_wallet, withdrawals_by_wallet
 from server.payments.rules import Rule, WithdrawalRequest
 
 
 def histories() -> tuple[History, ...]:
     """Every domain's record of money it moved that money's own tables do not hold."""
-    return (withdrawals_by_wallet,)
+    return (withdrawals_by_wallet, chargebacks_by_wallet)
 
 
 def backlog_keys() -> tuple[Watched, ...]:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import STRONG_PASSWORD, ServerProcess, unique
-from tests.test_accounts_kit import (
+from tests.support.accounts import (
     auth,
     code_now,
     events_of,

@@ -12,8 +12,8 @@ import pytest
 
 from server.storage.redis_child import RedisChild, free_port
 from tests.conftest import ServerProcess, settled_report, start_server, stop_server, unique
+from tests.support.accounts import auth, link_token, mail, register, token_of
 from tests.support.payments import Gateway
-from tests.test_accounts_kit import auth, link_token, mail, register, token_of
 
 PER_ACCOUNT = 2
 PER_ADDRESS = 4

@@ -11,7 +11,7 @@ import httpx
 
 from server.accounts import totp
 from tests.conftest import ROOT, STRONG_PASSWORD, ServerProcess
-from tests.test_accounts_kit import auth, code_now, register, secret_of, token_of
+from tests.support.accounts import auth, code_now, register, secret_of, token_of
 from tests.test_terminal_client import client_env
 
 

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Page, expect
 
 from server.accounts import totp
 from tests.conftest import STRONG_PASSWORD, ServerProcess, unique
-from tests.test_accounts_kit import mail, register, secret_of
+from tests.support.accounts import mail, register, secret_of
 from tests.test_web_client import DESKTOP, browser, open_page, screen
 
 __all__ = ["browser"]  # the fixture, imported to be used here

@@ -87,9 +87,9 @@ def test_a_spin_moves_cash_and_bonus_by_the_python_rule(
         "server_seed": SEED.hex(), "seed_hash": digest, "client_seed": "c", "nonce": 0,
     })  # fmt: skip
     raw = client.eval(
-        SPIN, 5, wallet, keys.done(player, "r"), keys.fair_seed(player), keys.events_of(player),
-        keys.journal_of(player), stake, payout, "{}", 60_000, player, "g", "EUR", "r", "{}",
-        digest, "c", 0, 10**9, 10**9,
+        SPIN, 6, wallet, keys.done(player, "r"), keys.fair_seed(player), keys.events_of(player),
+        keys.journal_of(player), keys.rg(player), stake, payout, "{}", 60_000, player, "g",
+        "EUR", "r", "{}", digest, "c", 0, 10**9, 10**9,
     )  # fmt: skip
     after = client.hmget(wallet, "cash", "bonus")
     if stake > cash + bonus:
@@ -196,20 +196,20 @@ def test_a_provider_bet_takes_cash_first_and_its_win_and_rollback_follow_its_par
     wallet = keys.wallet(player, "EUR")
     client.hset(wallet, mapping={"cash": 70, "bonus": 50, "held": 0})
     rnd, journal = keys.provider_round(player, "acme", "r"), keys.journal_of(player)
-    events = keys.events_of(player)
+    events, rg = keys.events_of(player), keys.rg(player)
 
     def tx(uuid: str) -> str:
         return keys.provider_tx(player, "acme", uuid)
 
     def bet(uuid: str, amount: int) -> Any:
-        return provider_call(client, "provider_bet", [wallet, tx(uuid), rnd, journal, events], [
+        return provider_call(client, "provider_bet", [wallet, tx(uuid), rnd, journal, events, rg], [
             "acme", uuid, player, "EUR", "EUR", amount, "r", "g", "0", "", 60_000, 10**9, 10**9,
         ])  # fmt: skip
 
     assert bet("b1", 100)[:2] == ["OK", 0]  # 70 from cash, 30 from bonus
     assert client.hmget(wallet, "cash", "bonus") == ["0", "20"]
     assert client.hget(tx("b1"), "from_bonus") == "30"
-    settle_keys = [wallet, tx("w1"), tx("b1"), rnd, journal, events]
+    settle_keys = [wallet, tx("w1"), tx("b1"), rnd, journal, events, rg]
     won = provider_call(client, "provider_win", settle_keys, [
         "acme", "w1", player, "EUR", "EUR", 1001, "r", "g", "b1", "0", 60_000,
     ])  # fmt: skip
@@ -218,7 +218,7 @@ def test_a_provider_bet_takes_cash_first_and_its_win_and_rollback_follow_its_par
     entries: Any = client.xrange(journal, won[2], won[2])
     assert entries[0][1]["bonus"] == "300"
     assert bet("b2", 800)[:2] == ["OK", 0]  # 701 from cash, 99 from bonus
-    undo_keys = [wallet, tx("x2"), tx("b2"), rnd, journal, events]
+    undo_keys = [wallet, tx("x2"), tx("b2"), rnd, journal, events, rg]
     back = provider_call(client, "provider_rollback", undo_keys, [
         "acme", "x2", player, "EUR", "r", "g", "b2", "0", 60_000,
     ])  # fmt: skip

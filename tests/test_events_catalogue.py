@@ -11,6 +11,9 @@ from server.events import catalogue
 from server.events.catalogue import (
     AmlCaseClosed,
     AmlCaseOpened,
+    BonusEnded,
+    BonusGranted,
+    Chargeback,
     DepositCredited,
     Deposited,
     EmailVerified,
@@ -23,11 +26,15 @@ from server.events.catalogue import (
     PasswordReset,
     ProfileChanged,
     ProviderMovement,
+    RealityCheck,
+    RegisterChecked,
     Registered,
     RoundSettled,
+    SelfExcluded,
     SessionEnded,
     StakeTaken,
     StatusChanged,
+    TimedOut,
     TwoFactorChanged,
     UnknownEvent,
     Withdrawal,
@@ -70,7 +77,25 @@ EVERY_KIND: list[Event] = [
     AmlCaseClosed(
         id="aml_case:5:closed", **HEAD, case_id=5, rule="cdd", outcome="cleared", reason="ok"
     ),
+    RegisterChecked(
+        id="register:u1",
+        **HEAD,
+        stage="login",
+        answer="excluded",
+        reference="u1",
+        address="10.0.0.1",
+    ),
     LimitChanged(id="limit:d", **HEAD, limit="deposit_daily", amount=50_000, currency="EUR"),
+    TimedOut(id="time_out:1", **HEAD, until_ms=1_700_086_400_000),
+    SelfExcluded(id="self_excluded:1", **HEAD, until_ms=1_715_000_000_000),
+    RealityCheck(
+        id="reality_check:s1:1",
+        **HEAD,
+        elapsed_ms=1_800_000,
+        net=-250,
+        currency="EUR",
+        acknowledged=False,
+    ),
     StakeTaken(
         id="stake:r2:0",
         **HEAD,
@@ -124,6 +149,34 @@ EVERY_KIND: list[Event] = [
     TwoFactorChanged(id="two_factor:g", **HEAD, change="enabled"),
     ProfileChanged(id="profile:h", **HEAD, fields=["language"]),
     SessionEnded(id="session_ended:i", **HEAD, sessions_ended=1, reason="ended_by_player"),
+    BonusGranted(
+        id="bonus:5:grant",
+        **HEAD,
+        award=5,
+        amount=5_000,
+        to="bonus",
+        currency="EUR",
+        balance=8_550,
+    ),
+    BonusEnded(
+        id="bonus:5:1",
+        **HEAD,
+        award=5,
+        outcome="converted",
+        to_cash=4_000,
+        to_cost=1_000,
+        currency="EUR",
+        balance=12_550,
+    ),
+    Chargeback(
+        id="chargeback:5",
+        **HEAD,
+        dispute_id=5,
+        amount=5_000,
+        taken=3_000,
+        currency="EUR",
+        balance=0,
+    ),
 ]
 
 
@@ -151,7 +204,7 @@ def test_an_unknown_kind_is_refused_by_name() -> None:
         catalogue.decode(b'{"kind":"jackpot","version":1,"id":"x","player_id":1,"at_ms":1}')
     assert (refused.value.kind, refused.value.version) == ("jackpot", 1)
     assert str(refused.value).startswith(
-        "event kind 'jackpot' is unknown (known: aml_case_closed, aml_case_opened, deposit"
+        "event kind 'jackpot' is unknown (known: aml_case_closed, aml_case_opened, bonus_ended"
     )
 
 

@@ -44,6 +44,7 @@ FLOORS: dict[str, int] = {
     "payments": 4,
     "provider": 4,
     "rounds": 4,
+    "rg": 4,
     # 5: the edges that face people and programs
     "sessions": 5,
     "backoffice": 5,

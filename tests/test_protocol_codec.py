@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 
 from protocol.codec import ProtocolError, decode_request, encode_reply
 from protocol.errors import DESCRIPTIONS, ErrorCode
-from protocol.messages import Balance, ErrorReply, Hello, History, Spin, SpinResult
+from protocol.messages import (
+    Balance,
+    ErrorReply,
+    Hello,
+    History,
+    RealityCheckAck,
+    RealityCheckAcknowledged,
+    Spin,
+    SpinResult,
+)
 
 
 def error_of(frame: bytes | str, max_bytes: int = 16 * 1024) -> tuple[ErrorCode, object]:
@@ -187,3 +196,17 @@ def test_structurally_valid_but_hostile_messages_decode_or_fail_cleanly(
         else:
             if isinstance(request, Spin):
                 assert isinstance(request.stake, int) and request.stake > 0
+
+
+def test_a_reality_check_ack_decodes_from_json_and_msgpack_alike() -> None:
+    frame = {"type": "reality_check_ack", "id": 9}
+    from_json = decode_request(msgspec.json.encode(frame).decode())
+    assert from_json == decode_request(msgspec.msgpack.encode(frame)) == RealityCheckAck(id=9)
+
+
+def test_a_reality_check_ack_reply_echoes_the_id() -> None:
+    reply = RealityCheckAcknowledged(id=9)
+    assert msgspec.json.decode(encode_reply(reply, binary=False)) == {
+        "type": "reality_check_ack",
+        "id": 9,
+    }

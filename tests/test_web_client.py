@@ -486,7 +486,7 @@ async def test_pushes_and_an_unfinished_hand_need_the_player(
     redis = connect_redis(patient_casino.redis.url)
     try:
         player_id = int(str(player["player_id"]))
-        notice = {"type": "reality_check", "message": "You have played for an hour"}
+        notice = {"type": "notice", "message": "You have played for an hour"}
         await push.publish(redis, player_id, notice)
         await expect(page.locator(".notice", has_text="played for an hour")).to_be_visible()
         await watched.shot("notice")

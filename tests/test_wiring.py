@@ -15,7 +15,7 @@ from server.money.hot import HotWallet
 from server.money.reconcile import Movements, WalletCheck, reconcile
 from server.observability import backlog
 from server.observability.backlog import Watched
-from server.payments.history import withdrawals_by_wallet
+from server.payments.history import chargebacks_by_wallet, withdrawals_by_wallet
 from server.storage.database import Database
 from server.wiring import backlog_keys, histories
 
@@ -99,8 +99,8 @@ async def test_a_movement_whose_history_is_not_registered_is_a_mismatch(
     assert report.lines()[-1] == "MISMATCH"
 
 
-def test_the_process_registers_the_payments_domains_withdrawals() -> None:
-    assert histories() == (withdrawals_by_wallet,)
+def test_the_process_registers_the_payments_domains_withdrawals_and_chargebacks() -> None:
+    assert histories() == (withdrawals_by_wallet, chargebacks_by_wallet)
 
 
 def test_the_backlog_watches_moneys_journal_due_and_dead_letter_keys_of_every_shard() -> None:

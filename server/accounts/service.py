@@ -14,6 +14,11 @@ Whatever ends a player's access (logout, a password change, a status other than
 active) also ends what other domains opened for the player: they register an
 `AccessEnded` hook at wiring time, and it runs inside the same transaction as
 the change, so both happen or neither does.
+
+Who may have an account or a session at all is for other domains to say too (the
+national self-exclusion register): they register an `AccessCheck` at wiring time,
+run before an account is created and before a login's session opens; it raises
+`Refused` to turn the person away.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 import rng
 from protocol.errors import ErrorCode, Refused
@@ -51,6 +56,23 @@ ProfileSet = Callable[[int, str | None, str, str, str], Awaitable[object]]
 SecondFactor = Callable[[int, str | None], Awaitable[None]]
 # Told of a login from a device the player never used: (player id, user agent, address).
 NewDevice = Callable[[int, str, str], Awaitable[None]]
+
+
+class AccessCheck(Protocol):
+    """Asked before an account is created (`player_id` None) and before a session opens, with
+    the person's details as given or stored; raises `Refused` to turn them away."""
+
+    async def __call__(
+        self,
+        *,
+        stage: Literal["registration", "login"],
+        player_id: int | None,
+        email: str,
+        date_of_birth: str,
+        country: str,
+        address: str,
+    ) -> None: ...
+
 
 # Why access ended (kept with what it ended, e.g. `provider_sessions.revoked_reason`).
 LOGOUT = "logout"
@@ -116,19 +138,24 @@ class Accounts:
         self.registrations = registrations
         self._access_ended: list[AccessEnded] = []
         self._profile_set: list[ProfileSet] = []
-
-    def on_profile_set(self, hook: ProfileSet) -> None:
-        """Wiring: run `hook` after every change of name, date of birth or country (AML
-        screening), once the change committed."""
-        self._profile_set.append(hook)
+        self._access_checks: list[AccessCheck] = []
         # Wiring (server/app.py) plugs in the account-care features: each is optional.
         self.second_factor: SecondFactor | None = None
         self.new_device: NewDevice | None = None
         self.password_changed: Callable[[int], Awaitable[None]] | None = None
 
+    def on_profile_set(self, hook: ProfileSet) -> None:
+        """Wiring: run `hook` after every change of name, date of birth or country (AML
+        screening), once the change committed."""
+        self._profile_set.append(hook)
+
     def on_access_ended(self, hook: AccessEnded) -> None:
         """Wiring: run `hook` in every transaction that ends a player's access."""
         self._access_ended.append(hook)
+
+    def on_access_check(self, check: AccessCheck) -> None:
+        """Wiring: ask `check` before every registration and every login's session."""
+        self._access_checks.append(check)
 
     async def _end_access(self, tx: Transaction, player_id: int, reason: str) -> None:
         for hook in self._access_ended:
@@ -140,6 +167,11 @@ class Accounts:
             await self.registrations.attempt(address)
         except Locked as locked:
             raise registration_limited(locked.retry_after) from None
+        for check in self._access_checks:
+            await check(
+                stage="registration", player_id=None, email=reg.email,
+                date_of_birth=reg.date_of_birth.isoformat(), country=reg.country, address=address,
+            )  # fmt: skip
         password_hash = await hash_password(reg.password)
         try:
             async with self.db.transaction() as tx:
@@ -190,7 +222,7 @@ class Accounts:
         name = login.strip()
         # The exact spelling first: an account flagged as a clash is reached only by it.
         row = await self.db.fetchone(
-            "SELECT id, password_hash, status FROM players"
+            "SELECT id, password_hash, status, email, date_of_birth, country FROM players"
             " WHERE lower(email) = lower(?) OR lower(username) = lower(?)"
             " ORDER BY CASE WHEN username = ? OR email = ? THEN 0 ELSE 1 END,"
             " username_clash, email_clash, id LIMIT 1",
@@ -218,6 +250,12 @@ class Accounts:
                     await self._login_refused(player_id, address, user_agent, "failed")
                 raise
         await self.lockout.succeeded(account, address_key(address))
+        # Only once the password is right: the answer says something about the person.
+        for check in self._access_checks:
+            await check(
+                stage="login", player_id=int(row[0]), email=str(row[3]),
+                date_of_birth=str(row[4]), country=str(row[5]), address=address,
+            )  # fmt: skip
         token = rng.token_urlsafe(32)
         created = now_ms()
         expires = created + self.session_ttl_ms

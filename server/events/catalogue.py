@@ -108,12 +108,45 @@ class AmlCaseClosed(Event, frozen=True, kw_only=True, tag="aml_case_closed"):
     reason: str
 
 
+class RegisterChecked(Event, frozen=True, kw_only=True, tag="register_check"):
+    """The national self-exclusion register's answer that mattered, at registration or login:
+    excluded (refused), previously excluded (let in), or no answer (refused in live mode).
+    `player_id` 0: refused at registration, before any account. `reference` is the
+    register's id of the check ("" without an answer); the person's details stay out."""
+
+    stage: Literal["registration", "login"]
+    answer: Literal["excluded", "previously_excluded", "unavailable"]
+    reference: str
+    address: str
+
+
 class LimitChanged(Event, frozen=True, kw_only=True, tag="limit"):
     """A responsible-gambling limit set or changed (emitted once limits exist)."""
 
     limit: str
     amount: int | None
     currency: str
+
+
+class TimedOut(Event, frozen=True, kw_only=True, tag="time_out"):
+    """A player took a time-out (24 hours to 6 weeks): no play, deposits or marketing until."""
+
+    until_ms: int
+
+
+class SelfExcluded(Event, frozen=True, kw_only=True, tag="self_excluded"):
+    """A player excluded themselves (at least 6 months, no early undo) until `until_ms`."""
+
+    until_ms: int
+
+
+class RealityCheck(Event, frozen=True, kw_only=True, tag="reality_check"):
+    """A reality check shown to the player (`acknowledged` False) or acknowledged (True)."""
+
+    elapsed_ms: int
+    net: int  # wins minus stakes in the session, minor units of `currency`
+    currency: str
+    acknowledged: bool
 
 
 # Money's events: each is appended by the Lua script that moves the money, in the same
@@ -207,6 +240,40 @@ class SessionEnded(Event, frozen=True, kw_only=True, tag="session_ended"):
     reason: str
 
 
+class BonusGranted(Event, frozen=True, kw_only=True, tag="bonus_granted"):
+    """A bonus award's money reached the wallet: as bonus money under wagering, or as cash."""
+
+    award: int
+    amount: int
+    to: Literal["bonus", "cash"]
+    currency: str
+    balance: int  # cash after
+
+
+class BonusEnded(Event, frozen=True, kw_only=True, tag="bonus_ended"):
+    """The active bonus ended (or bonus money that came back after it ended followed it):
+    converted to cash (`to_cash`, the rest over a cap to the operator's bonus cost), expired,
+    forfeited by the player, or spent (nothing left to move)."""
+
+    award: int
+    outcome: Literal["converted", "expired", "forfeited", "spent"]
+    to_cash: int
+    to_cost: int
+    currency: str
+    balance: int  # cash after
+
+
+class Chargeback(Event, frozen=True, kw_only=True, tag="chargeback"):
+    """A lost dispute took a deposit back: `taken` left the player's cash, the rest of
+    `amount` became the player's debt."""
+
+    dispute_id: int
+    amount: int
+    taken: int
+    currency: str
+    balance: int
+
+
 KINDS: tuple[type[Event], ...] = (
     Registered,
     LoggedIn,
@@ -217,7 +284,11 @@ KINDS: tuple[type[Event], ...] = (
     StatusChanged,
     AmlCaseOpened,
     AmlCaseClosed,
+    RegisterChecked,
     LimitChanged,
+    TimedOut,
+    SelfExcluded,
+    RealityCheck,
     StakeTaken,
     RoundSettled,
     ProviderMovement,
@@ -228,6 +299,9 @@ KINDS: tuple[type[Event], ...] = (
     TwoFactorChanged,
     ProfileChanged,
     SessionEnded,
+    BonusGranted,
+    BonusEnded,
+    Chargeback,
 )
 
 

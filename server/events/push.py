@@ -28,6 +28,9 @@ import msgspec
 import redis.asyncio as aioredis
 
 from server.events.catalogue import (
+    BonusEnded,
+    BonusGranted,
+    Chargeback,
     DepositCredited,
     Event,
     ProviderMovement,
@@ -47,13 +50,25 @@ BLOCK_MS = 1_000
 STALE_MS = 30_000
 RETRY_S = 1.0
 
-BalanceEvent = StakeTaken | RoundSettled | ProviderMovement | DepositCredited | WithdrawalFunds
+BalanceEvent = (
+    StakeTaken
+    | RoundSettled
+    | ProviderMovement
+    | DepositCredited
+    | WithdrawalFunds
+    | BonusGranted
+    | BonusEnded
+    | Chargeback
+)
 REASONS: dict[type[Event], str] = {
     StakeTaken: "round",
     RoundSettled: "round",
     ProviderMovement: "provider",
     DepositCredited: "deposit",
     WithdrawalFunds: "withdrawal",
+    BonusGranted: "bonus",
+    BonusEnded: "bonus",
+    Chargeback: "chargeback",
 }
 # A round's own session has the new balance in its reply: a round's push is for the others.
 OWN_REPLY = frozenset({StakeTaken, RoundSettled})

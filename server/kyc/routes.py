@@ -19,7 +19,6 @@ further. A download is always an attachment of `application/octet-stream`, with
 
 from __future__ import annotations
 
-import hmac
 import logging
 from datetime import date
 from pathlib import Path
@@ -36,7 +35,7 @@ from server.events import push
 from server.kyc import auto, levels, records, sniff, vault, vendor
 from server.kyc.review import Decision, IllegalReview
 from server.kyc.upload import Upload, UploadError, parse_multipart, safe_filename
-from server.web import client_address, current_player, json_body, json_response
+from server.web import client_address, current_player, json_body, json_response, require_staff
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/kyc/vendor/webhook"
@@ -195,21 +194,14 @@ async def vendor_webhook(request: Request) -> Response:
     return json_response({"outcome": outcome})
 
 
-def _staff(request: Request) -> None:
-    token: str = request.app.state.services.settings.staff_token
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
-        raise Refused(ErrorCode.STAFF_ONLY, "staff route: send Authorization: Bearer <staff token>")
-
-
 async def staff_queue(request: Request) -> Response:
-    _staff(request)
+    require_staff(request)
     services: Services = request.app.state.services
     return json_response({"pending": await records.pending_queue(services.db)})
 
 
 async def staff_decide(request: Request) -> Response:
-    _staff(request)
+    require_staff(request)
     services: Services = request.app.state.services
     player_id = int(request.path_params["player_id"])
     decision = STAFF_DECISIONS.get(request.path_params["decision"])

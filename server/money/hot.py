@@ -138,6 +138,7 @@ class HotWallet:
         amount: int,
         inputs_json: str = "{}",
         ttl_ms: int | None = None,
+        weight_class: str = "",
     ) -> Reserved | ScriptReply:
         """The hold, or the script's reply when nothing was held."""
         if amount <= 0:
@@ -161,6 +162,8 @@ class HotWallet:
                     keys.open_rounds(player_id),
                     keys.journal_of(player_id),
                     keys.events_of(player_id),
+                    keys.rg(player_id),
+                    keys.bonus(player_id, currency),
                 ],
                 args=[
                     amount,
@@ -172,6 +175,7 @@ class HotWallet:
                     inputs_json,
                     self.max_backlog,
                     self.max_lag_ms,
+                    weight_class,
                 ],
             )
 
@@ -200,6 +204,7 @@ class HotWallet:
         outcome_json: str,
         inputs_json: str,
         fair: FairState,
+        weight_class: str = "",
     ) -> Resolved | FairState | ScriptReply:
         """Play a one-step round in one script; a `FairState` back means the seed or nonce
         moved since the outcome was drawn: draw again with it."""
@@ -211,11 +216,13 @@ class HotWallet:
                 keys.fair_seed(player_id),
                 keys.events_of(player_id),
                 keys.journal_of(player_id),
+                keys.rg(player_id),
+                keys.bonus(player_id, currency),
             ],
             args=[
                 stake, payout, outcome_json, ONE_SHOT_KEEP_MS, player_id, game, currency,
                 round_id, inputs_json, fair.seed_hash, fair.client_seed, fair.nonce,
-                self.max_backlog, self.max_lag_ms,
+                self.max_backlog, self.max_lag_ms, weight_class,
             ],
         )  # fmt: skip
         if reply.status in (ScriptStatus.OK, ScriptStatus.ALREADY):
@@ -248,6 +255,7 @@ class HotWallet:
         round_state_json: str,
         inputs_json: str,
         ttl_ms: int,
+        weight_class: str = "",
     ) -> Stepped | ScriptReply:
         """Save a multi-step round's new state, holding `extra` more stake first."""
 
@@ -264,6 +272,8 @@ class HotWallet:
                     keys.reservation(player_id, round_id),
                     keys.open_rounds(player_id),
                     keys.events_of(player_id),
+                    keys.rg(player_id),
+                    keys.bonus(player_id, currency),
                 ],
                 args=[
                     expected_version,
@@ -273,6 +283,7 @@ class HotWallet:
                     ttl_ms,
                     player_id,
                     currency,
+                    weight_class,
                 ],
             )
 
@@ -314,6 +325,8 @@ class HotWallet:
                     keys.journal_of(player_id),
                     keys.open_rounds(player_id),
                     keys.events_of(player_id),
+                    keys.rg(player_id),
+                    keys.bonus(player_id, currency),
                 ],
                 args=[payout, outcome_json, RESOLVED_KEEP_MS, inputs_json],
             )
@@ -333,6 +346,8 @@ class HotWallet:
                 keys.journal_of(player_id),
                 keys.open_rounds(player_id),
                 keys.events_of(player_id),
+                keys.rg(player_id),
+                keys.bonus(player_id, currency),
             ],
             [reason, "1" if only_if_due else "0", RESOLVED_KEEP_MS],
         )

@@ -75,13 +75,35 @@ def open_rounds(player_id: int) -> str:
     return f"{player_prefix(player_id)}:open"
 
 
+def rg(player_id: int) -> str:
+    """Hash of the player's responsible-gambling state that the stake scripts enforce:
+    exclusion end, loss limits and net-loss buckets (server/money/lua/_loss_limit.lua)."""
+    return f"{player_prefix(player_id)}:rg"
+
+
 def applied_credit(player_id: int, transfer_key: str) -> str:
     return f"{player_prefix(player_id)}:applied:{transfer_key}"
+
+
+def chargeback(player_id: int, dispute_id: int) -> str:
+    """Hash of one lost dispute's chargeback: how much it took from cash (exactly once)."""
+    return f"{player_prefix(player_id)}:cb:{dispute_id}"
 
 
 def withdrawal(player_id: int, payment_id: int) -> str:
     """Hash of one withdrawal's hot state: locked, then paid or returned (exactly once)."""
     return f"{player_prefix(player_id)}:wd:{payment_id}"
+
+
+def bonus(player_id: int, currency: str) -> str:
+    """Hash of the player's active wagering bonus in one currency, as the stake and settle
+    scripts apply it (`server/money/lua/_bonus.lua` lists its fields)."""
+    return f"{player_prefix(player_id)}:bonus:{currency}"
+
+
+def bonus_grant(player_id: int, award_id: int) -> str:
+    """Marker of a bonus award already granted: a retried grant moves nothing."""
+    return f"{player_prefix(player_id)}:bgrant:{award_id}"
 
 
 def due_member(player_id: int, currency: str, round_id: str) -> str:

@@ -62,8 +62,30 @@ def game_revenue(currency: str) -> AccountRef:
     return AccountRef(f"house:game_revenue:{currency}", "game_revenue", currency, None, True)
 
 
+def bonus_cost(currency: str) -> AccountRef:
+    """The operator's cost of promotions: it funds every grant and takes back bonus money that
+    expires, is forfeited or passes a conversion cap."""
+    return AccountRef(f"house:bonus_cost:{currency}", "bonus_cost", currency, None, True)
+
+
 def gateway_clearing(gateway: str, currency: str) -> AccountRef:
     return AccountRef(f"clearing:{gateway}:{currency}", "payment_clearing", currency, None, True)
+
+
+def chargeback_losses(currency: str) -> AccountRef:
+    """The operator's chargeback losses: what the gateway took back for lost disputes, less
+    what was recovered from the players' cash or recorded as their debt."""
+    return AccountRef(
+        f"house:chargeback_losses:{currency}", "chargeback_losses", currency, None, True
+    )
+
+
+def player_debt(player_id: int, currency: str) -> AccountRef:
+    """What a player owes after a chargeback their cash did not cover (negative: owed). Not
+    cash, never spendable: the cash account itself never goes below zero."""
+    return AccountRef(
+        f"player:{player_id}:debt:{currency}", "player_debt", currency, player_id, True
+    )
 
 
 @dataclass(frozen=True, slots=True)

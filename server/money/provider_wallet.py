@@ -76,6 +76,7 @@ class ProviderHot:
         game: str,
         round_closed: bool,
         refusal: str,
+        weight_class: str = "",
     ) -> ScriptReply:
         return await self._bet(
             keys=[
@@ -84,11 +85,13 @@ class ProviderHot:
                 keys.provider_round(player_id, provider_id, round_id),
                 keys.journal_of(player_id),
                 keys.events_of(player_id),
+                keys.rg(player_id),
+                keys.bonus(player_id, wallet_currency),
             ],
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
                 round_id, game, _flag(round_closed), refusal, KEEP_MS, self.max_backlog,
-                self.max_lag_ms,
+                self.max_lag_ms, weight_class,
             ],
         )  # fmt: skip
 
@@ -154,4 +157,6 @@ def _settling_keys(
         keys.provider_round(player_id, provider_id, round_id),
         keys.journal_of(player_id),
         keys.events_of(player_id),
+        keys.rg(player_id),
+        keys.bonus(player_id, wallet_currency),
     ]

@@ -8,7 +8,8 @@ account; the two ledger accounts together == deposits - stakes + payouts (rounds
 - withdrawals locked or paid out (payments table); and the funds pending withdrawals
 hold: Redis `locked` == the ledger's withdrawal_locked account == pending withdrawals.
 (The history figure is of cash and bonus together because the history tables do not split
-stakes and payouts; bonus grants, when the bonus engine adds them, join it.)
+stakes and payouts; bonus grants and what expiry or forfeiture removed join it, from
+`bonus_movements`.)
 For the ledger as a whole, every currency sums to zero and every account's
 stored balance equals its credits minus its debits.
 
@@ -53,6 +54,16 @@ async def provider_history(db: Database) -> dict[tuple[int, str], Movements]:
         "SELECT player_id, currency, SUM(CASE kind WHEN 'bet' THEN -amount"
         " WHEN 'win' THEN amount WHEN 'rollback' THEN amount ELSE 0 END)"
         " FROM provider_transactions GROUP BY player_id, currency"
+    )
+    return {(int(pid), str(cur)): Movements(int(net)) for pid, cur, net in rows}
+
+
+async def bonus_history(db: Database) -> dict[tuple[int, str], Movements]:
+    """The bonus engine's part: grants in, expiries and forfeitures out (a conversion moves
+    bonus to cash and changes neither's sum), from money's own `bonus_movements` table."""
+    rows = await db.fetchall(
+        "SELECT player_id, currency, SUM(cash + bonus) FROM bonus_movements"
+        " GROUP BY player_id, currency"
     )
     return {(int(pid), str(cur)): Movements(int(net)) for pid, cur, net in rows}
 
@@ -165,7 +176,9 @@ async def reconcile(db: Database, hot: HotWallet, histories: Sequence[History]) 
         "   WHERE r.player_id = p.id AND r.currency = p.currency AND r.status = 'settled'), 0)"
         " FROM players p ORDER BY p.id"
     )
-    told = [await provider_history(db)] + [await history(db) for history in histories]
+    told = [await provider_history(db), await bonus_history(db)] + [
+        await history(db) for history in histories
+    ]
     for (
         player_id,
         currency,

@@ -77,6 +77,9 @@ async def sandbox_deposit(request: Request) -> Response:
             "currency": deposit.currency,
             "balance": deposit.balance,
             "replayed": deposit.replayed,
+            "limit_prompt": await services.rg.limit_prompt(
+                player.id, services.profiles.for_country(player.country)
+            ),
         },
         200 if deposit.replayed else 201,
     )
@@ -127,6 +130,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                             "currency": _CURRENCY,
                             "balance": _BALANCE,
                             "replayed": {"type": "boolean"},
+                            "limit_prompt": {"type": "boolean"},
                         },
                         ["deposit_id", "gateway", "amount", "currency", "balance", "replayed"],
                     ),
@@ -139,6 +143,8 @@ OPENAPI_PATHS: dict[str, Any] = {
                 ErrorCode.VALIDATION_FAILED,
                 ErrorCode.IDEMPOTENCY_CONFLICT,
                 ErrorCode.SANDBOX_LIMIT_REACHED,
+                ErrorCode.DEPOSIT_LIMIT_REACHED,
+                ErrorCode.PLAY_BLOCKED,
                 *BACKEND_ERRORS,
             ],
         )

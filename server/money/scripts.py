@@ -58,6 +58,9 @@ class ScriptStatus(StrEnum):
     BET_SETTLED = "BET_SETTLED"  # the bet has a win and can no longer be rolled back
     NOT_LOCKED = "NOT_LOCKED"  # no withdrawal lock to resolve
     LOCKED_SHORT = "LOCKED_SHORT"  # the wallet's locked funds are less than the withdrawal
+    PLAY_BLOCKED = "PLAY_BLOCKED"  # the player is in a time-out or self-exclusion
+    LOSS_LIMIT_REACHED = "LOSS_LIMIT_REACHED"  # the stake could pass the player's loss limit
+    BONUS_MAX_STAKE = "BONUS_MAX_STAKE"  # over the active bonus's maximum stake; carries it
 
 
 class ScriptReplyError(RuntimeError):
@@ -145,23 +148,28 @@ S = ScriptStatus
 _NOTHING: tuple[str, ...] = ()
 _CASH = ("cash",)
 _MOVED = ("cash", "stream_id")
+_MAX = ("max_stake",)
 
 RESERVE = Script("reserve", {
     S.OK: ("cash", "server_seed", "client_seed", "nonce"),
     S.ALREADY: ("state", "cash", "server_seed", "client_seed", "nonce"),
     S.BUSY: _NOTHING, S.NO_WALLET: _NOTHING, S.NO_SEED: _NOTHING,
     S.ROUND_IN_PROGRESS: ("round_id",), S.INSUFFICIENT_FUNDS: _CASH,
+    S.PLAY_BLOCKED: _NOTHING, S.LOSS_LIMIT_REACHED: _NOTHING,
+    S.BONUS_MAX_STAKE: _MAX,
 })  # fmt: skip
 SPIN = Script("spin", {
     S.OK: _MOVED, S.ALREADY: _MOVED,
     S.BUSY: _NOTHING, S.NO_WALLET: _NOTHING, S.NO_SEED: _NOTHING,
     S.SEED_MOVED: ("server_seed", "client_seed", "nonce", "seed_hash"),
-    S.INSUFFICIENT_FUNDS: _CASH,
+    S.INSUFFICIENT_FUNDS: _CASH, S.PLAY_BLOCKED: _NOTHING, S.LOSS_LIMIT_REACHED: _NOTHING,
+    S.BONUS_MAX_STAKE: _MAX,
 })  # fmt: skip
 STEP = Script("step", {
     S.OK: ("cash", "held", "version"),
     S.NO_RESERVATION: _NOTHING, S.NOT_PENDING: ("state",), S.CONFLICT: ("version",),
-    S.INSUFFICIENT_FUNDS: _CASH,
+    S.INSUFFICIENT_FUNDS: _CASH, S.PLAY_BLOCKED: _NOTHING, S.LOSS_LIMIT_REACHED: _NOTHING,
+    S.BONUS_MAX_STAKE: _MAX,
 })  # fmt: skip
 SETTLE = Script("settle", {
     S.OK: _MOVED, S.ALREADY: _MOVED, S.NO_RESERVATION: _NOTHING, S.NOT_PENDING: ("state",),
@@ -179,6 +187,8 @@ PROVIDER_BET = Script("provider_bet", {
     S.OK: _MOVED, S.ALREADY: _CASH, S.DUPLICATE: _NOTHING, S.ROLLED_BACK: _NOTHING,
     S.BUSY: _NOTHING, S.REFUSED: ("reason",), S.WRONG_CURRENCY: _NOTHING,
     S.NO_WALLET: _NOTHING, S.ROUND_CLOSED: _CASH, S.INSUFFICIENT_FUNDS: _CASH,
+    S.PLAY_BLOCKED: _NOTHING, S.LOSS_LIMIT_REACHED: _NOTHING,
+    S.BONUS_MAX_STAKE: _MAX,
 })  # fmt: skip
 PROVIDER_WIN = Script("provider_win", {
     S.OK: _MOVED, S.ALREADY: _CASH, S.DUPLICATE: _NOTHING, S.WRONG_CURRENCY: _NOTHING,
@@ -199,12 +209,20 @@ WITHDRAW_RESOLVE = Script("withdraw_resolve", {
     S.OK: _CASH, S.ALREADY: _CASH, S.NOT_LOCKED: _NOTHING, S.CONFLICT: ("state",),
     S.LOCKED_SHORT: ("locked",),
 })  # fmt: skip
+BONUS_GRANT = Script("bonus_grant", {
+    S.OK: _CASH, S.ALREADY: _CASH, S.NO_WALLET: _NOTHING, S.EXISTS: _NOTHING,
+    S.CONFLICT: ("bonus",),
+})  # fmt: skip
+BONUS_END = Script("bonus_end", {S.OK: ("state",), S.NOT_PENDING: ("state",)})
+CHARGEBACK = Script("chargeback", {
+    S.OK: ("cash", "taken"), S.ALREADY: ("cash", "taken"), S.NO_WALLET: _NOTHING,
+})  # fmt: skip
 del S
 
 ALL: tuple[Script, ...] = (
     RESERVE, SPIN, STEP, SETTLE, RELEASE, CREDIT, HYDRATE, SEEDS, CLIENT_SEED, PROVIDER_BET,
     PROVIDER_WIN, PROVIDER_ROLLBACK, PROVIDER_CLAIM, PROVIDER_RESTORE, WITHDRAW_LOCK,
-    WITHDRAW_RESOLVE,
+    WITHDRAW_RESOLVE, BONUS_GRANT, BONUS_END, CHARGEBACK,
 )  # fmt: skip
 
 

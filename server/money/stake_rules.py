@@ -45,11 +45,20 @@ async def account_open(attempt: StakeAttempt) -> Refused | None:
 
 
 RULES: tuple[StakeRule, ...] = (account_open,)
+# Rules other domains plug in at wiring time (`plug`), by name, so wiring a second app in one
+# process replaces a rule instead of running it twice. They run after `RULES`.
+PLUGGED: dict[str, StakeRule] = {}
 
 
-async def refuse_stake(attempt: StakeAttempt, rules: Sequence[StakeRule] = RULES) -> Refused | None:
+def plug(name: str, rule: StakeRule) -> None:
+    PLUGGED[name] = rule
+
+
+async def refuse_stake(
+    attempt: StakeAttempt, rules: Sequence[StakeRule] | None = None
+) -> Refused | None:
     """The first rule's refusal, or None when every rule lets the stake through."""
-    for rule in rules:
+    for rule in (*RULES, *PLUGGED.values()) if rules is None else rules:
         refusal = await rule(attempt)
         if refusal is not None:
             return refusal

@@ -13,11 +13,13 @@ any worker process, cannot pass the limit together.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from server.events import outbox
 from server.events.catalogue import Deposited
-from server.money import ledger
+from server.money import deposit_rules, ledger
+from server.money.deposit_rules import DepositAttempt
 from server.money.hot import HotWallet
 from server.storage.database import Database, now_ms
 
@@ -51,10 +53,17 @@ class Deposit:
     replayed: bool  # True when this key had already been deposited
 
 
+# Told of each new deposit once it is spendable: (player id, currency, deposit id, amount).
+# The bonus engine's deposit match plugs in here at start-up; a hook's failure is logged and
+# never undoes the deposit.
+DepositHook = Callable[[int, str, int, int], Awaitable[None]]
+
+
 class Wallet:
     def __init__(self, db: Database, hot: HotWallet) -> None:
         self.db = db
         self.hot = hot
+        self.on_deposit: list[DepositHook] = []
 
     async def balance(self, player_id: int, currency: str) -> int:
         cash = await self.hot.balance(player_id, currency)
@@ -89,11 +98,14 @@ class Wallet:
         idempotency_key: str,
         gateway: str = SANDBOX,
         daily_limit: int | None = None,
+        screened: bool = False,
     ) -> Deposit:
         """A deposit (sandbox, or one a payment gateway confirmed): durable first, then the
         hot balance; a repeated key is a no-op (answered even when the limit is reached
         since). With `daily_limit`, DepositLimitReached when this player's deposits through
-        `gateway` in this currency over the last 24 hours, this one included, would pass it."""
+        `gateway` in this currency over the last 24 hours, this one included, would pass it.
+        The deposit rules (`deposit_rules`) run in the same transaction unless `screened`
+        (a gateway deposit met them when its payment was created); their refusal is raised."""
         created_at = now_ms()
         async with self.db.transaction() as tx:
             deposit_id = await tx.insert(
@@ -114,6 +126,15 @@ class Wallet:
                     raise DepositConflict("idempotency key already used for another deposit")
                 deposit_id = int(row[0])
             else:
+                if not screened:
+                    refusal = await deposit_rules.refuse_deposit(
+                        tx,
+                        DepositAttempt(
+                            player_id, currency, amount, f"deposit:{deposit_id}", created_at
+                        ),
+                    )
+                    if refusal is not None:
+                        raise refusal  # rolls the insert back
                 if daily_limit is not None:
                     # Summed after the insert, inside the same write transaction (SQLite's
                     # BEGIN IMMEDIATE: one writer at a time): a concurrent deposit either
@@ -145,6 +166,13 @@ class Wallet:
                     ),
                 )  # fmt: skip
         cash = await self._apply_deposit(deposit_id, player_id, currency, amount)
+        if not replayed:
+            for hook in self.on_deposit:
+                try:
+                    await hook(player_id, currency, deposit_id, amount)
+                except Exception:  # the deposit stands whatever a promotion makes of it
+                    log.exception("deposit hook failed for deposit %s", deposit_id)
+            cash = await self.balance(player_id, currency)
         return Deposit(deposit_id, amount, currency, cash, replayed)
 
     async def _apply_deposit(

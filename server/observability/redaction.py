@@ -8,7 +8,7 @@ quote a request body). It removes:
 - credentials in URLs (`redis://:PASSWORD@host`), `Bearer`/`Basic` credentials;
 - the value after any key that names a secret or personal datum (password,
   token, secret, signature, seed, authorization, api key, email, date of
-  birth, document, ...), in `key=value`, `key: value` and JSON/dict form;
+  birth, document, card number, ...), in `key=value`, `key: value` and JSON/dict form;
 - email addresses and calendar dates (a date of birth looks like any date);
 - argon2 password hashes and PEM private keys;
 - long random-looking strings (tokens, secrets, seeds, signatures, hashes):
@@ -27,7 +27,8 @@ MASK = "[REDACTED]"
 
 _KEYS = (
     r"password|passwd|pwd|secret|token|authorization|signature|seed|api[_-]?key|"
-    r"private[_-]?key|credential|cookie|email|e-mail|birth|dob|document|passport|requirepass"
+    r"private[_-]?key|credential|cookie|email|e-mail|birth|dob|document|passport|requirepass|"
+    r"card[_-]?number"
 )
 
 _URL_CREDENTIALS = re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", re.I)

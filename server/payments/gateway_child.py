@@ -5,7 +5,9 @@ CASINO_PAYMENT_GATEWAY_URL and no CASINO_REDIS_URL: the everything-embedded
 mode), like the private redis-server: bound to 127.0.0.1 on a free port, its
 SQLite file in the data directory, and it dies with the server even when the
 server is killed. It gets a fresh random test key (`sk_test_...`) through its
-environment, which the server then sends, and the server's daily sandbox
+environment, which the server then sends, a fresh webhook signing secret the
+server then checks, the server's own webhook URL (webhooks delivered in `chaos`
+mode, some twice and some late, as real processors do), and the server's daily sandbox
 deposit limit, so its deposits mint no more play money than sandbox deposits.
 """
 
@@ -25,11 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class SandboxGatewayChild:
-    def __init__(self, data_dir: Path, daily_deposit_limit: int) -> None:
+    def __init__(self, data_dir: Path, daily_deposit_limit: int, webhook_url: str = "") -> None:
         self.data_dir = data_dir
         self.daily_deposit_limit = daily_deposit_limit
+        self.webhook_url = webhook_url
         self.port = free_port()
         self.key = f"sk_test_{rng.token_urlsafe(24)}"
+        self.webhook_secret = f"whsec_{rng.token_urlsafe(24)}"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -42,8 +46,10 @@ class SandboxGatewayChild:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "clients.sandbox_gateway", "--port", str(self.port),
              "--db", str(self.data_dir / "sandbox_gateway.db"),
-             "--daily-deposit-limit", str(self.daily_deposit_limit)],
-            env={**os.environ, "SANDBOX_GATEWAY_KEY": self.key},
+             "--daily-deposit-limit", str(self.daily_deposit_limit),
+             "--webhook-url", self.webhook_url, "--webhook-mode", "chaos"],
+            env={**os.environ, "SANDBOX_GATEWAY_KEY": self.key,
+                 "SANDBOX_WEBHOOK_SECRETS": self.webhook_secret},
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=_die_with_parent,
         )  # fmt: skip
         log.close()

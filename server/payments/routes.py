@@ -1,9 +1,12 @@
-"""HTTP routes of payments: deposits and withdrawals through the gateway, and their status."""
+"""HTTP routes of payments: deposits and withdrawals through the gateway, their status, the
+player's saved methods, and the gateway's signed webhooks."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -12,26 +15,74 @@ from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, reply
 from server.context import Services
 from server.observability import log_context
+from server.payments import webhooks
+from server.payments.gateway import GatewayRefused, GatewayUnavailable
+from server.payments.methods import TYPES, Method
 from server.payments.runtime import PaymentsRuntime
 from server.payments.service import Payments, Receipt
 from server.web import current_player, json_body, json_response, status_of
+
+log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 128
 MAX_LIST = 100
 MAX_ID = 2**63 - 1
 
 
-def _payments(request: Request) -> Payments:
+MAX_WEBHOOK_BYTES = 65536
+LABELS = {"ewallet": "Sandbox e-wallet", "bank_transfer": "Bank transfer"}
+
+
+def _runtime(request: Request) -> PaymentsRuntime:
     runtime: PaymentsRuntime | None = getattr(request.app.state, "payments", None)
     if runtime is None:
         raise Refused(
             ErrorCode.PAYMENTS_UNAVAILABLE,
             "no payment gateway is configured (CASINO_PAYMENT_GATEWAY_URL)",
         )
-    return runtime.payments
+    return runtime
 
 
-async def _terms(request: Request, currency: str, limit: int) -> tuple[int, str]:
+def _payments(request: Request) -> Payments:
+    return _runtime(request).payments
+
+
+async def _card(payments: Payments, player_id: int, number: object) -> Method:
+    """Tokenise a card at the gateway and save the token; the number is not kept or logged."""
+    if not isinstance(number, str) or not number.isascii() or not number.isdigit():
+        raise Refused(ErrorCode.INVALID_PAYMENT_METHOD, "card_number must be digits only")
+    try:
+        token = await payments.gateway.tokenise(number)
+    except GatewayRefused as refused:
+        raise Refused(ErrorCode.INVALID_PAYMENT_METHOD, refused.reason) from None
+    except GatewayUnavailable:
+        raise Refused(ErrorCode.GATEWAY_UNAVAILABLE, "the gateway did not answer") from None
+    label = f"Card ending {token['last4']}"
+    return await payments.methods.save(player_id, "card", str(token["token"]), label)
+
+
+async def _method(payments: Payments, player_id: int, data: dict[str, Any]) -> Method | None:
+    """The method a payment names: a saved one (`method_id`), a new card (`card_number`),
+    the e-wallet or bank transfer (`method`), or none (the plain sandbox)."""
+    if "card_number" in data:
+        return await _card(payments, player_id, data["card_number"])
+    kind = data.get("method")
+    if kind in ("ewallet", "bank_transfer"):
+        return await payments.methods.save(player_id, kind, kind, LABELS[kind])
+    if kind is not None:
+        raise Refused(ErrorCode.INVALID_PAYMENT_METHOD, "method is ewallet or bank_transfer")
+    method_id = data.get("method_id")
+    if method_id is None:
+        return None
+    found = None
+    if isinstance(method_id, int) and not isinstance(method_id, bool) and 0 < method_id <= MAX_ID:
+        found = await payments.methods.get(player_id, method_id)
+    if found is None:
+        raise Refused(ErrorCode.INVALID_PAYMENT_METHOD, "no saved method of yours has this id")
+    return found
+
+
+async def _terms(request: Request, currency: str, limit: int) -> tuple[int, str, dict[str, Any]]:
     data = await json_body(request)
     amount = data.get("amount")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -46,11 +97,12 @@ async def _terms(request: Request, currency: str, limit: int) -> tuple[int, str]
             ErrorCode.VALIDATION_FAILED,
             f"an Idempotency-Key header (1-{MAX_KEY_LENGTH} characters) is required",
         )
-    return amount, key
+    return amount, key, data
 
 
-def _reply(receipt: Receipt) -> Response:
+def _reply(receipt: Receipt, extra: dict[str, Any] | None = None) -> Response:
     body = {**receipt.payment.public(), "balance": receipt.balance, "replayed": not receipt.created}
+    body.update(extra or {})
     if not receipt.created:
         return json_response(body, 200)
     return json_response(body, 202 if receipt.payment.status == "pending" else 201)
@@ -61,10 +113,30 @@ async def _payment(request: Request, kind: str) -> Response:
     services: Services = request.app.state.services
     player = await current_player(request)
     payments = _payments(request)
-    amount, key = await _terms(request, player.currency, services.settings.max_deposit)
+    amount, key, data = await _terms(request, player.currency, services.settings.max_deposit)
     log_context.bind(player_id=player.id, transaction_id=f"payment-key:{key}")
-    start = payments.deposit if kind == "deposit" else payments.withdraw
-    return _reply(await start(player.id, player.currency, amount, key))
+    if kind == "withdrawal":
+        if "card_number" in data or "method" in data:
+            raise Refused(ErrorCode.INVALID_PAYMENT_METHOD, "a withdrawal names a saved method_id")
+        method = await _method(payments, player.id, data)
+        # `forfeit_bonus: true` confirms leaving an active bonus (BONUS_FORFEIT_REQUIRED else).
+        forfeit = data.get("forfeit_bonus") is True
+        return _reply(
+            await payments.withdraw(player.id, player.currency, amount, key, method, forfeit)
+        )
+    earlier = await payments.store.by_key(player.id, "deposit", key)
+    if earlier is not None:  # a retry: the card is not tokenised again (a new token would
+        # make the same request look like other terms); the terms are compared as they are
+        method = None
+        if earlier.method_id is not None:
+            method = await payments.methods.get(player.id, earlier.method_id)
+    else:
+        method = await _method(payments, player.id, data)
+    # After a 3-D Secure or e-wallet page the browser comes back to the cashier.
+    back = f"{str(request.base_url).rstrip('/')}/#cashier"
+    receipt = await payments.deposit(player.id, player.currency, amount, key, method, back)
+    profile = services.profiles.for_country(player.country)
+    return _reply(receipt, {"limit_prompt": await services.rg.limit_prompt(player.id, profile)})
 
 
 async def deposit(request: Request) -> Response:
@@ -97,17 +169,69 @@ async def listing(request: Request) -> Response:
     return json_response({"payments": [p.public() for p in found]})
 
 
+async def cancel(request: Request) -> Response:
+    player = await current_player(request)
+    payment_id = int(request.path_params["payment_id"])
+    if payment_id > MAX_ID:
+        raise Refused(ErrorCode.NOT_FOUND, "no such payment")
+    payment = await _payments(request).cancel(player.id, payment_id)
+    return json_response(payment.public())
+
+
+async def methods(request: Request) -> Response:
+    player = await current_player(request)
+    if request.method == "GET" and getattr(request.app.state, "payments", None) is None:
+        # The cashier asks here first: without a gateway it shows no payment forms.
+        return json_response({"available": False, "methods": [], "types": []})
+    payments = _payments(request)
+    if request.method == "POST":
+        data = await json_body(request)
+        saved = await _card(payments, player.id, data.get("card_number"))
+        return json_response(saved.public(), 201)
+    found = await payments.methods.of_player(player.id)
+    return json_response(
+        {"available": True, "methods": [m.public() for m in found], "types": list(TYPES)}
+    )
+
+
+async def webhook(request: Request) -> Response:
+    """The gateway's signed news. Verified before anything is read from it; a refused one
+    moves nothing and is logged with why. 200 once applied; a failure while applying
+    answers 500, so the gateway delivers it again (every step is idempotent)."""
+    runtime = _runtime(request)
+    body = await request.body()
+    try:
+        if len(body) > MAX_WEBHOOK_BYTES:
+            raise webhooks.BadSignature(f"body of {len(body)} bytes is over the limit")
+        webhooks.verify(request.headers.get(webhooks.HEADER), body, runtime.webhook_secrets)
+        event = msgspec.json.decode(body)
+        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+            raise webhooks.BadSignature("signed, but not an event object")
+    except (webhooks.BadSignature, msgspec.DecodeError) as refused:
+        address = request.client.host if request.client else "?"
+        log.warning("webhook refused from %s: %s", address, refused)
+        raise Refused(ErrorCode.WEBHOOK_SIGNATURE_INVALID, "webhook refused") from None
+    await runtime.payments.store.record_webhook(event["id"], str(event.get("type", "")))
+    outcome = await runtime.payments.apply_event(event)
+    await runtime.payments.store.webhook_applied(event["id"])
+    log.info("webhook %s %s: %s", event["id"], event.get("type"), outcome)
+    return json_response({"received": True})
+
+
 routes = [
+    Route("/api/payments/webhooks", webhook, methods=["POST"]),
+    Route("/api/payments/methods", methods, methods=["GET", "POST"]),
     Route("/api/payments/deposits", deposit, methods=["POST"]),
     Route("/api/payments/withdrawals", withdraw, methods=["POST"]),
     Route("/api/payments/{payment_id:int}", one, methods=["GET"]),
+    Route("/api/payments/{payment_id:int}/cancel", cancel, methods=["POST"]),
     Route("/api/payments", listing, methods=["GET"]),
 ]
 
 
 _PAYMENT = {
     "payment_id": {"type": "integer", "minimum": 1},
-    "kind": {"enum": ["deposit", "withdrawal"]},
+    "kind": {"enum": ["deposit", "withdrawal", "refund"]},
     "status": {"enum": ["pending", "completed", "declined", "refused"]},
     "amount": {"type": "integer", "minimum": 1},
     "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
@@ -116,6 +240,10 @@ _PAYMENT = {
     "error_code": {"type": ["string", "null"]},
     "created_at": {"type": "integer"},
     "updated_at": {"type": "integer"},
+    "method_id": {"type": ["integer", "null"]},
+    "gateway_status": {"enum": ["requires_action", "processing", None]},
+    "action_url": {"type": ["string", "null"]},
+    "decline_code": {"type": ["string", "null"]},
 }
 _OUTCOME = obj(
     {**_PAYMENT, "balance": {"type": "integer", "minimum": 0}, "replayed": {"type": "boolean"}},
@@ -124,7 +252,23 @@ _OUTCOME = obj(
 _UNAVAILABLE = {ErrorCode.PAYMENTS_UNAVAILABLE: 503}
 
 
-def _payment_call(kind: str, summary: str, refusals: list[ErrorCode]) -> dict[str, Any]:
+_METHOD = obj(
+    {
+        "method_id": {"type": "integer", "minimum": 1},
+        "type": {"enum": list(TYPES)},
+        "label": {"type": "string"},
+    },
+    ["method_id", "type", "label"],
+)
+
+
+def _payment_call(
+    kind: str,
+    summary: str,
+    refusals: list[ErrorCode],
+    body: dict[str, Any],
+    others: list[ErrorCode],
+) -> dict[str, Any]:
     return operation(
         f"payment_{kind}",
         summary,
@@ -132,7 +276,9 @@ def _payment_call(kind: str, summary: str, refusals: list[ErrorCode]) -> dict[st
         auth=True,
         description="Idempotent by key: the same key and terms again answers 200 with"
         " `replayed: true`; other terms are IDEMPOTENCY_CONFLICT. An outcome the gateway"
-        " has not told yet is 202 `pending`, resolved later by the recovery pass.",
+        " has not told yet is 202 `pending` (with `gateway_status`; `requires_action`: send"
+        " the player to `action_url`), completed by the gateway's webhook or the recovery"
+        " pass.",
         parameters=[
             {
                 "name": "Idempotency-Key",
@@ -145,6 +291,12 @@ def _payment_call(kind: str, summary: str, refusals: list[ErrorCode]) -> dict[st
             {
                 "amount": {"type": "integer", "minimum": 1, "maximum": 100_000_000},
                 "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                "forfeit_bonus": {
+                    "type": "boolean",
+                    "description": "withdrawal only: confirms leaving an active bonus",
+                },
+                "method_id": {"type": "integer", "minimum": 1},
+                **body,
             },
             ["amount"],
         ),
@@ -159,6 +311,8 @@ def _payment_call(kind: str, summary: str, refusals: list[ErrorCode]) -> dict[st
             ErrorCode.VALIDATION_FAILED,
             ErrorCode.IDEMPOTENCY_CONFLICT,
             *refusals,
+            *others,
+            ErrorCode.INVALID_PAYMENT_METHOD,
             ErrorCode.PAYMENTS_UNAVAILABLE,
             *BACKEND_ERRORS,
         ],
@@ -168,7 +322,100 @@ def _payment_call(kind: str, summary: str, refusals: list[ErrorCode]) -> dict[st
 
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/payments/deposits": {
-        "post": _payment_call("deposit", "Deposit through the payment gateway", [])
+        "post": _payment_call(
+            "deposit",
+            "Deposit through the payment gateway (the reply's `limit_prompt`: ask for a limit)",
+            [ErrorCode.DEPOSIT_LIMIT_REACHED, ErrorCode.PLAY_BLOCKED],
+            {
+                "card_number": {"type": "string", "description": "a new card, tokenised"},
+                "method": {"enum": ["ewallet", "bank_transfer"]},
+            },
+            [ErrorCode.GATEWAY_UNAVAILABLE],
+        )
+    },
+    "/api/payments/{payment_id}/cancel": {
+        "post": operation(
+            "payment_cancel",
+            "Cancel a withdrawal still with the bank (where the jurisdiction allows it)",
+            tag="Payments",
+            auth=True,
+            parameters=[
+                {
+                    "name": "payment_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            ],
+            responses={
+                "200": reply("the payment, declined: cancelled", obj(_PAYMENT, list(_PAYMENT)))
+            },
+            errors=[
+                ErrorCode.NOT_FOUND,
+                ErrorCode.CANCEL_NOT_ALLOWED,
+                ErrorCode.GATEWAY_UNAVAILABLE,
+                ErrorCode.PAYMENTS_UNAVAILABLE,
+                *BACKEND_ERRORS,
+            ],
+            statuses=_UNAVAILABLE,
+        )
+    },
+    "/api/payments/methods": {
+        "get": operation(
+            "payment_methods",
+            "The player's saved payment methods (never a card number); `available: false`"
+            " when no gateway is configured",
+            tag="Payments",
+            auth=True,
+            responses={
+                "200": reply(
+                    "methods",
+                    obj(
+                        {
+                            "available": {"type": "boolean"},
+                            "methods": {"type": "array", "items": _METHOD},
+                            "types": {"type": "array", "items": {"enum": list(TYPES)}},
+                        },
+                        ["available", "methods", "types"],
+                    ),
+                )
+            },
+            errors=[ErrorCode.PAYMENTS_UNAVAILABLE, *BACKEND_ERRORS],
+            statuses=_UNAVAILABLE,
+        ),
+        "post": operation(
+            "payment_method_save",
+            "Save a card: the gateway tokenises it; only its token and last digits are kept",
+            tag="Payments",
+            auth=True,
+            body=obj({"card_number": {"type": "string"}}, ["card_number"]),
+            responses={"201": reply("the saved method", _METHOD)},
+            errors=[
+                ErrorCode.INVALID_PAYMENT_METHOD,
+                ErrorCode.GATEWAY_UNAVAILABLE,
+                ErrorCode.PAYMENTS_UNAVAILABLE,
+                *BACKEND_ERRORS,
+            ],
+            statuses=_UNAVAILABLE,
+        ),
+    },
+    "/api/payments/webhooks": {
+        "post": operation(
+            "payment_webhook",
+            "The gateway's signed event (Gateway-Signature: t=...,v1=...)",
+            tag="Payments",
+            description="Verified before it is read: unsigned, stale (300 s) or forged is"
+            " WEBHOOK_SIGNATURE_INVALID, moves nothing and is logged. Applying is idempotent,"
+            " in any order; a failure answers 500 so the gateway delivers again.",
+            body=obj({"id": {"type": "string"}, "type": {"type": "string"}}, ["id", "type"]),
+            responses={"200": reply("applied", obj({"received": {"const": True}}, ["received"]))},
+            errors=[
+                ErrorCode.WEBHOOK_SIGNATURE_INVALID,
+                ErrorCode.PAYMENTS_UNAVAILABLE,
+                *BACKEND_ERRORS,
+            ],
+            statuses=_UNAVAILABLE,
+        )
     },
     "/api/payments/withdrawals": {
         "post": _payment_call(
@@ -177,11 +424,15 @@ OPENAPI_PATHS: dict[str, Any] = {
             [
                 ErrorCode.INSUFFICIENT_FUNDS,
                 ErrorCode.WITHDRAWAL_REFUSED,
+                ErrorCode.CLOSED_LOOP,
                 ErrorCode.KYC_REQUIRED,
                 ErrorCode.CDD_REQUIRED,
                 ErrorCode.AML_REVIEW_REQUIRED,
                 ErrorCode.CLOSED_LOOP_ONLY,
+                ErrorCode.BONUS_FORFEIT_REQUIRED,
             ],
+            {},
+            [ErrorCode.ACCOUNT_RESTRICTED],
         )
     },
     "/api/payments/{payment_id}": {

@@ -11,10 +11,15 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from server.config import Settings
+from server.money.chargebacks import Chargebacks
 from server.money.wallet import Wallet
 from server.money.withdrawal_locks import WithdrawalLocks
+from server.payments.disputes import Disputes
 from server.payments.gateway import GatewayClient, GatewayPolicy
+from server.payments.methods import MethodStore
 from server.payments.service import Payments
+
+__all__ = ["Payments", "PaymentsRuntime", "build"]
 from server.payments.store import PaymentStore
 from server.storage.database import Database, now_ms
 
@@ -27,7 +32,10 @@ GATEWAY_NAME = "sandbox_gateway"
 class PaymentsRuntime:
     payments: Payments
     recovery_interval_s: float
-    grace_ms: int  # a pending payment younger than this may still be in its request's hands
+    grace_ms: int
+    webhook_secrets: tuple[
+        str, ...
+    ]  # a pending payment younger than this may still be in its request's hands
     task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -69,7 +77,17 @@ def build(
     gateway = GatewayClient(
         GATEWAY_NAME, settings.payment_gateway_url, policy, settings.payment_gateway_key
     )
-    payments = Payments(PaymentStore(db), wallet, WithdrawalLocks(client), gateway, client)
+    store = PaymentStore(db)
+    disputes = Disputes(db, store, wallet, Chargebacks(client))
+    payments = Payments(
+        store, wallet, WithdrawalLocks(client), gateway, client, MethodStore(db), disputes,
+        settings.payment_method_limits, settings.withdrawal_cancel,
+    )  # fmt: skip
     # Longest a request can still be working on a payment: every attempt times out, and backoff.
     budget_s = (policy.retries + 1) * policy.timeout_s + policy.backoff_s * 2**policy.retries
-    return PaymentsRuntime(payments, settings.payment_recovery_s, int(budget_s * 1000) + 1000)
+    return PaymentsRuntime(
+        payments,
+        settings.payment_recovery_s,
+        int(budget_s * 1000) + 1000,
+        settings.payment_webhook_secrets,
+    )

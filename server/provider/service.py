@@ -55,6 +55,9 @@ _STATUSES: dict[ScriptStatus, Status] = {
     ScriptStatus.INSUFFICIENT_FUNDS: Status.NOT_ENOUGH_MONEY,
     ScriptStatus.WRONG_CURRENCY: Status.WRONG_CURRENCY,
     ScriptStatus.BUSY: Status.UNKNOWN,  # back-pressure: nothing taken, the provider may retry
+    ScriptStatus.PLAY_BLOCKED: Status.USER_DISABLED,  # a time-out or self-exclusion
+    ScriptStatus.LOSS_LIMIT_REACHED: Status.LIMIT_REACHED,
+    ScriptStatus.BONUS_MAX_STAKE: Status.LIMIT_REACHED,  # over the active bonus's max stake
 }
 
 
@@ -231,11 +234,15 @@ class ProviderService:
         if recalled := await self._recall(provider.id, pid, req.transaction_uuid, None, req.round):
             return Reply(recalled, base)
         refusal = await self._bet_refusal(provider, found, req)
+        # A bonus's wagering counts a provider game by its first category (or by its code).
+        listed = await catalogue.get(self.db, provider.id, req.game_code)
+        weight_class = listed.categories[0] if listed and listed.categories else ""
         outcome = await self._with_wallet(
             pid, currency,
             lambda: self.hot.bet(
                 provider.id, req.transaction_uuid, pid, currency, req.currency, req.amount,
                 req.round, req.game_code, req.round_closed, refusal.value if refusal else "",
+                weight_class,
             ),
         )  # fmt: skip
         return self._reply(outcome, base, currency)

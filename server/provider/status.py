@@ -69,7 +69,10 @@ DESCRIPTIONS: dict[Status, str] = {
 # rules every stake meets) reads in this API's vocabulary: the one place the two meet. A code
 # not listed is a limit (`LIMIT_REACHED`), as the rules still to come (responsible gambling,
 # self-exclusion, bonus max-bet) are.
-FOR_ERROR_CODE: dict[ErrorCode, Status] = {ErrorCode.ACCOUNT_RESTRICTED: Status.USER_DISABLED}
+FOR_ERROR_CODE: dict[ErrorCode, Status] = {
+    ErrorCode.ACCOUNT_RESTRICTED: Status.USER_DISABLED,
+    ErrorCode.PLAY_BLOCKED: Status.USER_DISABLED,  # a time-out or self-exclusion
+}
 
 
 def for_refusal(code: ErrorCode) -> Status:

@@ -163,6 +163,7 @@ class Rounds:
             result = await hot.spin(
                 player.id, player.currency, round_.round_id, round_.game.info.id, round_.stake,
                 settle.payout, _json(settle.outcome), _json(round_.inputs), fair,
+                weight_class=round_.game.info.kind,
             )  # fmt: skip
             if isinstance(result, Resolved):
                 round_.settled()
@@ -206,6 +207,7 @@ class Rounds:
             held = await hot.reserve(
                 player.id, player.currency, round_.round_id, game_id, amount,
                 inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
+                weight_class=round_.game.info.kind,
             )  # fmt: skip
             if isinstance(held, ScriptReply) and held.status is ScriptStatus.NO_WALLET:
                 await self.wallet.ensure_hot(player.id, player.currency)
@@ -248,6 +250,7 @@ class Rounds:
             player.id, player.currency, round_id, expected_version=int(stored["version"]),
             extra=step.extra, round_state_json=_json(step.state),
             inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
+            weight_class=round_.game.info.kind,
         )  # fmt: skip
         if isinstance(stepped, ScriptReply):
             round_.step_refused()
@@ -286,6 +289,7 @@ class Rounds:
                 player.id, player.currency, round_id, expected_version=int(stored["version"]),
                 extra=step.extra, round_state_json=_json(step.state),
                 inputs_json=_json(round_.inputs), ttl_ms=self.round_ttl_ms,
+                weight_class=round_.game.info.kind,
             )  # fmt: skip
             if isinstance(stepped, ScriptReply):
                 round_.step_refused()
@@ -334,11 +338,21 @@ def _refusal(reply: ScriptReply) -> Refused:
             "balance does not cover the stake",
             balance=reply.integer("cash"),
         )
+    if status is ScriptStatus.BONUS_MAX_STAKE:
+        return Refused(
+            ErrorCode.BONUS_MAX_STAKE,
+            "the stake is above the active bonus's maximum stake; nothing was moved",
+            max_stake=reply.integer("max_stake"),
+        )
     if status is ScriptStatus.ROUND_IN_PROGRESS:
         return Refused(
             ErrorCode.ROUND_IN_PROGRESS,
             f"finish round {reply.text('round_id')} of this game first",
         )
+    if status is ScriptStatus.PLAY_BLOCKED:
+        return Refused(ErrorCode.PLAY_BLOCKED, "a time-out or self-exclusion is running")
+    if status is ScriptStatus.LOSS_LIMIT_REACHED:
+        return Refused(ErrorCode.LOSS_LIMIT_REACHED, "the stake could pass your loss limit")
     if status is ScriptStatus.BUSY:
         return Refused(ErrorCode.SERVER_BUSY, "too many rounds waiting to be stored; retry")
     if status is ScriptStatus.CONFLICT:

@@ -7,7 +7,9 @@ A bad frame never closes the connection and never moves money.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -29,6 +31,8 @@ from protocol.messages import (
     HistoryReply,
     OpenRound,
     Play,
+    RealityCheckAck,
+    RealityCheckAcknowledged,
     RequestId,
     Resume,
     RotateSeed,
@@ -43,6 +47,8 @@ from protocol.messages import (
 from server.accounts.service import Player, token_hash
 from server.context import Services
 from server.observability.middleware import instrument
+from server.rg import limits
+from server.rg.session import MINUTE_MS, SessionClock
 from server.rounds import history
 from server.rounds.fairness import SeedState
 from server.rounds.play import RoundView
@@ -79,12 +85,20 @@ class Connection:
         self.session_expires_at = 0
         self.last_round_id: str | None = None
         self.over_session_cap = False
+        # Responsible gambling: this session's clock (reality checks, time limit), its timers,
+        # and whether the player's profile wants session figures in every balance push.
+        self.clock: SessionClock | None = None
+        self.show_figures = False
+        self._timers: list[asyncio.TimerHandle] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def authenticated(self) -> bool:
         return self.player is not None
 
     async def close(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
         if self.hub is not None and self.player is not None:
             await self.hub.close_session(self.player.id, self.session_id)
 
@@ -177,8 +191,11 @@ class Connection:
                     ErrorCode.INVALID_FIELD,
                     f"{request.game} takes actions: start it with `play`, then `act`",
                 )
+            self._hold()
             view = await services.play.start(player, request.game, request.stake)
             self.last_round_id = view.round_id
+            if self.clock is not None:
+                self.clock.settled(view.stake, view.payout)
             return SpinResult(
                 id=request.id,
                 round_id=view.round_id,
@@ -190,6 +207,7 @@ class Connection:
                 outcome=view.outcome,
             )
         if isinstance(request, Play):
+            self._hold()
             view = await services.play.start(player, request.game, request.stake, request.options)
             return self._round(request.id, view)
         if isinstance(request, Act):
@@ -212,12 +230,20 @@ class Connection:
             return _seeds(request.id, state)
         if isinstance(request, RotateSeed):
             return _seeds(request.id, await services.fairness.rotate(player.id))
+        if isinstance(request, RealityCheckAck):
+            if self.clock is not None and self.clock.awaiting_ack:
+                self.clock.acknowledge(now_ms())
+                self._record_check(acknowledged=True)
+                self._arm()
+            return RealityCheckAcknowledged(id=request.id)
         raise AssertionError(f"no handler for {type(request).__name__}")
 
     def _round(self, request_id: RequestId, view: RoundView) -> RoundReply:
         assert self.player is not None
         if view.finished:
             self.last_round_id = view.round_id
+            if self.clock is not None:
+                self.clock.settled(view.stake, view.payout)
         return RoundReply(
             id=request_id,
             round_id=view.round_id,
@@ -230,6 +256,91 @@ class Connection:
             outcome=view.outcome,
             actions=view.actions,
         )
+
+    # -- responsible gambling ------------------------------------------------------------------
+    async def _start_clock(self, player: Player) -> None:
+        # Rewriting the Redis copy here brings a lost one back before this session can stake.
+        values = await self.services.rg.sync(player.id)
+        every, limit = values.get(limits.REALITY_CHECK), values.get(limits.SESSION)
+        self.show_figures = self.services.profiles.for_country(
+            player.country
+        ).session_figures_in_balance
+        self.clock = SessionClock(
+            now_ms(),
+            every * MINUTE_MS if every else None,
+            limit * MINUTE_MS if limit else None,
+        )
+        self._arm()
+
+    def _arm(self) -> None:
+        """Timers for the next reality check and the session's end (pushes need no request)."""
+        for timer in self._timers:
+            timer.cancel()
+        self._timers = []
+        clock, now, loop = self.clock, now_ms(), asyncio.get_running_loop()
+        if clock is None:
+            return
+        if clock.next_check_ms is not None and not clock.awaiting_ack:
+            delay = max(clock.next_check_ms - now, 0) / 1000
+            self._timers.append(loop.call_later(delay, self._reality_due))
+        if clock.limit_ms is not None:
+            delay = max(clock.started_ms + clock.limit_ms - now, 0) / 1000
+            self._timers.append(loop.call_later(delay, self._session_over))
+
+    def _hold(self) -> None:
+        """Refuse a new stake while a reality check waits or once the time limit is reached."""
+        if self.clock is None:
+            return
+        showing = self.clock.awaiting_ack
+        refusal = self.clock.hold(now_ms())
+        if refusal is not None and not showing and self.clock.awaiting_ack:
+            self._show_check()  # became due just now, before its timer fired
+        if refusal is not None:
+            raise refusal
+
+    def _reality_due(self) -> None:
+        if self.clock is not None and self.clock.due(now_ms()):
+            self._show_check()
+
+    def _show_check(self) -> None:
+        assert self.clock is not None and self.player is not None
+        if self.deliver is not None:
+            self.deliver(
+                {
+                    "type": "reality_check",
+                    **self.clock.figures(now_ms()),
+                    "currency": self.player.currency,
+                }
+            )
+        self._record_check(acknowledged=False)
+
+    def _session_over(self) -> None:
+        if self.deliver is not None:
+            self.deliver({"type": "forced_logout", "reason": "session_time_limit"})
+
+    def _record_check(self, acknowledged: bool) -> None:
+        if self.clock is None or self.player is None:
+            return
+        figures = self.clock.figures(now_ms())
+        task = asyncio.get_running_loop().create_task(
+            self.services.rg.record_reality_check(
+                self.player.id, self.session_id, self.player.currency, figures, acknowledged
+            )
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _push(self, message: dict[str, Any]) -> None:
+        """A push for this session: balance pushes carry the session's figures where the
+        player's profile asks for them (UK: elapsed time and net position, always)."""
+        if (
+            self.show_figures
+            and self.clock is not None
+            and message.get("type") == "balance_changed"
+        ):
+            message = {**message, "session": self.clock.figures(now_ms())}
+        if self.deliver is not None:
+            self.deliver(message)
 
     def _require_player(self) -> Player:
         if self.player is None:
@@ -251,13 +362,14 @@ class Connection:
         cash = await self.services.wallet.balance(player.id, player.currency)
         open_rounds = await self.services.wallet.hot.open_rounds(player.id)
         hub, deliver = self.hub, self.deliver
-        if hub and deliver and not await hub.open_session(player.id, self.session_id, deliver):
+        if hub and deliver and not await hub.open_session(player.id, self.session_id, self._push):
             self.over_session_cap = True
             raise Refused(
                 ErrorCode.TOO_MANY_SESSIONS,
                 f"at most {hub.max_sessions} sessions at once; close one first",
             )
         self.player, self.session_expires_at = player, expires_at
+        await self._start_clock(player)
         self.token_hash = token_hash(request.token)
         self.client_session = request.client_session
         return Welcome(

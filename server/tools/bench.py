@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 import redis.asyncio as aioredis
 from rich.console import Console
@@ -107,6 +108,9 @@ def _raise_fd_limit() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+BENCH_STAFF_TOKEN = "bench-staff-token-" + "0" * 24  # a private server's staff API, nothing else
+
+
 class Stack:
     """The server under test: ours when started here, or one already running."""
 
@@ -133,6 +137,7 @@ class Stack:
             "CASINO_NO_BOOTSTRAP": "1",
             "CASINO_DATA_DIR": str(self.workdir),
             "CASINO_REDIS_URL": self.redis_url,
+            "CASINO_STAFF_TOKEN": BENCH_STAFF_TOKEN,
         }
         log = (self.workdir / f"server-{self.workers}.log").open("wb")
         command = [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)]
@@ -310,6 +315,8 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
     ):
         console.print(f"[bold]server[/] {stack.url} ({workers} worker{'s' if workers > 1 else ''})")
         tokens = await loadgen.prepare_players(stack.url, args.clients, deposit=100_000_000)
+        if args.bonus:
+            await _give_bonuses(stack.url, tokens)
         started_ms = time.time_ns() // 1_000_000 + int(args.warmup * 1000)
         cpu_before = _cpu_seconds(stack.process.pid) if stack.process else 0.0
         with _Progress() as progress:
@@ -327,6 +334,7 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             "clients": args.clients,
             "seconds": args.seconds,
             "mix": args.mix,
+            "bonus": args.bonus,
             "appendfsync": args.appendfsync if stack.redis is not None else "external",
             "bets_per_s": round(result.bets_per_second, 1),
             "requests_per_s": round(result.per_second, 1),
@@ -355,6 +363,27 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
                 ceiling = figures[key]
                 figures[name] = round(figures["bets_per_s"] / ceiling, 4) if ceiling else None
         return figures
+
+
+async def _give_bonuses(base_url: str, tokens: list[str]) -> None:
+    """Every player opts into a wagering bonus that stays active for the whole run (its
+    requirement is out of reach), so each bet runs the bonus rules inside the scripts."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        defined = await http.post(
+            "/api/staff/bonus/definitions",
+            headers={"Authorization": f"Bearer {BENCH_STAFF_TOKEN}"},
+            json={"name": "bench bonus", "kind": "no_deposit", "trigger": "manual",
+                  "amount": 100_000, "wagering": 200, "max_stake": 1_000_000,
+                  "weights": {"slot": 100, "table": 10}},
+        )  # fmt: skip
+        defined.raise_for_status()
+        for token in tokens:
+            claimed = await http.post(
+                "/api/bonus/claim",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"definition_id": defined.json()["id"]},
+            )
+            claimed.raise_for_status()
 
 
 def _print(figures: dict[str, Any]) -> None:
@@ -387,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         "--mix", action="store_true", help="roulette and baccarat between the spins"
     )
     parser.add_argument("--workers", type=int, default=1, help="also measure N workers (scaling)")
+    parser.add_argument(
+        "--bonus", action="store_true", help="every player holds an active wagering bonus"
+    )
     parser.add_argument(
         "--idle", type=int, default=0, metavar="N", help="open N idle sessions, report memory"
     )

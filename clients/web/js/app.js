@@ -17,6 +17,9 @@ import { renderFairness } from "./screens/fairness.js";
 import { renderKyc } from "./screens/kyc.js";
 import { renderAccount } from "./screens/account.js";
 import { followEmailLink } from "./screens/recover.js";
+import { renderSafer, wireSafer, isSaferPush, endedText } from "./screens/safer.js";
+import { renderBonus } from "./screens/bonus.js";
+import { renderPayments } from "./screens/cashier.js";
 
 const GAME_SCREENS = {
   "classic-sevens": renderSlot,
@@ -39,6 +42,7 @@ function renderCashier(container) {
       el("p", { class: "meta" }, "Sandbox deposits credit the real ledger; no money arrives from anywhere."),
       cashier(),
     ),
+    renderPayments(),
   );
 }
 
@@ -86,6 +90,12 @@ function route() {
   } else if (name === "account") {
     screen.dataset.screen = "account";
     renderAccount(screen);
+  } else if (name === "safer") {
+    screen.dataset.screen = "safer";
+    renderSafer(screen, { params });
+  } else if (name === "bonus") {
+    screen.dataset.screen = "bonus";
+    renderBonus(screen);
   } else if (name === "cashier") {
     screen.dataset.screen = "cashier";
     renderCashier(screen);
@@ -123,7 +133,10 @@ function showMode(mode) {
 
 function wireSession() {
   session.addEventListener("balance", (event) => showBalance(event.detail));
-  session.addEventListener("push", (event) => notify(pushText(event.detail), "info"));
+  session.addEventListener("push", (event) => {
+    if (!isSaferPush(event.detail)) notify(pushText(event.detail), "info");
+  });
+  wireSafer();
   session.addEventListener("connection", (event) => {
     $("#connection").hidden = event.detail === "online";
     if (event.detail === "online") notify("Reconnected.", "success");
@@ -150,8 +163,9 @@ function wireSession() {
   session.addEventListener("ended", async (event) => {
     $("#connection").hidden = true;
     route();
-    if (event.detail.forced) await inform("You have been logged out", event.detail.reason, "forced-logout");
-    else notify(event.detail.reason, "error");
+    const reason = endedText(event.detail.reason);
+    if (event.detail.forced) await inform("You have been logged out", reason, "forced-logout");
+    else notify(reason, "error");
   });
   $("#logout").addEventListener("click", async () => {
     await session.logout();

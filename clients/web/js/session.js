@@ -7,7 +7,8 @@
 //
 // Events: "balance" (detail: minor units), "push" (a push the page should mention),
 // "open-rounds" (unfinished hands listed by welcome), "connection" (detail: "online" |
-// "offline"), "ended" (detail: {reason, forced}: back to the login screen).
+// "offline"), "ended" (detail: {reason, forced}: back to the login screen), "pushed" (every
+// push as it came), "limit-prompt" (a deposit whose reply asks to offer a deposit limit).
 
 import { deviceId } from "./device.js";
 import { accounts, money } from "./http.js";
@@ -138,6 +139,7 @@ class Session extends EventTarget {
       const receipt = await money.deposit(this.token, amount, `web-${randomId()}`);
       this.setBalance(receipt.balance);
       this.ownDepositBalance = receipt.balance;
+      if (receipt.limit_prompt) this.dispatchEvent(new CustomEvent("limit-prompt", { detail: receipt }));
       return receipt;
     } finally {
       this.depositing -= 1;
@@ -175,6 +177,7 @@ class Session extends EventTarget {
   }
 
   pushed(message) {
+    this.dispatchEvent(new CustomEvent("pushed", { detail: message })); // every push, as sent
     if (message.type === "balance_changed") {
       if (typeof message.balance === "number") this.refreshBalance(message.balance);
       // Worth a notice when it came from elsewhere: not a round, not this page's deposit.

@@ -34,6 +34,7 @@ from typing import IO
 import msgspec
 
 from server.config import Settings
+from server.money.journal import bonus as bonus_journal
 from server.money.journal import payments as payments_journal
 from server.money.journal import provider as provider_journal
 from server.money.journal.flusher import Flusher, Writer
@@ -56,7 +57,11 @@ STEADY_AFTER_S = 30.0  # a child that ran this long died of something new: resta
 LINE_LIMIT = 16 * 1024 * 1024  # one batch's line: a few bytes per entry
 PR_SET_PDEATHSIG = 1
 
-WRITERS: dict[str, Writer] = {**provider_journal.WRITERS, **payments_journal.WRITERS}
+WRITERS: dict[str, Writer] = {
+    **provider_journal.WRITERS,
+    **payments_journal.WRITERS,
+    **bonus_journal.WRITERS,
+}
 
 
 class FlusherSettings(msgspec.Struct, frozen=True):

@@ -1,4 +1,5 @@
-"""Durable writes of withdrawal movements: the flusher's writers for `withdrawal_*` entries.
+"""Durable writes of payment movements: the flusher's writers for `withdrawal_*` and
+`chargeback` entries.
 
 The hot wallet appends each lock, payout and return to the rounds stream in the
 same Lua step that moves the money, so the ledger receives them in the order
@@ -64,8 +65,43 @@ async def write_returned(tx: Transaction, entry_id: str, fields: dict[str, str])
     )
 
 
+async def write_chargeback(tx: Transaction, entry_id: str, fields: dict[str, str]) -> bool:
+    """A lost dispute: the gateway takes the deposit back from the operator (clearing ->
+    chargeback losses), which recovers `taken` from the player's cash and records the rest
+    as the player's debt; each keyed by the dispute, so writing twice moves nothing twice."""
+    dispute, player_id, currency = (
+        fields["dispute_id"],
+        int(fields["player_id"]),
+        fields["currency"],
+    )
+    amount, taken, gateway = int(fields["amount"]), int(fields["taken"]), fields["gateway"]
+    losses = ledger.chargeback_losses(currency)
+    transfers = [
+        ledger.Transfer(
+            f"chargeback:{dispute}:reversal", losses, ledger.gateway_clearing(gateway, currency),
+            amount, "chargeback", f"dispute:{dispute}",
+        ),
+    ]  # fmt: skip
+    if taken:
+        transfers.append(
+            ledger.Transfer(
+                f"chargeback:{dispute}:recovered", ledger.player_cash(player_id, currency),
+                losses, taken, "chargeback_recovered", f"dispute:{dispute}",
+            )
+        )  # fmt: skip
+    if amount > taken:
+        transfers.append(
+            ledger.Transfer(
+                f"chargeback:{dispute}:debt", ledger.player_debt(player_id, currency), losses,
+                amount - taken, "chargeback_debt", f"dispute:{dispute}",
+            )
+        )  # fmt: skip
+    return await ledger.post_many(tx, transfers) > 0
+
+
 WRITERS: dict[str, Callable[[Transaction, str, dict[str, str]], Awaitable[bool]]] = {
     "withdrawal_lock": write_lock,
     "withdrawal_paid": write_paid,
     "withdrawal_returned": write_returned,
+    "chargeback": write_chargeback,
 }

@@ -2,14 +2,17 @@
 -- rules found, the currency, the round and the funds, then debit, record and append to the
 -- rounds stream, all in one atomic step. A retry with the same terms gets the original result.
 -- KEYS[1] wallet hash, KEYS[2] transaction record, KEYS[3] round hash (all {s:K}),
--- KEYS[4] the shard's journal, KEYS[5] the shard's event stream
+-- KEYS[4] the shard's journal, KEYS[5] the shard's event stream, KEYS[6] the player's rg hash,
+-- KEYS[7] bonus hash
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, round_closed ('1'/'0'), refusal ('' or a status the caller's rules gave), keep_ms,
---       max_backlog, max_lag_ms
+--       max_backlog, max_lag_ms, weight_class
 --#include _clock
 --#include _backpressure
 --#include _spend
 --#include _emit_event
+--#include _loss_limit
+--#include _bonus
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'state', 'balance')
 if tx[1] then
@@ -46,8 +49,18 @@ if cash + bonus < amount then
   return {'INSUFFICIENT_FUNDS', cash}
 end
 local now = now_ms()
+local refused = rg_refusal(KEYS[6], amount, now)
+if refused then
+  return refused
+end
+local over = bonus_wager(KEYS[7], ARGV[1] .. ':' .. ARGV[8], ARGV[14] or '', amount, amount, now)
+if over then
+  return {'BONUS_MAX_STAKE', over}
+end
+rg_count_stake(KEYS[6], amount, now)
 local from_cash, from_bonus = split_stake(amount, cash)
 local after = move_sub_balances(KEYS[1], -from_cash, -from_bonus)
+bonus_open_bets(KEYS[7], from_bonus, 1)
 if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('HSET', KEYS[3], 'status', 'open', 'game', ARGV[8], 'currency', ARGV[4],
     'bets', 0, 'wins', 0, 'refunds', 0, 'opened_at', now)
@@ -68,6 +81,7 @@ redis.call('HSET', KEYS[2], 'kind', 'bet', 'amount', ARGV[6], 'currency', ARGV[5
   'from_bonus', from_bonus,
   'created_at', now, 'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
+after = bonus_settle(KEYS[1], KEYS[7], KEYS[4], KEYS[5], tonumber(ARGV[3]), ARGV[4], now) or after
 emit_event(KEYS[5], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
   now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[7],
   'game', ARGV[8], 'action', 'bet', 'amount', amount, 'currency', ARGV[4], 'balance', after})

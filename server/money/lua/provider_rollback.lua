@@ -4,12 +4,15 @@
 -- arrives later, is refused. Rollbacks are accepted on closed rounds: they are how a
 -- provider repairs a bet it never saw answered.
 -- KEYS[1] wallet hash, KEYS[2] rollback record, KEYS[3] bet record, KEYS[4] round hash
--- (all {s:K}), KEYS[5] the shard's journal, KEYS[6] the shard's event stream
+-- (all {s:K}), KEYS[5] the shard's journal, KEYS[6] the shard's event stream,
+-- KEYS[7] the player's rg hash, KEYS[8] bonus hash
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, round, game, reference_uuid,
 --       round_closed ('1'/'0'), keep_ms
 --#include _clock
 --#include _spend
 --#include _emit_event
+--#include _loss_credit
+--#include _bonus
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'round', 'game', 'reference', 'balance')
 if tx[1] then
   if tx[1] ~= 'rollback' or tx[2] ~= ARGV[5] or tx[3] ~= ARGV[6] or tx[4] ~= ARGV[7] then
@@ -45,6 +48,8 @@ elseif bet[1] == 'bet' and bet[2] == 'open' then
   -- The stake goes back whole, so each part goes back to the sub-balance it came from.
   refund_bonus = tonumber(bet[5] or '0')
   after = move_sub_balances(KEYS[1], tonumber(refund) - refund_bonus, refund_bonus)
+  rg_credit(KEYS[7], tonumber(refund), now)
+  bonus_open_bets(KEYS[8], refund_bonus, -1)
   redis.call('HSET', KEYS[3], 'state', 'rolled_back')
   redis.call('PEXPIRE', KEYS[3], keep)
 end
@@ -69,6 +74,7 @@ redis.call('HSET', KEYS[2], 'kind', 'rollback', 'amount', refund, 'currency', AR
   'round', ARGV[5], 'game', ARGV[6], 'reference', ARGV[7], 'state', 'done', 'balance', after,
   'created_at', now, 'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], keep)
+after = bonus_settle(KEYS[1], KEYS[8], KEYS[5], KEYS[6], tonumber(ARGV[3]), ARGV[4], now) or after
 emit_event(KEYS[6], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
   now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[5],
   'game', ARGV[6], 'action', 'rollback', 'amount', tonumber(refund), 'currency', ARGV[4],

@@ -3,12 +3,15 @@
 -- is open; then credit, mark the bet won (so it can no longer be rolled back), close the
 -- round if asked, record and append to the rounds stream, all in one atomic step.
 -- KEYS[1] wallet hash, KEYS[2] win record, KEYS[3] bet record, KEYS[4] round hash (all {s:K}),
--- KEYS[5] the shard's journal, KEYS[6] the shard's event stream
+-- KEYS[5] the shard's journal, KEYS[6] the shard's event stream, KEYS[7] the player's rg hash,
+-- KEYS[8] bonus hash
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, reference_uuid, round_closed ('1'/'0'), keep_ms
 --#include _clock
 --#include _spend
 --#include _emit_event
+--#include _loss_credit
+--#include _bonus
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'reference', 'balance')
 if tx[1] then
@@ -40,6 +43,10 @@ local amount = tonumber(ARGV[6])
 -- The win follows the bet it references: bonus in the proportion the bet's stake was bonus.
 local to_cash, to_bonus = split_payout(amount, tonumber(bet[4]), tonumber(bet[5] or '0'))
 local after = move_sub_balances(KEYS[1], to_cash, to_bonus)
+rg_credit(KEYS[7], amount, now)
+if bet[2] == 'open' then
+  bonus_open_bets(KEYS[8], tonumber(bet[5] or '0'), -1)
+end
 redis.call('HSET', KEYS[3], 'state', 'won')
 redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[11]))
 if redis.call('EXISTS', KEYS[4]) == 0 then
@@ -61,6 +68,7 @@ redis.call('HSET', KEYS[2], 'kind', 'win', 'amount', ARGV[6], 'currency', ARGV[5
   'round', ARGV[7], 'game', ARGV[8], 'reference', ARGV[9], 'state', 'done', 'balance', after,
   'created_at', now, 'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
+after = bonus_settle(KEYS[1], KEYS[8], KEYS[5], KEYS[6], tonumber(ARGV[3]), ARGV[4], now) or after
 emit_event(KEYS[6], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
   now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[7],
   'game', ARGV[8], 'action', 'win', 'amount', amount, 'currency', ARGV[4], 'balance', after})

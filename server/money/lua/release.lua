@@ -2,11 +2,14 @@
 -- came from them, and the void is appended to the stream so the round stays on record. Only
 -- a pending reservation moves.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] the shard's journal,
--- KEYS[4] open-rounds hash, KEYS[5] the shard's event stream
+-- KEYS[4] open-rounds hash, KEYS[5] the shard's event stream, KEYS[6] the player's rg hash,
+-- KEYS[7] bonus hash
 -- ARGV: reason ('voided' or 'expired'), only_if_due ('1' or '0'), keep_ms
 --#include _clock
 --#include _spend
 --#include _emit_event
+--#include _loss_credit
+--#include _bonus
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'expires_at', 'inputs', 'seed_hash',
   'client_seed', 'nonce', 'from_bonus')
@@ -26,12 +29,14 @@ local amount = tonumber(r[2])
 local stake_bonus = tonumber(r[14] or '0')
 redis.call('HINCRBY', KEYS[1], 'held', -amount)
 local cash = move_sub_balances(KEYS[1], amount - stake_bonus, stake_bonus)
+rg_credit(KEYS[6], amount, now)
 local id = redis.call('XADD', KEYS[3], '*',
   'kind', ARGV[1], 'round_id', r[6], 'player_id', r[3], 'game', r[4], 'currency', r[5],
   'stake', amount, 'payout', 0, 'balance_before', r[8], 'balance_after', cash,
   'outcome', '{}', 'reserved_at', r[7], 'settled_at', now, 'inputs', r[10],
   'seed_hash', r[11], 'client_seed', r[12], 'nonce', r[13],
   'stake_bonus', stake_bonus, 'payout_bonus', 0)
+cash = bonus_settle(KEYS[1], KEYS[7], KEYS[3], KEYS[5], tonumber(r[3]), r[5], now) or cash
 redis.call('HSET', KEYS[2], 'state', ARGV[1], 'balance_after', cash, 'stream_id', id)
 redis.call('HDEL', KEYS[2], 'server_seed', 'round_state')
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))

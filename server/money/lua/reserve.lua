@@ -1,8 +1,9 @@
 -- Hold a stake and assign the round its provably fair nonce, in one atomic step.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] fair-seed hash, KEYS[4] open-rounds hash
--- (all {s:K}), KEYS[5] the shard's journal, KEYS[6] the shard's event stream
+-- (all {s:K}), KEYS[5] the shard's journal, KEYS[6] the shard's event stream,
+-- KEYS[7] the player's rg hash, KEYS[8] bonus hash
 -- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json, max_backlog,
---       max_lag_ms
+--       max_lag_ms, weight_class
 -- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce}, the same after 'ALREADY'
 -- and the reservation's state for a retry, or a refusal.
 -- A pending reservation has no TTL on purpose: an expiring key would strand the held money.
@@ -10,6 +11,8 @@
 --#include _backpressure
 --#include _spend
 --#include _emit_event
+--#include _loss_limit
+--#include _bonus
 local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
 if r[1] then
   -- Round ids are unique and unguessable, so this is our own retry (a reply lost in transit).
@@ -36,6 +39,15 @@ if cash + bonus < amount then
   return {'INSUFFICIENT_FUNDS', cash}
 end
 local now = now_ms()
+local refused = rg_refusal(KEYS[7], amount, now)
+if refused then
+  return refused
+end
+local over = bonus_wager(KEYS[8], ARGV[4], ARGV[10] or '', amount, amount, now)
+if over then
+  return {'BONUS_MAX_STAKE', over}
+end
+rg_count_stake(KEYS[7], amount, now)
 local from_cash, from_bonus = split_stake(amount, cash)
 local after = move_sub_balances(KEYS[1], -from_cash, -from_bonus)
 redis.call('HINCRBY', KEYS[1], 'held', amount)

@@ -2,11 +2,14 @@
 -- settled round (with its provably fair proof) to the stream, all at once. Settling twice
 -- returns the first result.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] the shard's journal,
--- KEYS[4] open-rounds hash, KEYS[5] the shard's event stream
+-- KEYS[4] open-rounds hash, KEYS[5] the shard's event stream, KEYS[6] the player's rg hash,
+-- KEYS[7] bonus hash
 -- ARGV: payout, outcome_json, keep_ms, inputs_json ('' keeps the reserved inputs)
 --#include _clock
 --#include _spend
 --#include _emit_event
+--#include _loss_credit
+--#include _bonus
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'balance_after', 'stream_id', 'inputs',
   'seed_hash', 'client_seed', 'nonce', 'from_bonus')
@@ -31,12 +34,14 @@ local stake_bonus = tonumber(r[15] or '0')
 local to_cash, to_bonus = split_payout(payout, amount, stake_bonus)
 redis.call('HINCRBY', KEYS[1], 'held', -amount)
 local cash = move_sub_balances(KEYS[1], to_cash, to_bonus)
+rg_credit(KEYS[6], payout, now)
 local id = redis.call('XADD', KEYS[3], '*',
   'kind', 'settle', 'round_id', r[6], 'player_id', r[3], 'game', r[4], 'currency', r[5],
   'stake', amount, 'payout', payout, 'balance_before', r[8], 'balance_after', cash,
   'outcome', ARGV[2], 'reserved_at', r[7], 'settled_at', now, 'inputs', inputs,
   'seed_hash', r[12], 'client_seed', r[13], 'nonce', r[14],
   'stake_bonus', stake_bonus, 'payout_bonus', to_bonus)
+cash = bonus_settle(KEYS[1], KEYS[7], KEYS[3], KEYS[5], tonumber(r[3]), r[5], now) or cash
 redis.call('HSET', KEYS[2], 'state', 'settled', 'payout', payout, 'balance_after', cash,
   'stream_id', id)
 -- The secret seed and the live game state are no longer needed once the round is on record.

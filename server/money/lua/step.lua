@@ -1,13 +1,15 @@
 -- Record one step of a multi-step round (blackjack): hold the extra stake the action needs
 -- (double, split, insurance) and save the new game state, only if nobody stepped in between.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] open-rounds hash,
--- KEYS[4] the shard's event stream
+-- KEYS[4] the shard's event stream, KEYS[5] the player's rg hash, KEYS[6] bonus hash
 -- ARGV: expected_version, extra_amount, round_state_json, inputs_json, ttl_ms, player_id,
---       currency
+--       currency, weight_class
 -- Returns {'OK', cash, held_for_round, new_version} or a refusal.
 --#include _clock
 --#include _spend
 --#include _emit_event
+--#include _loss_limit
+--#include _bonus
 local r = redis.call('HMGET', KEYS[2], 'state', 'version', 'amount', 'game', 'round_id')
 if not r[1] then
   return {'NO_RESERVATION'}
@@ -24,6 +26,15 @@ if extra > 0 then
   if cash + bonus < extra then
     return {'INSUFFICIENT_FUNDS', cash}
   end
+  local refused = rg_refusal(KEYS[5], extra, now_ms())
+  if refused then
+    return refused
+  end
+  local over = bonus_wager(KEYS[6], r[4], ARGV[8] or '', extra, tonumber(r[3]) + extra, now_ms())
+  if over then
+    return {'BONUS_MAX_STAKE', over}
+  end
+  rg_count_stake(KEYS[5], extra, now_ms())
   local from_cash, from_bonus = split_stake(extra, cash)
   redis.call('HINCRBY', KEYS[1], 'held', extra)
   cash = move_sub_balances(KEYS[1], -from_cash, -from_bonus)

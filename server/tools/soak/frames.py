@@ -89,6 +89,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "seeds": (),
     "set_client_seed": ("client_seed",),
     "rotate_seed": (),
+    "reality_check_ack": (),
 }
 assert set(FIELDS) == REQUEST_TYPES, "every request type is fuzzed"
 

@@ -1,0 +1,118 @@
+"""Loyalty points: earned from the event stream, one per minor unit staked times the game's
+weight, by members of a loyalty programme; redeemed through `Bonuses.redeem`.
+
+`LoyaltyEarner` is one member of the consumer group `loyalty` on every shard's event stream
+(`server/events/consumer.py`): each process runs one, Redis hands each event to one of them.
+It reads our rounds (`RoundSettled`, not voided) and providers' bets (`ProviderMovement`
+bets), adds the points in the same transaction that records the event's id in
+`loyalty_earned` (delivery is at least once: an event seen twice counts once), then
+acknowledges. A stake made before the player joined earns nothing. Points are not money: they
+reach the wallet only when redeemed, as a grant through money (`BonusWallet.grant`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+from collections.abc import Mapping, Sequence
+
+import redis.asyncio as aioredis
+
+from server.bonus import terms as rules
+from server.events.catalogue import ProviderMovement, RoundSettled
+from server.events.consumer import Consumer
+from server.events.stream import Entry
+from server.storage.database import Database, now_ms
+
+log = logging.getLogger(__name__)
+
+GROUP = "loyalty"
+BLOCK_MS = 1_000
+RETRY_S = 1.0
+
+
+def stake_of(entry: Entry) -> tuple[int, str, str, int] | None:
+    """(player, currency, game, stake) of an event that earns points, or None."""
+    event = entry.event
+    if isinstance(event, RoundSettled) and not event.voided:
+        return event.player_id, event.currency, event.game, event.stake
+    if isinstance(event, ProviderMovement) and event.action == "bet":
+        return event.player_id, event.currency, event.game, event.amount
+    return None
+
+
+async def balance(db: Database, player_id: int, currency: str) -> int:
+    row = await db.fetchone(
+        "SELECT points FROM loyalty_points WHERE player_id = ? AND currency = ?",
+        (player_id, currency),
+    )
+    return int(row[0]) if row else 0
+
+
+class LoyaltyEarner:
+    def __init__(self, client: aioredis.Redis, db: Database, name: str | None = None) -> None:
+        self.db = db
+        self.consumer = Consumer(client, GROUP, name or f"{socket.gethostname()}-{os.getpid()}")
+
+    async def run(self) -> None:
+        """Earn until cancelled; a failure (Redis or the database away) is retried."""
+        await self.consumer.join()
+        while True:
+            try:
+                await self.earn_once(BLOCK_MS)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("loyalty earning failed; retrying in %.1f s", RETRY_S)
+                await asyncio.sleep(RETRY_S)
+
+    async def earn_once(self, block_ms: int | None = None) -> int:
+        """Read one batch, count its points, acknowledge it; how many events earned."""
+        entries = await self.consumer.read(block_ms=block_ms)
+        if not entries:
+            return 0
+        earned = await self.count(entries)
+        await self.consumer.ack(entries)
+        return earned
+
+    async def count(self, entries: Sequence[Entry]) -> int:
+        stakes = [(entry.event.id, found) for entry in entries if (found := stake_of(entry))]
+        if not stakes:
+            return 0
+        programmes: dict[tuple[int, str], Mapping[str, int]] = {}
+        for player in sorted({found[0] for _, found in stakes}):
+            # The programme each member joined: its weights, per (player, currency).
+            for pid, cur, terms in await self.db.fetchall(
+                "SELECT a.player_id, a.currency, d.terms FROM bonus_awards a"
+                " JOIN bonus_definitions d ON d.id = a.definition_id"
+                " WHERE a.status = 'member' AND a.player_id = ?",
+                (player,),
+            ):
+                programmes[int(pid), str(cur)] = rules.parse(json.loads(str(terms))).weights
+        earned = 0
+        async with self.db.transaction() as tx:
+            for event_id, (player, currency, game, stake) in stakes:
+                weights = programmes.get((player, currency))
+                if weights is None:
+                    continue
+                gained = rules.points(weights, game, stake)
+                if gained <= 0:
+                    continue
+                new = await tx.insert(
+                    "INSERT INTO loyalty_earned (event_id, player_id, points, created_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                    (event_id, player, gained, now_ms()),
+                )
+                if new is None:
+                    continue
+                await tx.execute(
+                    "INSERT INTO loyalty_points (player_id, currency, points) VALUES (?, ?, ?)"
+                    " ON CONFLICT (player_id, currency) DO UPDATE"
+                    " SET points = loyalty_points.points + excluded.points",
+                    (player, currency, gained),
+                )
+                earned += 1
+        return earned

@@ -1,0 +1,456 @@
+"""Definitions and awards: who may claim what, and the order in which awards become active.
+
+Owns `bonus_definitions` and `bonus_awards`. An award is born when the player opts in (by a
+definition's id or by its promo code: never without the player asking); a deposit match waits
+for its qualifying deposit ('opted_in'), any other grant is 'queued' at once. At most one
+wagering bonus is active: `activate` grants the oldest queued award when none is, through money
+(`BonusWallet.grant`), and first notes how the last one ended, as the hot bonus hash tells it
+(the scripts end a bonus inside a settle; this table follows, it never leads). Cash grants
+(cashback with no wagering) never wait in the queue.
+
+The withdrawal rule (`withdrawal_rule`, registered in payments' seam at start-up): a withdrawal
+of cash while a bonus is being wagered is refused with BONUS_FORFEIT_REQUIRED unless the player
+confirms forfeiture (`forfeit_bonus`); confirming removes the bonus money only, never cash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from protocol.errors import ErrorCode, Refused
+from server.bonus import loyalty
+from server.bonus import terms as rules
+from server.bonus.terms import Terms
+from server.money.bonus_wallet import ActiveBonus, BonusWallet, FreeSpins, Grant
+from server.money.scripts import ScriptStatus
+from server.money.wallet import Wallet
+from server.storage.database import Database, Row, now_ms
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 24 * 3600 * 1000
+MAX_CODE = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Claimant:
+    """The player as a claim sees them (the accounts domain's player, reduced)."""
+
+    id: int
+    currency: str
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    id: int
+    name: str
+    trigger: str
+    code: str | None
+    currency: str
+    terms: Terms
+    starts_at: int
+    ends_at: int
+    enabled: bool
+
+    def public(self, with_code: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": self.id, "name": self.name, "trigger": self.trigger, "currency": self.currency,
+            "starts_at": self.starts_at, "ends_at": self.ends_at, "enabled": self.enabled,
+            **self.terms.public(),
+        }  # fmt: skip
+        if with_code:
+            body["code"] = self.code
+        return body
+
+    def open_to(self, player: Claimant, at: int) -> bool:
+        return (
+            self.enabled
+            and self.starts_at <= at < self.ends_at
+            and self.currency == player.currency
+            and (not self.terms.countries or player.country in self.terms.countries)
+            # The UK profile's rules hold for a GB player whatever the offer's countries say.
+            and (player.country != "GB" or rules.uk_refusal(self.terms) is None)
+        )
+
+
+def audit(actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
+    """A staff action on record. A stand-in until the audit trail lands (issue 16's
+    `server/audit/trail.record`, written in the action's transaction): point this at it."""
+    log.info("audit %s %s %s %s", actor, action, subject, json.dumps(details, sort_keys=True))
+
+
+def _definition(row: Row) -> Definition:
+    data = json.loads(str(row[6]))
+    return Definition(
+        id=int(row[0]), name=str(row[1]), trigger=str(row[3]),
+        code=None if row[4] is None else str(row[4]), currency=str(row[5]),
+        terms=rules.parse(data), starts_at=int(row[7]), ends_at=int(row[8]),
+        enabled=bool(row[9]),
+    )  # fmt: skip
+
+
+_DEFINITION = (
+    "SELECT id, name, kind, trigger_on, code, currency, terms, starts_at, ends_at, enabled"
+    " FROM bonus_definitions"
+)
+_AWARD = (
+    "SELECT a.id, a.definition_id, a.status, a.amount, a.required, a.outcome, a.created_at,"
+    " a.granted_at, a.expires_at, d.name, d.kind FROM bonus_awards a"
+    " JOIN bonus_definitions d ON d.id = a.definition_id"
+)
+
+
+class Bonuses:
+    def __init__(self, db: Database, wallet: Wallet, hot: BonusWallet) -> None:
+        self.db = db
+        self.wallet = wallet
+        self.hot = hot
+
+    # Staff ------------------------------------------------------------------------------------
+    async def define(self, data: dict[str, Any]) -> Definition:
+        name = data.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 80:
+            raise Refused(ErrorCode.VALIDATION_FAILED, "name is 1-80 characters", field="name")
+        trigger = data.get("trigger", "code")
+        if trigger not in rules.TRIGGERS:
+            raise Refused(
+                ErrorCode.VALIDATION_FAILED, f"trigger is one of {rules.TRIGGERS}", field="trigger"
+            )
+        code = data.get("code")
+        if code is not None and not (
+            isinstance(code, str) and 1 <= len(code) <= MAX_CODE and code.isalnum()
+        ):
+            raise Refused(
+                ErrorCode.VALIDATION_FAILED, "code is 1-32 letters or digits", field="code"
+            )
+        currency = data.get("currency", "EUR")
+        if not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
+            raise Refused(ErrorCode.VALIDATION_FAILED, "currency is ISO 4217", field="currency")
+        terms = rules.parse(data)
+        if "GB" in terms.countries and (refusal := rules.uk_refusal(terms)) is not None:
+            raise refusal
+        created = now_ms()
+        starts_at = data.get("starts_at", created)
+        ends_at = data.get("ends_at", created + 365 * DAY_MS)
+        if not (isinstance(starts_at, int) and isinstance(ends_at, int) and starts_at < ends_at):
+            raise Refused(
+                ErrorCode.VALIDATION_FAILED, "starts_at < ends_at, in ms", field="ends_at"
+            )
+        stored = json.dumps(terms.public())
+        async with self.db.transaction() as tx:
+            new_id = await tx.insert(
+                "INSERT INTO bonus_definitions (name, kind, trigger_on, code, currency, terms,"
+                " starts_at, ends_at, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+                " ON CONFLICT (code) DO NOTHING",
+                (name, terms.kind, trigger, code.upper() if code else None, currency, stored,
+                 starts_at, ends_at, created),
+            )  # fmt: skip
+        if new_id is None:
+            raise Refused(ErrorCode.VALIDATION_FAILED, "that code is taken", field="code")
+        found = await self.definition(new_id)
+        assert found is not None
+        audit("staff-token", "bonus.define", f"bonus_definition:{new_id}", found.public(True))
+        return found
+
+    async def definition(self, definition_id: int) -> Definition | None:
+        row = await self.db.fetchone(f"{_DEFINITION} WHERE id = ?", (definition_id,))
+        return None if row is None else _definition(row)
+
+    async def definitions(self) -> list[Definition]:
+        return [_definition(row) for row in await self.db.fetchall(f"{_DEFINITION} ORDER BY id")]
+
+    # Players ----------------------------------------------------------------------------------
+    async def offers(self, player: Claimant) -> list[Definition]:
+        """What the player may opt into now: open to them, not by code only, not yet claimed."""
+        claimed = {
+            int(row[0])
+            for row in await self.db.fetchall(
+                "SELECT definition_id FROM bonus_awards WHERE player_id = ?", (player.id,)
+            )
+        }
+        at = now_ms()
+        return [
+            d
+            for d in await self.definitions()
+            if d.open_to(player, at) and d.trigger != "code" and d.id not in claimed
+        ]
+
+    async def claim(
+        self, player: Claimant, definition_id: int | None = None, code: str | None = None
+    ) -> int:
+        """Opt the player into one promotion; the award id. BONUS_NOT_AVAILABLE otherwise."""
+        if code is not None:
+            row = await self.db.fetchone(f"{_DEFINITION} WHERE code = ?", (code.upper(),))
+        elif definition_id is not None:
+            row = await self.db.fetchone(f"{_DEFINITION} WHERE id = ?", (definition_id,))
+        else:
+            row = None
+        found = None if row is None else _definition(row)
+        if (
+            found is None
+            or not found.open_to(player, now_ms())
+            or (found.trigger == "code" and code is None)
+        ):
+            raise Refused(ErrorCode.BONUS_NOT_AVAILABLE, "no such offer for this player")
+        waits = found.terms.kind in ("deposit_match", "cashback", "loyalty")
+        status = "member" if found.terms.kind == "loyalty" else "opted_in" if waits else "queued"
+        amount = 0 if waits else rules.grant_amount(found.terms)
+        async with self.db.transaction() as tx:
+            award_id = await tx.insert(
+                "INSERT INTO bonus_awards (definition_id, player_id, currency, status, amount,"
+                " required, created_at, claim_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (claim_key) DO NOTHING",
+                (found.id, player.id, player.currency, status, amount,
+                 rules.required(found.terms, amount), now_ms(), f"{found.id}:{player.id}"),
+            )  # fmt: skip
+        if award_id is None:
+            raise Refused(ErrorCode.BONUS_NOT_AVAILABLE, "this offer was already claimed")
+        await self.activate(player.id, player.currency)
+        return award_id
+
+    async def deposited(self, player_id: int, currency: str, deposit_id: int, amount: int) -> None:
+        """A deposit landed: the matches the player opted into that it qualifies for queue."""
+        rows = await self.db.fetchall(
+            "SELECT a.id, d.terms FROM bonus_awards a JOIN bonus_definitions d"
+            " ON d.id = a.definition_id WHERE a.player_id = ? AND a.currency = ?"
+            " AND a.status = 'opted_in' AND d.kind = 'deposit_match' ORDER BY a.id",
+            (player_id, currency),
+        )
+        for award_id, stored in rows:
+            terms = rules.parse(json.loads(str(stored)))
+            granted = rules.grant_amount(terms, amount)
+            if granted <= 0:
+                continue
+            async with self.db.transaction() as tx:
+                await tx.execute(
+                    "UPDATE bonus_awards SET status = 'queued', amount = ?, required = ?,"
+                    " deposit_id = ? WHERE id = ? AND status = 'opted_in'",
+                    (granted, rules.required(terms, granted, amount), deposit_id, award_id),
+                )
+            break  # one deposit qualifies one match
+        await self.activate(player_id, currency)
+
+    async def pay_cashback(
+        self, definition_id: int, player_id: int, currency: str, since: int, until: int
+    ) -> int:
+        """Cashback on the player's net loss on our games in [since, until): granted once per
+        opted-in award; the amount paid (as cash when the definition has no wagering)."""
+        row = await self.db.fetchone(
+            "SELECT a.id, d.terms FROM bonus_awards a JOIN bonus_definitions d"
+            " ON d.id = a.definition_id WHERE a.definition_id = ? AND a.player_id = ?"
+            " AND a.status = 'opted_in' AND d.kind = 'cashback'",
+            (definition_id, player_id),
+        )
+        if row is None:
+            return 0
+        terms = rules.parse(json.loads(str(row[1])))
+        net = await self.db.fetchone(
+            "SELECT COALESCE(SUM(stake - payout), 0) FROM rounds WHERE player_id = ?"
+            " AND currency = ? AND status = 'settled' AND settled_at >= ? AND settled_at < ?",
+            (player_id, currency, since, until),
+        )
+        paid = rules.cashback(int(net[0]) if net else 0, terms)
+        status = "queued" if paid > 0 else "ended"
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE bonus_awards SET status = ?, amount = ?, required = ?,"
+                " outcome = CASE WHEN ? = 'ended' THEN 'nothing' ELSE NULL END"
+                " WHERE id = ? AND status = 'opted_in'",
+                (status, paid, rules.required(terms, paid), status, int(row[0])),
+            )
+        if paid and terms.wagering == 0:
+            await self._grant(int(row[0]), player_id, currency, terms, paid, 0, to_cash=True)
+        else:
+            await self.activate(player_id, currency)
+        return paid
+
+    async def activate(self, player_id: int, currency: str) -> ActiveBonus | None:
+        """Note how the last bonus ended, then grant the oldest queued award if none is active."""
+        hot = await self.hot.active(player_id, currency)
+        # Expired with no stake since: end it now rather than at the next stake.
+        if hot is not None and hot.state == "active" and hot.expires_at_ms <= now_ms():
+            await self.hot.end(player_id, currency, forfeit=False, award_id=hot.award_id)
+            hot = await self.hot.active(player_id, currency)
+        if hot is not None and hot.state == "ended":
+            async with self.db.transaction() as tx:
+                await tx.execute(
+                    "UPDATE bonus_awards SET status = 'ended', outcome = ? WHERE id = ?"
+                    " AND status = 'active'",
+                    (hot.outcome, hot.award_id),
+                )
+        if hot is not None and hot.state != "ended":
+            return hot
+        row = await self.db.fetchone(
+            "SELECT a.id, a.amount, a.required, d.terms FROM bonus_awards a"
+            " JOIN bonus_definitions d ON d.id = a.definition_id WHERE a.player_id = ?"
+            " AND a.currency = ? AND a.status = 'queued' ORDER BY a.id LIMIT 1",
+            (player_id, currency),
+        )
+        if row is None:
+            return hot
+        terms = rules.parse(json.loads(str(row[3])))
+        await self._grant(int(row[0]), player_id, currency, terms, int(row[1]), int(row[2]))
+        return await self.hot.active(player_id, currency)
+
+    async def _grant(
+        self, award_id: int, player_id: int, currency: str, terms: Terms, amount: int,
+        required: int, to_cash: bool = False,
+    ) -> bool:  # fmt: skip
+        granted_at = now_ms()
+        expires_at = granted_at + terms.valid_days * DAY_MS
+        grant = Grant(
+            award_id=award_id, player_id=player_id, currency=currency, amount=amount,
+            to_cash=to_cash, required=required, max_stake=terms.max_stake,
+            expires_at_ms=expires_at, cap=terms.max_convert, weights=terms.weights,
+            free_spins=FreeSpins(terms.game, terms.spins, terms.spin_stake, terms.wagering)
+            if terms.kind == "free_spins" else None,
+        )  # fmt: skip
+        reply = await self.hot.grant(grant)
+        if reply.status is ScriptStatus.NO_WALLET:
+            await self.wallet.ensure_hot(player_id, currency)
+            reply = await self.hot.grant(grant)
+        if reply.status not in (ScriptStatus.OK, ScriptStatus.ALREADY):
+            return False  # another bonus is active or its money still in play: stays queued
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE bonus_awards SET status = ?, outcome = ?, granted_at = ?, expires_at = ?"
+                " WHERE id = ? AND status IN ('queued', 'opted_in')",
+                ("ended" if to_cash else "active", "paid" if to_cash else None, granted_at,
+                 expires_at, award_id),
+            )  # fmt: skip
+        return True
+
+    async def redeem(self, player: Claimant, asked: int) -> int:
+        """Redeem loyalty points of the programme the player joined; the minor units granted
+        (as cash without wagering, else as a queued bonus). Only whole units' points are spent."""
+        row = await self.db.fetchone(
+            "SELECT d.id, d.terms FROM bonus_awards a JOIN bonus_definitions d"
+            " ON d.id = a.definition_id WHERE a.player_id = ? AND a.currency = ?"
+            " AND a.status = 'member' AND d.kind = 'loyalty' ORDER BY a.id LIMIT 1",
+            (player.id, player.currency),
+        )
+        if row is None:
+            raise Refused(ErrorCode.BONUS_NOT_AVAILABLE, "join a loyalty programme first")
+        terms = rules.parse(json.loads(str(row[1])))
+        held = await loyalty.balance(self.db, player.id, player.currency)
+        value = rules.redemption(held, asked, terms.redeem_rate)
+        if value <= 0:
+            raise Refused(
+                ErrorCode.BONUS_NOT_AVAILABLE,
+                f"{asked} points redeem nothing: {held} held, {terms.redeem_rate} per unit",
+            )
+        spent = value * terms.redeem_rate
+        async with self.db.transaction() as tx:
+            taken = await tx.execute(
+                "UPDATE loyalty_points SET points = points - ? WHERE player_id = ?"
+                " AND currency = ? AND points >= ?",
+                (spent, player.id, player.currency, spent),
+            )
+            if taken != 1:
+                raise Refused(ErrorCode.BONUS_NOT_AVAILABLE, "not enough points")
+            award_id = await tx.insert(
+                "INSERT INTO bonus_awards (definition_id, player_id, currency, status, amount,"
+                " required, created_at) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+                (int(row[0]), player.id, player.currency, value,
+                 rules.required(terms, value), now_ms()),
+            )  # fmt: skip
+        assert award_id is not None
+        if terms.wagering == 0:
+            await self._grant(award_id, player.id, player.currency, terms, value, 0, to_cash=True)
+        else:
+            await self.activate(player.id, player.currency)
+        return value
+
+    async def forfeit(self, player_id: int, currency: str) -> ActiveBonus | None:
+        """The player leaves the active bonus: its bonus money goes, their cash stays."""
+        await self.hot.end(player_id, currency, forfeit=True)
+        return await self.activate(player_id, currency)
+
+    async def view(self, player: Claimant) -> dict[str, Any]:
+        """The player's bonus page: offers, the active bonus with progress, every award."""
+        active = await self.activate(player.id, player.currency)
+        rows = await self.db.fetchall(
+            f"{_AWARD} WHERE a.player_id = ? ORDER BY a.id DESC LIMIT 50", (player.id,)
+        )
+        return {
+            "bonus_balance": await self.wallet.hot.bonus(player.id, player.currency),
+            "loyalty_points": await loyalty.balance(self.db, player.id, player.currency),
+            "active": None
+            if active is None or active.state == "ended"
+            else {
+                "award_id": active.award_id,
+                "state": active.state,
+                "wagered": active.wagered,
+                "required": active.required,
+                "max_stake": active.max_stake,
+                "expires_at": active.expires_at_ms,
+                "granted": active.granted,
+                "free_spins": _free_spins(active),
+            },
+            "awards": [
+                {
+                    "id": int(r[0]),
+                    "definition_id": int(r[1]),
+                    "status": str(r[2]),
+                    "amount": int(r[3]),
+                    "required": int(r[4]),
+                    "outcome": r[5],
+                    "created_at": int(r[6]),
+                    "granted_at": r[7],
+                    "expires_at": r[8],
+                    "name": str(r[9]),
+                    "kind": str(r[10]),
+                }
+                for r in rows
+            ],
+            "offers": [d.public() for d in await self.offers(player)],
+        }
+
+    async def wagering(self, player_id: int, currency: str) -> bool:
+        """True while a bonus is being wagered (what a withdrawal must confirm leaving)."""
+        hot = await self.hot.active(player_id, currency)
+        return hot is not None and hot.state == "active" and hot.expires_at_ms > now_ms()
+
+
+def _free_spins(active: ActiveBonus) -> dict[str, Any] | None:
+    if not active.free_spin_game:
+        return None
+    return {
+        "left": active.free_spins_left,
+        "game": active.free_spin_game,
+        "stake": active.free_spin_stake,
+    }
+
+
+class WithdrawalAsk(Protocol):
+    """What the withdrawal rule reads of payments' request (duck-typed: no domain import)."""
+
+    @property
+    def player_id(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def forfeit_bonus(self) -> bool: ...
+
+
+def withdrawal_rule(bonuses: Bonuses) -> Callable[[WithdrawalAsk], Awaitable[Refused | None]]:
+    """Payments' seam rule: a withdrawal while wagering asks the player to confirm forfeiture;
+    confirmed, the bonus money goes and the withdrawal of cash goes ahead."""
+
+    async def rule(request: WithdrawalAsk) -> Refused | None:
+        if not await bonuses.wagering(request.player_id, request.currency):
+            return None
+        if request.forfeit_bonus:
+            await bonuses.forfeit(request.player_id, request.currency)
+            return None
+        return Refused(
+            ErrorCode.BONUS_FORFEIT_REQUIRED,
+            "a bonus is being wagered: confirm with forfeit_bonus to leave it and withdraw",
+        )
+
+    return rule

@@ -1,0 +1,110 @@
+"""The cashier in the browser client, in Debian's chromium driven by Playwright, against the
+real server and the real sandbox gateway: a 3-D Secure deposit completed on the gateway's
+page, a declined card, a withdrawal to the saved card, an e-wallet deposit, a bank transfer
+both ways and a withdrawal cancelled, and the payments list."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from tests.conftest import STRONG_PASSWORD, new_player
+from tests.support.payment_webhooks import CARD_3DS, Processing, gateway_key, processing, world
+from tests.test_web_client import DESKTOP, browser, open_page, screen
+
+__all__ = ["browser", "processing", "world"]
+
+
+async def test_a_3ds_deposit_a_declined_card_and_a_withdrawal_in_the_browser(
+    world: Processing, browser: Browser
+) -> None:
+    client, player = await new_player(world.server.base_url)
+    await client.http.aclose()
+    watched = await open_page(browser, world.server.base_url, "cashier", DESKTOP)
+    page = watched.page
+    await page.fill("[name=login]", str(player["username"]))
+    await page.fill("[name=password]", STRONG_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await screen(page, "lobby")
+    await page.goto(f"{world.server.base_url}/#/cashier")
+    await screen(page, "cashier")
+
+    await page.fill("#pay-deposit [name='deposit amount']", "40.00")
+    await page.select_option("#pay-method", "card")
+    await page.fill("#card-number", CARD_3DS)
+    await page.click("#pay-deposit button[type=submit]")
+    # The gateway's own 3-D Secure page, then back to the cashier.
+    await expect(page.locator("h1")).to_have_text("3-D Secure test page")
+    await page.click("#complete")
+    await screen(page, "cashier")
+    await expect(page.locator("#pay-history tbody tr").first).to_have_attribute(
+        "data-status", "completed"
+    )
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "4000")
+    await watched.shot("cashier-3ds-done")
+
+    await page.fill("#pay-deposit [name='deposit amount']", "10.00")
+    await page.select_option("#pay-method", "card")
+    await page.fill("#card-number", "4000000000000002")
+    await page.click("#pay-deposit button[type=submit]")
+    await expect(page.locator("#pay-history tbody tr").first).to_have_attribute(
+        "data-status", "declined"
+    )
+    await expect(page.locator("#pay-history tbody tr").first.locator(".status")).to_have_text(
+        "declined (generic decline)"
+    )
+
+    await page.fill("#pay-withdraw [name='withdrawal amount']", "15.00")
+    await page.click("#pay-withdraw button[type=submit]")
+    await expect(page.locator("#pay-history tbody tr").first).to_have_attribute(
+        "data-status", "completed"
+    )
+    await expect(page.locator("#pay-history tbody tr").first.locator("td").first).to_have_text(
+        "withdrawal"
+    )
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "2500")
+    await watched.shot("cashier-withdrawn")
+    watched.assert_clean()
+
+
+async def test_an_ewallet_deposit_then_a_bank_withdrawal_cancelled_in_the_browser(
+    world: Processing, browser: Browser
+) -> None:
+    client, player = await new_player(world.server.base_url)
+    await client.http.aclose()
+    watched = await open_page(browser, world.server.base_url, "cashier-bank", DESKTOP)
+    page = watched.page
+    await page.fill("[name=login]", str(player["username"]))
+    await page.fill("[name=password]", STRONG_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await screen(page, "lobby")
+    await page.goto(f"{world.server.base_url}/#/cashier")
+    await screen(page, "cashier")
+
+    await page.fill("#pay-deposit [name='deposit amount']", "30.00")
+    await page.select_option("#pay-method", "ewallet")
+    await page.click("#pay-deposit button[type=submit]")
+    await expect(page.locator("h1")).to_have_text("Sandbox e-wallet: approve payment")
+    await page.click("#complete")
+    await screen(page, "cashier")
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "3000")
+
+    await page.fill("#pay-deposit [name='deposit amount']", "20.00")
+    await page.select_option("#pay-method", "bank_transfer")
+    await page.click("#pay-deposit button[type=submit]")
+    first = page.locator("#pay-history tbody tr").first
+    await expect(first.locator(".status")).to_have_text("processing")
+    key = gateway_key(world, int(await first.get_attribute("data-payment-id") or 0))
+    world.gateway.admin(f"/admin/settle/{key}", {})  # the bank's money arrives
+    await expect(first).to_have_attribute("data-status", "completed")
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "5000")
+
+    await page.fill("#pay-withdraw [name='withdrawal amount']", "20.00")
+    await page.select_option("#pay-withdraw-method", label="Bank transfer")
+    await page.click("#pay-withdraw button[type=submit]")
+    await expect(first.locator(".status")).to_have_text("processing")
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "3000")
+    await first.locator("button.cancel-withdrawal").click()
+    await expect(first.locator(".status")).to_have_text("declined (cancelled)")
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "5000")
+    await watched.shot("cashier-cancelled")
+    watched.assert_clean()
