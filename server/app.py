@@ -53,7 +53,7 @@ from server.bonus.service import Bonuses, withdrawal_rule
 from server.config import Mode, Settings
 from server.context import Services
 from server.cors import CorsPolicy
-from server.events import outbox, push
+from server.events import outbox
 from server.http_limits import BodyLimits
 from server.kyc import routes as kyc_routes
 from server.kyc.vendor import VendorClient as KycVendor
@@ -359,8 +359,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
             # Stakes to loyalty points: this process is one member of the group `loyalty`.
             asyncio.create_task(LoyaltyEarner(services.redis, services.db).run(), name="loyalty"),
-            # Money's events to balance pushes: this process is one member of the group.
-            asyncio.create_task(push.PushRelay(services.redis).run(), name="push-relay"),
         ]
         try:
             await flusher.start()  # start-up fails here if the child never reports ready

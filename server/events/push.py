@@ -3,10 +3,11 @@ in every server process, through Redis pub/sub; and the relay that turns money's
 balance pushes.
 
 A balance push is built in one place, `balance_push`, from the event that the money script
-appended when the balance moved (`server/money/lua/`): the `PushRelay` of each server
-process is one member of the consumer group `pushes` on the event streams, so each event is
-pushed once whichever process relays it, and each process's `PushHub` delivers it to that
-player's connections. Other pushes (a forced logout) are published directly with `publish`.
+appended when the balance moved (`server/money/lua/`). The `PushRelay`, run by each
+server's flusher process (off the request path), is one member of the consumer group
+`pushes` on the event streams, so each event is pushed once whichever process relays it,
+and each server process's `PushHub` delivers it to that player's connections. Other
+pushes (a forced logout) are published directly with `publish`.
 
 Pub/sub is fire-and-forget by design, and the group reads with NOACK: a push only tells a
 client to refresh what it shows; the balance itself is always read from the wallet. So the

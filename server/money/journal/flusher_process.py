@@ -15,6 +15,10 @@ child answers with JSON lines on stdout: `ready` once its database and Redis are
 one line per committed batch, failed attempt or dead letter, which the parent records in
 its own metrics (nobody scrapes the child). It logs JSON to the same stderr as the server.
 It must never outlive the parent: PR_SET_PDEATHSIG on Linux, and stdin's end everywhere.
+
+It is also where balance pushes are relayed (`server/events/push.py` `PushRelay`): reading
+every money event off the stream costs CPU per bet that the server process is better
+without, and this process already holds a Redis client and a core of its own.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import IO
 import msgspec
 
 from server.config import Settings
+from server.events import push
 from server.money.journal import bonus as bonus_journal
 from server.money.journal import payments as payments_journal
 from server.money.journal import provider as provider_journal
@@ -347,7 +352,11 @@ async def _serve(settings: FlusherSettings, reporter: _Reporter) -> None:
         flusher = Flusher(client, db, settings.batch, settings.block_ms, writers=WRITERS)
         flusher.consumer = settings.consumer  # the parent's: its drains see what we hold
         reporter.send(Ready(os.getpid()))
-        await flusher.run()
+        # Balance pushes are read off the event stream here too, beside the journal and off
+        # the request path: the server process spends its CPU on bets, not on relaying.
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(flusher.run(), name="flusher")
+            tasks.create_task(push.PushRelay(client).run(), name="push-relay")
     except asyncio.CancelledError:
         log.info("flusher process %d stopping", os.getpid())
     finally:
