@@ -100,8 +100,11 @@ async def deposited(db: Database, player_id: int, amount: int) -> None:
         )
 
 
-# Today's scripts write the old layout's keys (the moves are the same); their events land here.
+# Today's scripts write the old layout's keys (the moves are the same); their events land here,
+# and they read a responsible-gambling and a bonus hash that the old server never had.
 SCRATCH_EVENTS = "scratch:events"
+SCRATCH_RG = "scratch:rg"
+SCRATCH_BONUS = "scratch:bonus"
 
 
 async def write_old_layout(client: aioredis.Redis) -> None:
@@ -119,7 +122,7 @@ async def write_old_layout(client: aioredis.Redis) -> None:
     spun = await lua.register(client, "spin")(
         keys=[
             Old.wallet(SPINNER), Old.done(SPINNER, "spin-1"), Old.fair_seed(SPINNER),
-            SCRATCH_EVENTS, Old.STREAM,
+            SCRATCH_EVENTS, Old.STREAM, SCRATCH_RG, SCRATCH_BONUS,
         ],
         args=[
             100, 250, "{}", 60_000, SPINNER, "classic-sevens", "EUR", "spin-1", "{}",
@@ -132,7 +135,7 @@ async def write_old_layout(client: aioredis.Redis) -> None:
     reserved = await lua.register(client, "reserve")(
         keys=[
             Old.wallet(HOLDER), Old.reservation(HOLDER, "held-1"), Old.fair_seed(HOLDER),
-            Old.open_rounds(HOLDER), Old.STREAM, SCRATCH_EVENTS,
+            Old.open_rounds(HOLDER), Old.STREAM, SCRATCH_EVENTS, SCRATCH_RG, SCRATCH_BONUS,
         ],
         args=[100, 60_000, HOLDER, "european-roulette", "EUR", "held-1", "{}", 50_000, 5_000],
     )  # fmt: skip

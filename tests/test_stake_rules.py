@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from protocol.errors import ErrorCode, Refused
-from server.money.stake_rules import HOUSE, StakeAttempt, account_open, refuse_stake
+from server.money.stake_rules import HOUSE, RULES, StakeAttempt, account_open, refuse_stake
 from tests.conftest import ServerProcess, new_player
 from tests.support.provider import db_execute
 
@@ -13,7 +13,8 @@ def attempt(status: str = "active", amount: int = 100) -> StakeAttempt:
 
 
 async def test_an_active_account_may_stake() -> None:
-    assert await refuse_stake(attempt()) is None
+    # Money's own rules: what domains plug in (an app built in this process) has its own tests.
+    assert await refuse_stake(attempt(), RULES) is None
 
 
 def code_and_message(refused: Refused | None) -> tuple[ErrorCode, str] | None:
@@ -23,7 +24,7 @@ def code_and_message(refused: Refused | None) -> tuple[ErrorCode, str] | None:
 async def test_a_disabled_account_is_refused() -> None:
     expected = (ErrorCode.ACCOUNT_RESTRICTED, "this account may not place stakes")
     assert code_and_message(await account_open(attempt(status="disabled"))) == expected
-    assert code_and_message(await refuse_stake(attempt(status="disabled"))) == expected
+    assert code_and_message(await refuse_stake(attempt(status="disabled"), RULES)) == expected
 
 
 async def test_a_new_rule_plugs_in_and_the_first_refusal_wins() -> None:

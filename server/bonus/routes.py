@@ -137,19 +137,20 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/staff/bonus/definitions": {
         "get": operation(
             "staff_bonus_definitions", "Every promotion definition (staff token)", tag="Staff",
-            auth=True, responses={"200": reply("definitions", _ANY)}, errors=BACKEND_ERRORS,
+            auth=True, responses={"200": reply("definitions", _ANY)},
+            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS],
         ),
         "post": operation(
             "staff_bonus_define", "Define a promotion (staff token)", tag="Staff", auth=True,
             body=_ANY, responses={"201": reply("the definition", _ANY)},
-            errors=[*BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
+            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
         ),
     },
     "/api/staff/bonus/cashback": {
         "post": operation(
             "staff_bonus_cashback", "Pay an opted-in player's cashback for a period (staff token)",
             tag="Staff", auth=True, body=_ANY, responses={"200": reply("paid", _ANY)},
-            errors=[*BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
+            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
         )
     },
 }  # fmt: skip

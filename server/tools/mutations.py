@@ -75,7 +75,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         id="withdrawal-key-other-amount",
         file=PAYMENTS,
-        old="if (payment.amount, payment.currency) != (amount, currency):",
+        old="if (payment.amount, payment.currency, payment.method_id)"
+        " != (amount, currency, method_id):",
         new='if kind == "deposit" and (payment.amount, payment.currency) != (amount, currency):',
         why="Issue 25's second planted bug: a withdrawal key reused with another amount answers "
         "the first payment as if it were this one instead of IDEMPOTENCY_CONFLICT, so a client "
@@ -214,8 +215,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         id="spin-funds-off-by-one",
         file=LUA + "spin.lua",
-        old="if cash + bonus < stake then",
-        new="if cash + bonus + 1 < stake then",
+        old="if cash + bonus < stake and not free then",
+        new="if cash + bonus + 1 < stake and not free then",
         why="Off-by-one on the funds check: a stake one unit above the balance is taken and the "
         "wallet goes negative.",
         tests=("tests/test_mutation_hot.py", "tests/test_wallet_hot.py"),
