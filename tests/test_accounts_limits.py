@@ -13,6 +13,7 @@ import pytest
 from server.storage.redis_child import RedisChild, free_port
 from tests.conftest import ServerProcess, settled_report, start_server, stop_server, unique
 from tests.support.accounts import auth, link_token, mail, register, token_of
+from tests.support.kyc import STAFF_TOKEN, verify_token
 from tests.support.payments import Gateway
 
 PER_ACCOUNT = 2
@@ -33,6 +34,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         "CASINO_ACCOUNT_MAILS_PER_ADDRESS": str(PER_ADDRESS),
         # Each test asks from an address of its own, named in X-Forwarded-For.
         "CASINO_TRUSTED_PROXIES": "127.0.0.1",
+        "CASINO_STAFF_TOKEN": STAFF_TOKEN,
     }
     try:
         server = start_server(workdir, redis, env)
@@ -57,6 +59,9 @@ async def http(strict: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def deposit_then_withdraw(http: httpx.AsyncClient, token: str) -> httpx.Response:
+    """A deposit, then a withdrawal by a player whose identity is verified (KYC level 1), so
+    that only the email rule can refuse it."""
+    await verify_token(http, token)
     deposit = await http.post(
         "/api/payments/deposits", json={"amount": 5_000},
         headers={**auth(token), "Idempotency-Key": unique("d-")},
