@@ -150,8 +150,8 @@ def show_state(player: Player, state: dict[str, Any]) -> None:
                 f" {when(pending['effective_at_ms'])}, then needs your confirmation"
             )
         player.say(line)
-    minutes = (limits.get("reality_check_minutes") or {}).get("value")
-    player.say(f"Reality check: {f'every {minutes} minutes' if minutes else 'off'}")
+    seconds = (limits.get("reality_check_seconds") or {}).get("value")
+    player.say(f"Reality check: {f'every {seconds / 60:g} minutes' if seconds else 'off'}")
 
 
 async def _set_limit(player: Player, ask: Ask) -> None:
@@ -195,9 +195,11 @@ async def _reality_check(player: Player, ask: Ask) -> None:
         player.say("that is not a number of minutes", "red")
         return
     # A setting kept beside the limits; any change applies at once.
-    reply = await _api(player, "PUT", "/api/rg/limits/reality_check_minutes", {"value": minutes})
+    # A setting kept beside the limits, in seconds; any change applies at once.
+    seconds = None if minutes is None else minutes * 60
+    reply = await _api(player, "PUT", "/api/rg/limits/reality_check_seconds", {"value": seconds})
     every = reply.get("value")
-    player.say(f"reality check: {f'every {every} minutes' if every else 'off'}", "green")
+    player.say(f"reality check: {f'every {every / 60:g} minutes' if every else 'off'}", "green")
 
 
 async def _exclude(player: Player, ask: Ask, self_exclusion: bool) -> bool:

@@ -87,6 +87,9 @@ class ErrorCode(StrEnum):
     AML_REVIEW_REQUIRED = "AML_REVIEW_REQUIRED"
     CLOSED_LOOP_ONLY = "CLOSED_LOOP_ONLY"
     AML_CASE_CLOSED = "AML_CASE_CLOSED"
+    # Fraud and risk monitoring
+    RISK_REVIEW_REQUIRED = "RISK_REVIEW_REQUIRED"
+    RISK_ALERT_RESOLVED = "RISK_ALERT_RESOLVED"
     CLOSED_LOOP = "CLOSED_LOOP"
     INVALID_PAYMENT_METHOD = "INVALID_PAYMENT_METHOD"
     WEBHOOK_SIGNATURE_INVALID = "WEBHOOK_SIGNATURE_INVALID"
@@ -233,6 +236,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         " method they came from (`gateways`); nothing was moved."
     ),
     ErrorCode.AML_CASE_CLOSED: "The AML case was already cleared or confirmed; nothing changed.",
+    ErrorCode.RISK_REVIEW_REQUIRED: (
+        "Withdrawals are held while staff review a fraud alert (`alert_id`); nothing was moved."
+    ),
+    ErrorCode.RISK_ALERT_RESOLVED: "The risk alert was already resolved; nothing changed.",
     ErrorCode.CLOSED_LOOP: (
         "A withdrawal goes first to the methods that deposited, up to what each deposited"
         " (`methods`: what each may still take); nothing was moved."

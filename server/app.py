@@ -76,6 +76,7 @@ from server.payments import routes as payment_routes
 from server.payments import runtime as payments_runtime
 from server.payments.rules import WITHDRAWAL_RULES
 from server.provider import routes as provider_routes
+from server.provider import rules as provider_rules
 from server.provider import sessions as provider_sessions
 from server.provider.service import ProviderService
 from server.rg import profiles
@@ -84,6 +85,11 @@ from server.rg.profiles import Chooser
 from server.rg.register import RegisterGate
 from server.rg.rules import ProfileRules
 from server.rg.state import ResponsibleGambling
+from server.risk import alerts as risk_alerts
+from server.risk import geoip
+from server.risk import policy as risk_policy
+from server.risk import routes as risk_routes
+from server.risk.monitor import Monitor as RiskMonitor
 from server.rounds import routes as round_routes
 from server.rounds import sweeper
 from server.rounds.fairness import Fairness
@@ -208,14 +214,16 @@ async def open_services(settings: Settings) -> Services:
     await account_names.report(db)  # accounts whose names clashed before 0011, if any
     care = _care(settings, db, client, accounts)
     # Responsible gambling plugs its rules into money's seams (rg never imported by money).
-    rg = ResponsibleGambling(db, client)
+    rg = ResponsibleGambling(db, client, settings.reality_check_min_s)
     chooser = Chooser(profiles.named(settings.default_profile), settings.test_profile_countries)
     deposit_rules.plug("rg", rg.refuse_deposit)
-    stake_rules.plug(
-        "rg_profile",
-        ProfileRules(client, chooser, functools.partial(account_facts.country_and_birth, db)),
+    profile_rules = ProfileRules(
+        client, chooser, functools.partial(account_facts.country_and_birth, db)
     )
+    stake_rules.plug("rg_profile", profile_rules)
+    provider_rules.plug("rg_profile", wiring.profile_on_provider_slots(profile_rules))
     bonuses = Bonuses(db, wallet, BonusWallet(client))
+    bonuses.marketing_allowed = rg.marketing_allowed  # no offers in a time-out or exclusion
     wallet.on_deposit.append(bonuses.deposited)  # a deposit match opted into waits for this
     return Services(
         settings=settings,
@@ -294,6 +302,7 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *provider_routes.routes,
         *payment_routes.routes,
         *rg_routes.routes,
+        *risk_routes.routes,
         *api_docs_routes.routes,
         *endpoint.routes,
         Mount("/", app=WebClient(WEB_CLIENT_DIR)),  # last: every path not routed above
@@ -333,12 +342,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WITHDRAWAL_RULES[:] = [
             VerifiedEmailRule(services.db, settings.verified_email_for_withdrawal),
             *wiring.withdrawal_rules(services, aml),
+            risk_alerts.withdrawal_rule(services.db),  # a fraud alert's hold
             # A withdrawal while wagering asks the player to confirm forfeiture: last, once
             # every rule that refuses outright has let it through.
             withdrawal_rule(services.bonus),
         ]
         services.accounts.on_profile_set(aml.screen)
         app.state.aml = aml
+        # Fraud rules on the event stream: in this process, where accounts' set_status is
+        # (a hit may restrict the account); see server/risk/monitor.py for why not the child.
+        risk = RiskMonitor(
+            services.redis, services.db, risk_policy.load(settings.risk_policy_file),
+            geoip.load(settings.geoip_file), services.accounts.set_status,
+        )  # fmt: skip
+        app.state.risk = risk
         hub = Hub(
             services.redis,
             settings.max_sessions_per_player,
@@ -359,6 +376,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
             # Stakes to loyalty points: this process is one member of the group `loyalty`.
             asyncio.create_task(LoyaltyEarner(services.redis, services.db).run(), name="loyalty"),
+            asyncio.create_task(risk.run(), name="risk-monitor"),
         ]
         try:
             await flusher.start()  # start-up fails here if the child never reports ready

@@ -93,6 +93,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "",
         "Countries (comma-separated) whose players get the permissive test profile; tests only.",
     ),
+    "CASINO_REALITY_CHECK_MIN_SECONDS": (
+        "60",
+        "Shortest reality-check interval a player may choose, seconds (1 to 60); tests only"
+        " lower it.",
+    ),
     "CASINO_NO_BOOTSTRAP": ("", "Set to 1 to skip run.py's venv and apt-get set-up."),
     "CASINO_LOG_LEVEL": ("INFO", "Log level of every logger: DEBUG, INFO, WARNING, ERROR."),
     "CASINO_LOG_LEVELS": ("", "Per-logger levels: server.rounds=DEBUG,uvicorn.access=WARNING."),
@@ -177,6 +182,16 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "",
         "JSON file of AML thresholds, windows, actions and EUR rates; unset: the defaults"
         " (due diligence at EUR 2,000 over 7 days).",
+    ),
+    "CASINO_RISK_POLICY_FILE": (
+        "",
+        "JSON file of fraud rules' thresholds, windows, severities and actions; unset: the"
+        " defaults (server/risk/policy.py).",
+    ),
+    "CASINO_GEOIP_FILE": (
+        "",
+        "GeoIP database in MaxMind's MMDB format (GeoLite2 Country or City) giving a login's"
+        " country and place; unset: every address is of unknown country.",
     ),
     "CASINO_REGISTRATIONS_PER_ADDRESS": (
         "20",
@@ -477,6 +492,8 @@ class Settings:
     payment_gateway_key: str = field(default=SANDBOX_GATEWAY_KEY, repr=False)
     sanctions_file: str = ""
     aml_policy_file: str = ""
+    risk_policy_file: str = ""
+    geoip_file: str = ""
     kyc_key: str = field(default="", repr=False)
     kyc_vendor_url: str = ""
     kyc_vendor_key: str = field(default="", repr=False)
@@ -497,6 +514,7 @@ class Settings:
     exclusion_register_timeout_ms: int = 2000
     default_profile: str = "mga"
     test_profile_countries: frozenset[str] = frozenset()
+    reality_check_min_s: int = 60
     payment_webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
     payment_method_limits: tuple[tuple[str, str, int, int], ...] = ()
     withdrawal_cancel: bool = True
@@ -574,6 +592,8 @@ class Settings:
             payment_gateway_key=_gateway_key(env),
             sanctions_file=env.get("CASINO_SANCTIONS_FILE", ""),
             aml_policy_file=env.get("CASINO_AML_POLICY_FILE", ""),
+            risk_policy_file=env.get("CASINO_RISK_POLICY_FILE", ""),
+            geoip_file=env.get("CASINO_GEOIP_FILE", ""),
             kyc_key=env.get("CASINO_KYC_KEY", ""),
             kyc_vendor_url=env.get("CASINO_KYC_VENDOR_URL", "").rstrip("/"),
             kyc_vendor_key=env.get("CASINO_KYC_VENDOR_KEY", ""),
@@ -598,6 +618,7 @@ class Settings:
                 for c in env.get("CASINO_TEST_PROFILE_COUNTRIES", "").split(",")
                 if c.strip()
             ),
+            reality_check_min_s=_int(env, "CASINO_REALITY_CHECK_MIN_SECONDS", maximum=60),
             payment_webhook_secrets=_webhook_secrets(env),
             payment_method_limits=_method_limits(env),
             withdrawal_cancel=_int(env, "CASINO_WITHDRAWAL_CANCEL", minimum=0, maximum=1) == 1,

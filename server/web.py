@@ -62,6 +62,8 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.AML_REVIEW_REQUIRED: 409,
     ErrorCode.CLOSED_LOOP_ONLY: 409,
     ErrorCode.AML_CASE_CLOSED: 409,
+    ErrorCode.RISK_REVIEW_REQUIRED: 409,
+    ErrorCode.RISK_ALERT_RESOLVED: 409,
     ErrorCode.KYC_REQUIRED: 403,
     ErrorCode.KYC_WEBHOOK_REFUSED: 401,
     ErrorCode.STAFF_ONLY: 401,

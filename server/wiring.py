@@ -6,7 +6,8 @@ Neither lower floor may import the one that fills it, so the server (`server/app
 and every process that is not the server (`run.py reconcile`, `run.py doctor`, the bench,
 the soak, the tests) take them from here instead of listing them by hand. This module
 opens no connection: it names what to plug in, and builds the withdrawal rules (KYC's,
-then AML's, with the AML checks' policy and list) from services already open.
+then AML's, with the AML checks' policy and list) from services already open, and the
+provider bet rule that holds the jurisdiction profile on providers' slots.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from server.money.reconcile import History
 from server.observability.backlog import Watched
 from server.payments.history import chargebacks_by_wallet, withdrawals_by_wallet
 from server.payments.rules import Rule, WithdrawalRequest
+from server.provider.rules import BetAttempt, BetRule
+from server.provider.status import Status, for_refusal
+from server.rg.rules import ProfileRules
 
 
 def histories() -> tuple[History, ...]:
@@ -63,3 +67,19 @@ def withdrawal_rules(services: Services, checks: Aml) -> list[Rule]:
         return await kyc_rules.withdrawal_refusal(services.db, request.player_id, request.amount)
 
     return [kyc_level, *checks.withdrawal_rules()]
+
+
+def profile_on_provider_slots(profile: ProfileRules) -> BetRule:
+    """The jurisdiction profile's slot stake cap and cycle spacing on a provider's bet, where
+    the provider's catalogue says the game is a slot; the provider's round is the cycle."""
+
+    async def rule(attempt: BetAttempt) -> Status | None:
+        if not attempt.game.is_slot:
+            return None
+        refusal = await profile.refuse(
+            attempt.player.id, attempt.currency, attempt.amount, True,
+            f"{attempt.game.provider_id}:{attempt.round}",
+        )  # fmt: skip
+        return None if refusal is None else for_refusal(refusal.code)
+
+    return rule

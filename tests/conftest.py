@@ -80,6 +80,8 @@ def start_server(
         # Most tests withdraw without reading mail; tests/test_accounts_* turn the rule on.
         "CASINO_VERIFIED_EMAIL_FOR_WITHDRAWAL": "none",
         "CASINO_ACCOUNT_MAILS_PER_ADDRESS": "1000000",  # every reset test asks from 127.0.0.1
+        # Reality checks every second or two, so the server's own timers fire within a test.
+        "CASINO_REALITY_CHECK_MIN_SECONDS": "1",
         **(extra_env or {}),
     }
     log_path = workdir / f"server-{port}.log"

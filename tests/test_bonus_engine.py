@@ -17,10 +17,11 @@ from server.money import keys
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, settled_report, start_server, stop_server, unique
+from tests.support.kyc import STAFF_TOKEN
 from tests.support.payments import SERVER_ENV, Gateway, pay, player
 from tests.support.provider import FRUITS, SANDBOX, launch, sandbox_client, seat
 
-STAFF = "staff-token-for-tests-0123456789abcdef"
+STAFF = STAFF_TOKEN  # the test servers' staff token, which KYC approval uses too
 SLOT = "classic-sevens"  # stakes in steps of 5
 
 
@@ -194,8 +195,9 @@ async def test_leaving_a_bonus_removes_only_bonus_money(
 
 
 async def test_a_withdrawal_while_wagering_asks_to_confirm_forfeiture(
-    server: ServerProcess, client: CasinoClient
+    server: ServerProcess,
 ) -> None:
+    client = await player(server.base_url, verified=True)  # a withdrawal needs KYC first
     gift = await define(server, kind="no_deposit", trigger="manual", amount=2_000, wagering=10)
     await deposit(client, 4_000)
     await client.call("POST", "/api/bonus/claim", {"definition_id": gift})
@@ -208,6 +210,7 @@ async def test_a_withdrawal_while_wagering_asks_to_confirm_forfeiture(
     )  # fmt: skip
     assert (response.status_code, response.json()["status"]) == (201, "completed")
     assert await wallet(server, client) == (3_000, 0)
+    await client.http.aclose()
 
 
 async def test_an_expired_bonus_is_removed_and_the_next_queued_one_becomes_active(
@@ -282,7 +285,7 @@ async def test_the_staff_api_needs_the_staff_token(server: ServerProcess) -> Non
             await anyone.call(
                 "GET", "/api/staff/bonus/definitions", headers={"Authorization": "Bearer nope"}
             )
-    assert (refused.value.status, refused.value.code) == (401, "NOT_AUTHENTICATED")
+    assert (refused.value.status, refused.value.code) == (401, "STAFF_ONLY")
 
 
 async def race(server: ServerProcess, client: CasinoClient) -> tuple[int, int]:
@@ -440,6 +443,90 @@ async def test_a_provider_bet_of_all_the_bonus_keeps_it_active_until_its_win_arr
         assert await wallet(server, table.player) == (0, 2_500)  # the win came back as bonus
         page = await bonus_page(table.player)
         assert (page["active"]["wagered"], page["active"]["required"]) == (1_000, 10_000)
+    finally:
+        await table.provider.aclose()
+        await table.player.http.aclose()
+
+
+async def test_a_counted_stake_pushes_the_wagering_progress_to_the_players_session(
+    server: ServerProcess, client: CasinoClient
+) -> None:
+    gift = await define(server, kind="welcome", trigger="manual", amount=1_000, wagering=5,
+                        weights={"slot": 100, "european-roulette": 10})  # fmt: skip
+    await deposit(client, 2_000)
+    claimed = await client.call("POST", "/api/bonus/claim", {"definition_id": gift})
+    assert client.token is not None
+    async with client.socket() as sock:
+        await sock.hello(client.token)
+        await sock.spin(SLOT, 100)
+        bets = [{"type": "red", "amount": 500}]
+        played = await sock.request(
+            "play", game="european-roulette", stake=500, options={"bets": bets}
+        )
+        assert played["type"] == "round", played
+        heard: list[dict[str, Any]] = []
+        while len(heard) < 2:
+            pushed = await sock.next_push()
+            if pushed["type"] == "bonus_progress":
+                heard.append(pushed)
+    award = claimed["award_id"]
+    assert heard == [
+        {"type": "bonus_progress", "award": award, "wagered": 100, "required": 5_000,
+         "currency": "EUR"},
+        {"type": "bonus_progress", "award": award, "wagered": 150, "required": 5_000,
+         "currency": "EUR"},
+    ]  # fmt: skip
+
+
+async def test_a_rolled_back_provider_bet_takes_back_exactly_what_it_counted(
+    server: ServerProcess,
+) -> None:
+    gift = await define(server, kind="no_deposit", trigger="manual", amount=1_000, wagering=10,
+                        weights={"slots": 40})  # fmt: skip
+    table = await seat(server, deposit=0)
+    try:
+        await table.player.call("POST", "/api/bonus/claim", {"definition_id": gift})
+        assert (await table.bet(400))["status"] == "RS_OK"
+        second = table.body(currency="EUR", amount=250)
+        assert (await table.send("bet", second))["status"] == "RS_OK"
+        page = await bonus_page(table.player)
+        assert (page["active"]["wagered"], await wallet(server, table.player)) == (260, (0, 350))
+        undone = await table.rollback(second["transaction_uuid"])
+        assert undone["status"] == "RS_OK"
+        page = await bonus_page(table.player)
+        assert (page["active"]["wagered"], await wallet(server, table.player)) == (160, (0, 600))
+        again = await table.rollback(second["transaction_uuid"])  # a new rollback id: no more
+        assert again["status"] == "RS_OK"
+        assert (await bonus_page(table.player))["active"]["wagered"] == 160
+    finally:
+        await table.provider.aclose()
+        await table.player.http.aclose()
+
+
+async def test_cashback_counts_the_net_loss_on_provider_games(server: ServerProcess) -> None:
+    back = await define(server, kind="cashback", trigger="manual", percent=10, wagering=0)
+    table = await seat(server, deposit=5_000)
+    try:
+        await table.player.call("POST", "/api/bonus/claim", {"definition_id": back})
+        first = table.body(currency="EUR", amount=1_000)
+        assert (await table.send("bet", first))["status"] == "RS_OK"
+        assert (await table.win(first["transaction_uuid"], 300))["status"] == "RS_OK"
+        undone = table.body(currency="EUR", amount=500)
+        assert (await table.send("bet", undone))["status"] == "RS_OK"
+        assert (await table.rollback(undone["transaction_uuid"]))["status"] == "RS_OK"
+        assert (await table.bet(200))["status"] == "RS_OK"
+        report = await settled_report(server)  # durable before cashback reads them
+        assert report.stream_backlog == 0
+        cash, _ = await wallet(server, table.player)
+        async with CasinoClient(server.base_url) as staff:
+            paid = await staff.call(
+                "POST", "/api/staff/bonus/cashback",
+                {"definition_id": back, "player_id": int(table.user), "since": 0,
+                 "until": 2**62},
+                headers={"Authorization": f"Bearer {STAFF}"},
+            )  # fmt: skip
+        assert paid["paid"] == (1_000 - 300 + 500 - 500 + 200) * 10 // 100  # 90
+        assert await wallet(server, table.player) == (cash + 90, 0)
     finally:
         await table.provider.aclose()
         await table.player.http.aclose()

@@ -8,6 +8,7 @@ tests/test_bonus_engine.py."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -136,7 +137,7 @@ def test_bonus_money_becomes_cash_only_once_wagering_is_met(
             reply = scripts.run(
                 "spin",
                 [wallet, keys.done(player, round_id), keys.fair_seed(player), events, journal,
-                 bonus_key],
+                 keys.rg(player), bonus_key],
                 [stake, payout, "{}", 60_000, player, game, "EUR", round_id, "{}", digest, "c",
                  nonce, 10**9, 10**9, "slot"],
             )  # fmt: skip
@@ -190,3 +191,78 @@ def test_bonus_money_becomes_cash_only_once_wagering_is_met(
         found = client.hmget(wallet, "cash", "bonus")
         assert (int(found[0] or 0), int(found[1] or 0)) == (model.cash, model.bonus), op
     assert model.converted_with is None or model.converted_with >= model.required
+
+
+def _wagered_events(client: redis.Redis, player: int) -> list[tuple[int, int, int]]:
+    """(counted, wagered, required) of the player's bonus_wagered events, in stream order."""
+    found = []
+    entries = client.xrange(keys.events_of(player))
+    assert isinstance(entries, list)
+    for _, fields in entries:
+        assert isinstance(fields, dict)
+        event = json.loads(fields["event"])
+        if event["kind"] == "bonus_wagered" and event["player_id"] == player:
+            found.append((event["counted"], event["wagered"], event["required"]))
+    return found
+
+
+def test_a_voided_round_takes_back_exactly_what_its_stakes_counted(client: redis.Redis) -> None:
+    """Slots 100 %, blackjack 5 %: a spin of 3.00 counts 3.00; a blackjack round of 10.00
+    doubled to 20.00 counts 0.50 + 0.50; voiding it takes back the 1.00, the spin's 3.00 stays."""
+    scripts = Scripts(client)
+    for name in ("reserve", "step", "release"):
+        scripts.sources[name] = lua.source(name)
+    player = next(_players)
+    wallet, bonus_key = keys.wallet(player, "EUR"), keys.bonus(player, "EUR")
+    journal, events = keys.journal_of(player), keys.events_of(player)
+    client.hset(wallet, mapping={"cash": 10_000, "held": 0})
+    digest = fair.seed_hash(SEED)
+    client.hset(keys.fair_seed(player), mapping={
+        "server_seed": SEED.hex(), "seed_hash": digest, "client_seed": "c", "nonce": 0,
+    })  # fmt: skip
+    award = next(_ids)
+    reply = scripts.run(
+        "bonus_grant",
+        [wallet, bonus_key, keys.bonus_grant(player, award), journal, events],
+        [award, player, "EUR", 1_000, "bonus", 30 * 1_000 * 100, 0, 10**15, "", GRANT_MARKER_MS,
+         "", "classic-sevens", 100, "blackjack", 5],
+    )  # fmt: skip
+    assert reply[0] == "OK"
+    spun = scripts.run(
+        "spin",
+        [wallet, keys.done(player, "s1"), keys.fair_seed(player), events, journal,
+         keys.rg(player), bonus_key],
+        [300, 0, "{}", 60_000, player, "classic-sevens", "EUR", "s1", "{}", digest, "c", 0,
+         10**9, 10**9, "slot"],
+    )  # fmt: skip
+    assert spun[0] == "OK"
+    table = [keys.wallet(player, "EUR"), keys.reservation(player, "b1"), keys.fair_seed(player),
+             keys.open_rounds(player), journal, events, keys.rg(player), bonus_key]  # fmt: skip
+    held = scripts.run(
+        "reserve",
+        table,
+        [1_000, 60_000, player, "blackjack", "EUR", "b1", "{}", 10**9, 10**9, "table"],
+    )
+    assert held[0] == "OK", held
+    doubled = scripts.run(
+        "step",
+        [wallet, keys.reservation(player, "b1"), keys.open_rounds(player), events,
+         keys.rg(player), bonus_key],
+        [0, 1_000, "{}", "{}", 60_000, player, "EUR", "table"],
+    )  # fmt: skip
+    assert doubled[0] == "OK", doubled
+    assert client.hget(bonus_key, "wagered") == str(30_000 + 5_000 + 5_000)
+    voided = scripts.run(
+        "release",
+        [wallet, keys.reservation(player, "b1"), journal, keys.open_rounds(player), events,
+         keys.rg(player), bonus_key],
+        ["voided", "0", 60_000],
+    )  # fmt: skip
+    assert voided[0] == "OK", voided
+    assert client.hget(bonus_key, "wagered") == "30000"
+    assert _wagered_events(client, player) == [
+        (30_000, 30_000, 3_000_000),
+        (5_000, 35_000, 3_000_000),
+        (5_000, 40_000, 3_000_000),
+        (-10_000, 30_000, 3_000_000),
+    ]

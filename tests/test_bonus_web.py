@@ -69,3 +69,36 @@ async def test_a_player_opts_in_sees_progress_and_leaves_a_bonus_in_the_page(
     await expect(page.locator(".award[data-status='ended']")).to_contain_text("forfeited")
     await watched.shot("left")
     watched.assert_clean()
+
+
+async def test_the_bonus_screen_follows_wagering_live_from_a_stake_played_elsewhere(
+    server: ServerProcess, browser: Browser
+) -> None:
+    welcome = await define(server, kind="welcome", trigger="manual", amount=1_000, wagering=5,
+                           weights={"slot": 100})  # fmt: skip
+    async with await player(server.base_url) as client:
+        status, _ = await pay(client, "deposits", 5_000)
+        assert status == 201
+        me = await client.call("GET", "/api/me")
+        watched = await open_page(browser, server.base_url, "bonus-live", DESKTOP)
+        page = watched.page
+        await page.fill("[name=login]", str(me["username"]))
+        await page.fill("[name=password]", STRONG_PASSWORD)
+        await page.click("#login-form button[type=submit]")
+        await screen(page, "lobby")
+        await page.click("a[data-nav='bonus']")
+        await screen(page, "bonus")
+        await page.click(f"[data-opt-in='{welcome}']")
+        wagering = page.locator(".wagering")
+        await expect(wagering).to_have_attribute("data-wagered", "0")
+        assert client.token is not None
+        async with client.socket() as sock:  # another session of the same player
+            await sock.hello(client.token)
+            await sock.spin("classic-sevens", 100)
+            await sock.spin("classic-sevens", 150)
+        # No navigation, no reload: the screen follows the server's bonus_progress pushes.
+        await expect(wagering).to_have_attribute("data-wagered", "250")
+        await expect(wagering).to_have_attribute("data-required", "5000")
+        await expect(wagering).to_contain_text("(5 %)")
+        await watched.shot("live")
+        watched.assert_clean()

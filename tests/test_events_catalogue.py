@@ -13,6 +13,7 @@ from server.events.catalogue import (
     AmlCaseOpened,
     BonusEnded,
     BonusGranted,
+    BonusWagered,
     Chargeback,
     DepositCredited,
     Deposited,
@@ -22,6 +23,7 @@ from server.events.catalogue import (
     KycChangedV2,
     LimitChanged,
     LoggedIn,
+    LoggedInV2,
     MalformedEvent,
     PasswordReset,
     ProfileChanged,
@@ -29,6 +31,7 @@ from server.events.catalogue import (
     RealityCheck,
     RegisterChecked,
     Registered,
+    RiskAlerted,
     RoundSettled,
     SelfExcluded,
     SessionEnded,
@@ -168,6 +171,15 @@ EVERY_KIND: list[Event] = [
         currency="EUR",
         balance=12_550,
     ),
+    BonusWagered(
+        id="wagered:round:9f1c",
+        **HEAD,
+        award=5,
+        counted=1_000,
+        wagered=151_000,
+        required=1_500_000,
+        currency="EUR",
+    ),
     Chargeback(
         id="chargeback:5",
         **HEAD,
@@ -176,6 +188,17 @@ EVERY_KIND: list[Event] = [
         taken=3_000,
         currency="EUR",
         balance=0,
+    ),
+    LoggedInV2(
+        id="login:b",
+        **HEAD,
+        address="10.0.0.1",
+        user_agent="Firefox/140",
+        outcome="failed",
+        device_id="d-1",
+    ),
+    RiskAlerted(
+        id="risk_alert:9", **HEAD, alert_id=9, rule="rapid_betting", severity="high", action="flag"
     ),
 ]
 

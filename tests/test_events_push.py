@@ -1,6 +1,7 @@
-"""Balance pushes come from money's events, built in one place (`balance_push`) and relayed by
-one member of the `pushes` group: a round's push only when another session can hear it, a
-stale event never, and no event of another kind ever."""
+"""Balance and bonus-progress pushes come from money's events, each built in one place
+(`balance_push`, `progress_push`) and relayed by one member of the `pushes` group: a round's
+balance push only when another session can hear it, progress always, a stale event never, and
+no event of another kind ever."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import redis.asyncio as aioredis
 
 from server.events import push, stream
 from server.events.catalogue import (
+    BonusWagered,
     DepositCredited,
     Event,
     LoggedIn,
@@ -43,6 +45,13 @@ def provider_bet(at_ms: int) -> ProviderMovement:
         id=f"provider:p:t{at_ms}", player_id=PLAYER, at_ms=at_ms, provider_id="p",
         transaction_id=f"t{at_ms}", round_id="pr", game="slot", action="bet", amount=100,
         currency="EUR", balance=900,
+    )  # fmt: skip
+
+
+def wagered(at_ms: int, counted: int = 1_000) -> BonusWagered:
+    return BonusWagered(
+        id=f"wagered:round:r{at_ms}", player_id=PLAYER, at_ms=at_ms, award=5, counted=counted,
+        wagered=151_050, required=1_500_000, currency="EUR",
     )  # fmt: skip
 
 
@@ -150,3 +159,26 @@ async def test_events_of_one_batch_are_pushed_in_stream_order(
     at = now_ms()
     heard = await relayed(own_redis_client, relay, [settled(at, 1_100), settled(at + 1, 1_050)])
     assert [message["balance"] for message in heard] == [1_100, 1_050]
+
+
+def test_a_counted_stake_becomes_a_progress_push_in_whole_minor_units() -> None:
+    assert push.push_for(wagered(1)) == {
+        "type": "bonus_progress", "award": 5, "wagered": 1_510, "required": 15_000,
+        "currency": "EUR",
+    }  # fmt: skip
+
+
+def test_a_progress_event_is_no_balance_push_and_a_balance_event_no_progress_push() -> None:
+    assert (push.balance_push(wagered(1)), push.progress_push(settled(1))) == (None, None)
+
+
+async def test_progress_is_pushed_to_a_player_whose_only_session_played_the_stake(
+    own_redis_client: aioredis.Redis, relay: push.PushRelay
+) -> None:
+    await open_sessions(own_redis_client, 1)
+    at = now_ms()
+    heard = await relayed(own_redis_client, relay, [settled(at), wagered(at)])
+    assert heard == [
+        {"type": "bonus_progress", "award": 5, "wagered": 1_510, "required": 15_000,
+         "currency": "EUR"},
+    ]  # fmt: skip

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from clients.api import ApiFailure, CasinoClient
 from server.events import stream
-from server.events.catalogue import DepositCredited, Deposited, Event, LoggedIn, Registered
+from server.events.catalogue import DepositCredited, Deposited, Event, LoggedInV2, Registered
 from server.storage.redis_client import connect as connect_redis
 from server.storage.slots import shard
 from tests.conftest import STRONG_PASSWORD, ServerProcess, unique
@@ -62,14 +62,14 @@ async def test_registering_logging_in_and_depositing_emit_exactly_their_events(
     assert [(event.amount, event.balance) for event in credited] == [(2_500, 2_500), (1_000, 3_500)]
     found = [event for event in every if not isinstance(event, DepositCredited)]
     assert [type(event) for event in found] == [
-        Registered, LoggedIn, LoggedIn, Deposited, Deposited,
+        Registered, LoggedInV2, LoggedInV2, Deposited, Deposited,
     ]  # fmt: skip
     registered, failed, ok, first, second = found
     assert isinstance(registered, Registered)
     assert (registered.id, registered.country, registered.currency, registered.address) == (
         f"registered:{player_id}", "DE", "EUR", "127.0.0.1",
     )  # fmt: skip
-    assert isinstance(failed, LoggedIn) and isinstance(ok, LoggedIn)
+    assert isinstance(failed, LoggedInV2) and isinstance(ok, LoggedInV2)
     assert (failed.outcome, failed.address, failed.user_agent) == (
         "failed", "127.0.0.1", "events-test/1.0",
     )  # fmt: skip

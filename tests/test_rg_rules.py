@@ -112,8 +112,8 @@ def test_lowering_drops_a_raise_still_waiting() -> None:
 
 
 def test_the_reality_check_interval_changes_at_once_either_way() -> None:
-    current = Limit("reality_check_minutes", 30)
-    assert limits.change(current, 60, 0, DAY) == Limit("reality_check_minutes", 60)
+    current = Limit("reality_check_seconds", 1800)
+    assert limits.change(current, 3600, 0, DAY) == Limit("reality_check_seconds", 3600)
 
 
 def test_the_lowest_applicable_limit_wins() -> None:

@@ -240,7 +240,7 @@ async def test_a_reality_check_ack_with_no_check_showing_is_answered_and_play_go
 ) -> None:
     client, _ = await new_player(casino.base_url, deposit=1_000)
     async with client:
-        await put_limit(client, "reality_check_minutes", 30)
+        await put_limit(client, "reality_check_seconds", 1800)
         async with client.socket() as ws:
             await ws.hello(client.token or "")
             assert (await ws.request("reality_check_ack"))["type"] == "reality_check_ack"

@@ -47,7 +47,7 @@ async def test_the_menu_sets_limits_shows_a_raise_waiting_and_sets_reality_check
     limits = (await rg_state(casino, token))["limits"]
     assert limits["deposit_24h"]["value"] == 5_000
     assert limits["deposit_24h"]["pending"]["value"] == 9_000
-    assert limits["reality_check_minutes"]["value"] == 30
+    assert limits["reality_check_seconds"]["value"] == 1800
 
 
 async def test_a_time_out_states_its_consequences_and_starts_only_when_typed(

@@ -18,7 +18,17 @@ from playwright.async_api import Browser, Page, expect
 from server.events import push
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import STRONG_PASSWORD, ServerProcess, unique
-from tests.test_web_client import DESKTOP, PHONE, Watched, browser, open_page, screen
+from tests.test_web_client import (
+    DESKTOP,
+    PHONE,
+    Watched,
+    balance_matches_server,
+    browser,
+    open_game,
+    open_page,
+    screen,
+    spin_slot,
+)
 
 __all__ = ["browser"]  # the fixture, used by every test here
 
@@ -186,6 +196,95 @@ async def test_a_reality_check_holds_the_page_until_the_player_answers_and_is_ac
             break
         await page.wait_for_timeout(50)
     assert any(message.get("type") == "reality_check_ack" for message in sent), sent
+
+
+async def test_the_servers_own_reality_check_shows_the_dialog_and_play_resumes_after_ok(
+    casino: ServerProcess, browser: Browser
+) -> None:
+    watched, player = await player_page(browser, casino, "rg-reality-check-live")
+    page = watched.page
+    headers = {"Authorization": f"Bearer {player['token']}"}
+    async with httpx.AsyncClient(base_url=casino.base_url, timeout=30) as http:
+        deposited = await http.post(
+            "/api/sandbox/deposits", json={"amount": 1_000},
+            headers={**headers, "Idempotency-Key": unique("d")},
+        )  # fmt: skip
+        assert deposited.status_code == 201, deposited.text
+        interval = await http.put(
+            "/api/rg/limits/reality_check_seconds", json={"value": 5}, headers=headers
+        )
+        assert interval.status_code == 200, interval.text
+    await page.reload()  # a new play session: its clock reads the interval at hello
+    await open_game(page, "classic-sevens")
+    dialog = page.locator("#dialog[data-name='reality-check']")
+    await expect(dialog).to_be_visible(timeout=30_000)  # the server's timer, not the test's
+    text = await dialog.inner_text()
+    assert "Your net position this session: 0.00 EUR (wins minus stakes)." in text
+    assert "Your bets are on hold until you choose." in text
+    await page.click("#dialog button[data-value='continue']")
+    await expect(page.locator("#dialog")).not_to_be_visible()
+    await spin_slot(page, "classic-sevens")
+    await balance_matches_server(page, casino.base_url)
+    watched.assert_clean()
+
+
+async def test_deposit_limits_chosen_in_the_registration_form_apply_at_once(
+    casino: ServerProcess, browser: Browser
+) -> None:
+    watched = await open_page(browser, casino.base_url, "rg-register-limits", DESKTOP)
+    page = watched.page
+    await screen(page, "login")
+    await page.click("[data-tab='register']")
+    name = unique("wl_")
+    await page.fill("[name=username]", name)
+    await page.fill("[name=email]", f"{name}@example.com")
+    await page.fill("[name=password]", STRONG_PASSWORD)
+    await page.fill("[name=date_of_birth]", "1988-02-29")
+    await page.select_option("[name=country]", "DE")
+    await expect(page.locator("#register-limits legend")).to_have_text("Deposit limits (optional)")
+    await page.fill("#register-limits [name=deposit_24h]", "50.00")
+    await page.fill("#register-limits [name=deposit_30d]", "200")
+    await watched.shot("register-limits")
+    await page.click("#register-form button[type=submit]")
+    await screen(page, "lobby")
+    token = await page.evaluate("sessionStorage.getItem('casino.token')")
+    limits = (await rg_state(casino, token))["limits"]
+    assert {kind: limit["value"] for kind, limit in limits.items()} == {
+        "deposit_24h": 5_000,
+        "deposit_30d": 20_000,
+    }
+    await page.fill("#deposit-form [name=amount]", "60.00")
+    await page.click("#deposit-form button[type=submit]")
+    await expect(page.locator(".notice.error")).to_contain_text("deposits are limited to")
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "0")
+    # The one refusal is the limit's (DEPOSIT_LIMIT_REACHED is a 403).
+    assert watched.errors == [
+        "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+    ]
+
+
+async def test_a_registration_limit_that_is_not_an_amount_is_named_and_nothing_is_sent(
+    casino: ServerProcess, browser: Browser
+) -> None:
+    watched = await open_page(browser, casino.base_url, "rg-register-bad-limit", DESKTOP)
+    page = watched.page
+    await screen(page, "login")
+    await page.click("[data-tab='register']")
+    name = unique("wl_")
+    await page.fill("[name=username]", name)
+    await page.fill("[name=email]", f"{name}@example.com")
+    await page.fill("[name=password]", STRONG_PASSWORD)
+    await page.fill("[name=date_of_birth]", "1988-02-29")
+    await page.fill("#register-limits [name=deposit_7d]", "lots")
+    await page.click("#register-form button[type=submit]")
+    await expect(page.locator(".notice.error")).to_contain_text(
+        "Deposits per 7 days: enter an amount such as 50.00, or leave it empty"
+    )
+    await screen(page, "login")
+    async with httpx.AsyncClient(base_url=casino.base_url) as http:
+        login = await http.post("/api/sessions", json={"login": name, "password": STRONG_PASSWORD})
+    assert login.json()["error"]["code"] == "INVALID_CREDENTIALS"
+    watched.assert_clean()
 
 
 async def test_a_uk_player_sees_session_time_and_net_position_in_the_top_bar(

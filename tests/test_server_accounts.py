@@ -44,6 +44,7 @@ async def test_registration_creates_a_player_with_the_given_details(casino: Serv
         "email": fields["email"],
         "currency": "SEK",
         "country": "SE",
+        "limits": {},  # no deposit limits asked for at registration
     }
 
 

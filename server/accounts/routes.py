@@ -15,6 +15,7 @@ from server.accounts.service import today_utc, token_hash
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
 from server.events import push
+from server.rg import limits as rg_limits
 from server.web import (
     bearer_token,
     current_player,
@@ -31,7 +32,13 @@ async def register(request: Request) -> Response:
     services: Services = request.app.state.services
     data = await json_body(request)
     registration = parse_registration(data, today_utc().date(), services.settings.min_age)
+    limits = rg_limits.at_registration(data.get("limits"))  # checked before the account exists
     player = await services.accounts.register(registration, client_address(request))
+    profile = services.profiles.for_country(player.country)
+    for kind, value in limits.items():
+        await services.rg.set_limit(
+            player.id, player.currency, kind, value, profile, client_address(request)
+        )
     if services.care is not None:  # the address is verified by following the emailed link
         await services.care.recovery.send_verification(player.id, str(request.base_url))
     return json_response(
@@ -41,6 +48,7 @@ async def register(request: Request) -> Response:
             "email": player.email,
             "currency": player.currency,
             "country": player.country,
+            "limits": limits,
         },
         201,
     )
@@ -146,6 +154,11 @@ _PLAYER = {
     "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
     "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
 }
+_LIMITS = obj(
+    {kind: {"type": ["integer", "null"], "minimum": 1, "maximum": rg_limits.MAX_VALUE}
+     for kind in rg_limits.DEPOSIT_KINDS},
+    additionalProperties=False,
+)  # fmt: skip
 _NEW_PASSWORD = {"type": "string", "minLength": 10, "maxLength": MAX_PASSWORD}
 
 OPENAPI_PATHS: dict[str, Any] = {
@@ -169,6 +182,8 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
                     # Optional: sanctions screening compares it with the operator's list.
                     "full_name": {"type": "string", "maxLength": 200, "pattern": "\\S"},
+                    # Optional: deposit limits in force from the start (responsible gambling).
+                    "limits": {"oneOf": [{"type": "null"}, _LIMITS]},
                 },
                 required=["email", "username", "password", "date_of_birth", "country", "currency"],
             ),

@@ -37,7 +37,7 @@ from server.accounts.lockout import Locked, Lockout, RegistrationLimit, account_
 from server.accounts.passwords import hash_password, verify_password
 from server.accounts.rules import Registration, check_password
 from server.events import outbox
-from server.events.catalogue import LoggedIn, Registered, StatusChanged
+from server.events.catalogue import LoggedInV2, Registered, StatusChanged
 from server.money.wallet import Wallet
 from server.storage.database import Database, Transaction, now_ms
 
@@ -220,6 +220,8 @@ class Accounts:
         failed login. A login from a `device_id` the player never logged in from is told to
         the `new_device` hook (which emails the player)."""
         name = login.strip()
+        # A client without a device id (a script, an older client) is told apart by its agent.
+        device = device_id[:DEVICE_ID_KEPT] or f"ua:{token_hash(user_agent)[:16]}"
         # The exact spelling first: an account flagged as a clash is reached only by it.
         row = await self.db.fetchone(
             "SELECT id, password_hash, status, email, date_of_birth, country FROM players"
@@ -233,11 +235,11 @@ class Accounts:
             await self.lockout.attempt(account, address_key(address))
         except Locked as locked:
             if row is not None:
-                await self._login_refused(int(row[0]), address, user_agent, "locked")
+                await self._login_refused(int(row[0]), address, user_agent, device, "locked")
             raise login_locked(locked.retry_after) from None
         if not await verify_password(str(row[1]) if row else None, password) or row is None:
             if row is not None:
-                await self._login_refused(int(row[0]), address, user_agent, "failed")
+                await self._login_refused(int(row[0]), address, user_agent, device, "failed")
             raise Refused(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
         player_id = int(row[0])
         # TWO_FACTOR_REQUIRED leaves this attempt counted: were it cleared, someone holding
@@ -247,7 +249,7 @@ class Accounts:
                 await self.second_factor(player_id, code)
             except Refused as refused:
                 if refused.code is ErrorCode.INVALID_TWO_FACTOR_CODE:
-                    await self._login_refused(player_id, address, user_agent, "failed")
+                    await self._login_refused(player_id, address, user_agent, device, "failed")
                 raise
         await self.lockout.succeeded(account, address_key(address))
         # Only once the password is right: the answer says something about the person.
@@ -259,8 +261,6 @@ class Accounts:
         token = rng.token_urlsafe(32)
         created = now_ms()
         expires = created + self.session_ttl_ms
-        # A client without a device id (a script, an older client) is told apart by its agent.
-        device = device_id[:DEVICE_ID_KEPT] or f"ua:{token_hash(user_agent)[:16]}"
         async with self.db.transaction() as tx:
             known = await tx.fetchone(
                 "SELECT count(*), sum(CASE WHEN device_id = ? THEN 1 ELSE 0 END) FROM sessions"
@@ -275,17 +275,25 @@ class Accounts:
                     user_agent[:USER_AGENT_KEPT], created,
                 ),
             )  # fmt: skip
-            await outbox.emit(tx, _login_event(player_id, address, user_agent, "ok", created))
+            await outbox.emit(
+                tx, _login_event(player_id, address, user_agent, device, "ok", created)
+            )
         # The first login of an account is no news; a device never seen before is.
         if known is not None and int(known[0]) > 0 and not known[1] and self.new_device:
             await self.new_device(player_id, user_agent[:USER_AGENT_KEPT], address)
         return Session(token, player_id, expires)
 
     async def _login_refused(
-        self, player_id: int, address: str, user_agent: str, outcome: Literal["failed", "locked"]
+        self,
+        player_id: int,
+        address: str,
+        user_agent: str,
+        device: str,
+        outcome: Literal["failed", "locked"],
     ) -> None:
+        event = _login_event(player_id, address, user_agent, device, outcome, now_ms())
         async with self.db.transaction() as tx:
-            await outbox.emit(tx, _login_event(player_id, address, user_agent, outcome, now_ms()))
+            await outbox.emit(tx, event)
 
     async def change_password(
         self, player: Player, token: str, current: str, new: str, address: str
@@ -429,12 +437,13 @@ def _login_event(
     player_id: int,
     address: str,
     user_agent: str,
+    device: str,
     outcome: Literal["ok", "failed", "locked"],
     at_ms: int,
-) -> LoggedIn:
-    return LoggedIn(
+) -> LoggedInV2:
+    return LoggedInV2(
         id=outbox.new_id("login"), player_id=player_id, at_ms=at_ms, address=address,
-        user_agent=user_agent[:USER_AGENT_KEPT], outcome=outcome,
+        user_agent=user_agent[:USER_AGENT_KEPT], outcome=outcome, device_id=device,
     )  # fmt: skip
 
 

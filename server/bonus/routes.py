@@ -115,8 +115,13 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": operation(
             "bonus_claim", "Opt into a promotion by its id or promo code", tag="Bonus",
             auth=True, body=obj({"definition_id": {"type": "integer"}, "code": {"type": "string"}}),
+            description="No promotion is offered to, or claimed by, a player in a time-out or"
+            " self-exclusion (PLAY_BLOCKED).",
             responses={"201": reply("claimed; the bonus page", _ANY)},
-            errors=[*BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUS_NOT_AVAILABLE],
+            errors=[
+                *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUS_NOT_AVAILABLE,
+                ErrorCode.PLAY_BLOCKED,
+            ],
         )
     },
     "/api/bonus/forfeit": {

@@ -8,6 +8,10 @@ wagering bonus is active: `activate` grants the oldest queued award when none is
 (the scripts end a bonus inside a settle; this table follows, it never leads). Cash grants
 (cashback with no wagering) never wait in the queue.
 
+No offer reaches a player whom marketing must leave alone: `marketing_allowed` (a seam the
+wiring points at responsible gambling's flag, server/rg/state.py) is asked before offers are
+listed and before a claim; a player in a time-out or self-exclusion sees none and claims none.
+
 The withdrawal rule (`withdrawal_rule`, registered in payments' seam at start-up): a withdrawal
 of cash while a bonus is being wagered is refused with BONUS_FORFEIT_REQUIRED unless the player
 confirms forfeiture (`forfeit_bonus`); confirming removes the bonus money only, never cash.
@@ -34,6 +38,11 @@ log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
 MAX_CODE = 32
+MarketingCheck = Callable[[int], Awaitable[bool]]  # may this player be offered promotions?
+
+
+async def _anyone(player_id: int) -> bool:
+    return True  # until the wiring plugs a real check (tests of the engine alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +119,7 @@ class Bonuses:
         self.db = db
         self.wallet = wallet
         self.hot = hot
+        self.marketing_allowed: MarketingCheck = _anyone
 
     # Staff ------------------------------------------------------------------------------------
     async def define(self, data: dict[str, Any]) -> Definition:
@@ -166,7 +176,10 @@ class Bonuses:
 
     # Players ----------------------------------------------------------------------------------
     async def offers(self, player: Claimant) -> list[Definition]:
-        """What the player may opt into now: open to them, not by code only, not yet claimed."""
+        """What the player may opt into now: open to them, not by code only, not yet claimed;
+        nothing at all while marketing must leave the player alone."""
+        if not await self.marketing_allowed(player.id):
+            return []
         claimed = {
             int(row[0])
             for row in await self.db.fetchall(
@@ -183,7 +196,12 @@ class Bonuses:
     async def claim(
         self, player: Claimant, definition_id: int | None = None, code: str | None = None
     ) -> int:
-        """Opt the player into one promotion; the award id. BONUS_NOT_AVAILABLE otherwise."""
+        """Opt the player into one promotion; the award id. BONUS_NOT_AVAILABLE otherwise,
+        and PLAY_BLOCKED while a time-out or self-exclusion runs (no marketing then)."""
+        if not await self.marketing_allowed(player.id):
+            raise Refused(
+                ErrorCode.PLAY_BLOCKED, "no promotions during a time-out or self-exclusion"
+            )
         if code is not None:
             row = await self.db.fetchone(f"{_DEFINITION} WHERE code = ?", (code.upper(),))
         elif definition_id is not None:
@@ -238,8 +256,10 @@ class Bonuses:
     async def pay_cashback(
         self, definition_id: int, player_id: int, currency: str, since: int, until: int
     ) -> int:
-        """Cashback on the player's net loss on our games in [since, until): granted once per
-        opted-in award; the amount paid (as cash when the definition has no wagering)."""
+        """Cashback on the player's net loss in [since, until), on our games (settled rounds'
+        stakes minus wins) and providers' (bets minus wins and rolled-back stakes, as the
+        flusher recorded them): granted once per opted-in award; the amount paid (as cash
+        when the definition has no wagering)."""
         row = await self.db.fetchone(
             "SELECT a.id, d.terms FROM bonus_awards a JOIN bonus_definitions d"
             " ON d.id = a.definition_id WHERE a.definition_id = ? AND a.player_id = ?"
@@ -254,7 +274,14 @@ class Bonuses:
             " AND currency = ? AND status = 'settled' AND settled_at >= ? AND settled_at < ?",
             (player_id, currency, since, until),
         )
-        paid = rules.cashback(int(net[0]) if net else 0, terms)
+        provider_net = await self.db.fetchone(
+            "SELECT COALESCE(SUM(CASE kind WHEN 'bet' THEN amount WHEN 'win' THEN -amount"
+            " WHEN 'rollback' THEN -amount ELSE 0 END), 0) FROM provider_transactions"
+            " WHERE player_id = ? AND currency = ? AND created_at >= ? AND created_at < ?",
+            (player_id, currency, since, until),
+        )
+        loss = (int(net[0]) if net else 0) + (int(provider_net[0]) if provider_net else 0)
+        paid = rules.cashback(loss, terms)
         status = "queued" if paid > 0 else "ended"
         async with self.db.transaction() as tx:
             await tx.execute(

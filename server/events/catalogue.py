@@ -47,6 +47,17 @@ class LoggedIn(Event, frozen=True, kw_only=True, tag="login"):
     outcome: Literal["ok", "failed", "locked"]
 
 
+class LoggedInV2(Event, frozen=True, kw_only=True, tag="login"):
+    """A login attempt, with the device id the client sent (`ua:HASH` of the user agent when
+    it sent none): what fraud rules link devices and accounts by."""
+
+    version: int = 2
+    address: str
+    user_agent: str
+    outcome: Literal["ok", "failed", "locked"]
+    device_id: str
+
+
 class Deposited(Event, frozen=True, kw_only=True, tag="deposit"):
     deposit_id: int
     amount: int
@@ -211,6 +222,16 @@ class WithdrawalFunds(Event, frozen=True, kw_only=True, tag="withdrawal_funds"):
     balance: int
 
 
+class RiskAlerted(Event, frozen=True, kw_only=True, tag="risk_alert"):
+    """A fraud rule fired on the player (server/risk/): the alert, and the action it applied
+    (flag, hold_withdrawals, restrict, lock) until staff resolve it."""
+
+    alert_id: int
+    rule: str
+    severity: str
+    action: str
+
+
 class EmailVerified(Event, frozen=True, kw_only=True, tag="email_verified"):
     """The player followed the verification link sent to their current address."""
 
@@ -263,6 +284,19 @@ class BonusEnded(Event, frozen=True, kw_only=True, tag="bonus_ended"):
     balance: int  # cash after
 
 
+class BonusWagered(Event, frozen=True, kw_only=True, tag="bonus_wagered"):
+    """A stake counted towards the active bonus's wagering (`counted` > 0), or a voided round's
+    or rolled-back bet's count taken back (`counted` < 0). Amounts in hundredths of a minor
+    unit, as the scripts count them (a 10 % weight counts exactly): `wagered` after, of
+    `required`. Appended by the script that counted it (server/money/lua/_bonus.lua)."""
+
+    award: int
+    counted: int
+    wagered: int
+    required: int
+    currency: str
+
+
 class Chargeback(Event, frozen=True, kw_only=True, tag="chargeback"):
     """A lost dispute took a deposit back: `taken` left the player's cash, the rest of
     `amount` became the player's debt."""
@@ -277,6 +311,7 @@ class Chargeback(Event, frozen=True, kw_only=True, tag="chargeback"):
 KINDS: tuple[type[Event], ...] = (
     Registered,
     LoggedIn,
+    LoggedInV2,
     Deposited,
     Withdrawal,
     KycChanged,
@@ -301,7 +336,9 @@ KINDS: tuple[type[Event], ...] = (
     SessionEnded,
     BonusGranted,
     BonusEnded,
+    BonusWagered,
     Chargeback,
+    RiskAlerted,
 )
 
 

@@ -1,9 +1,12 @@
 """Server pushes: messages without a request id that reach every open session of a player,
 in every server process, through Redis pub/sub; and the relay that turns money's events into
-balance pushes.
+balance and bonus-progress pushes.
 
 A balance push is built in one place, `balance_push`, from the event that the money script
-appended when the balance moved (`server/money/lua/`). The `PushRelay`, run by each
+appended when the balance moved (`server/money/lua/`); a bonus-progress push (wagered /
+required, in minor units) in one place too, `progress_push`, from the `bonus_wagered` event
+that the script which counted a stake towards a bonus's wagering appended (`lua/_bonus.lua`).
+The `PushRelay`, run by each
 server's flusher process (off the request path), is one member of the consumer group
 `pushes` on the event streams, so each event is pushed once whichever process relays it,
 and each server process's `PushHub` delivers it to that player's connections. Other
@@ -31,6 +34,7 @@ import redis.asyncio as aioredis
 from server.events.catalogue import (
     BonusEnded,
     BonusGranted,
+    BonusWagered,
     Chargeback,
     DepositCredited,
     Event,
@@ -104,9 +108,30 @@ def balance_push(event: Event) -> dict[str, Any] | None:
     }
 
 
+def progress_push(event: Event) -> dict[str, Any] | None:
+    """The bonus-progress push an event calls for, or None: the one place it is built. The
+    scripts count in hundredths of a minor unit; the push carries whole minor units, as the
+    bonus page (`GET /api/bonus`) shows them."""
+    if not isinstance(event, BonusWagered):
+        return None
+    return {
+        "type": "bonus_progress",
+        "award": event.award,
+        "wagered": event.wagered // 100,
+        "required": event.required // 100,
+        "currency": event.currency,
+    }
+
+
+def push_for(event: Event) -> dict[str, Any] | None:
+    """The push an event calls for, or None."""
+    return balance_push(event) or progress_push(event)
+
+
 class PushRelay:
     """This process's member of the `pushes` group: reads money's events and publishes the
-    balance pushes they call for (a round's only to a player with another session open)."""
+    pushes they call for (a round's balance only to a player with another session open; a
+    bonus's progress to every session, since no reply carries it)."""
 
     def __init__(self, client: aioredis.Redis, name: str | None = None) -> None:
         self.client = client
@@ -149,8 +174,7 @@ class PushRelay:
         wanted = [
             (entry.event, message)
             for entry in entries
-            if entry.event.at_ms >= fresh_after
-            and (message := balance_push(entry.event)) is not None
+            if entry.event.at_ms >= fresh_after and (message := push_for(entry.event)) is not None
         ]
         if not wanted:
             return 0
@@ -168,7 +192,7 @@ class PushRelay:
         published = 0
         async with self.client.pipeline(transaction=False) as pipe:
             for event, message in wanted:
-                if others_open.get(event.player_id, True):
+                if type(event) not in OWN_REPLY or others_open[event.player_id]:
                     pipe.publish(channel(event.player_id), msgspec.json.encode(message))
                     published += 1
             if published:

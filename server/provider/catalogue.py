@@ -17,6 +17,7 @@ from server.storage.database import Database, Row
 HOUSE = "house"
 GAME_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 HOUSE_CATEGORIES = {"slot": ["slots"], "table": ["table-games"]}
+SLOT_CATEGORY = "slots"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,12 @@ class ProviderGame:
     min_stake: int
     max_stake: int
     enabled: bool
+
+    @property
+    def is_slot(self) -> bool:
+        """Does the catalogue say this is a slot? (Jurisdictions cap slot stakes and pace
+        slot cycles; the category is the provider's own word for it.)"""
+        return SLOT_CATEGORY in self.categories
 
     @property
     def rtp(self) -> str:

@@ -1,9 +1,11 @@
 """Every rule that can refuse a provider bet, behind one function: `refuse_bet`.
 
 A provider bet first meets the stake rules every stake meets
-(`server/money/stake_rules.py`: account restrictions, and later
-responsible-gambling, self-exclusion, bonus and jurisdiction rules), then the
-rules only a provider bet has (`RULES` here: the game's maximum stake). Rules
+(`server/money/stake_rules.py`: account restrictions, responsible-gambling,
+self-exclusion, bonus and jurisdiction rules), then the rules only a provider bet
+has: `RULES` here (the game's maximum stake), then those other domains plug in at
+wiring time (`plug`: the jurisdiction profile's slot stake cap and cycle spacing,
+which need the game's categories and round, server/wiring.py). Rules
 run before any money moves and only for new bets, never for a retry of an
 accepted one. Funds are checked by the bet script in the same atomic step as
 the debit.
@@ -48,6 +50,7 @@ class BetAttempt:
     amount: int
     currency: str
     is_free: bool
+    round: str = ""  # the provider's round id: one game cycle, however many bets it takes
 
 
 BetRule = Callable[[BetAttempt], Awaitable[Status | None]]
@@ -63,9 +66,16 @@ async def within_game_limits(attempt: BetAttempt) -> Status | None:
 
 
 RULES: tuple[BetRule, ...] = (within_game_limits,)
+# Rules other domains plug in at wiring time, by name (a second app in one process replaces a
+# rule instead of running it twice). They run after `RULES`.
+PLUGGED: dict[str, BetRule] = {}
 
 
-async def refuse_bet(attempt: BetAttempt, rules: Sequence[BetRule] = RULES) -> Status | None:
+def plug(name: str, rule: BetRule) -> None:
+    PLUGGED[name] = rule
+
+
+async def refuse_bet(attempt: BetAttempt, rules: Sequence[BetRule] | None = None) -> Status | None:
     """The first rule's refusal, or None when every rule lets the bet through."""
     stake = StakeAttempt(
         attempt.player.id,
@@ -78,7 +88,7 @@ async def refuse_bet(attempt: BetAttempt, rules: Sequence[BetRule] = RULES) -> S
     shared = await stake_rules.refuse_stake(stake)
     if shared is not None:
         return for_refusal(shared.code)
-    for rule in rules:
+    for rule in (*RULES, *PLUGGED.values()) if rules is None else rules:
         refusal = await rule(attempt)
         if refusal is not None:
             return refusal

@@ -259,7 +259,9 @@ class ProviderService:
             return Status.INVALID_GAME
         if req.currency != session.currency:
             return Status.WRONG_CURRENCY
-        attempt = rules.BetAttempt(found.player, game, req.amount, req.currency, req.is_free)
+        attempt = rules.BetAttempt(
+            found.player, game, req.amount, req.currency, req.is_free, req.round
+        )
         return await rules.refuse_bet(attempt)
 
     async def win(self, provider: Provider, req: WinRequest) -> Reply:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from protocol.errors import ErrorCode, Refused
+
 DEPOSIT_KINDS = ("deposit_24h", "deposit_7d", "deposit_30d")
 LOSS_KINDS = ("loss_24h", "loss_7d", "loss_30d")
 SESSION = "session_minutes"
-REALITY_CHECK = "reality_check_minutes"
+REALITY_CHECK = "reality_check_seconds"
 KINDS = (*DEPOSIT_KINDS, *LOSS_KINDS, SESSION, REALITY_CHECK)
 WINDOW_MS = {
     "24h": 24 * 3600 * 1000,
@@ -24,6 +26,11 @@ WINDOW_MS = {
 }
 MAX_VALUE = 10**12  # minor units, as money's amounts
 MAX_MINUTES = 24 * 60
+MAX_SECONDS = 24 * 3600
+# The shortest reality-check interval a player may choose. One minute: a shorter one would
+# interrupt every game cycle. Only tests lower it (CASINO_REALITY_CHECK_MIN_SECONDS), so the
+# server's real timers and pushes are exercised in seconds instead of minutes.
+MIN_REALITY_CHECK_SECONDS = 60
 
 
 class LimitNotDue(ValueError):
@@ -54,15 +61,16 @@ def stricter(new: int | None, old: int | None) -> bool:
     return old is None or new <= old
 
 
-def valid(kind: str, value: object) -> bool:
+def valid(kind: str, value: object, reality_min_s: int = MIN_REALITY_CHECK_SECONDS) -> bool:
     if kind not in KINDS:
         return False
     if value is None:
         return True
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         return False
-    minutes = kind in (SESSION, REALITY_CHECK)
-    return value <= (MAX_MINUTES if minutes else MAX_VALUE)
+    if kind == REALITY_CHECK:
+        return reality_min_s <= value <= MAX_SECONDS
+    return value <= (MAX_MINUTES if kind == SESSION else MAX_VALUE)
 
 
 def change(current: Limit, value: int | None, now_ms: int, delay_ms: int) -> Limit:
@@ -90,3 +98,23 @@ def lowest(limits: dict[str, int | None], prefix: str, window: str) -> int | Non
         v for w in order[order.index(window) :] if (v := limits.get(f"{prefix}_{w}")) is not None
     ]
     return min(found) if found else None
+
+
+def at_registration(raw: object) -> dict[str, int]:
+    """The deposit limits a new player asks for in the registration form (`limits`: an object
+    of deposit_24h, deposit_7d, deposit_30d to positive minor units; absent or null: none).
+    Checked before the account exists, so a bad one registers nothing; a first limit is
+    stricter than none, so each applies at once."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+        kind in DEPOSIT_KINDS and (value is None or valid(kind, value))
+        for kind, value in raw.items()
+    ):
+        raise Refused(
+            ErrorCode.VALIDATION_FAILED,
+            f"limits maps {', '.join(DEPOSIT_KINDS)} to a positive whole number of minor units"
+            f" (at most {MAX_VALUE}) or null",
+            field="limits",
+        )
+    return {kind: value for kind, value in raw.items() if value is not None}

@@ -24,7 +24,7 @@ from server.rg.limits import Limit
 from server.rg.profiles import HOUR_MS, Profile
 from server.rg.state import SELF_EXCLUSION, TIME_OUT, Exclusion, months_later
 from server.storage.database import now_ms
-from server.web import current_player, json_body, json_response
+from server.web import client_address, current_player, json_body, json_response
 
 MAX_SELF_EXCLUSION_MONTHS = 60
 
@@ -87,14 +87,18 @@ async def set_limit(request: Request) -> Response:
     if "value" not in data:
         raise Refused(ErrorCode.VALIDATION_FAILED, "value is required (an integer, or null)")
     profile = services.profiles.for_country(player.country)
-    after = await services.rg.set_limit(player.id, player.currency, kind, data["value"], profile)
+    after = await services.rg.set_limit(
+        player.id, player.currency, kind, data["value"], profile, client_address(request.scope)
+    )
     return json_response(_limit(after), 202 if after.pending else 200)
 
 
 async def confirm_limit(request: Request) -> Response:
     services: Services = request.app.state.services
     player = await current_player(request)
-    after = await services.rg.confirm(player.id, player.currency, request.path_params["kind"])
+    after = await services.rg.confirm(
+        player.id, player.currency, request.path_params["kind"], client_address(request.scope)
+    )
     return json_response(_limit(after))
 
 
@@ -114,7 +118,9 @@ async def time_out(request: Request) -> Response:
     hours = _whole(
         await json_body(request), "hours", profile.min_time_out_hours, profile.max_time_out_hours
     )
-    exclusion = await services.rg.exclude(player.id, TIME_OUT, now_ms() + hours * HOUR_MS)
+    exclusion = await services.rg.exclude(
+        player.id, TIME_OUT, now_ms() + hours * HOUR_MS, client_address(request.scope)
+    )
     return json_response({"exclusion": _exclusion(exclusion)}, 201)
 
 
@@ -129,7 +135,9 @@ async def self_exclusion(request: Request) -> Response:
         MAX_SELF_EXCLUSION_MONTHS,
     )
     until = months_later(now_ms(), months)
-    exclusion = await services.rg.exclude(player.id, SELF_EXCLUSION, until)
+    exclusion = await services.rg.exclude(
+        player.id, SELF_EXCLUSION, until, client_address(request.scope)
+    )
     return json_response({"exclusion": _exclusion(exclusion)}, 201)
 
 
@@ -146,8 +154,8 @@ _KIND = {
     "in": "path",
     "required": True,
     "schema": {"enum": list(limits.KINDS)},
-    "description": "deposit_* and loss_* in minor units of the wallet; session_minutes and"
-    " reality_check_minutes in minutes (at most 1440)",
+    "description": "deposit_* and loss_* in minor units of the wallet; session_minutes in"
+    " minutes (at most 1440); reality_check_seconds in seconds (60 to 86400)",
 }
 _VALUE = {"type": ["integer", "null"], "minimum": 1}
 _LIMIT = obj(

@@ -8,10 +8,14 @@ cycle started sooner than the profile's spacing after the player's previous one 
 player's slot, so it holds across sessions and server processes alike; a cycle refused later
 (funds, limits) has still used its slot, which only ever errs towards slower play.
 
+Provider games meet the same two rules where their catalogue says they are slots (the
+category "slots"): `refuse` is called for them through the provider's bet rules (plugged in by
+server/wiring.py), with the provider's round as the game cycle, so a second bet in one round
+(a gamble, a feature buy) is the same cycle and is not refused as too soon. Other provider
+games (table, instant, live) are left to the provider's own game client and limits.
+
 Time-outs, self-exclusion and loss limits are not here: the stake scripts enforce them
-atomically (server/money/lua/_loss_limit.lua). Provider games are not here either: their
-cycle speed is the provider's game client's to hold, and their catalogue does not say which
-are slots (so their stake caps are left to the provider's game limits).
+atomically (server/money/lua/_loss_limit.lua).
 """
 
 from __future__ import annotations
@@ -57,18 +61,28 @@ class ProfileRules:
         return profile, born
 
     async def __call__(self, attempt: StakeAttempt) -> Refused | None:
+        """Money's stake seam, for our own games (a provider's bets come through `refuse`)."""
         if attempt.provider != HOUSE:
             return None
         game = catalogue.get(attempt.game)
         if game is None:
             return None
-        profile, born = await self.profile_of(attempt.player_id)
-        is_slot = game.info.kind == "slot"
+        return await self.refuse(
+            attempt.player_id, attempt.currency, attempt.amount, game.info.kind == "slot"
+        )
+
+    async def refuse(
+        self, player_id: int, currency: str, amount: int, is_slot: bool, cycle: str = ""
+    ) -> Refused | None:
+        """The profile's refusal of a stake of `amount` starting (or, with the same `cycle`
+        as the last one, continuing) a game cycle, or None. Our games leave `cycle` empty:
+        each of their stakes is a cycle of its own."""
+        profile, born = await self.profile_of(player_id)
         if is_slot and profile.slot_stake_caps:
             today = datetime.now(UTC).date()
             age = age_on(born, today) if born else 18  # unknown age: the strictest band
-            cap = profile.slot_stake_cap(age, attempt.currency)
-            if cap is not None and attempt.amount > cap:
+            cap = profile.slot_stake_cap(age, currency)
+            if cap is not None and amount > cap:
                 return Refused(
                     ErrorCode.STAKE_ABOVE_PROFILE_CAP,
                     f"a slot stake is at most {cap} per game cycle here",
@@ -76,8 +90,12 @@ class ProfileRules:
                 )
         gap = profile.cycle_ms(is_slot)
         if gap > 0:
-            key = cycle_key(attempt.player_id)
-            if not await self.redis.set(key, "1", px=gap, nx=True):
+            key = cycle_key(player_id)
+            # The key holds the running cycle's id: a stake in the cycle already running goes
+            # on (a provider round's second bet). Read after a failed SET, a key gone meanwhile
+            # reads as another cycle: a refusal, which only ever errs towards slower play.
+            started = await self.redis.set(key, cycle or "1", px=gap, nx=True)
+            if not started and not (cycle and _text(await self.redis.get(key)) == cycle):
                 wait = await self.redis.pttl(key)
                 return Refused(
                     ErrorCode.GAME_CYCLE_TOO_SOON,
@@ -85,3 +103,7 @@ class ProfileRules:
                     retry_after_ms=max(int(wait), 1),
                 )
         return None
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from protocol.errors import ErrorCode, Refused
 
-MINUTE_MS = 60 * 1000
+SECOND_MS = 1000
+MINUTE_MS = 60 * SECOND_MS
 
 
 @dataclass(slots=True)

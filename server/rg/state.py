@@ -11,7 +11,8 @@ session (the net-loss buckets live only in Redis: see docs/operators/responsible
 This module never moves money. Deposit limits are checked by `refuse_deposit`, a rule that
 money's deposit seam (server/money/deposit_rules.py) runs inside the deposit's own write
 transaction. Changes are events on the stream through the SQL outbox (`LimitChanged`,
-`TimedOut`, `SelfExcluded`), written in the transaction that makes them.
+`TimedOut`, `SelfExcluded`) and entries of the audit trail (server/audit/trail.py), both
+written in the transaction that makes them, so no decision stands without its record.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from protocol.errors import ErrorCode, Refused
+from server.audit import trail
 from server.events import outbox, push
 from server.events.catalogue import LimitChanged, RealityCheck, SelfExcluded, TimedOut
 from server.money import keys
@@ -54,10 +56,20 @@ def months_later(start_ms: int, months: int) -> int:
     return int(start.replace(year=year, month=month, day=day).timestamp() * 1000)
 
 
+def _actor(player_id: int) -> str:
+    return f"player:{player_id}"  # every decision here is the player's own
+
+
 class ResponsibleGambling:
-    def __init__(self, db: Database, redis: aioredis.Redis) -> None:
+    def __init__(
+        self,
+        db: Database,
+        redis: aioredis.Redis,
+        reality_check_min_s: int = limits.MIN_REALITY_CHECK_SECONDS,
+    ) -> None:
         self.db = db
         self.redis = redis
+        self.reality_check_min_s = reality_check_min_s
 
     # -- reading -------------------------------------------------------------------------------
     async def limits(self, player_id: int) -> dict[str, Limit]:
@@ -90,13 +102,21 @@ class ResponsibleGambling:
 
     # -- changing ------------------------------------------------------------------------------
     async def set_limit(
-        self, player_id: int, currency: str, kind: str, value: int | None, profile: Profile
+        self,
+        player_id: int,
+        currency: str,
+        kind: str,
+        value: int | None,
+        profile: Profile,
+        address: str = "",
     ) -> Limit:
-        if not limits.valid(kind, value):
+        if not limits.valid(kind, value, self.reality_check_min_s):
             raise Refused(
                 ErrorCode.VALIDATION_FAILED,
                 f"a limit is one of {', '.join(limits.KINDS)} with a positive integer value"
-                " (minutes at most 1440) or null",
+                f" (session minutes at most {limits.MAX_MINUTES}; reality-check seconds from"
+                f" {self.reality_check_min_s} to {limits.MAX_SECONDS}) or null",
+                field=kind,
             )
         now = now_ms()
         async with self.db.transaction() as tx:
@@ -104,6 +124,16 @@ class ResponsibleGambling:
             after = limits.change(current, value, now, profile.limit_raise_delay_ms)
             await _store(tx, player_id, after, now)
             if after.value != current.value or after.pending != current.pending:
+                await trail.record(
+                    tx, _actor(player_id), "rg.limit_pending" if after.pending else "rg.limit_set",
+                    f"player:{player_id}",
+                    "looser: waits for its delay and a confirmation" if after.pending
+                    else "stricter or first: applies at once",
+                    address,
+                    {"kind": kind, "before": current.value, "value": after.value,
+                     "pending_value": after.pending_value, "pending_at": after.pending_at,
+                     "currency": currency},
+                )  # fmt: skip
                 await outbox.emit(
                     tx,
                     LimitChanged(
@@ -116,7 +146,7 @@ class ResponsibleGambling:
         await self.sync(player_id)
         return after
 
-    async def confirm(self, player_id: int, currency: str, kind: str) -> Limit:
+    async def confirm(self, player_id: int, currency: str, kind: str, address: str = "") -> Limit:
         if kind not in limits.KINDS:
             raise Refused(ErrorCode.VALIDATION_FAILED, f"no limit {kind!r}")
         now = now_ms()
@@ -131,6 +161,12 @@ class ResponsibleGambling:
                     ErrorCode.RG_LIMIT_NOT_DUE, str(error), effective_at_ms=error.effective_at_ms
                 ) from None
             await _store(tx, player_id, after, now)
+            await trail.record(
+                tx, _actor(player_id), "rg.limit_confirmed", f"player:{player_id}",
+                "looser value reconfirmed after its delay", address,
+                {"kind": kind, "before": current.value, "value": after.value,
+                 "currency": currency},
+            )  # fmt: skip
             await outbox.emit(
                 tx,
                 LimitChanged(
@@ -141,7 +177,9 @@ class ResponsibleGambling:
         await self.sync(player_id)
         return after
 
-    async def exclude(self, player_id: int, kind: str, until_ms: int) -> Exclusion:
+    async def exclude(
+        self, player_id: int, kind: str, until_ms: int, address: str = ""
+    ) -> Exclusion:
         """Start a time-out or self-exclusion ending at `until_ms`; an exclusion never ends
         sooner than one already running. Ends every open play session with a push."""
         now = now_ms()
@@ -170,6 +208,11 @@ class ResponsibleGambling:
                                   at_ms=now, until_ms=until_ms)
             )  # fmt: skip
             await outbox.emit(tx, event)
+            await trail.record(
+                tx, _actor(player_id), f"rg.{kind}", f"player:{player_id}",
+                "the player's own request; no early end", address,
+                {"exclusion_id": exclusion_id, "starts_at": now, "until_ms": until_ms},
+            )  # fmt: skip
         await self.sync(player_id)
         await push.publish(self.redis, player_id, {"type": "forced_logout", "reason": kind})
         return Exclusion(kind, until_ms)

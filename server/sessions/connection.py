@@ -48,7 +48,7 @@ from server.accounts.service import Player, token_hash
 from server.context import Services
 from server.observability.middleware import instrument
 from server.rg import limits
-from server.rg.session import MINUTE_MS, SessionClock
+from server.rg.session import MINUTE_MS, SECOND_MS, SessionClock
 from server.rounds import history
 from server.rounds.fairness import SeedState
 from server.rounds.play import RoundView
@@ -267,7 +267,7 @@ class Connection:
         ).session_figures_in_balance
         self.clock = SessionClock(
             now_ms(),
-            every * MINUTE_MS if every else None,
+            every * SECOND_MS if every else None,
             limit * MINUTE_MS if limit else None,
         )
         self._arm()
@@ -299,8 +299,14 @@ class Connection:
             raise refusal
 
     def _reality_due(self) -> None:
-        if self.clock is not None and self.clock.due(now_ms()):
+        if self.clock is None:
+            return
+        if self.clock.due(now_ms()):
             self._show_check()
+        elif not self.clock.awaiting_ack:
+            # The loop's timer may fire a hair before the wall clock reaches the check (its
+            # clock is not the wall clock); without this the check would wait for a stake.
+            self._arm()
 
     def _show_check(self) -> None:
         assert self.clock is not None and self.player is not None

@@ -186,6 +186,8 @@ class Session extends EventTarget {
       if (message.reason && message.reason !== "round" && !ours) {
         this.dispatchEvent(new CustomEvent("push", { detail: message }));
       }
+    } else if (message.type === "bonus_progress") {
+      // One per counted stake: the bonus screen follows it ("pushed"), no notice for it.
     } else if (message.type === "forced_logout") {
       this.end(message.reason || "You were logged out.", true);
     } else {

@@ -8,27 +8,57 @@
 -- with neither is ineligible and counts nothing. No hash: no bonus, nothing is checked.
 --#include _emit_event
 
+-- Tell the player's sessions how far the wagering has come: a `bonus_wagered` event (the push
+-- relay turns it into a `bonus_progress` push: server/events/push.py) after `counted`
+-- hundredths were added (or taken back: negative). `ev` is {stream, player_id, currency, id}.
+local function bonus_progress(ev, award, counted, wagered, required, now)
+  emit_event(ev[1], 'bonus_wagered', ev[4], ev[2], now,
+    {'award', award, 'counted', counted, 'wagered', wagered, 'required', required,
+     'currency', ev[3]})
+end
+
 -- A stake of `amount` (the round's whole stake `total` for the max-stake check) on `game` of
 -- weight class `class`: the max stake it breaks (the caller refuses, nothing moved), or nil
--- once its wagering is counted. Call it after every other check, right before the move.
-local function bonus_wager(bkey, game, class, amount, total, now)
+-- once its wagering is counted, then the hundredths it counted (0: none) and the award they
+-- count for, which the caller keeps with the stake so that a void or rollback takes back
+-- exactly this (`bonus_unwager`). Counting appends the progress event (`ev`, see
+-- bonus_progress). Call it after every other check, right before the move.
+local function bonus_wager(bkey, game, class, amount, total, now, ev)
   if not bkey then
-    return nil
+    return nil, 0, ''
   end
   local b = redis.call('HMGET', bkey, 'state', 'max_stake', 'expires_at', 'w:' .. game,
-    'w:' .. class)
+    'w:' .. class, 'award', 'required')
   if b[1] ~= 'active' or now >= tonumber(b[3]) then
-    return nil
+    return nil, 0, ''
   end
   local max_stake = tonumber(b[2])
   if max_stake > 0 and total > max_stake then
-    return max_stake
+    return max_stake, 0, ''
   end
   local weight = tonumber(b[4] or b[5] or '0')
   if weight > 0 and amount > 0 then
-    redis.call('HINCRBY', bkey, 'wagered', amount * weight)
+    local counted = amount * weight
+    local wagered = redis.call('HINCRBY', bkey, 'wagered', counted)
+    bonus_progress(ev, tonumber(b[6]), counted, wagered, tonumber(b[7]), now)
+    return nil, counted, b[6]
   end
-  return nil
+  return nil, 0, ''
+end
+
+-- A voided round's or rolled-back bet's stake counts no more: take back the `counted`
+-- hundredths it added, while the award it counted for is still being wagered (once that
+-- bonus ended, its outcome stands). Appends the progress event like bonus_wager.
+local function bonus_unwager(bkey, award, counted, now, ev)
+  if not bkey or not counted or counted <= 0 or not award or award == '' then
+    return
+  end
+  local b = redis.call('HMGET', bkey, 'state', 'award', 'required')
+  if b[1] ~= 'active' or b[2] ~= award then
+    return
+  end
+  local wagered = redis.call('HINCRBY', bkey, 'wagered', -counted)
+  bonus_progress(ev, tonumber(award), -counted, wagered, tonumber(b[3]), now)
 end
 
 -- Whether this spin is one of the active bonus's free spins: the named game at the named stake

@@ -53,7 +53,10 @@ local refused = rg_refusal(KEYS[6], amount, now)
 if refused then
   return refused
 end
-local over = bonus_wager(KEYS[7], ARGV[1] .. ':' .. ARGV[8], ARGV[14] or '', amount, amount, now)
+-- What the bet counts is kept with its record: a rollback takes back exactly that.
+local over, counted, counted_award = bonus_wager(KEYS[7], ARGV[1] .. ':' .. ARGV[8],
+  ARGV[14] or '', amount, amount, now,
+  {KEYS[5], tonumber(ARGV[3]), ARGV[4], 'wagered:provider:' .. ARGV[1] .. ':' .. ARGV[2]})
 if over then
   return {'BONUS_MAX_STAKE', over}
 end
@@ -78,7 +81,7 @@ local id = redis.call('XADD', KEYS[4], '*',
   'balance_before', cash, 'balance_after', after, 'created_at', now)
 redis.call('HSET', KEYS[2], 'kind', 'bet', 'amount', ARGV[6], 'currency', ARGV[5],
   'round', ARGV[7], 'game', ARGV[8], 'reference', '', 'state', 'open', 'balance', after,
-  'from_bonus', from_bonus,
+  'from_bonus', from_bonus, 'counted', counted, 'counted_award', counted_award,
   'created_at', now, 'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
 after = bonus_settle(KEYS[1], KEYS[7], KEYS[4], KEYS[5], tonumber(ARGV[3]), ARGV[4], now) or after

@@ -20,7 +20,8 @@ if tx[1] then
   end
   return {'ALREADY', tonumber(tx[5])}
 end
-local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'amount', 'round', 'from_bonus')
+local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'amount', 'round', 'from_bonus',
+  'counted', 'counted_award')
 if bet[1] and ((bet[1] ~= 'bet' and bet[1] ~= 'tombstone') or bet[4] ~= ARGV[5]) then
   return {'DOES_NOT_EXIST'}
 end
@@ -50,6 +51,9 @@ elseif bet[1] == 'bet' and bet[2] == 'open' then
   after = move_sub_balances(KEYS[1], tonumber(refund) - refund_bonus, refund_bonus)
   rg_credit(KEYS[7], tonumber(refund), now)
   bonus_open_bets(KEYS[8], refund_bonus, -1)
+  -- The stake came back whole, so it counts towards no wagering: take back what it counted.
+  bonus_unwager(KEYS[8], bet[7], tonumber(bet[6] or '0'), now,
+    {KEYS[6], tonumber(ARGV[3]), ARGV[4], 'unwagered:provider:' .. ARGV[1] .. ':' .. ARGV[2]})
   redis.call('HSET', KEYS[3], 'state', 'rolled_back')
   redis.call('PEXPIRE', KEYS[3], keep)
 end

@@ -12,7 +12,7 @@
 --#include _bonus
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'expires_at', 'inputs', 'seed_hash',
-  'client_seed', 'nonce', 'from_bonus')
+  'client_seed', 'nonce', 'from_bonus', 'counted', 'counted_award')
 local state = r[1]
 if not state then
   return {'NO_RESERVATION'}
@@ -30,6 +30,9 @@ local stake_bonus = tonumber(r[14] or '0')
 redis.call('HINCRBY', KEYS[1], 'held', -amount)
 local cash = move_sub_balances(KEYS[1], amount - stake_bonus, stake_bonus)
 rg_credit(KEYS[6], amount, now)
+-- A stake returned whole counts towards no wagering: take back exactly what it counted.
+bonus_unwager(KEYS[7], r[16], tonumber(r[15] or '0'), now,
+  {KEYS[5], tonumber(r[3]), r[5], 'unwagered:round:' .. r[6]})
 local id = redis.call('XADD', KEYS[3], '*',
   'kind', ARGV[1], 'round_id', r[6], 'player_id', r[3], 'game', r[4], 'currency', r[5],
   'stake', amount, 'payout', 0, 'balance_before', r[8], 'balance_after', cash,

@@ -43,7 +43,9 @@ local refused = rg_refusal(KEYS[7], amount, now)
 if refused then
   return refused
 end
-local over = bonus_wager(KEYS[8], ARGV[4], ARGV[10] or '', amount, amount, now)
+-- What the stake counts is kept with the reservation: a void takes back exactly that.
+local over, counted, counted_award = bonus_wager(KEYS[8], ARGV[4], ARGV[10] or '', amount,
+  amount, now, {KEYS[6], tonumber(ARGV[3]), ARGV[5], 'wagered:round:' .. ARGV[6] .. ':0'})
 if over then
   return {'BONUS_MAX_STAKE', over}
 end
@@ -57,7 +59,7 @@ redis.call('HSET', KEYS[2],
   'game', ARGV[4], 'currency', ARGV[5], 'round_id', ARGV[6], 'reserved_at', now,
   'expires_at', now + tonumber(ARGV[2]), 'balance_before', cash, 'inputs', ARGV[7],
   'server_seed', seed[1], 'seed_hash', seed[2], 'client_seed', seed[3], 'nonce', seed[4],
-  'version', 0)
+  'version', 0, 'counted', counted, 'counted_award', counted_award)
 emit_event(KEYS[6], 'stake', 'stake:' .. ARGV[6] .. ':0', tonumber(ARGV[3]), now,
   {'round_id', ARGV[6], 'game', ARGV[4], 'currency', ARGV[5], 'amount', amount,
    'balance', after})

@@ -50,7 +50,11 @@ local refused = rg_refusal(KEYS[6], lost, now)
 if refused then
   return refused
 end
-local over = (not free) and bonus_wager(KEYS[7], ARGV[6], ARGV[15] or '', stake, stake, now)
+local over = nil
+if not free then
+  over = bonus_wager(KEYS[7], ARGV[6], ARGV[15] or '', stake, stake, now,
+    {KEYS[4], tonumber(ARGV[5]), ARGV[7], 'wagered:round:' .. ARGV[8]})
+end
 if over then
   return {'BONUS_MAX_STAKE', over}
 end

@@ -30,9 +30,16 @@ if extra > 0 then
   if refused then
     return refused
   end
-  local over = bonus_wager(KEYS[6], r[4], ARGV[8] or '', extra, tonumber(r[3]) + extra, now_ms())
+  local over, counted, counted_award = bonus_wager(KEYS[6], r[4], ARGV[8] or '', extra,
+    tonumber(r[3]) + extra, now_ms(), {KEYS[4], tonumber(ARGV[6]), ARGV[7],
+    'wagered:round:' .. r[5] .. ':' .. (tonumber(r[2]) + 1)})
   if over then
     return {'BONUS_MAX_STAKE', over}
+  end
+  if counted > 0 then
+    -- A bonus cannot change while a stake is held (its settle waits), so one award per round.
+    redis.call('HINCRBY', KEYS[2], 'counted', counted)
+    redis.call('HSET', KEYS[2], 'counted_award', counted_award)
   end
   rg_count_stake(KEYS[5], extra, now_ms())
   local from_cash, from_bonus = split_stake(extra, cash)

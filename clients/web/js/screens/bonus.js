@@ -1,6 +1,7 @@
 // The player's bonuses: bonus money shown apart from cash, the active bonus with its wagering
 // progress (wagered / required), maximum stake, expiry and free spins, leaving it (forfeiture,
 // confirmed first), the offers to opt into (never automatic), a promo code, loyalty points.
+// The wagering progress follows the server's `bonus_progress` pushes live, one per counted stake.
 
 import { el, replace, notify, busy, timeText } from "../ui.js";
 import { ask } from "../dialog.js";
@@ -106,6 +107,27 @@ function codeForm(refresh) {
   return form;
 }
 
+// The one push listener of the bonus screen: replaced on each render, gone once the screen is.
+let following = null;
+
+function followProgress(container, currency) {
+  if (following) session.removeEventListener("pushed", following);
+  following = (event) => {
+    const message = event.detail;
+    if (!container.isConnected || container.dataset.screen !== "bonus") {
+      session.removeEventListener("pushed", following);
+      following = null;
+      return;
+    }
+    if (message.type !== "bonus_progress") return;
+    const panel = container.querySelector(`.active-bonus[data-award-id='${message.award}']`);
+    const shown = panel && panel.querySelector(".bonus-progress");
+    if (!shown) return;
+    shown.replaceWith(progress({ wagered: message.wagered, required: message.required }, currency));
+  };
+  session.addEventListener("pushed", following);
+}
+
 export async function renderBonus(container) {
   const currency = session.currency;
   const refresh = async () => {
@@ -152,4 +174,5 @@ export async function renderBonus(container) {
     );
   };
   await refresh();
+  followProgress(container, currency);
 }

@@ -1,6 +1,7 @@
 // Log in or create an account. On success the session is connected and the lobby opens.
 
 import { el, replace, notify } from "../ui.js";
+import { parseMoney } from "../money.js";
 import { session } from "../session.js";
 import { renderForgot } from "./recover.js";
 
@@ -22,6 +23,12 @@ const COUNTRIES = [
   ["NZ", "New Zealand"],
 ];
 const CURRENCIES = ["EUR", "USD", "GBP", "SEK", "NOK", "DKK", "CAD", "CHF"];
+// Deposit limits a new player may set before their first deposit; each applies at once.
+const DEPOSIT_LIMITS = [
+  ["deposit_24h", "per 24 hours"],
+  ["deposit_7d", "per 7 days"],
+  ["deposit_30d", "per month"],
+];
 
 function field(label, input, hint) {
   return el("label", { class: "field" }, el("span", {}, label), input, hint && el("small", {}, hint));
@@ -101,6 +108,27 @@ function registerForm(done) {
     country: el("select", { name: "country" }, options(COUNTRIES)),
     currency: el("select", { name: "currency" }, options(CURRENCIES.map((c) => [c, c]))),
   };
+  const limitInputs = Object.fromEntries(
+    DEPOSIT_LIMITS.map(([kind, label]) => [
+      kind,
+      el("input", { name: kind, inputmode: "decimal", placeholder: "no limit", "aria-label": `deposits ${label}` }),
+    ]),
+  );
+  const limits = el(
+    "fieldset",
+    { class: "stack", id: "register-limits" },
+    el("legend", {}, "Deposit limits (optional)"),
+    el(
+      "div",
+      { class: "row" },
+      ...DEPOSIT_LIMITS.map(([kind, label]) => field(`Deposits ${label}`, limitInputs[kind])),
+    ),
+    el(
+      "small",
+      {},
+      "In your account's currency; they apply from the start. Lowering one later applies at once, raising it takes 24 hours.",
+    ),
+  );
   const submit = el("button", { type: "submit", class: "primary wide" }, "Create account");
   const form = el(
     "form",
@@ -115,6 +143,7 @@ function registerForm(done) {
       field("Country", inputs.country),
       field("Currency", inputs.currency),
     ),
+    limits,
     el(
       "p",
       { class: "fine" },
@@ -129,6 +158,19 @@ function registerForm(done) {
       Object.entries(inputs).map(([name, input]) => [name, input.value.trim()]),
     );
     fields.password = inputs.password.value;
+    const chosen = {};
+    for (const [kind, label] of DEPOSIT_LIMITS) {
+      const raw = limitInputs[kind].value.trim();
+      if (!raw) continue;
+      const amount = parseMoney(raw, fields.currency);
+      if (!amount) {
+        notify(`Deposits ${label}: enter an amount such as 50.00, or leave it empty`, "error");
+        submit.disabled = false;
+        return;
+      }
+      chosen[kind] = amount;
+    }
+    if (Object.keys(chosen).length) fields.limits = chosen;
     try {
       await session.register(fields);
       notify(`Welcome, ${fields.username}!`, "success");

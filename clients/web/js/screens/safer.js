@@ -16,8 +16,10 @@ export const rg = {
   state: (token) => api("GET", "/api/rg", { token }),
   setLimit: (token, kind, value) => api("PUT", `/api/rg/limits/${kind}`, { token, body: { value } }),
   confirm: (token, kind) => api("POST", `/api/rg/limits/${kind}/confirm`, { token, body: {} }),
-  // The reality-check interval is a setting kept beside the limits; any change applies at once.
-  realityCheck: (token, minutes) => rg.setLimit(token, "reality_check_minutes", minutes),
+  // The reality-check interval is a setting kept beside the limits, in seconds (the player
+  // picks minutes); any change applies at once.
+  realityCheck: (token, minutes) =>
+    rg.setLimit(token, "reality_check_seconds", minutes === null ? null : minutes * 60),
   timeOut: (token, hours) => api("POST", "/api/rg/time-out", { token, body: { hours } }),
   selfExclude: (token, months) => api("POST", "/api/rg/self-exclusion", { token, body: { months } }),
 };
@@ -394,7 +396,7 @@ function screenNode(state, reload, params) {
     inputmode: "numeric",
     "aria-label": "reality check every (minutes)",
     size: 5,
-    value: limits.reality_check_minutes?.value ?? "",
+    value: limits.reality_check_seconds?.value ? String(limits.reality_check_seconds.value / 60) : "",
   });
   const realitySave = el("button", { type: "submit", class: "primary small" }, "Save");
   const reality = el(
@@ -414,7 +416,7 @@ function screenNode(state, reload, params) {
     }
     busy(realitySave, async () => {
       const reply = await rg.realityCheck(session.token, raw ? Number(raw) : null);
-      notify(reply.value ? `A reality check every ${reply.value} minutes.` : "No reality checks.", "success");
+      notify(reply.value ? `A reality check every ${reply.value / 60} minutes.` : "No reality checks.", "success");
       await reload();
     });
   });

@@ -1,0 +1,242 @@
+"""The players' risk features in Redis: what the rules remember between events, and reading
+them back for a batch of events in one pipelined round trip.
+
+Every player's feature key starts with the player's prefix (`{s:K}:p:ID:risk:...`, as the
+wallet's keys do: server/storage/slots.py), so a player's features share the player's slot.
+They are sorted sets scored by the event's time, and every write is idempotent by
+construction: a member is the event id (with what the rule needs: the amount, the place), so
+an event delivered twice adds nothing the second time, and first-seen sets are written with
+`ZADD NX`, so they keep the first time. That is what lets the monitor process an event again
+after a crash without counting it twice, with no per-event marker to store.
+
+What is kept (bounded by count, and expiring when the player is idle):
+- `dep`, `wd`: the last `KEEP_MOVEMENTS` deposits and withdrawal requests (`id|amount`);
+- `bets`: the last `KEEP_STAKES` stakes (`id|amount`), for rapid betting and for play
+  since a deposit;
+- `devices`, `countries`: each device id and login country with when it was first seen;
+- `logins`: the last `KEEP_LOGINS` successful logins (`id|country|lat|lon`).
+Two keys are not a player's: `risk:address:ADDR` (accounts that failed a login from that
+address, scored by the last failure) and `risk:device:ID` (accounts that logged in with
+that device id). They are written in the same pipeline, never in one script with a
+player's key, so a Redis Cluster accepts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from server.events.catalogue import (
+    Deposited,
+    Event,
+    LoggedInV2,
+    ProviderMovement,
+    StakeTaken,
+    Withdrawal,
+)
+from server.risk.geoip import Place
+from server.risk.policy import Policy
+from server.risk.rules import Facts, Login, Movement
+from server.storage.slots import player_prefix
+
+KEEP_MOVEMENTS = 50
+KEEP_STAKES = 1_000
+KEEP_LOGINS = 20
+IDLE_TTL_MS = 90 * 86_400_000
+BETS_TTL_MS = 86_400_000
+UA_DEVICE = "ua:"  # the accounts' stand-in when a client sent no device id: not evidence
+
+
+def key(player_id: int, feature: str) -> str:
+    return f"{player_prefix(player_id)}:risk:{feature}"
+
+
+def address_key(address: str) -> str:
+    return f"risk:address:{address}"
+
+
+def device_key(device_id: str) -> str:
+    return f"risk:device:{device_id}"
+
+
+def is_bet(event: Event) -> bool:
+    return isinstance(event, StakeTaken) or (
+        isinstance(event, ProviderMovement) and event.action == "bet"
+    )
+
+
+def relevant(event: Event) -> bool:
+    """Whether any rule reads this kind of event: the rest are acknowledged unread."""
+    return (
+        is_bet(event)
+        or isinstance(event, Deposited | LoggedInV2)
+        or (isinstance(event, Withdrawal) and event.status == "requested")
+    )
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _movements(raw: Sequence[Any]) -> tuple[Movement, ...]:
+    found = []
+    for member, score in raw:
+        event_id, _, amount = _text(member).rpartition("|")
+        found.append(Movement(event_id, int(score), int(amount)))
+    return tuple(found)
+
+
+def _float(text: str) -> float | None:
+    return float(text) if text else None
+
+
+def _login(raw: Sequence[Any]) -> Login | None:
+    if not raw:
+        return None
+    member, score = raw[0]
+    event_id, country, lat, lon = _text(member).rsplit("|", 3)
+    return Login(event_id, int(score), country, _float(lat), _float(lon))
+
+
+def _score(value: Any) -> int | None:
+    return None if value is None else int(float(value))
+
+
+@dataclass(frozen=True, slots=True)
+class _Reads:
+    """Where one event's replies sit in the pipeline's answer, and how to read them."""
+
+    event: Event
+    place: Place
+    start: int
+    fields: tuple[str, ...]
+
+
+class Features:
+    def __init__(self, client: aioredis.Redis, policy: Policy) -> None:
+        self.client = client
+        self.policy = policy
+
+    def _window_ms(self, rule: str, default_s: int) -> int:
+        settings = self.policy.rules.get(rule)
+        return (settings.params.get("window_s", default_s) if settings else default_s) * 1000
+
+    async def update(self, events: Sequence[tuple[Event, Place]]) -> list[tuple[Event, Facts]]:
+        """Add each event to its player's features and read what its rules need, in order
+        and in one round trip: event N's reads see events up to N of the batch."""
+        plans: list[_Reads] = []
+        async with self.client.pipeline(transaction=False) as pipe:
+            count = 0
+            for event, place in events:
+                before = len(pipe.command_stack)
+                fields = self._queue(pipe, event, place)
+                plans.append(_Reads(event, place, count, fields))
+                count += len(pipe.command_stack) - before
+            replies = await pipe.execute() if count else []
+        found = []
+        for plan in plans:
+            facts = self._facts(plan, replies)
+            found.append((plan.event, facts))
+        return found
+
+    def _queue(self, pipe: Any, event: Event, place: Place) -> tuple[str, ...]:
+        """Queue the writes and reads of one event; the names of the replies to keep (`_`
+        for a write's reply)."""
+        pid, at = event.player_id, event.at_ms
+        if is_bet(event):
+            amount = event.amount  # type: ignore[attr-defined]
+            bets = key(pid, "bets")
+            pipe.zadd(bets, {f"{event.id}|{amount}": at})
+            pipe.zremrangebyrank(bets, 0, -KEEP_STAKES - 1)
+            pipe.pexpire(bets, BETS_TTL_MS)
+            pipe.zcount(bets, f"({at - self._window_ms('rapid_betting', 10)}", at)
+            return ("_", "_", "_", "recent_bets")
+        if isinstance(event, Deposited):
+            return self._movement(pipe, event, "dep", event.amount, ("deposits",))
+        if isinstance(event, Withdrawal):
+            fields = self._movement(pipe, event, "wd", event.amount, ("withdrawals",))
+            pipe.zrange(key(pid, "dep"), 0, -1, withscores=True)
+            window = self._window_ms("quick_cashout", 86_400)
+            pipe.zrangebyscore(key(pid, "bets"), f"({at - window}", at, withscores=True)
+            pipe.zcard(key(pid, "bets"))
+            return (*fields, "deposits", "stakes", "stakes_count")
+        if isinstance(event, LoggedInV2):
+            return self._login(pipe, event, place)
+        return ()
+
+    @staticmethod
+    def _movement(
+        pipe: Any, event: Event, feature: str, amount: int, names: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        series = key(event.player_id, feature)
+        pipe.zadd(series, {f"{event.id}|{amount}": event.at_ms})
+        pipe.zremrangebyrank(series, 0, -KEEP_MOVEMENTS - 1)
+        pipe.pexpire(series, IDLE_TTL_MS)
+        pipe.zrange(series, 0, -1, withscores=True)
+        return ("_", "_", "_", *names)
+
+    def _login(self, pipe: Any, event: LoggedInV2, place: Place) -> tuple[str, ...]:
+        pid, at = event.player_id, event.at_ms
+        if event.outcome != "ok":
+            sprayed = address_key(event.address)
+            window = self._window_ms("password_spraying", 600)
+            pipe.zadd(sprayed, {str(pid): at}, gt=True)
+            pipe.pexpire(sprayed, window)
+            # Up to +inf: failures on other accounts come from other shards' streams, in no
+            # order relative to this one.
+            pipe.zrangebyscore(sprayed, f"({at - window}", "+inf")
+            return ("_", "_", "sprayed")
+        devices, countries, logins = key(pid, "devices"), key(pid, "countries"), key(pid, "logins")
+        fields: list[str] = []
+        pipe.zcount(logins, "-inf", f"({at}")
+        pipe.zrevrangebyscore(logins, f"({at}", "-inf", start=0, num=1, withscores=True)
+        fields += ["logins_before", "previous_login"]
+        pipe.zadd(devices, {event.device_id: at}, nx=True)
+        pipe.zscore(devices, event.device_id)
+        fields += ["_", "device_first_ms"]
+        if place.country:
+            pipe.zadd(countries, {place.country: at}, nx=True)
+            pipe.zscore(countries, place.country)
+            fields += ["_", "country_first_ms"]
+        lat = "" if place.latitude is None else repr(place.latitude)
+        lon = "" if place.longitude is None else repr(place.longitude)
+        pipe.zadd(logins, {f"{event.id}|{place.country}|{lat}|{lon}": at})
+        pipe.zremrangebyrank(logins, 0, -KEEP_LOGINS - 1)
+        fields += ["_", "_"]
+        for series in (devices, countries, logins):
+            pipe.pexpire(series, IDLE_TTL_MS)
+            fields.append("_")
+        if event.device_id and not event.device_id.startswith(UA_DEVICE):
+            shared = device_key(event.device_id)
+            pipe.zadd(shared, {str(pid): at}, nx=True)
+            pipe.pexpire(shared, IDLE_TTL_MS)
+            pipe.zrange(shared, 0, -1)
+            fields += ["_", "_", "device_accounts"]
+        return tuple(fields)
+
+    @staticmethod
+    def _facts(plan: _Reads, replies: Sequence[Any]) -> Facts:
+        place = plan.place
+        facts = Facts(country=place.country, latitude=place.latitude, longitude=place.longitude)
+        values = dict(
+            zip(plan.fields, replies[plan.start : plan.start + len(plan.fields)], strict=True)
+        )
+        values.pop("_", None)
+        changes: dict[str, Any] = {}
+        for name, value in values.items():
+            if name in ("deposits", "withdrawals", "stakes"):
+                changes[name] = _movements(value or [])
+            elif name == "stakes_count":
+                changes["stakes_full"] = int(value) >= KEEP_STAKES
+            elif name in ("recent_bets", "logins_before"):
+                changes[name] = int(value)
+            elif name in ("device_first_ms", "country_first_ms"):
+                changes[name] = _score(value)
+            elif name == "previous_login":
+                changes[name] = _login(value or [])
+            elif name in ("sprayed", "device_accounts"):
+                changes[name] = tuple(sorted(int(_text(member)) for member in value or []))
+        return replace(facts, **changes)

@@ -1,0 +1,263 @@
+"""The risk rules: pure functions of one event and the player's features as they stood with
+it (`Facts`, gathered by server/risk/features.py) to the hits they raise. No I/O, no clock:
+the event's own time is the time, so a replay of a recorded log gives the same hits.
+
+A hit names its rule, severity and action (from the policy), the evidence a person reads to
+judge it, and the ids of the events behind it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.events.catalogue import (
+    Deposited,
+    Event,
+    LoggedInV2,
+    ProviderMovement,
+    StakeTaken,
+    Withdrawal,
+)
+from server.risk.policy import Policy, RuleSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """A deposit, withdrawal or stake the features remember: its event, time and amount."""
+
+    id: str
+    at_ms: int
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A successful login the features remember, with where it came from."""
+
+    id: str
+    at_ms: int
+    country: str
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the features held for one event, the event itself included.
+
+    `deposits`, `withdrawals`: the player's recent ones, oldest first. `stakes`: the
+    player's recent stakes (at most the features' keep, oldest first; `stakes_full` when
+    older ones were dropped). `device_first_ms` / `country_first_ms`: when the player first
+    logged in with this login's device or from its country; `logins_before`: how many
+    successful logins came before; `previous_login`: the last one before this. `sprayed`:
+    accounts that failed a login from this login's address in the window. `device_accounts`:
+    accounts that logged in with this device id."""
+
+    deposits: tuple[Movement, ...] = ()
+    withdrawals: tuple[Movement, ...] = ()
+    stakes: tuple[Movement, ...] = ()
+    stakes_full: bool = False
+    recent_bets: int = 0
+    country: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    device_first_ms: int | None = None
+    country_first_ms: int | None = None
+    logins_before: int = 0
+    previous_login: Login | None = None
+    sprayed: tuple[int, ...] = ()
+    device_accounts: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: str
+    severity: str
+    action: str
+    player_id: int
+    evidence: dict[str, Any]
+    event_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _hit(settings: RuleSettings, event: Event, evidence: dict[str, Any], *ids: str) -> Hit:
+    return Hit(
+        settings.name, settings.severity, settings.action, event.player_id, evidence,
+        tuple(dict.fromkeys((*ids, event.id))),
+    )  # fmt: skip
+
+
+def _outlier(
+    settings: RuleSettings, event: Event, amount: int, history: tuple[Movement, ...]
+) -> Hit | None:
+    """This movement against the player's own earlier ones: `factor` times their average,
+    or `count` of them (this one included) within the window."""
+    earlier = [m for m in history if m.id != event.id and m.at_ms <= event.at_ms]
+    window_from = event.at_ms - settings["window_s"] * 1000
+    recent = [m for m in earlier if m.at_ms > window_from]
+    if len(recent) + 1 >= settings["count"] > 0:
+        return _hit(
+            settings, event,
+            {"reason": "velocity", "count": len(recent) + 1, "window_s": settings["window_s"]},
+            *(m.id for m in recent),
+        )  # fmt: skip
+    if len(earlier) >= settings["min_history"] > 0:
+        total = sum(m.amount for m in earlier)
+        # amount >= factor * average, in integers: amount * n >= factor * total
+        if amount * len(earlier) >= settings["factor"] * total:
+            return _hit(
+                settings, event,
+                {"reason": "amount", "amount": amount, "average": total // len(earlier),
+                 "history": len(earlier)},
+            )  # fmt: skip
+    return None
+
+
+def deposit_outlier(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("deposit_outlier")
+    if settings is None or not isinstance(event, Deposited):
+        return None
+    return _outlier(settings, event, event.amount, facts.deposits)
+
+
+def withdrawal_outlier(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("withdrawal_outlier")
+    if settings is None or not (isinstance(event, Withdrawal) and event.status == "requested"):
+        return None
+    return _outlier(settings, event, event.amount, facts.withdrawals)
+
+
+def quick_cashout(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("quick_cashout")
+    if settings is None or not (isinstance(event, Withdrawal) and event.status == "requested"):
+        return None
+    window_from = event.at_ms - settings["window_s"] * 1000
+    before = [d for d in facts.deposits if window_from < d.at_ms <= event.at_ms]
+    if not before:
+        return None
+    last = before[-1]
+    if last.amount < settings["min_deposit"]:
+        return None
+    since = [s for s in facts.stakes if last.at_ms <= s.at_ms <= event.at_ms]
+    if facts.stakes_full and (not facts.stakes or facts.stakes[0].at_ms >= last.at_ms):
+        return None  # more stakes since the deposit than the features keep: plenty of play
+    staked = sum(s.amount for s in since)
+    if staked * 100 >= settings["play_percent"] * last.amount:
+        return None
+    return _hit(
+        settings, event,
+        {"deposit": last.amount, "staked": staked, "withdrawal": event.amount,
+         "play_percent": settings["play_percent"]},
+        last.id,
+    )  # fmt: skip
+
+
+def rapid_betting(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("rapid_betting")
+    is_bet = isinstance(event, StakeTaken) or (
+        isinstance(event, ProviderMovement) and event.action == "bet"
+    )
+    if settings is None or not is_bet or facts.recent_bets < settings["count"]:
+        return None
+    return _hit(settings, event, {"bets": facts.recent_bets, "window_s": settings["window_s"]})
+
+
+def _ok_login(event: Event) -> bool:
+    return isinstance(event, LoggedInV2) and event.outcome == "ok"
+
+
+def new_device(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("new_device")
+    if settings is None or not _ok_login(event) or facts.logins_before == 0:
+        return None
+    assert isinstance(event, LoggedInV2)
+    if facts.device_first_ms is not None and facts.device_first_ms < event.at_ms:
+        return None
+    return _hit(settings, event, {"device_id": event.device_id, "address": event.address})
+
+
+def new_country(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("new_country")
+    if settings is None or not _ok_login(event) or facts.logins_before == 0 or not facts.country:
+        return None
+    if facts.country_first_ms is not None and facts.country_first_ms < event.at_ms:
+        return None
+    assert isinstance(event, LoggedInV2)
+    return _hit(settings, event, {"country": facts.country, "address": event.address})
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius): geography, not money."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def impossible_travel(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("impossible_travel")
+    previous = facts.previous_login
+    if settings is None or not _ok_login(event) or previous is None:
+        return None
+    if None in (facts.latitude, facts.longitude, previous.latitude, previous.longitude):
+        return None
+    assert facts.latitude is not None and facts.longitude is not None
+    assert previous.latitude is not None and previous.longitude is not None
+    km = distance_km(previous.latitude, previous.longitude, facts.latitude, facts.longitude)
+    hours = max(event.at_ms - previous.at_ms, 1) / 3_600_000
+    if km < settings["min_km"] or km / hours <= settings["max_kmh"]:
+        return None
+    return _hit(
+        settings, event,
+        {"km": round(km), "minutes": round(hours * 60, 1), "from": previous.country,
+         "to": facts.country},
+        previous.id,
+    )  # fmt: skip
+
+
+def password_spraying(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("password_spraying")
+    if settings is None or not isinstance(event, LoggedInV2) or event.outcome == "ok":
+        return None
+    if len(facts.sprayed) < settings["accounts"]:
+        return None
+    return _hit(
+        settings, event,
+        {"address": event.address, "accounts": sorted(facts.sprayed),
+         "window_s": settings["window_s"]},
+    )  # fmt: skip
+
+
+def shared_device(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    settings = policy.rule("shared_device")
+    if (
+        settings is None
+        or not _ok_login(event)
+        or len(facts.device_accounts) < settings["accounts"]
+    ):
+        return None
+    assert isinstance(event, LoggedInV2)
+    return _hit(
+        settings, event,
+        {"link": "device", "device_id": event.device_id,
+         "cluster": sorted(facts.device_accounts)},
+    )  # fmt: skip
+
+
+RULES = (
+    deposit_outlier,
+    withdrawal_outlier,
+    quick_cashout,
+    rapid_betting,
+    new_device,
+    new_country,
+    impossible_travel,
+    password_spraying,
+    shared_device,
+)
+
+
+def evaluate(policy: Policy, event: Event, facts: Facts) -> list[Hit]:
+    """Every hit the enabled rules raise on `event`."""
+    return [hit for rule in RULES if (hit := rule(policy, event, facts)) is not None]

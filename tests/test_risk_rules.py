@@ -1,0 +1,413 @@
+"""Fraud rules on the event stream, against a real redis-server and a real SQLite file: each
+rule fires on the abuse it names, stays silent on an ordinary player, and applies the
+action its policy gives it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from protocol.errors import ErrorCode
+from server.events import stream
+from server.events.catalogue import (
+    Deposited,
+    Event,
+    LoggedInV2,
+    ProviderMovement,
+    StakeTaken,
+    Withdrawal,
+    encode,
+)
+from server.risk import alerts
+from server.risk.geoip import GeoIp
+from server.risk.monitor import Monitor
+from server.risk.policy import Policy, from_data
+from server.storage.database import Database
+from tests.support import geoip as test_geoip
+
+T0 = 1_700_000_000_000
+MINUTE = 60_000
+HOUR = 60 * MINUTE
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "risk.db")
+    await database.open()
+    yield database
+    await database.close()
+
+
+class World:
+    """A monitor on the module's own Redis, and the events it is fed."""
+
+    def __init__(
+        self, client: aioredis.Redis, db: Database, geo: GeoIp, policy: Policy | None = None
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.statuses: list[tuple[int, str, str]] = []
+        self.monitor = Monitor(client, db, policy or Policy(), geo, self._set_status, name="test")
+        self.n = 0
+
+    async def _set_status(self, player_id: int, status: str, reason: str) -> None:
+        self.statuses.append((player_id, status, reason))
+
+    async def feed(self, *events: Event) -> list[alerts.Alert]:
+        await self.monitor.join("0")
+        await stream.append(self.client, [(e.player_id, encode(e)) for e in events])
+        raised = []
+        while found := await self.monitor.consumer.read(1000):
+            raised += await self.monitor.process(found)
+        return raised
+
+    def _id(self, kind: str) -> str:
+        self.n += 1
+        return f"{kind}:{self.n}"
+
+    def deposit(self, player: int, amount: int, at: int) -> Deposited:
+        return Deposited(
+            id=self._id("deposit"), player_id=player, at_ms=at, deposit_id=self.n,
+            amount=amount, currency="EUR", gateway="sandbox",
+        )  # fmt: skip
+
+    def withdrawal(self, player: int, amount: int, at: int) -> Withdrawal:
+        return Withdrawal(
+            id=self._id("withdrawal"), player_id=player, at_ms=at, payment_id=self.n,
+            amount=amount, currency="EUR", gateway="sandbox", status="requested",
+        )  # fmt: skip
+
+    def stake(self, player: int, amount: int, at: int) -> StakeTaken:
+        return StakeTaken(
+            id=self._id("stake"), player_id=player, at_ms=at, round_id=f"r{self.n}",
+            game="classic", currency="EUR", amount=amount, balance=0,
+        )  # fmt: skip
+
+    def login(
+        self, player: int, at: int, address: str = "10.1.0.1", device: str = "dev-a",
+        outcome: str = "ok",
+    ) -> LoggedInV2:  # fmt: skip
+        return LoggedInV2(
+            id=self._id("login"), player_id=player, at_ms=at, address=address,
+            user_agent="Firefox/140", outcome=outcome, device_id=device,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def geo(tmp_path_factory: pytest.TempPathFactory) -> GeoIp:
+    return GeoIp.open(test_geoip.build(tmp_path_factory.mktemp("geoip")))
+
+
+@pytest.fixture
+def world(own_redis_client: aioredis.Redis, db: Database, geo: GeoIp) -> World:
+    return World(own_redis_client, db, geo)
+
+
+def rules_of(raised: list[alerts.Alert]) -> list[str]:
+    return [alert.rule for alert in raised]
+
+
+async def ordinary(world: World, player: int) -> list[alerts.Alert]:
+    """A week of an ordinary player: logs in from home on one device each evening, deposits
+    EUR 20-50, plays a stake every few seconds for a while, cashes out a win now and then."""
+    raised = []
+    for day in range(7):
+        evening = T0 + day * 24 * HOUR
+        raised += await world.feed(world.login(player, evening, address="10.1.0.7"))
+        raised += await world.feed(world.deposit(player, (2 + day % 4) * 1_000, evening + MINUTE))
+        raised += await world.feed(
+            *(world.stake(player, 100, evening + 2 * MINUTE + n * 4_000) for n in range(60))
+        )
+        if day % 3 == 2:
+            raised += await world.feed(world.withdrawal(player, 3_000, evening + HOUR))
+    return raised
+
+
+async def test_an_ordinary_players_week_raises_no_alert(world: World) -> None:
+    assert await ordinary(world, 7) == []
+
+
+async def test_a_deposit_far_above_the_players_own_history_is_flagged(world: World) -> None:
+    await ordinary(world, 7)
+    raised = await world.feed(world.deposit(7, 50_000, T0 + 8 * 24 * HOUR))
+    assert rules_of(raised) == ["deposit_outlier"]
+    assert raised[0].evidence == {"reason": "amount", "amount": 50_000, "average": 3_285,
+                                  "history": 7}  # fmt: skip
+    assert (raised[0].action, raised[0].severity, raised[0].status) == ("flag", "medium", "open")
+
+
+async def test_many_deposits_in_an_hour_are_flagged_as_velocity(world: World) -> None:
+    raised = await world.feed(*(world.deposit(8, 2_000, T0 + n * 5 * MINUTE) for n in range(5)))
+    assert rules_of(raised) == ["deposit_outlier"]
+    assert (raised[0].evidence["reason"], raised[0].evidence["count"]) == ("velocity", 5)
+    assert len(raised[0].event_ids) == 5
+
+
+async def test_withdrawal_requests_in_quick_succession_are_flagged(world: World) -> None:
+    await world.feed(world.deposit(9, 10_000, T0))
+    await world.feed(*(world.stake(9, 1_000, T0 + n * 10_000) for n in range(10)))
+    raised = await world.feed(
+        *(world.withdrawal(9, 1_000, T0 + HOUR + n * MINUTE) for n in range(4))
+    )
+    assert rules_of(raised) == ["withdrawal_outlier"]
+    assert raised[0].evidence["count"] == 4
+
+
+async def test_deposit_then_withdrawal_with_little_play_holds_withdrawals(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    policy = from_data({"rules": {"quick_cashout": {"action": "hold_withdrawals"}}})
+    world = World(own_redis_client, db, geo, policy)
+    deposit = world.deposit(10, 20_000, T0)
+    await world.feed(deposit, world.stake(10, 500, T0 + MINUTE))
+    raised = await world.feed(world.withdrawal(10, 19_500, T0 + 10 * MINUTE))
+    assert rules_of(raised) == ["quick_cashout"]
+    alert = raised[0]
+    assert alert.evidence == {"deposit": 20_000, "staked": 500, "withdrawal": 19_500,
+                              "play_percent": 20}  # fmt: skip
+    assert alert.event_ids[0] == deposit.id and alert.action == "hold_withdrawals"
+    refusal = await alerts.withdrawal_rule(world.db)(Request(10))
+    assert refusal is not None
+    assert (refusal.code, refusal.extra["alert_id"]) == (ErrorCode.RISK_REVIEW_REQUIRED, alert.id)
+    assert await alerts.withdrawal_rule(world.db)(Request(7)) is None
+
+
+async def test_betting_faster_than_a_person_clicks_is_flagged(world: World) -> None:
+    raised = await world.feed(*(world.stake(11, 100, T0 + n * 200) for n in range(40)))
+    assert rules_of(raised) == ["rapid_betting"]
+    assert raised[0].evidence == {"bets": 30, "window_s": 10}
+
+
+async def test_a_providers_bets_count_towards_rapid_betting(world: World) -> None:
+    bets = [
+        ProviderMovement(
+            id=f"provider:p:t{n}",
+            player_id=12,
+            at_ms=T0 + n * 100,
+            provider_id="p",
+            transaction_id=f"t{n}",
+            round_id=f"pr{n}",
+            game="p-slot",
+            action="bet",
+            amount=100,
+            currency="EUR",
+            balance=0,
+        )
+        for n in range(30)
+    ]
+    assert rules_of(await world.feed(*bets)) == ["rapid_betting"]
+
+
+async def test_an_event_delivered_twice_counts_once_and_raises_one_alert(world: World) -> None:
+    bets = [world.stake(13, 100, T0 + n * 200) for n in range(29)]
+    await world.feed(*bets, *bets)  # the whole batch relayed again: still 29 bets
+    assert await world.monitor.features.client.zcard("{s:13}:p:13:risk:bets") == 29
+    assert await alerts.listing(world.db) == []
+    last = world.stake(13, 100, T0 + 29 * 200)
+    assert rules_of(await world.feed(last, last)) == ["rapid_betting"]
+    assert len(await alerts.listing(world.db, player_id=13)) == 1
+
+
+async def test_a_rules_action_restricts_the_account_and_ends_its_sessions(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    policy = from_data({"rules": {"rapid_betting": {"action": "restrict", "count": 5}}})
+    world = World(own_redis_client, db, geo, policy)
+    pushes = own_redis_client.pubsub()
+    await pushes.subscribe("casino:push:14")
+    raised = await world.feed(*(world.stake(14, 100, T0 + n * 100) for n in range(5)))
+    assert rules_of(raised) == ["rapid_betting"]
+    assert world.statuses == [(14, "restricted", "risk:rapid_betting")]
+    message = None
+    for _ in range(50):
+        message = await pushes.get_message(ignore_subscribe_messages=True, timeout=0.1)
+        if message is not None:
+            break
+    assert message is not None and message["data"] == '{"type":"forced_logout","reason":"risk"}'
+    await pushes.aclose()
+
+
+async def test_a_disabled_rule_stays_silent(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    policy = from_data({"rules": {"rapid_betting": {"enabled": False}}})
+    world = World(own_redis_client, db, geo, policy)
+    assert await world.feed(*(world.stake(15, 100, T0 + n * 100) for n in range(40))) == []
+
+
+class Request:
+    def __init__(self, player_id: int) -> None:
+        self.player_id = player_id
+
+
+# -- logins: signals, devices, countries, travel, spraying, shared devices ----------------------
+
+
+async def test_every_login_records_its_address_country_device_and_agent(world: World) -> None:
+    first = world.login(20, T0, address="10.1.2.3", device="dev-x")
+    failed = world.login(20, T0 + MINUTE, address="10.9.9.9", device="dev-y", outcome="failed")
+    await world.feed(first, failed)
+    rows = await world.db.fetchall(
+        "SELECT event_id, outcome, address, country, device_id, user_agent FROM login_signals"
+        " WHERE player_id = 20 ORDER BY at_ms"
+    )
+    assert [tuple(row) for row in rows] == [
+        (first.id, "ok", "10.1.2.3", "DE", "dev-x", "Firefox/140"),
+        (failed.id, "failed", "10.9.9.9", "", "dev-y", "Firefox/140"),
+    ]
+
+
+async def test_an_ordinary_players_logins_from_home_and_a_holiday_raise_nothing(
+    world: World,
+) -> None:
+    raised = await world.feed(*(world.login(21, T0 + day * 24 * HOUR) for day in range(5)))
+    # A trip to Paris by train, same phone, logging in on arrival a day later.
+    raised += await world.feed(world.login(21, T0 + 6 * 24 * HOUR, address="10.3.0.5"))
+    assert rules_of(raised) == ["new_country"]  # the one thing worth a glance: flagged, low harm
+    assert raised[0].evidence == {"country": "FR", "address": "10.3.0.5"}
+
+
+async def test_a_login_from_a_device_never_seen_is_flagged(world: World) -> None:
+    await world.feed(
+        world.login(22, T0, device="phone"), world.login(22, T0 + HOUR, device="phone")
+    )
+    raised = await world.feed(world.login(22, T0 + 2 * HOUR, device="laptop"))
+    assert rules_of(raised) == ["new_device"]
+    assert (raised[0].evidence["device_id"], raised[0].severity) == ("laptop", "low")
+
+
+async def test_the_first_login_of_an_account_is_no_new_device(world: World) -> None:
+    assert await world.feed(world.login(23, T0, device="phone")) == []
+
+
+async def test_two_logins_too_far_apart_for_the_time_between_are_impossible_travel(
+    world: World,
+) -> None:
+    berlin = world.login(24, T0, address="10.1.0.1")
+    await world.feed(berlin)
+    raised = await world.feed(world.login(24, T0 + 2 * HOUR, address="10.2.0.1"))
+    assert sorted(rules_of(raised)) == ["impossible_travel", "new_country"]
+    travel = next(alert for alert in raised if alert.rule == "impossible_travel")
+    assert travel.evidence == {"km": 16095, "minutes": 120.0, "from": "DE", "to": "AU"}
+    assert travel.event_ids[0] == berlin.id
+
+
+async def test_berlin_to_paris_in_a_day_is_no_impossible_travel(world: World) -> None:
+    await world.feed(world.login(25, T0, address="10.1.0.1"))
+    raised = await world.feed(world.login(25, T0 + 24 * HOUR, address="10.3.0.1"))
+    assert "impossible_travel" not in rules_of(raised)
+
+
+async def test_failed_logins_on_many_accounts_from_one_address_are_password_spraying(
+    world: World,
+) -> None:
+    tries = [
+        world.login(30 + n, T0 + n * 1_000, address="10.2.7.7", outcome="failed") for n in range(5)
+    ]
+    raised = await world.feed(*tries)
+    assert rules_of(raised) == ["password_spraying"]
+    assert raised[0].evidence == {"address": "10.2.7.7", "accounts": [30, 31, 32, 33, 34],
+                                  "window_s": 600}  # fmt: skip
+
+
+async def test_one_player_mistyping_a_password_a_few_times_is_no_spraying(world: World) -> None:
+    tries = [
+        world.login(40, T0 + n * 1_000, address="10.1.7.7", outcome="failed") for n in range(6)
+    ]
+    assert await world.feed(*tries, world.login(40, T0 + 10_000, address="10.1.7.7")) == []
+
+
+async def test_accounts_sharing_a_device_id_are_linked_in_one_cluster(world: World) -> None:
+    await world.feed(world.login(50, T0, device="shared-phone"))
+    raised = await world.feed(world.login(51, T0 + HOUR, device="shared-phone"))
+    assert rules_of(raised) == ["shared_device"]
+    assert raised[0].evidence == {"link": "device", "device_id": "shared-phone",
+                                  "cluster": [50, 51]}  # fmt: skip
+
+
+async def test_a_user_agent_stand_in_is_no_shared_device(world: World) -> None:
+    # Scripts without a device id are told apart by their agent: many people share one.
+    await world.feed(world.login(52, T0, device="ua:0123456789abcdef"))
+    assert await world.feed(world.login(53, T0 + HOUR, device="ua:0123456789abcdef")) == []
+
+
+# -- the consumer: offsets, restarts, reclaiming ---------------------------------------------------
+
+
+async def test_a_restarted_monitor_resumes_after_what_its_group_acknowledged(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    first = World(own_redis_client, db, geo)
+    await first.feed(*(first.stake(60, 100, T0 + n * 100) for n in range(20)))
+    assert first.monitor.counters.events == 20
+    second = World(own_redis_client, db, geo)  # a new process: same group, a new member
+    second.monitor.consumer.name = "test-2"
+    second.n = 100
+    raised = await second.feed(*(second.stake(60, 100, T0 + 2_000 + n * 100) for n in range(10)))
+    assert second.monitor.counters.events == 10  # only what came after
+    assert rules_of(raised) == ["rapid_betting"]  # the features remembered the first 20
+
+
+async def test_a_dead_members_pending_events_are_reclaimed_and_evaluated(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    dead = World(own_redis_client, db, geo)
+    await dead.monitor.join("0")
+    bets = [dead.stake(61, 100, T0 + n * 100) for n in range(30)]
+    await stream.append(own_redis_client, [(e.player_id, encode(e)) for e in bets])
+    assert len(await dead.monitor.consumer.read(1000)) == 30  # read, then died before acking
+    alive = World(own_redis_client, db, geo)
+    alive.monitor.consumer.name = "alive"
+    raised = await alive.monitor.process(await alive.monitor.consumer.reclaim(0, 1000))
+    assert rules_of(raised) == ["rapid_betting"]
+    assert await alive.monitor.consumer.read(1000) == []
+
+
+# -- staff: resolving -----------------------------------------------------------------------------
+
+
+async def test_dismissing_a_restricting_alert_reopens_the_account_with_an_audit_entry(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    policy = from_data({"rules": {"quick_cashout": {"action": "restrict"}}})
+    world = World(own_redis_client, db, geo, policy)
+    await world.feed(world.deposit(70, 20_000, T0))
+    (alert,) = await world.feed(world.withdrawal(70, 20_000, T0 + MINUTE))
+    statuses: list[tuple[int, str, str]] = []
+
+    async def set_status(player_id: int, status: str, reason: str) -> None:
+        statuses.append((player_id, status, reason))
+
+    resolved = await alerts.resolve(
+        db, alert.id, "dismissed", "ann", "known player, paid rent", "10.0.0.9", set_status
+    )
+    assert (resolved.status, resolved.resolved_by, resolved.resolved_reason) == (
+        "dismissed", "ann", "known player, paid rent",
+    )  # fmt: skip
+    assert statuses == [(70, "active", "risk:quick_cashout:dismissed")]
+    assert await alerts.withdrawal_rule(db)(Request(70)) is None
+    (entry,) = await db.fetchall(
+        "SELECT actor, action, subject, reason, address FROM audit_trail"
+        " WHERE action = 'risk_alert_dismissed'"
+    )
+    assert tuple(entry) == (
+        "staff:ann", "risk_alert_dismissed", "player:70", "known player, paid rent", "10.0.0.9",
+    )  # fmt: skip
+    with pytest.raises(Exception) as again:
+        await alerts.resolve(db, alert.id, "confirmed", "ann", "second thoughts")
+    assert getattr(again.value, "code", None) is ErrorCode.RISK_ALERT_RESOLVED
+
+
+async def test_a_confirmed_hold_keeps_withdrawals_held(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    policy = from_data({"rules": {"quick_cashout": {"action": "hold_withdrawals"}}})
+    world = World(own_redis_client, db, geo, policy)
+    await world.feed(world.deposit(71, 20_000, T0))
+    (alert,) = await world.feed(world.withdrawal(71, 20_000, T0 + MINUTE))
+    await alerts.resolve(world.db, alert.id, "confirmed", "ann", "card testing ring")
+    refusal = await alerts.withdrawal_rule(world.db)(Request(71))
+    assert refusal is not None and refusal.code is ErrorCode.RISK_REVIEW_REQUIRED
