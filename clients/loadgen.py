@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 import rng
+from clients import verification
 from clients.api import CasinoClient
 from clients.lean_socket import LeanSocket
 
@@ -48,8 +49,12 @@ class LoadResult:
         return ordered[index] / 1e6
 
 
-async def prepare_players(base_url: str, count: int, deposit: int) -> list[str]:
-    """Register, log in and fund `count` players; their session tokens."""
+async def prepare_players(
+    base_url: str, count: int, deposit: int, staff_token: str | None = None
+) -> list[str]:
+    """Register, log in and fund `count` players; their session tokens. With the server's
+    `staff_token`, each is verified to KYC level 2 first, which a deposit above EUR 2,000
+    needs."""
 
     async def one(index: int) -> str:
         name = f"bench_{rng.randbytes(5).hex()}_{index}"
@@ -64,6 +69,8 @@ async def prepare_players(base_url: str, count: int, deposit: int) -> list[str]:
                 currency="EUR",
             )
             token = await client.login(name, password)
+            if staff_token is not None:
+                await verification.verify(client, staff_token, 2)
             await client.deposit(deposit, idempotency_key=f"bench-{name}")
             return token
 

@@ -94,6 +94,7 @@ class ErrorCode(StrEnum):
     INVALID_PAYMENT_METHOD = "INVALID_PAYMENT_METHOD"
     WEBHOOK_SIGNATURE_INVALID = "WEBHOOK_SIGNATURE_INVALID"
     CANCEL_NOT_ALLOWED = "CANCEL_NOT_ALLOWED"
+    EVIDENCE_REFUSED = "EVIDENCE_REFUSED"
     # Session limits
     RATE_LIMITED = "RATE_LIMITED"
     TOO_MANY_PENDING = "TOO_MANY_PENDING"
@@ -247,6 +248,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.CANCEL_NOT_ALLOWED: (
         "Only a withdrawal still with the bank can be cancelled, where the jurisdiction allows"
         " it; nothing was changed."
+    ),
+    ErrorCode.EVIDENCE_REFUSED: (
+        "Staff: the gateway refused the dispute's evidence (already given, or the dispute is"
+        " closed); nothing was changed."
     ),
     ErrorCode.WEBHOOK_SIGNATURE_INVALID: (
         "The webhook is unsigned, signed more than 300 s from now, or matches no current secret;"

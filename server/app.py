@@ -45,7 +45,8 @@ from server.accounts.recovery import Recovery
 from server.accounts.secret_box import SecretBox, load_key
 from server.accounts.service import Accounts
 from server.accounts.two_factor import TwoFactor
-from server.accounts.withdrawal_rule import VerifiedEmailRule
+from server.accounts.withdrawal_rule import NewMethodSecondFactor, VerifiedEmailRule
+from server.aml import routes as aml_routes
 from server.api_docs import routes as api_docs_routes
 from server.bonus import routes as bonus_routes
 from server.bonus.loyalty import LoyaltyEarner
@@ -75,6 +76,7 @@ from server.observability.middleware import RequestContext
 from server.payments import routes as payment_routes
 from server.payments import runtime as payments_runtime
 from server.payments.rules import WITHDRAWAL_RULES
+from server.payments.staff import routes as payment_staff_routes
 from server.provider import routes as provider_routes
 from server.provider import rules as provider_rules
 from server.provider import sessions as provider_sessions
@@ -216,6 +218,8 @@ async def open_services(settings: Settings) -> Services:
     # Responsible gambling plugs its rules into money's seams (rg never imported by money).
     rg = ResponsibleGambling(db, client, settings.reality_check_min_s)
     chooser = Chooser(profiles.named(settings.default_profile), settings.test_profile_countries)
+    # KYC's level first: an unverified player is told to verify before any limit speaks.
+    deposit_rules.plug("kyc", wiring.kyc_deposit_rule)
     deposit_rules.plug("rg", rg.refuse_deposit)
     profile_rules = ProfileRules(
         client, chooser, functools.partial(account_facts.country_and_birth, db)
@@ -295,12 +299,14 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *care_routes.routes,
         *mail_sandbox_routes.routes,
         *kyc_routes.routes,
+        *aml_routes.routes,
         *wallet_routes.routes,
         *bonus_routes.routes,
         *wallet_sandbox_routes.routes,
         *round_routes.routes,
         *provider_routes.routes,
         *payment_routes.routes,
+        *payment_staff_routes.routes,
         *rg_routes.routes,
         *risk_routes.routes,
         *api_docs_routes.routes,
@@ -343,10 +349,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             VerifiedEmailRule(services.db, settings.verified_email_for_withdrawal),
             *wiring.withdrawal_rules(services, aml),
             risk_alerts.withdrawal_rule(services.db),  # a fraud alert's hold
-            # A withdrawal while wagering asks the player to confirm forfeiture: last, once
-            # every rule that refuses outright has let it through.
+            # A withdrawal while wagering asks the player to confirm forfeiture: once every
+            # rule that refuses outright has let it through.
             withdrawal_rule(services.bonus),
         ]
+        if services.care is not None:  # last: it spends the player's two-factor code
+            WITHDRAWAL_RULES.append(NewMethodSecondFactor(services.care.two_factor))
         services.accounts.on_profile_set(aml.screen)
         app.state.aml = aml
         # Fraud rules on the event stream: in this process, where accounts' set_status is

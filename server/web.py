@@ -41,6 +41,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_PAYMENT_METHOD: 422,
     ErrorCode.WEBHOOK_SIGNATURE_INVALID: 400,
     ErrorCode.CANCEL_NOT_ALLOWED: 409,
+    ErrorCode.EVIDENCE_REFUSED: 409,
     ErrorCode.INVALID_CREDENTIALS: 401,
     ErrorCode.INVALID_TOKEN: 401,
     ErrorCode.TOKEN_EXPIRED: 401,

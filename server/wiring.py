@@ -5,9 +5,10 @@ gauges of observability must be told which of money's keys to read (`backlog_key
 Neither lower floor may import the one that fills it, so the server (`server/app.py`)
 and every process that is not the server (`run.py reconcile`, `run.py doctor`, the bench,
 the soak, the tests) take them from here instead of listing them by hand. This module
-opens no connection: it names what to plug in, and builds the withdrawal rules (KYC's,
-then AML's, with the AML checks' policy and list) from services already open, and the
-provider bet rule that holds the jurisdiction profile on providers' slots.
+opens no connection: it names what to plug in, builds the withdrawal rules (KYC's, then
+AML's, with the AML checks' policy and list) from services already open, adapts KYC's
+deposit rule to money's deposit seam, and builds the provider bet rule that holds the
+jurisdiction profile on providers' slots.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from server.context import Services
 from server.kyc import levels
 from server.kyc import rules as kyc_rules
 from server.money import keys
+from server.money.deposit_rules import DepositAttempt
 from server.money.reconcile import History
 from server.observability.backlog import Watched
 from server.payments.history import chargebacks_by_wallet, withdrawals_by_wallet
@@ -30,6 +32,7 @@ from server.payments.rules import Rule, WithdrawalRequest
 from server.provider.rules import BetAttempt, BetRule
 from server.provider.status import Status, for_refusal
 from server.rg.rules import ProfileRules
+from server.storage.database import Transaction
 
 
 def histories() -> tuple[History, ...]:
@@ -83,3 +86,10 @@ def profile_on_provider_slots(profile: ProfileRules) -> BetRule:
         return None if refusal is None else for_refusal(refusal.code)
 
     return rule
+
+
+async def kyc_deposit_rule(tx: Transaction, attempt: DepositAttempt) -> Refused | None:
+    """KYC's level for a deposit (any deposit in GB or SE, one above the large-deposit
+    threshold everywhere), read in the deposit's own transaction: KYC_REQUIRED rolls the
+    deposit back before anything moves."""
+    return await kyc_rules.deposit_refusal(tx, attempt.player_id, attempt.amount)

@@ -33,6 +33,7 @@ from server.storage.redis_client import connect as connect_redis
 from server.tools.soak import stack as soak_stack
 from server.wiring import histories
 from tests.support import round_audit
+from tests.support.kyc import STAFF_TOKEN, verify_address, verify_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_PASSWORD = "Correct-Horse-42"
@@ -82,6 +83,9 @@ def start_server(
         "CASINO_ACCOUNT_MAILS_PER_ADDRESS": "1000000",  # every reset test asks from 127.0.0.1
         # Reality checks every second or two, so the server's own timers fire within a test.
         "CASINO_REALITY_CHECK_MIN_SECONDS": "1",
+        # Staff approve KYC documents for tests whose players must be verified (deposits in
+        # GB, above EUR 2,000, and withdrawals): tests/support/kyc.py.
+        "CASINO_STAFF_TOKEN": STAFF_TOKEN,
         **(extra_env or {}),
     }
     log_path = workdir / f"server-{port}.log"
@@ -221,9 +225,10 @@ def unique(prefix: str) -> str:
 
 
 async def new_player(
-    base_url: str, deposit: int = 0, currency: str = "EUR"
+    base_url: str, deposit: int = 0, currency: str = "EUR", kyc_level: int = 0
 ) -> tuple[CasinoClient, dict[str, object]]:
-    """A registered, logged-in player (with a sandbox deposit if asked); close the client."""
+    """A registered, logged-in player (verified to `kyc_level`, then with a sandbox deposit
+    if asked); close the client. A deposit above EUR 2,000 needs `kyc_level=2`."""
     client = CasinoClient(base_url)
     name = unique("p_")
     player = await client.register(
@@ -235,6 +240,10 @@ async def new_player(
         currency=currency,
     )
     await client.login(name, STRONG_PASSWORD)
+    if kyc_level >= 2:
+        await verify_address(client)
+    elif kyc_level == 1:
+        await verify_identity(client)
     if deposit:
         await client.deposit(deposit, idempotency_key=unique("dep-"))
     return client, player

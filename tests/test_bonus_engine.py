@@ -6,6 +6,8 @@ forfeiture; the ledger reconciles (cash, bonus, locked, bonus cost) after every 
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -17,7 +19,7 @@ from server.money import keys
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, settled_report, start_server, stop_server, unique
-from tests.support.kyc import STAFF_TOKEN
+from tests.support.kyc import STAFF_TOKEN, verify_identity
 from tests.support.payments import SERVER_ENV, Gateway, pay, player
 from tests.support.provider import FRUITS, SANDBOX, launch, sandbox_client, seat
 
@@ -199,6 +201,7 @@ async def test_a_withdrawal_while_wagering_asks_to_confirm_forfeiture(
 ) -> None:
     client = await player(server.base_url, verified=True)  # a withdrawal needs KYC first
     gift = await define(server, kind="no_deposit", trigger="manual", amount=2_000, wagering=10)
+    await verify_identity(client, STAFF)  # KYC's rule lets the withdrawal reach the bonus's
     await deposit(client, 4_000)
     await client.call("POST", "/api/bonus/claim", {"definition_id": gift})
     status, body = await pay(client, "withdrawals", 1_000)
@@ -277,6 +280,49 @@ async def test_cashback_pays_a_share_of_the_net_loss_as_cash(
     expected = max(loss, 0) * 10 // 100
     assert paid["paid"] == expected
     assert await wallet(server, client) == (cash + expected, 0)
+
+
+def trail_entries(server: ServerProcess, subject: str) -> list[tuple[str, str, str]]:
+    """(actor, action, details) of the audit trail's entries about `subject`."""
+    with sqlite3.connect(server.database_path) as conn:
+        rows = conn.execute(
+            "SELECT actor, action, details FROM audit_trail WHERE subject = ? ORDER BY id",
+            (subject,),
+        ).fetchall()
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+async def test_a_defined_promotion_is_on_the_audit_trail_with_its_terms(
+    server: ServerProcess,
+) -> None:
+    match = await define(server, kind="deposit_match", trigger="deposit", percent=50, cap=1_000)
+    [(actor, action, details)] = trail_entries(server, f"bonus_definition:{match}")
+    assert (actor, action) == ("staff:token", "bonus_defined")
+    assert json.loads(details)["id"] == match
+
+
+async def test_cashback_paid_by_staff_is_on_the_audit_trail(
+    server: ServerProcess, client: CasinoClient
+) -> None:
+    back = await define(server, kind="cashback", trigger="manual", percent=10, wagering=0)
+    await client.call("POST", "/api/bonus/claim", {"definition_id": back})
+    me = int((await client.call("GET", "/api/me"))["player_id"])
+    async with CasinoClient(server.base_url) as staff:
+        paid = await staff.call(
+            "POST", "/api/staff/bonus/cashback",
+            {"definition_id": back, "player_id": me, "since": 0, "until": 2**62},
+            headers={"Authorization": f"Bearer {STAFF}"},
+        )  # fmt: skip
+    [(actor, details)] = [
+        (actor, details)
+        for actor, action, details in trail_entries(server, f"player:{me}")
+        if action == "cashback_awarded"
+    ]
+    assert (paid["paid"], actor) == (0, "staff:token")
+    assert json.loads(details) == {
+        "amount": 0, "currency": "EUR", "definition_id": back,
+        "award_id": json.loads(details)["award_id"], "since": 0, "until": 2**62,
+    }  # fmt: skip
 
 
 async def test_the_staff_api_needs_the_staff_token(server: ServerProcess) -> None:

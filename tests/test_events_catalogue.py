@@ -15,6 +15,7 @@ from server.events.catalogue import (
     BonusGranted,
     BonusWagered,
     Chargeback,
+    DebtRepaid,
     DepositCredited,
     Deposited,
     EmailVerified,
@@ -52,6 +53,7 @@ EVERY_KIND: list[Event] = [
     Deposited(
         id="deposit:7", **HEAD, deposit_id=7, amount=10_000, currency="EUR", gateway="sandbox"
     ),
+    DebtRepaid(id="debt_repaid:8", **HEAD, deposit_id=8, amount=3_000, currency="EUR", owed=0),
     Withdrawal(
         id="withdrawal:3:requested",
         **HEAD,

@@ -51,7 +51,7 @@ ISSUE_27_REPLY = {
     "message": "an integer does not fit in 64 bits",
     "balance": None,
 }
-DEPOSIT = 1_000_000
+DEPOSIT = 1_000_000  # above EUR 2,000: the player is verified to KYC level 2 first
 REQUEST_TIMEOUT_S = int(VARIABLES["CASINO_REQUEST_TIMEOUT_SECONDS"][0])
 # The promise: a reply or a close within the timeout and the watch's period (a quarter of
 # it, at most 5 s); the rest is room for a machine busy with other tests.
@@ -97,7 +97,7 @@ def test_every_request_decoded_from_json_has_an_idempotency_key(message: dict[st
 async def test_the_issue_27_frame_under_a_client_session_is_refused_and_moves_nothing(
     casino: ServerProcess,
 ) -> None:
-    client, _ = await new_player(casino.base_url, deposit=DEPOSIT)
+    client, _ = await new_player(casino.base_url, deposit=DEPOSIT, kyc_level=2)
     async with client, client.socket(binary=False) as sock:
         assert client.token is not None
         await sock.request("hello", token=client.token, client_session=rng.token_urlsafe(12))
@@ -208,7 +208,7 @@ def hostile_batches_are_each_answered_once(ws_url: str, token: str) -> None:
 async def test_hostile_frames_in_flight_at_once_each_get_exactly_one_reply(
     casino: ServerProcess,
 ) -> None:
-    client, _ = await new_player(casino.base_url, deposit=DEPOSIT)
+    client, _ = await new_player(casino.base_url, deposit=DEPOSIT, kyc_level=2)
     async with client:
         assert client.token is not None
         ws_url = "ws" + casino.base_url.removeprefix("http") + "/ws"

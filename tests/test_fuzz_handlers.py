@@ -11,11 +11,11 @@ from server.tools.soak import fuzz
 from tests.conftest import ServerProcess, new_player
 
 EXAMPLES = 300  # about 1,500 frames; `run.py soak` sends 100,000 and more
-DEPOSIT = 1_000_000
+DEPOSIT = 1_000_000  # above EUR 2,000: the player is verified to KYC level 2 first
 
 
 async def test_hostile_frames_get_stable_errors_and_move_no_money(casino: ServerProcess) -> None:
-    client, _ = await new_player(casino.base_url, deposit=DEPOSIT)
+    client, _ = await new_player(casino.base_url, deposit=DEPOSIT, kyc_level=2)
     async with client:
         assert client.token is not None
         ws_url = "ws" + casino.base_url.removeprefix("http") + "/ws"
@@ -32,7 +32,7 @@ async def test_a_spin_of_a_game_that_takes_actions_is_refused_and_deals_nothing(
 ) -> None:
     # Found by the soak (issue 27's runs): a spin of blackjack dealt a hand, answered it as
     # a spin that paid nothing, and left it to the round timeout, which paid it later.
-    client, _ = await new_player(casino.base_url, deposit=DEPOSIT)
+    client, _ = await new_player(casino.base_url, deposit=DEPOSIT, kyc_level=2)
     async with client, client.socket() as sock, client.socket() as later:
         assert client.token is not None
         await sock.hello(client.token)

@@ -182,7 +182,7 @@ async def test_deposits_older_than_24_hours_no_longer_count(
 async def test_the_default_limit_lets_a_demo_player_deposit_10_000_00_a_day(
     casino: ServerProcess,
 ) -> None:
-    client, _ = await new_player(casino.base_url)
+    client, _ = await new_player(casino.base_url, kyc_level=2)  # deposits above EUR 2,000
     async with client:
         assert (await deposit(client, 600_000))[0] == 201
         assert (await deposit(client, 400_000))[0] == 201
@@ -192,7 +192,7 @@ async def test_the_default_limit_lets_a_demo_player_deposit_10_000_00_a_day(
 
 
 async def test_a_refusal_is_counted_as_a_refused_sandbox_payment(casino: ServerProcess) -> None:
-    client, _ = await new_player(casino.base_url)
+    client, _ = await new_player(casino.base_url, kyc_level=2)  # KYC lets it reach the limit
     async with client:
         before = await refused_sandbox_deposits(client)
         with pytest.raises(ApiFailure) as caught:

@@ -3,22 +3,32 @@ until it settles, and the player may cancel it until then; and the per-method li
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
 from clients.api import CasinoClient
 from tests.support.payment_webhooks import (
     CARD_OK,
     Processing,
     balance,
-    client,
     deposit,
     gateway_key,
     payment,
     processing,
     settled,
+    verified,
     withdraw,
     world,
 )
 
-__all__ = ["client", "processing", "world"]
+__all__ = ["processing", "verified", "world"]
+
+
+@pytest.fixture
+async def client(verified: CasinoClient) -> AsyncIterator[CasinoClient]:
+    """Verified to KYC level 1: these players withdraw."""
+    yield verified
 
 
 async def _banked(world: Processing, client: CasinoClient, amount: int) -> int:

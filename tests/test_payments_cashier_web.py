@@ -1,14 +1,25 @@
 """The cashier in the browser client, in Debian's chromium driven by Playwright, against the
 real server and the real sandbox gateway: a 3-D Secure deposit completed on the gateway's
 page, a declined card, a withdrawal to the saved card, an e-wallet deposit, a bank transfer
-both ways and a withdrawal cancelled, and the payments list."""
+both ways and a withdrawal cancelled, the payments list, and the two-factor code a first
+withdrawal to a method asks for."""
 
 from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
 from tests.conftest import STRONG_PASSWORD, new_player
-from tests.support.payment_webhooks import CARD_3DS, Processing, gateway_key, processing, world
+from tests.support.accounts import code_now, secret_of
+from tests.support.kyc import verify_identity
+from tests.support.payment_webhooks import (
+    CARD_3DS,
+    CARD_OK,
+    Processing,
+    deposit,
+    gateway_key,
+    processing,
+    world,
+)
 from tests.test_web_client import DESKTOP, browser, open_page, screen
 
 __all__ = ["browser", "processing", "world"]
@@ -17,7 +28,7 @@ __all__ = ["browser", "processing", "world"]
 async def test_a_3ds_deposit_a_declined_card_and_a_withdrawal_in_the_browser(
     world: Processing, browser: Browser
 ) -> None:
-    client, player = await new_player(world.server.base_url)
+    client, player = await new_player(world.server.base_url, kyc_level=1)  # may withdraw
     await client.http.aclose()
     watched = await open_page(browser, world.server.base_url, "cashier", DESKTOP)
     page = watched.page
@@ -69,7 +80,7 @@ async def test_a_3ds_deposit_a_declined_card_and_a_withdrawal_in_the_browser(
 async def test_an_ewallet_deposit_then_a_bank_withdrawal_cancelled_in_the_browser(
     world: Processing, browser: Browser
 ) -> None:
-    client, player = await new_player(world.server.base_url)
+    client, player = await new_player(world.server.base_url, kyc_level=1)  # may withdraw
     await client.http.aclose()
     watched = await open_page(browser, world.server.base_url, "cashier-bank", DESKTOP)
     page = watched.page
@@ -108,3 +119,55 @@ async def test_an_ewallet_deposit_then_a_bank_withdrawal_cancelled_in_the_browse
     await expect(page.locator("#balance")).to_have_attribute("data-minor", "5000")
     await watched.shot("cashier-cancelled")
     watched.assert_clean()
+
+
+async def test_a_first_withdrawal_to_a_card_asks_for_the_two_factor_code_in_the_browser(
+    world: Processing, browser: Browser
+) -> None:
+    client, player = await new_player(world.server.base_url)
+    await verify_identity(client)
+    status, paid = await deposit(client, 5_000, card_number=CARD_OK)
+    assert (status, paid["status"]) == (201, "completed")
+    watched = await open_page(browser, world.server.base_url, "cashier-2fa", DESKTOP)
+    page = watched.page
+    await page.fill("[name=login]", str(player["username"]))
+    await page.fill("[name=password]", STRONG_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await screen(page, "lobby")
+    # Two-factor switched on after this login (the login itself asked for no code).
+    headers = {"Authorization": f"Bearer {client.token}"}
+    setup = await client.http.post("/api/me/two-factor/setup", headers=headers)
+    secret = secret_of(setup.json())
+    enabled = await client.http.post(
+        "/api/me/two-factor/enable", json={"code": code_now(secret)}, headers=headers
+    )
+    assert enabled.status_code == 200, enabled.text
+    await client.http.aclose()
+    await page.goto(f"{world.server.base_url}/#/cashier")
+    await screen(page, "cashier")
+
+    code = page.locator("#pay-withdraw-code")
+    await expect(code).to_be_hidden()
+    await page.fill("#pay-withdraw [name='withdrawal amount']", "10.00")
+    await page.click("#pay-withdraw button[type=submit]")
+    await expect(code).to_be_visible()  # the server asked: TWO_FACTOR_REQUIRED
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "5000")
+    await watched.shot("cashier-2fa-asked")
+
+    await code.fill(code_now(secret, steps_ahead=3))  # not a current code
+    await page.click("#pay-withdraw button[type=submit]")
+    await expect(code).to_have_value("")  # refused: the field is emptied for the next code
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "5000")
+
+    await code.fill(code_now(secret, steps_ahead=1))  # enabling spent this step's code
+    await page.click("#pay-withdraw button[type=submit]")
+    first = page.locator("#pay-history tbody tr").first
+    await expect(first).to_have_attribute("data-status", "completed")
+    await expect(first.locator("td").first).to_have_text("withdrawal")
+    await expect(page.locator("#balance")).to_have_attribute("data-minor", "4000")
+    await expect(page.locator("#pay-withdraw-code")).to_be_hidden()  # that card is known now
+    # The browser logs each refusal's status (no code, then the wrong one), nothing else.
+    assert (
+        watched.errors
+        == ["Failed to load resource: the server responded with a status of 401 (Unauthorized)"] * 2
+    )

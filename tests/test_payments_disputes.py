@@ -1,9 +1,13 @@
 """Disputes, chargebacks, refunds and the closed loop through the real sandbox gateway and
-the staff's command line; the ledger reconciles after each (the world fixture checks)."""
+the staff's command line, each staff action on the audit trail; the ledger reconciles after
+each (the world fixture checks)."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+
+import pytest
 
 from clients.api import CasinoClient
 from tests.support.payment_webhooks import (
@@ -11,16 +15,22 @@ from tests.support.payment_webhooks import (
     CARD_OK,
     Processing,
     balance,
-    client,
     deposit,
     processing,
     signed_event,
     until,
+    verified,
     withdraw,
     world,
 )
 
-__all__ = ["client", "processing", "world"]
+__all__ = ["processing", "verified", "world"]
+
+
+@pytest.fixture
+async def client(verified: CasinoClient) -> AsyncIterator[CasinoClient]:
+    """Verified to KYC level 1: these players withdraw."""
+    yield verified
 
 
 def _dispute(world: Processing, payment_id: int) -> tuple[int, str, int | None, int | None]:
@@ -82,7 +92,7 @@ async def test_a_chargeback_larger_than_the_balance_records_a_debt_and_restricts
     payment_id = await _disputed_deposit(world, client, 5_000)
     method_id = (await client.call("GET", "/api/payments/methods"))["methods"][0]["method_id"]
     status, body = await withdraw(client, 3_000, method_id=method_id)
-    assert (status, body["status"]) == (201, "completed")
+    assert (status, body.get("status")) == (201, "completed"), body
     dispute_id = _dispute(world, payment_id)[0]
     assert world.admin_cli("evidence", str(dispute_id), "losing_evidence").returncode == 0
     await until(lambda: _dispute(world, payment_id)[2] is not None)
@@ -194,3 +204,54 @@ def _gateway_dispute(world: Processing, dispute_id: int) -> str:
             "SELECT gateway_dispute_id FROM payment_disputes WHERE id = ?", (dispute_id,)
         ).fetchone()
     return str(row[0])
+
+
+def _repaid_transfers(world: Processing, player: int) -> list[int]:
+    with sqlite3.connect(world.server.database_path) as conn:
+        rows = conn.execute(
+            "SELECT t.amount FROM ledger_transfers t JOIN ledger_accounts a"
+            " ON a.id = t.credit_account_id WHERE t.kind = 'debt_repaid' AND a.code = ?"
+            " ORDER BY t.id",
+            (f"player:{player}:debt:EUR",),
+        ).fetchall()
+    return [int(amount) for (amount,) in rows]
+
+
+async def test_later_deposits_repay_a_chargeback_debt_first_and_then_lift_the_restriction(
+    world: Processing, client: CasinoClient
+) -> None:
+    payment_id = await _disputed_deposit(world, client, 5_000)
+    first_card = (await client.call("GET", "/api/payments/methods"))["methods"][0]["method_id"]
+    assert (await withdraw(client, 3_000, method_id=first_card))[0] == 201
+    dispute_id = _dispute(world, payment_id)[0]
+    assert world.admin_cli("evidence", str(dispute_id), "losing_evidence").returncode == 0
+    player = _player_id(world, payment_id)
+    await until(lambda: _ledger(world, f"player:{player}:debt:EUR") == -3_000)
+
+    # 1,000 all goes to the debt: nothing reaches the cash, 2,000 is still owed.
+    status, body = await deposit(client, 1_000, card_number=CARD_OK)
+    assert (status, body["status"], body["balance"]) == (201, "completed", 0)
+    assert _ledger(world, f"player:{player}:debt:EUR") == -2_000
+    status, body = await withdraw(client, 1, method_id=first_card)
+    assert (status, body["error"]["code"], body["error"]["debt"]) == (
+        400, "ACCOUNT_RESTRICTED", 2_000,
+    )  # fmt: skip
+
+    # 5,000 repays the last 2,000; 3,000 reaches the cash and withdrawals are allowed again.
+    status, body = await deposit(client, 5_000, card_number=CARD_OK)
+    assert (status, body["status"], body["balance"]) == (201, "completed", 3_000)
+    assert _ledger(world, f"player:{player}:debt:EUR") == 0
+    assert _ledger(world, f"player:{player}:cash:EUR") == 3_000
+    assert _repaid_transfers(world, player) == [1_000, 2_000]
+    status, body = await withdraw(client, 1_000, method_id=body["method_id"])
+    assert (status, body["status"], body["balance"]) == (201, "completed", 2_000)
+    ran = world.admin_cli("disputes", str(player))
+    assert ran.stdout.splitlines()[-1] == "owed 0 EUR"
+
+
+async def test_a_deposit_without_a_debt_repays_nothing(
+    world: Processing, client: CasinoClient
+) -> None:
+    status, body = await deposit(client, 2_500, card_number=CARD_OK)
+    assert (status, body["balance"]) == (201, 2_500)
+    assert _repaid_transfers(world, _player_id(world, body["payment_id"])) == []

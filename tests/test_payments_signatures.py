@@ -1,5 +1,6 @@
 """Webhook signatures as the server checks them (server/payments/webhooks.py), against the
-sandbox gateway's own signer (clients/sandbox_webhooks.py), and the deposit rules' seam."""
+sandbox gateway's own signer (clients/sandbox_webhooks.py). The deposit rules' seam is
+money's (tests/test_money_deposit_rules.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clients.sandbox_webhooks import sign
-from protocol.errors import ErrorCode, Refused
-from server.payments.rules import DepositRequest, first_deposit_refusal
 from server.payments.webhooks import BadSignature, verify
 
 NOW = 1_800_000_000
@@ -59,28 +58,6 @@ def test_any_changed_byte_of_a_signed_body_is_refused(body: bytes, index: int, b
     changed[index % len(body)] ^= 1 << bit
     with pytest.raises(BadSignature):
         verify(header, bytes(changed), ["s1"], now=NOW)
-
-
-async def test_the_first_deposit_rule_that_refuses_wins() -> None:
-    seen: list[str] = []
-
-    async def allows(request: DepositRequest) -> Refused | None:
-        seen.append("allows")
-        return None
-
-    async def refuses(request: DepositRequest) -> Refused | None:
-        seen.append("refuses")
-        return Refused(ErrorCode.ACCOUNT_RESTRICTED, "deposit limit reached")
-
-    async def never(request: DepositRequest) -> Refused | None:
-        seen.append("never")
-        return None
-
-    request = DepositRequest(player_id=1, currency="EUR", amount=500, method_type="card")
-    refusal = await first_deposit_refusal(request, [allows, refuses, never])
-    assert (refusal.code if refusal else None, seen) == (
-        ErrorCode.ACCOUNT_RESTRICTED, ["allows", "refuses"],
-    )  # fmt: skip
 
 
 def test_a_card_number_that_slips_into_a_log_line_is_redacted() -> None:

@@ -1,7 +1,8 @@
 """The register check in live mode fails closed: with the register unreachable (nothing on its
 port) or not configured, a covered player's registration or login is refused with
-SERVICE_UNAVAILABLE and the refusal recorded; a player the register does not cover is let
-through without a call. Against a real SQLite file and a real closed port."""
+SERVICE_UNAVAILABLE and the refusal recorded (an event and an audit entry); a player the
+register does not cover is let through without a call. Against a real SQLite file and a
+real closed port."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from protocol.errors import ErrorCode, Refused
+from server.audit import trail
 from server.rg.register import RegisterClient, RegisterGate, RegisterUnavailable
 from server.storage.database import Database
 from server.storage.redis_child import free_port
@@ -60,6 +62,18 @@ async def test_live_refuses_a_registration_when_the_register_does_not_answer(
         "",
         "10.0.0.7",
     )
+
+
+async def test_a_recorded_check_is_on_the_audit_trail(db: Database) -> None:
+    gate = RegisterGate(db, None, fail_closed=True)
+    with pytest.raises(Refused):
+        await gate(stage="login", country="GB", **{**APPLICANT, "player_id": 5})
+    [entry] = await trail.entries(db)
+    assert (entry["actor"], entry["action"], entry["subject"], entry["reason"]) == (
+        "rule:register", "register_check:login", "player:5", "unavailable",
+    )  # fmt: skip
+    assert (entry["address"], entry["details"]) == ("10.0.0.7", {"reference": ""})
+    assert (await trail.verify(db)).ok
 
 
 async def test_live_without_a_register_refuses_a_covered_login(db: Database) -> None:

@@ -15,6 +15,7 @@ from tests.conftest import (
     stop_server,
     unique,
 )
+from tests.support.kyc import verify_identity
 from tests.support.provider import SANDBOX, Table, launch, sandbox_client, table
 
 __all__ = ["table"]
@@ -203,6 +204,7 @@ async def uk_player(casino: ServerProcess, born: str) -> CasinoClient:
         date_of_birth=born, country="GB", currency="GBP",
     )  # fmt: skip
     await client.login(name, STRONG_PASSWORD)
+    await verify_identity(client)  # a deposit in Great Britain needs a verified identity
     await client.deposit(10_000, unique("d"))
     return client
 

@@ -15,9 +15,11 @@ import httpx
 import msgspec
 from playwright.async_api import Browser, Page, expect
 
+from clients.api import CasinoClient
 from server.events import push
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import STRONG_PASSWORD, ServerProcess, unique
+from tests.support.kyc import verify_identity
 from tests.test_web_client import (
     DESKTOP,
     PHONE,
@@ -52,6 +54,10 @@ async def player_page(
             "/api/sessions", json={"login": username, "password": STRONG_PASSWORD}
         )
     token = login.json()["token"]
+    if country == "GB":  # a deposit there needs a verified identity
+        async with CasinoClient(casino.base_url) as client:
+            client.token = token
+            await verify_identity(client)
     watched = await open_page(browser, casino.base_url, name, viewport)
     await watched.page.evaluate("(token) => sessionStorage.setItem('casino.token', token)", token)
     await watched.page.reload()

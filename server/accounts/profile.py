@@ -1,6 +1,7 @@
-"""What a player may change about themselves: language, postal address, email (verified
-again) and whether a withdrawal needs their second factor. Name and date of birth are not
-here on purpose: they identify the player for KYC and change only through a KYC review.
+"""What a player may change about themselves: language, postal address and email (verified
+again). (A withdrawal to a new payment method needs the second factor whenever it is on:
+server/accounts/withdrawal_rule.py; there is no setting for it.) Name and date of birth are
+not here on purpose: they identify the player for KYC and change only through a KYC review.
 
 Every change emits `ProfileChanged` with the names of the fields, never their values.
 """

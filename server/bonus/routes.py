@@ -13,7 +13,7 @@ from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.bonus.service import Bonuses, Claimant
 from server.context import Services
-from server.web import current_player, json_body, json_response, require_staff
+from server.web import client_address, current_player, json_body, json_response, require_staff
 
 MAX_ID = 2**63 - 1
 
@@ -70,7 +70,7 @@ async def staff_definitions(request: Request) -> Response:
     require_staff(request)
     bonuses = _bonuses(request)
     if request.method == "POST":
-        found = await bonuses.define(await json_body(request))
+        found = await bonuses.define(await json_body(request), client_address(request.scope))
         return json_response(found.public(with_code=True), 201)
     return json_response({"definitions": [d.public(True) for d in await bonuses.definitions()]})
 
@@ -87,7 +87,9 @@ async def staff_cashback(request: Request) -> Response:
     if not (isinstance(currency, str) and len(currency) == 3):
         raise Refused(ErrorCode.VALIDATION_FAILED, "currency is ISO 4217", field="currency")
     definition_id, player_id, since, until = (int(v) for v in values)  # type: ignore[arg-type]
-    paid = await _bonuses(request).pay_cashback(definition_id, player_id, currency, since, until)
+    paid = await _bonuses(request).pay_cashback(
+        definition_id, player_id, currency, since, until, client_address(request.scope)
+    )
     return json_response({"paid": paid})
 
 
@@ -103,6 +105,7 @@ routes = [
 
 _ANY = obj({})
 
+_STAFF = "Authorization: Bearer CASINO_STAFF_TOKEN."
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/bonus": {
         "get": operation(
@@ -139,22 +142,23 @@ OPENAPI_PATHS: dict[str, Any] = {
             errors=[*BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUS_NOT_AVAILABLE],
         )
     },
+    # Staff routes: the staff token (`require_staff`), refused with STAFF_ONLY, not a session.
     "/api/staff/bonus/definitions": {
         "get": operation(
             "staff_bonus_definitions", "Every promotion definition (staff token)", tag="Staff",
-            auth=True, responses={"200": reply("definitions", _ANY)},
+            description=_STAFF, responses={"200": reply("definitions", _ANY)},
             errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS],
         ),
         "post": operation(
-            "staff_bonus_define", "Define a promotion (staff token)", tag="Staff", auth=True,
-            body=_ANY, responses={"201": reply("the definition", _ANY)},
+            "staff_bonus_define", "Define a promotion (staff token)", tag="Staff",
+            description=_STAFF, body=_ANY, responses={"201": reply("the definition", _ANY)},
             errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
         ),
     },
     "/api/staff/bonus/cashback": {
         "post": operation(
             "staff_bonus_cashback", "Pay an opted-in player's cashback for a period (staff token)",
-            tag="Staff", auth=True, body=_ANY, responses={"200": reply("paid", _ANY)},
+            tag="Staff", description=_STAFF, body=_ANY, responses={"200": reply("paid", _ANY)},
             errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
         )
     },

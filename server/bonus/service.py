@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from protocol.errors import ErrorCode, Refused
+from server.audit import trail
 from server.bonus import loyalty
 from server.bonus import terms as rules
 from server.bonus.terms import Terms
@@ -43,6 +44,11 @@ MarketingCheck = Callable[[int], Awaitable[bool]]  # may this player be offered 
 
 async def _anyone(player_id: int) -> bool:
     return True  # until the wiring plugs a real check (tests of the engine alone)
+
+
+# Who a staff action is recorded as on the audit trail: the holder of CASINO_STAFF_TOKEN,
+# until staff have logins of their own (the back-office issue).
+STAFF = "staff:token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +93,6 @@ class Definition:
         )
 
 
-def audit(actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
-    """A staff action on record. A stand-in until the audit trail lands (issue 16's
-    `server/audit/trail.record`, written in the action's transaction): point this at it."""
-    log.info("audit %s %s %s %s", actor, action, subject, json.dumps(details, sort_keys=True))
-
-
 def _definition(row: Row) -> Definition:
     data = json.loads(str(row[6]))
     return Definition(
@@ -122,7 +122,9 @@ class Bonuses:
         self.marketing_allowed: MarketingCheck = _anyone
 
     # Staff ------------------------------------------------------------------------------------
-    async def define(self, data: dict[str, Any]) -> Definition:
+    async def define(self, data: dict[str, Any], address: str = "") -> Definition:
+        """A new promotion, on the audit trail in the transaction that stores it (staff
+        act through the shared staff token until they have logins: `STAFF`)."""
         name = data.get("name")
         if not isinstance(name, str) or not 1 <= len(name) <= 80:
             raise Refused(ErrorCode.VALIDATION_FAILED, "name is 1-80 characters", field="name")
@@ -160,11 +162,17 @@ class Bonuses:
                 (name, terms.kind, trigger, code.upper() if code else None, currency, stored,
                  starts_at, ends_at, created),
             )  # fmt: skip
+            if new_id is not None:
+                row = await tx.fetchone(f"{_DEFINITION} WHERE id = ?", (new_id,))
+                assert row is not None
+                await trail.record(
+                    tx, STAFF, "bonus_defined", f"bonus_definition:{new_id}", "", address,
+                    _definition(row).public(True),
+                )  # fmt: skip
         if new_id is None:
             raise Refused(ErrorCode.VALIDATION_FAILED, "that code is taken", field="code")
         found = await self.definition(new_id)
         assert found is not None
-        audit("staff-token", "bonus.define", f"bonus_definition:{new_id}", found.public(True))
         return found
 
     async def definition(self, definition_id: int) -> Definition | None:
@@ -254,12 +262,19 @@ class Bonuses:
         await self.activate(player_id, currency)
 
     async def pay_cashback(
-        self, definition_id: int, player_id: int, currency: str, since: int, until: int
+        self,
+        definition_id: int,
+        player_id: int,
+        currency: str,
+        since: int,
+        until: int,
+        address: str = "",
     ) -> int:
         """Cashback on the player's net loss in [since, until), on our games (settled rounds'
         stakes minus wins) and providers' (bets minus wins and rolled-back stakes, as the
         flusher recorded them): granted once per opted-in award; the amount paid (as cash
-        when the definition has no wagering)."""
+        when the definition has no wagering). Staff's decision is on the audit trail in the
+        transaction that settles the award."""
         row = await self.db.fetchone(
             "SELECT a.id, d.terms FROM bonus_awards a JOIN bonus_definitions d"
             " ON d.id = a.definition_id WHERE a.definition_id = ? AND a.player_id = ?"
@@ -284,12 +299,18 @@ class Bonuses:
         paid = rules.cashback(loss, terms)
         status = "queued" if paid > 0 else "ended"
         async with self.db.transaction() as tx:
-            await tx.execute(
+            settled = await tx.execute(
                 "UPDATE bonus_awards SET status = ?, amount = ?, required = ?,"
                 " outcome = CASE WHEN ? = 'ended' THEN 'nothing' ELSE NULL END"
                 " WHERE id = ? AND status = 'opted_in'",
                 (status, paid, rules.required(terms, paid), status, int(row[0])),
             )
+            if settled:
+                await trail.record(
+                    tx, STAFF, "cashback_awarded", f"player:{player_id}", "", address,
+                    {"award_id": int(row[0]), "definition_id": definition_id, "amount": paid,
+                     "currency": currency, "since": since, "until": until},
+                )  # fmt: skip
         if paid and terms.wagering == 0:
             await self._grant(int(row[0]), player_id, currency, terms, paid, 0, to_cash=True)
         else:

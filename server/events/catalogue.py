@@ -308,11 +308,22 @@ class Chargeback(Event, frozen=True, kw_only=True, tag="chargeback"):
     balance: int
 
 
+class DebtRepaid(Event, frozen=True, kw_only=True, tag="debt_repaid"):
+    """A deposit first repaid (part of) the player's chargeback debt: `amount` went from the
+    deposit to the debt account, `owed` is what is still owed after it."""
+
+    deposit_id: int
+    amount: int
+    currency: str
+    owed: int
+
+
 KINDS: tuple[type[Event], ...] = (
     Registered,
     LoggedIn,
     LoggedInV2,
     Deposited,
+    DebtRepaid,
     Withdrawal,
     KycChanged,
     KycChangedV2,

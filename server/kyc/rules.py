@@ -4,17 +4,21 @@ Each is an async function of the database and the request's player and amount,
 returning a `Refused` (KYC_REQUIRED, with `required` and `level`) or None.
 KYC is a domain and payments another, so neither imports the other: the wiring
 adapts these to the payments seam (`WITHDRAWAL_RULES` in server/payments/rules.py)
-and to the deposit path. The levels they need come from server/kyc/levels.py.
+and to money's deposit seam (server/money/deposit_rules.py, where the deposit rule reads
+through the deposit's own write transaction). The levels they need come from
+server/kyc/levels.py.
 """
 
 from __future__ import annotations
 
 from protocol.errors import ErrorCode, Refused
 from server.kyc.levels import LEVEL_NAMES, Action, country_of, level_of, required_level
-from server.storage.database import Database
+from server.storage.database import Database, Transaction
 
 
-async def _refusal(db: Database, player_id: int, action: Action, amount: int) -> Refused | None:
+async def _refusal(
+    db: Database | Transaction, player_id: int, action: Action, amount: int
+) -> Refused | None:
     required = required_level(await country_of(db, player_id), action, amount)
     level = await level_of(db, player_id)
     if level >= required:
@@ -32,5 +36,7 @@ async def withdrawal_refusal(db: Database, player_id: int, amount: int) -> Refus
     return await _refusal(db, player_id, Action.WITHDRAW, amount)
 
 
-async def deposit_refusal(db: Database, player_id: int, amount: int) -> Refused | None:
+async def deposit_refusal(
+    db: Database | Transaction, player_id: int, amount: int
+) -> Refused | None:
     return await _refusal(db, player_id, Action.DEPOSIT, amount)

@@ -3,7 +3,8 @@
 For every player wallet, three independent figures must agree once the
 rounds stream is flushed and no stake is held:
 hot cash (Redis) == the ledger's cash account; hot bonus (Redis) == the ledger's bonus
-account; the two ledger accounts together == deposits - stakes + payouts (rounds table)
+account; the two ledger accounts together == deposits (less what they repaid of a
+chargeback debt) - stakes + payouts (rounds table)
 - provider bets + provider wins + returned provider stakes (provider transactions)
 - withdrawals locked or paid out (payments table); and the funds pending withdrawals
 hold: Redis `locked` == the ledger's withdrawal_locked account == pending withdrawals.
@@ -170,7 +171,7 @@ async def reconcile(db: Database, hot: HotWallet, histories: Sequence[History]) 
         "   AND a.player_id = p.id AND a.currency = p.currency), 0),"
         " COALESCE((SELECT balance FROM ledger_accounts a WHERE a.kind = 'player_bonus'"
         "   AND a.player_id = p.id AND a.currency = p.currency), 0),"
-        " COALESCE((SELECT SUM(amount) FROM deposits d"
+        " COALESCE((SELECT SUM(amount - debt_repaid) FROM deposits d"
         "   WHERE d.player_id = p.id AND d.currency = p.currency), 0),"
         " COALESCE((SELECT SUM(payout - stake) FROM rounds r"
         "   WHERE r.player_id = p.id AND r.currency = p.currency AND r.status = 'settled'), 0)"

@@ -143,6 +143,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                 ErrorCode.VALIDATION_FAILED,
                 ErrorCode.IDEMPOTENCY_CONFLICT,
                 ErrorCode.SANDBOX_LIMIT_REACHED,
+                ErrorCode.KYC_REQUIRED,
                 ErrorCode.DEPOSIT_LIMIT_REACHED,
                 ErrorCode.PLAY_BLOCKED,
                 *BACKEND_ERRORS,

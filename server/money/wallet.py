@@ -3,7 +3,10 @@
 Credits from outside (deposits) are written to the ledger first and applied to
 Redis second, each exactly once; stakes and wins move in Redis first and reach
 the ledger through the rounds stream. A missing hot wallet (a fresh Redis) is
-rebuilt from the ledger, never guessed. A deposit given a daily limit (sandbox
+rebuilt from the ledger, never guessed. A deposit first repays what the player owes
+after a chargeback (the ledger's debt account), in its own write transaction, so only
+the rest reaches the cash; the ledger and Redis see the same rest, and a retry or a
+recovery credits it once. A deposit given a daily limit (sandbox
 deposits: play money from nowhere) is refused when the player's deposits
 through that gateway in the last 24 hours would pass it; the sum is taken and
 the deposit written in one write transaction, so concurrent deposits, from
@@ -17,11 +20,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from server.events import outbox
-from server.events.catalogue import Deposited
+from server.events.catalogue import DebtRepaid, Deposited
 from server.money import deposit_rules, ledger
 from server.money.deposit_rules import DepositAttempt
 from server.money.hot import HotWallet
-from server.storage.database import Database, now_ms
+from server.storage.database import Database, Transaction, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class Deposit:
     currency: str
     balance: int
     replayed: bool  # True when this key had already been deposited
+    debt_repaid: int = 0  # what went to the player's chargeback debt before their cash
 
 
 # Told of each new deposit once it is spendable: (player id, currency, deposit id, amount).
@@ -117,14 +121,14 @@ class Wallet:
             replayed = deposit_id is None
             if deposit_id is None:
                 row = await tx.fetchone(
-                    "SELECT id, amount, currency FROM deposits"
+                    "SELECT id, amount, currency, debt_repaid FROM deposits"
                     " WHERE player_id = ? AND idempotency_key = ?",
                     (player_id, idempotency_key),
                 )
                 assert row is not None
                 if (row[1], row[2]) != (amount, currency):
                     raise DepositConflict("idempotency key already used for another deposit")
-                deposit_id = int(row[0])
+                deposit_id, repaid = int(row[0]), int(row[3])
             else:
                 if not screened:
                     refusal = await deposit_rules.refuse_deposit(
@@ -165,7 +169,8 @@ class Wallet:
                         deposit_id=deposit_id, amount=amount, currency=currency, gateway=gateway,
                     ),
                 )  # fmt: skip
-        cash = await self._apply_deposit(deposit_id, player_id, currency, amount)
+                repaid = await _repay_debt(tx, deposit_id, player_id, currency, amount)
+        cash = await self._apply_deposit(deposit_id, player_id, currency, amount - repaid)
         if not replayed:
             for hook in self.on_deposit:
                 try:
@@ -173,11 +178,21 @@ class Wallet:
                 except Exception:  # the deposit stands whatever a promotion makes of it
                     log.exception("deposit hook failed for deposit %s", deposit_id)
             cash = await self.balance(player_id, currency)
-        return Deposit(deposit_id, amount, currency, cash, replayed)
+        return Deposit(deposit_id, amount, currency, cash, replayed, repaid)
+
+    async def debt_repaid(self, player_id: int, currency: str) -> int:
+        """What this player's deposits have repaid of chargeback debts in `currency`."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(debt_repaid), 0) FROM deposits WHERE player_id = ?"
+            " AND currency = ?",
+            (player_id, currency),
+        )
+        return int(row[0]) if row else 0
 
     async def _apply_deposit(
         self, deposit_id: int, player_id: int, currency: str, amount: int
     ) -> int:
+        """Credit what reached the cash (`amount`: the deposit less what it repaid), once."""
         key = _deposit_key(deposit_id)
         row = await self.db.fetchone(
             "SELECT id FROM ledger_transfers WHERE idempotency_key = ?", (key,)
@@ -197,7 +212,8 @@ class Wallet:
     async def recover_credits(self) -> int:
         """Apply every durable deposit that never reached Redis (a crash between the two)."""
         rows = await self.db.fetchall(
-            "SELECT id, player_id, currency, amount FROM deposits WHERE credited_at IS NULL"
+            "SELECT id, player_id, currency, amount - debt_repaid FROM deposits"
+            " WHERE credited_at IS NULL"
         )
         for deposit_id, player_id, currency, amount in rows:
             await self._apply_deposit(int(deposit_id), int(player_id), str(currency), int(amount))
@@ -208,3 +224,35 @@ class Wallet:
 
 def _deposit_key(deposit_id: int) -> str:
     return f"deposit:{deposit_id}"
+
+
+async def _repay_debt(
+    tx: Transaction, deposit_id: int, player_id: int, currency: str, amount: int
+) -> int:
+    """Move what the player owes after chargebacks (at most the deposit) from their cash to
+    their debt account, in the deposit's transaction; what moved. The debt is the ledger's,
+    so a chargeback the flusher has not written yet is repaid by a later deposit."""
+    debt = ledger.player_debt(player_id, currency)
+    row = await tx.fetchone("SELECT balance FROM ledger_accounts WHERE code = ?", (debt.code,))
+    owed = max(-int(row[0]), 0) if row else 0  # the debt account is negative while owed
+    repaid = min(owed, amount)
+    if repaid == 0:
+        return 0
+    await ledger.post(
+        tx,
+        f"{_deposit_key(deposit_id)}:debt_repaid",
+        ledger.player_cash(player_id, currency),
+        debt,
+        repaid,
+        kind="debt_repaid",
+        reference=f"deposit:{deposit_id}",
+    )
+    await tx.execute("UPDATE deposits SET debt_repaid = ? WHERE id = ?", (repaid, deposit_id))
+    await outbox.emit(
+        tx,
+        DebtRepaid(
+            id=f"debt_repaid:{deposit_id}", player_id=player_id, at_ms=now_ms(),
+            deposit_id=deposit_id, amount=repaid, currency=currency, owed=owed - repaid,
+        ),
+    )  # fmt: skip
+    return repaid

@@ -1,19 +1,22 @@
 """The back office's command line for payments: `python -m server.payments.admin COMMAND`.
 
-The staff's way to disputes and refunds (there is no staff HTTP API yet): it works
-on the database, Redis and gateway named by the same CASINO_* variables as the
-server, and takes effect at once, even on a running server.
+The staff's way to disputes and refunds beside the staff HTTP API
+(`/api/staff/payments/...`, server/payments/staff/routes.py; both act through
+server/payments/staff/actions.py): it works on the database, Redis and gateway named by
+the same CASINO_* variables as the server, and takes effect at once, even on a running
+server.
 `disputes PLAYER` lists a player's disputes and chargeback debt; `evidence
 DISPUTE TEXT` submits evidence to the gateway (the dispute's outcome arrives by
 webhook); `refund PAYMENT AMOUNT KEY` refunds (part of) a completed deposit to the
-method that paid it, idempotent by KEY. Each action is logged with its staff
-reason (`--reason`), to be pointed at the audit trail when it lands.
+method that paid it, idempotent by KEY. Each action is recorded in the audit trail
+with its staff reason (`--reason`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 
@@ -23,8 +26,9 @@ from server.money.hot import HotWallet
 from server.money.wallet import Wallet
 from server.payments import runtime
 from server.payments.gateway import GatewayRefused, GatewayUnavailable
+from server.payments.staff import actions as staff
 from server.storage import redis_client
-from server.storage.database import opened
+from server.storage.database import Database, opened
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     refund.add_argument("amount", type=int)
     refund.add_argument("key", help="idempotency key: the same key again refunds nothing more")
     for sub in (evidence, refund):
-        sub.add_argument("--reason", default="", help="why, kept in the log")
+        sub.add_argument("--reason", default="", help="why, kept in the audit trail")
+        sub.add_argument(
+            "--staff", default=_login(), help="who decides (default: this login), kept there too"
+        )
     return parser
 
 
-def audit(action: str, subject: str, reason: str) -> None:
-    """A staff action's record (today the log; the audit trail's `record` when it lands)."""
-    log.warning("staff payments action %s on %s: %s", action, subject, reason or "no reason")
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in the environment nor the password database
+        return "unknown"
 
 
 async def _run(args: argparse.Namespace) -> str:
@@ -62,33 +71,45 @@ async def _run(args: argparse.Namespace) -> str:
                 raise ValueError("set CASINO_PAYMENT_GATEWAY_URL to the server's gateway")
             payments = built.payments
             try:
-                return await _act(args, payments)
+                return await _act(args, db, payments)
             finally:
                 await payments.gateway.close()
     finally:
         await client.aclose()
 
 
-async def _act(args: argparse.Namespace, payments: runtime.Payments) -> str:
+async def _act(args: argparse.Namespace, db: Database, payments: runtime.Payments) -> str:
     if args.command == "disputes":
         found = await payments.disputes.of_player(args.player_id)
+        owed = await staff.owed(payments, found)
         return (
             "\n".join(
-                f"dispute {d.id}\tpayment {d.payment_id}\t{d.amount} {d.currency}\t{d.status}"
-                f"\ttaken {d.taken}\tdebt {d.debt}"
-                for d in found
+                [
+                    f"dispute {d.id}\tpayment {d.payment_id}\t{d.amount} {d.currency}\t{d.status}"
+                    f"\ttaken {d.taken}\tdebt {d.debt}"
+                    for d in found
+                ]
+                + [f"owed {amount} {currency}" for currency, amount in sorted(owed.items())]
             )
             or f"player {args.player_id}: no disputes"
         )
     if args.command == "evidence":
-        dispute = await payments.disputes.get(args.dispute_id)
-        if dispute is None:
-            raise ValueError(f"no dispute {args.dispute_id}")
-        audit("evidence", f"dispute {dispute.id}", args.reason)
-        answer = await payments.gateway.submit_evidence(dispute.gateway_dispute_id, args.text)
-        return f"dispute {dispute.id}: evidence submitted; the gateway says {answer['status']}"
-    audit("refund", f"payment {args.payment_id}", args.reason)
-    receipt = await payments.refund(args.payment_id, args.amount, args.key)
+        dispute, status = await staff.submit_evidence(
+            payments,
+            staff.Staff(f"staff:{args.staff}", "cli"),
+            args.dispute_id,
+            args.text,
+            args.reason,
+        )
+        return f"dispute {dispute.id}: evidence submitted; the gateway says {status}"
+    receipt = await staff.refund(
+        payments,
+        staff.Staff(f"staff:{args.staff}", "cli"),
+        args.payment_id,
+        args.amount,
+        args.key,
+        args.reason,
+    )
     return f"refund {receipt.payment.id}: {receipt.payment.status}, balance {receipt.balance}"
 
 

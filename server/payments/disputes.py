@@ -6,7 +6,9 @@ moves money, once (the chargeback script, keyed by the dispute): the deposit is
 reversed in the ledger through the operator's chargeback-losses account; what the
 player's cash covers is taken from it, the rest is recorded as the player's debt
 (`taken` and `debt` here, and the ledger's player_debt account), and the player
-may not withdraw while a debt is owed (`restriction`). Cash never goes negative.
+may not withdraw while a debt is owed (`restriction`); a later deposit repays it first
+(money does, in the deposit's transaction), and the restriction lifts when nothing is
+owed. Cash never goes negative.
 A won dispute moves nothing: the sandbox, like Adyen, takes the funds only when
 the dispute is lost. Evidence goes to the gateway from the staff API.
 """
@@ -145,12 +147,26 @@ class Disputes:
         return len(rows)
 
     async def debt(self, player_id: int, currency: str) -> int:
+        """What the player still owes: the lost disputes' debts less what later deposits
+        repaid (money repays from each deposit first, server/money/wallet.py)."""
         row = await self.db.fetchone(
             "SELECT COALESCE(SUM(debt), 0) FROM payment_disputes WHERE player_id = ?"
             " AND currency = ? AND status = 'lost'",
             (player_id, currency),
         )
-        return int(row[0]) if row else 0
+        recorded = int(row[0]) if row else 0
+        if recorded == 0:
+            return 0
+        return max(recorded - await self.wallet.debt_repaid(player_id, currency), 0)
+
+    async def awaiting(self, limit: int) -> list[Dispute]:
+        """Disputes not decided yet (needs_response, under_review), newest first."""
+        rows = await self.db.fetchall(
+            _SELECT + " WHERE status IN ('needs_response', 'under_review') ORDER BY id DESC"
+            " LIMIT ?",
+            (limit,),
+        )
+        return [Dispute(*row) for row in rows]
 
     async def of_player(self, player_id: int) -> list[Dispute]:
         rows = await self.db.fetchall(_SELECT + " WHERE player_id = ? ORDER BY id", (player_id,))

@@ -43,7 +43,7 @@ def _runtime(request: Request) -> PaymentsRuntime:
     return runtime
 
 
-def _payments(request: Request) -> Payments:
+def payments_of(request: Request) -> Payments:
     return _runtime(request).payments
 
 
@@ -100,7 +100,7 @@ async def _terms(request: Request, currency: str, limit: int) -> tuple[int, str,
     return amount, key, data
 
 
-def _reply(receipt: Receipt, extra: dict[str, Any] | None = None) -> Response:
+def payment_reply(receipt: Receipt, extra: dict[str, Any] | None = None) -> Response:
     body = {**receipt.payment.public(), "balance": receipt.balance, "replayed": not receipt.created}
     body.update(extra or {})
     if not receipt.created:
@@ -112,7 +112,7 @@ async def _payment(request: Request, kind: str) -> Response:
     """A deposit or withdrawal request: the player, the terms, then the payment."""
     services: Services = request.app.state.services
     player = await current_player(request)
-    payments = _payments(request)
+    payments = payments_of(request)
     amount, key, data = await _terms(request, player.currency, services.settings.max_deposit)
     log_context.bind(player_id=player.id, transaction_id=f"payment-key:{key}")
     if kind == "withdrawal":
@@ -121,8 +121,11 @@ async def _payment(request: Request, kind: str) -> Response:
         method = await _method(payments, player.id, data)
         # `forfeit_bonus: true` confirms leaving an active bonus (BONUS_FORFEIT_REQUIRED else).
         forfeit = data.get("forfeit_bonus") is True
-        return _reply(
-            await payments.withdraw(player.id, player.currency, amount, key, method, forfeit)
+        # `code`: the two-factor code, asked for (TWO_FACTOR_REQUIRED) by a new method.
+        code = data.get("code")
+        code = code if isinstance(code, str) else None
+        return payment_reply(
+            await payments.withdraw(player.id, player.currency, amount, key, method, forfeit, code)
         )
     earlier = await payments.store.by_key(player.id, "deposit", key)
     if earlier is not None:  # a retry: the card is not tokenised again (a new token would
@@ -136,7 +139,9 @@ async def _payment(request: Request, kind: str) -> Response:
     back = f"{str(request.base_url).rstrip('/')}/#cashier"
     receipt = await payments.deposit(player.id, player.currency, amount, key, method, back)
     profile = services.profiles.for_country(player.country)
-    return _reply(receipt, {"limit_prompt": await services.rg.limit_prompt(player.id, profile)})
+    return payment_reply(
+        receipt, {"limit_prompt": await services.rg.limit_prompt(player.id, profile)}
+    )
 
 
 async def deposit(request: Request) -> Response:
@@ -149,7 +154,7 @@ async def withdraw(request: Request) -> Response:
 
 async def one(request: Request) -> Response:
     player = await current_player(request)
-    payments = _payments(request)
+    payments = payments_of(request)
     payment_id = int(request.path_params["payment_id"])
     # Ids are SQLite's 64-bit integers: a larger one names no payment (and would overflow).
     payment = None if payment_id > MAX_ID else await payments.get(player.id, payment_id)
@@ -160,7 +165,7 @@ async def one(request: Request) -> Response:
 
 async def listing(request: Request) -> Response:
     player = await current_player(request)
-    payments = _payments(request)
+    payments = payments_of(request)
     raw = request.query_params.get("limit", "20")
     # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIST:
@@ -174,7 +179,7 @@ async def cancel(request: Request) -> Response:
     payment_id = int(request.path_params["payment_id"])
     if payment_id > MAX_ID:
         raise Refused(ErrorCode.NOT_FOUND, "no such payment")
-    payment = await _payments(request).cancel(player.id, payment_id)
+    payment = await payments_of(request).cancel(player.id, payment_id)
     return json_response(payment.public())
 
 
@@ -183,7 +188,7 @@ async def methods(request: Request) -> Response:
     if request.method == "GET" and getattr(request.app.state, "payments", None) is None:
         # The cashier asks here first: without a gateway it shows no payment forms.
         return json_response({"available": False, "methods": [], "types": []})
-    payments = _payments(request)
+    payments = payments_of(request)
     if request.method == "POST":
         data = await json_body(request)
         saved = await _card(payments, player.id, data.get("card_number"))
@@ -245,7 +250,7 @@ _PAYMENT = {
     "action_url": {"type": ["string", "null"]},
     "decline_code": {"type": ["string", "null"]},
 }
-_OUTCOME = obj(
+OUTCOME = obj(
     {**_PAYMENT, "balance": {"type": "integer", "minimum": 0}, "replayed": {"type": "boolean"}},
     [*_PAYMENT, "balance", "replayed"],
 )
@@ -301,9 +306,9 @@ def _payment_call(
             ["amount"],
         ),
         responses={
-            "201": reply("completed, declined or refused by the gateway", _OUTCOME),
-            "202": reply("pending: the gateway's answer is not known yet", _OUTCOME),
-            "200": reply("replayed", _OUTCOME),
+            "201": reply("completed, declined or refused by the gateway", OUTCOME),
+            "202": reply("pending: the gateway's answer is not known yet", OUTCOME),
+            "200": reply("replayed", OUTCOME),
         },
         errors=[
             ErrorCode.INVALID_AMOUNT,
@@ -325,7 +330,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": _payment_call(
             "deposit",
             "Deposit through the payment gateway (the reply's `limit_prompt`: ask for a limit)",
-            [ErrorCode.DEPOSIT_LIMIT_REACHED, ErrorCode.PLAY_BLOCKED],
+            [ErrorCode.KYC_REQUIRED, ErrorCode.DEPOSIT_LIMIT_REACHED, ErrorCode.PLAY_BLOCKED],
             {
                 "card_number": {"type": "string", "description": "a new card, tokenised"},
                 "method": {"enum": ["ewallet", "bank_transfer"]},
@@ -430,8 +435,16 @@ OPENAPI_PATHS: dict[str, Any] = {
                 ErrorCode.AML_REVIEW_REQUIRED,
                 ErrorCode.CLOSED_LOOP_ONLY,
                 ErrorCode.BONUS_FORFEIT_REQUIRED,
+                ErrorCode.TWO_FACTOR_REQUIRED,
+                ErrorCode.INVALID_TWO_FACTOR_CODE,
             ],
-            {},
+            {
+                "code": {
+                    "type": "string",
+                    "description": "the two-factor code: asked for (TWO_FACTOR_REQUIRED) by a"
+                    " first withdrawal to a method when the player has two-factor on",
+                }
+            },
             [ErrorCode.ACCOUNT_RESTRICTED],
         )
     },

@@ -1,13 +1,12 @@
-"""The rules that may refuse a withdrawal or a deposit before any money moves: the one seam.
+"""The rules that may refuse a withdrawal before any money moves: the one withdrawal seam.
 
 A rule is an async function of the request that returns a `Refused` or None;
 `WITHDRAWAL_RULES` is checked in order and the first refusal wins. KYC
-verification, bonus wagering requirements and responsible-gambling cool-offs
-plug in here (append a function), never as a second path. `DEPOSIT_RULES` is the
-same for deposits through the gateway (responsible-gambling deposit limits, the
-AML threshold), checked before the payment is created, so a refused deposit
-never reaches the gateway. Funds are not a
-rule here: they are checked atomically with the lock in Redis.
+verification, bonus wagering requirements, responsible-gambling cool-offs and the
+second factor for a new payment method plug in here (server/app.py assigns the
+list), never as a second path. Funds are not a rule here: they are checked
+atomically with the lock in Redis. Deposits have their seam in money
+(server/money/deposit_rules.py), inside the deposit's own write transaction.
 """
 
 from __future__ import annotations
@@ -26,31 +25,13 @@ class WithdrawalRequest:
     gateway: str = ""  # where the money would go: AML's closed loop checks it
     forfeit_bonus: bool = False  # the player confirmed leaving an active bonus to withdraw
     method_id: int | None = None  # the saved method it goes to (None: the plain sandbox)
-
-
-@dataclass(frozen=True, slots=True)
-class DepositRequest:
-    player_id: int
-    currency: str
-    amount: int
-    method_type: str | None  # card, ewallet, bank_transfer; None: the plain sandbox
+    new_method: bool = False  # nothing was ever paid out to this method before
+    code: str | None = None  # the player's two-factor code, when the request carried one
 
 
 Rule = Callable[[WithdrawalRequest], Awaitable[Refused | None]]
-DepositRule = Callable[[DepositRequest], Awaitable[Refused | None]]
 
 WITHDRAWAL_RULES: list[Rule] = []
-DEPOSIT_RULES: list[DepositRule] = []
-
-
-async def first_deposit_refusal(
-    request: DepositRequest, rules: list[DepositRule] | None = None
-) -> Refused | None:
-    for rule in DEPOSIT_RULES if rules is None else rules:
-        refusal = await rule(request)
-        if refusal is not None:
-            return refusal
-    return None
 
 
 async def first_refusal(

@@ -46,14 +46,7 @@ from server.payments.gateway import (
     result_of,
 )
 from server.payments.methods import Method, MethodStore
-from server.payments.rules import (
-    WITHDRAWAL_RULES,
-    DepositRequest,
-    Rule,
-    WithdrawalRequest,
-    first_deposit_refusal,
-    first_refusal,
-)
+from server.payments.rules import WITHDRAWAL_RULES, Rule, WithdrawalRequest, first_refusal
 from server.payments.store import Payment, PaymentStore
 
 log = logging.getLogger(__name__)
@@ -107,10 +100,9 @@ class Payments:
     ) -> Receipt:
         method_id = None if method is None else method.id
         if await self.store.by_key(player_id, "deposit", key) is None:
-            method_type = None if method is None else method.type
-            refusal = self._limit(method_type, currency, amount) or await first_deposit_refusal(
-                DepositRequest(player_id, currency, amount, method_type)
-            )
+            # The method's own bounds; every other deposit rule runs in money's seam
+            # (server/money/deposit_rules.py) when the payment row is written.
+            refusal = self._limit(None if method is None else method.type, currency, amount)
             if refusal is not None:
                 raise refusal
         payment, created = await self._create(
@@ -128,13 +120,20 @@ class Payments:
         key: str,
         method: Method | None = None,
         forfeit_bonus: bool = False,
+        code: str | None = None,
     ) -> Receipt:
+        """`code`: the player's two-factor code, which a rule asks for when the method was
+        never paid out to before (`new_method`)."""
         method_id = None if method is None else method.id
         existing = await self.store.by_key(player_id, "withdrawal", key)
         if existing is None:
+            new_method = method_id is not None and not await self.store.withdrawn_to(
+                player_id, method_id
+            )
             request = WithdrawalRequest(
                 player_id, currency, amount, gateway=self.gateway.name,
-                forfeit_bonus=forfeit_bonus, method_id=method_id,
+                forfeit_bonus=forfeit_bonus, method_id=method_id, new_method=new_method,
+                code=code,
             )  # fmt: skip
             refusal = self._limit(None if method is None else method.type, currency, amount)
             refusal = refusal or await first_refusal(request, [*WITHDRAWAL_RULES, *self.own_rules])

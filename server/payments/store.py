@@ -117,6 +117,16 @@ class PaymentStore:
         )
         return _payment(row) if row else None
 
+    async def withdrawn_to(self, player_id: int, method_id: int) -> bool:
+        """Whether this player ever withdrew to this method (a withdrawal pending or paid: its
+        row exists only once every withdrawal rule, the second factor's included, let it by)."""
+        row = await self.db.fetchone(
+            "SELECT 1 FROM payments WHERE player_id = ? AND method_id = ? AND kind = 'withdrawal'"
+            " AND status IN ('pending', 'completed') LIMIT 1",
+            (player_id, method_id),
+        )
+        return row is not None
+
     async def refunded(self, deposit_id: int) -> int:
         """What refunds of this deposit took or are taking."""
         row = await self.db.fetchone(

@@ -30,15 +30,16 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
 
 from protocol.errors import ErrorCode, Refused
+from server.audit import trail
 from server.config import Mode, Settings
 from server.events import outbox
 from server.events.catalogue import RegisterChecked
-from server.storage.database import Database, Transaction, now_ms
+from server.storage.database import Database, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -133,21 +134,6 @@ def _checked(response: httpx.Response) -> Checked:
     return Checked(answer, response.headers.get("x-unique-id", ""))
 
 
-async def audit(
-    tx: Transaction,
-    actor: str,
-    action: str,
-    subject: str,
-    reason: str,
-    address: str,
-    details: dict[str, Any],
-) -> None:
-    """An audit entry; the signature of the audit trail (issue 16, `server/audit/trail.py`
-    `record`), which this will call once it exists. Until then the entry is a log line,
-    and the `register_check` event in the same transaction is the durable record."""
-    log.info("audit: %s %s %s (%s) from %s %s", actor, action, subject, reason, address, details)
-
-
 class RegisterGate:
     """The access check accounts run before creating an account and opening a session
     (`Accounts.on_access_check`)."""
@@ -226,7 +212,7 @@ class RegisterGate:
                     answer=answer, reference=unique_id, address=address,
                 ),
             )  # fmt: skip
-            await audit(
-                tx, "register", f"register_check:{stage}", subject, answer, address,
+            await trail.record(
+                tx, "rule:register", f"register_check:{stage}", subject, answer, address,
                 {"reference": unique_id},
             )  # fmt: skip

@@ -314,7 +314,9 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
         Stack(args, Path(scratch), workers) as stack,
     ):
         console.print(f"[bold]server[/] {stack.url} ({workers} worker{'s' if workers > 1 else ''})")
-        tokens = await loadgen.prepare_players(stack.url, args.clients, deposit=100_000_000)
+        tokens = await loadgen.prepare_players(
+            stack.url, args.clients, deposit=100_000_000, staff_token=BENCH_STAFF_TOKEN
+        )
         if args.bonus:
             await _give_bonuses(stack.url, tokens)
         started_ms = time.time_ns() // 1_000_000 + int(args.warmup * 1000)

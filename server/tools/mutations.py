@@ -362,6 +362,15 @@ MUTATIONS: tuple[Mutation, ...] = (
         tests=("tests/test_payments_deposits.py", "tests/test_server_money.py"),
     ),
     Mutation(
+        id="deposit-skips-debt-repayment",
+        file="server/money/wallet.py",
+        old="repaid = min(owed, amount)",
+        new="repaid = 0",
+        why="A deposit after a lost chargeback goes all to the cash: the debt stays owed and "
+        "the player stays restricted, however much they deposit.",
+        tests=("tests/test_payments_disputes.py",),
+    ),
+    Mutation(
         id="deposit-daily-limit-off-by-one",
         file="server/money/wallet.py",
         old="if total > daily_limit:",

@@ -27,6 +27,7 @@ from clients.api import CasinoClient
 from clients.sandbox_webhooks import sign
 from server.storage.redis_child import RedisChild, free_port
 from tests.conftest import ROOT, ServerProcess, settled_report, start_server, stop_server, unique
+from tests.support.kyc import STAFF_TOKEN
 from tests.support.payments import Gateway, player
 
 SECRET = "whsec_test_current"
@@ -38,6 +39,7 @@ SERVER_ENV = {
     "CASINO_PAYMENT_RECOVERY_SECONDS": "3600",  # webhooks, not the recovery pass, complete
     "CASINO_PAYMENT_WEBHOOK_SECRETS": f"{SECRET},{NEXT_SECRET}",
     "CASINO_PAYMENT_METHOD_LIMITS": "ewallet:EUR:100:5000",
+    "CASINO_STAFF_TOKEN": STAFF_TOKEN,  # the staff API: KYC approval, disputes, refunds
 }
 CARD_OK = "4242424242424242"
 CARD_3DS = "4000000000003220"
@@ -197,7 +199,17 @@ async def until(predicate: Any, timeout_s: float = 20.0) -> None:
 
 @pytest.fixture
 async def client(world: Processing) -> AsyncIterator[CasinoClient]:
-    async with await player(world.server.base_url) as logged_in:
+    """A new player of the world, verified to withdraw (KYC level 1), with nothing in the
+    wallet."""
+    async with await player(world.server.base_url, verified=True) as logged_in:
+        yield logged_in
+
+
+@pytest.fixture
+async def verified(world: Processing) -> AsyncIterator[CasinoClient]:
+    """A new player verified to KYC level 1 (staff approval), so withdrawals meet no KYC
+    refusal."""
+    async with await player(world.server.base_url, verified=True) as logged_in:
         yield logged_in
 
 

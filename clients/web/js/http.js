@@ -3,10 +3,11 @@
 // tells the page once it knows, and again if it ever changes.
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details = {}) {
     super(message || code);
     this.status = status;
     this.code = code;
+    this.details = details; // the refusal's own fields (`required`, `level`, `gateways`, ...)
   }
 }
 
@@ -48,7 +49,7 @@ export async function api(method, path, { body, token, headers } = {}) {
   }
   if (!response.ok) {
     const error = (data && data.error) || {};
-    throw new ApiError(response.status, error.code || `HTTP_${response.status}`, error.message);
+    throw new ApiError(response.status, error.code || `HTTP_${response.status}`, error.message, error);
   }
   return data;
 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import rng
+from clients import verification
 from clients.api import CasinoClient
 from server.money.hot import HotWallet
 from server.money.reconcile import Report, reconcile
@@ -26,6 +27,7 @@ from server.wiring import histories
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "Correct-Horse-42"  # noqa: S105 (throw-away players of a soak run)
+STAFF_TOKEN = "soak-staff-token-" + "0" * 24  # a private server's staff API, nothing else
 # Scenarios push as hard as they can: the limits under test are the wallet's, not the socket's.
 UNLIMITED = {
     "CASINO_RATE_PER_SECOND": "100000",
@@ -33,6 +35,7 @@ UNLIMITED = {
     "CASINO_MAX_SESSIONS_PER_PLAYER": "64",
     "CASINO_MAX_PENDING": "64",
     "CASINO_REGISTRATIONS_PER_ADDRESS": "1000000",  # every player registers from 127.0.0.1
+    "CASINO_STAFF_TOKEN": STAFF_TOKEN,  # to verify players' KYC (`funded_player`)
     "CASINO_RESERVATION_TTL_SECONDS": "5",
     "CASINO_ROUND_TIMEOUT_SECONDS": "4",
     # The fuzz players are funded with 100,000.00 of play money, past the demo's daily limit.
@@ -141,7 +144,8 @@ class Stack:
 
 
 async def funded_player(base_url: str, deposit: int) -> CasinoClient:
-    """A registered, logged-in player with a sandbox deposit; the caller closes it."""
+    """A registered, logged-in player with a sandbox deposit; the caller closes it. Verified
+    to KYC level 2 first, so a deposit of any size passes KYC (above EUR 2,000 needs it)."""
     client = CasinoClient(base_url)
     name = f"soak_{rng.randbytes(6).hex()}"
     await client.register(
@@ -154,6 +158,7 @@ async def funded_player(base_url: str, deposit: int) -> CasinoClient:
     )
     await client.login(name, PASSWORD)
     if deposit:
+        await verification.verify(client, STAFF_TOKEN, 2)
         await client.deposit(deposit, idempotency_key=f"dep-{rng.token_urlsafe(12)}")
     return client
 

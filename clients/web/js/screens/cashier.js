@@ -1,7 +1,8 @@
 // The payments cashier: deposit by card (a test number, tokenised by the gateway), e-wallet or
 // bank transfer; the 3-D Secure (or e-wallet) step on the gateway's own page, which sends the
-// player back here; withdraw to a saved method, and cancel one still with the bank; and the
-// player's payments, pending and done.
+// player back here; withdraw to a saved method (with the two-factor code when the server asks
+// for it: a method never withdrawn to before, for a player with two-factor on), and cancel one
+// still with the bank; and the player's payments, pending and done.
 // The card number goes to the server once, which hands it to the gateway and keeps only the
 // gateway's token and the last four digits; this page never stores it either.
 
@@ -9,6 +10,7 @@ import { api, ApiError } from "../http.js";
 import { formatAmount, parseMoney } from "../money.js";
 import { session } from "../session.js";
 import { el, replace, notify } from "../ui.js";
+import { clearRefusal, showRefusal } from "../refusals.js";
 
 const STATUS_TEXT = {
   requires_action: "waiting for 3-D Secure",
@@ -145,6 +147,17 @@ export function renderPayments() {
       { id: "pay-withdraw-method", "aria-label": "withdraw to" },
       ...methodsOf.list.map((m) => el("option", { value: String(m.method_id) }, m.label)),
     );
+    // Shown only once the server asks for it (TWO_FACTOR_REQUIRED): a new method's first payout.
+    const twoFactorCode = el("input", {
+      id: "pay-withdraw-code",
+      name: "two-factor code",
+      autocomplete: "one-time-code",
+      inputmode: "numeric",
+      placeholder: "code from your app",
+      "aria-label": "two-factor code",
+      size: 10,
+    });
+    twoFactorCode.hidden = true;
     const withdraw = el(
       "form",
       { class: "cashier", id: "pay-withdraw" },
@@ -152,6 +165,7 @@ export function renderPayments() {
       withdrawAmount,
       el("span", { class: "currency" }, currency),
       target,
+      twoFactorCode,
       el("button", { type: "submit" }, "Withdraw"),
     );
     withdraw.addEventListener("submit", async (event) => {
@@ -160,7 +174,22 @@ export function renderPayments() {
       if (!amount) return notify("Enter an amount such as 25.00", "error");
       const body = { amount };
       if (target.value) body.method_id = Number(target.value);
-      await submit(withdraw, "withdrawals", body);
+      if (!twoFactorCode.hidden && twoFactorCode.value.trim()) body.code = twoFactorCode.value.trim();
+      await submit(withdraw, "withdrawals", body, (error) => {
+        if (error.code === "TWO_FACTOR_REQUIRED") {
+          twoFactorCode.hidden = false;
+          twoFactorCode.focus();
+          notify("A first withdrawal to this method needs the code from your authenticator app.", "info");
+          return true;
+        }
+        if (error.code === "INVALID_TWO_FACTOR_CODE") {
+          twoFactorCode.value = "";
+          twoFactorCode.focus();
+          notify("That code is not valid (each code works once). Try the next one.", "error");
+          return true;
+        }
+        return false;
+      });
     });
 
     replace(
@@ -188,9 +217,11 @@ export function renderPayments() {
     }
   }
 
-  async function submit(form, kind, body) {
+  // `refused(error)`: the form's own answer to a refusal; true when it told the player.
+  async function submit(form, kind, body, refused = () => false) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
+    clearRefusal(form);
     try {
       const payment = await pay(kind, body);
       if (typeof payment.balance === "number") session.setBalance(payment.balance);
@@ -202,7 +233,12 @@ export function renderPayments() {
       notify(`${kind === "deposits" ? "Deposit" : "Withdrawal"} ${describe(payment)}.`, payment.status === "declined" ? "error" : "success");
       await refresh();
     } catch (error) {
-      notify(error.message || "The payment failed.", "error");
+      // A refusal the form answers itself (a two-factor code), or one that asks something of
+      // the player (verification), is explained under the form and stays.
+      const answered = error instanceof ApiError && refused(error);
+      if (!answered && !showRefusal(form, error, kind === "deposits" ? "deposit" : "withdrawal")) {
+        notify(error.message || "The payment failed.", "error");
+      }
       button.disabled = false;
     }
   }

@@ -5,6 +5,7 @@ import { formatAmount, formatMoney, parseMoney } from "../money.js";
 import { session } from "../session.js";
 import { symbolNode } from "../symbols.js";
 import { handNode } from "../cards.js";
+import { clearRefusal, showRefusal } from "../refusals.js";
 
 const KIND_TEXT = { slot: "Slot", table: "Table game" };
 
@@ -77,11 +78,12 @@ export function cashier() {
       return;
     }
     submit.disabled = true;
+    clearRefusal(form);
     try {
       const receipt = await session.deposit(minor);
       notify(`Deposited ${formatAmount(receipt.amount, receipt.currency)}`, "success");
     } catch (error) {
-      notify(error.message, "error");
+      if (!showRefusal(form, error, "deposit")) notify(error.message, "error");
     } finally {
       submit.disabled = false;
     }

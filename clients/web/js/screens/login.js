@@ -92,6 +92,7 @@ function registerForm(done) {
       pattern: "[A-Za-z0-9_]{3,32}",
     }),
     email: el("input", { name: "email", type: "email", autocomplete: "email", required: true }),
+    full_name: el("input", { name: "full_name", autocomplete: "name", maxlength: 200 }),
     password: el("input", {
       name: "password",
       type: "password",
@@ -135,6 +136,11 @@ function registerForm(done) {
     { class: "stack", id: "register-form" },
     field("Username", inputs.username, "3-32 letters, digits or _"),
     field("Email", inputs.email),
+    field(
+      "Full name (optional)",
+      inputs.full_name,
+      "as on your ID: we check it against sanctions lists, as the law asks",
+    ),
     field("Password", inputs.password, "at least 10 characters; mix letters, digits and symbols"),
     el(
       "div",
@@ -171,6 +177,7 @@ function registerForm(done) {
       chosen[kind] = amount;
     }
     if (Object.keys(chosen).length) fields.limits = chosen;
+    if (!fields.full_name) delete fields.full_name; // optional: an empty name is no name
     try {
       await session.register(fields);
       notify(`Welcome, ${fields.username}!`, "success");
