@@ -15,6 +15,8 @@ import ast
 import re
 from pathlib import Path
 
+from tests.support.source import parse as source_parse
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = re.compile(
     r"signature|secret|digest|hmac|_mac\b|token|password|passwd|hash|seed|api_?key", re.I
@@ -50,7 +52,7 @@ def operand_name(node: ast.expr) -> str | None:
 
 def suspicious(source: str, path: str) -> list[str]:
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(source_parse(source)):
         if not isinstance(node, ast.Compare):
             continue
         if not any(isinstance(op, COMPARISONS) for op in node.ops):

@@ -18,6 +18,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.source import parse as source_parse
+
 SERVER = Path(__file__).resolve().parent.parent / "server"
 SQL_CALLS = frozenset(
     {"execute", "executemany", "executescript", "fetchone", "fetchall", "insert", "insert_rows"}
@@ -70,7 +72,7 @@ def is_join_of_static(node: ast.Call, module: Module, function: ast.AST | None, 
 
 
 def parse(source: str, path: str) -> Module:
-    module = Module(path, ast.parse(source, filename=path))
+    module = Module(path, source_parse(source, path))
     for statement in module.tree.body:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]

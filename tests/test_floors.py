@@ -16,6 +16,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.support.source import parse as source_parse
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
 
@@ -96,7 +98,7 @@ def floor(module: str) -> int:
 
 
 def imports(path: Path, known: set[str]) -> set[str]:
-    tree = ast.parse(path.read_text())
+    tree = source_parse(path.read_text())
     type_only = {
         id(child)
         for node in ast.walk(tree)

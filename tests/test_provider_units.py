@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from server import docs_site
 from server.accounts.service import Player
-from server.provider import signatures
+from server.money import stake_rules
+from server.provider import rules, signatures
 from server.provider.catalogue import ProviderGame
 from server.provider.messages import BetRequest, Malformed, UserInfoRequest, decode
 from server.provider.openapi import document
@@ -74,12 +75,21 @@ def test_requests_decode_strictly() -> None:
         assert caught.value.status is status, bad
 
 
+@pytest.fixture
+def nothing_plugged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the rules these modules define: a server wired earlier in this process plugged
+    its own (responsible gambling, bonuses), which need that server's database."""
+    monkeypatch.setattr(rules, "PLUGGED", {})
+    monkeypatch.setattr(stake_rules, "PLUGGED", {})
+
+
 def _attempt(amount: int, status: str = "active", is_free: bool = False) -> BetAttempt:
     player = Player(1, "p", "p@example.com", "EUR", "DE", status)
     game = ProviderGame("sandbox", "g", "G", ("slots",), 96_000, 10, 1_000, True)
     return BetAttempt(player, game, amount, "EUR", is_free)
 
 
+@pytest.mark.usefixtures("nothing_plugged")
 async def test_the_bet_rules_refuse_in_order() -> None:
     assert await refuse_bet(_attempt(1_000)) is None
     assert await refuse_bet(_attempt(1_001)) is Status.LIMIT_REACHED

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.tools.soak import race
 from tests.conftest import ServerProcess
+from tests.support.kyc import STAFF_TOKEN
 
 DEPOSIT = 30_000
 
@@ -14,7 +15,9 @@ DEPOSIT = 30_000
 async def test_a_thousand_concurrent_stakes_on_one_wallet_keep_every_cent(
     casino: ServerProcess,
 ) -> None:
-    result = await race.run(casino.base_url, casino.database_path, deposit=DEPOSIT)
+    result = await race.run(
+        casino.base_url, casino.database_path, deposit=DEPOSIT, staff_token=STAFF_TOKEN
+    )
     assert (result.spins, result.bets) == (600, 400)
     assert result.final == DEPOSIT - result.staked + result.paid
     assert result.lowest is not None and result.lowest >= 0

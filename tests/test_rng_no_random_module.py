@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.support.source import parse as source_parse
+
 ROOT = Path(__file__).resolve().parents[1]
 SKIPPED_DIRECTORIES = {".venv", ".git", "__pycache__", "node_modules", "data"}
 # Text fallback for files that do not parse (work in progress): import lines only.
@@ -23,7 +25,7 @@ def python_files() -> Iterator[Path]:
 
 def imports_random(source: str) -> bool:
     try:
-        tree = ast.parse(source)
+        tree = source_parse(source)
     except SyntaxError:
         return IMPORT_LINE.search(source) is not None
     for node in ast.walk(tree):

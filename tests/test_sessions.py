@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
+import websockets
 from websockets.exceptions import ConnectionClosed
 
 from clients.api import CasinoClient, GameSocket
@@ -132,6 +134,31 @@ async def test_a_spin_in_one_tab_pushes_the_balance_to_the_other(casino: ServerP
         pushed = await tab_b.next_push()
         assert (pushed["type"], pushed["balance"]) == ("balance_changed", spin["balance"])
         assert (await tab_b.balance())["balance"] == spin["balance"]
+
+
+async def test_the_welcome_is_the_first_frame_while_pushes_flow(casino: ServerProcess) -> None:
+    # A push made while hello is answered waits for the welcome: clients read the first
+    # frame as hello's answer (the soak's race saw a balance push come first).
+    client, _ = await new_player(casino.base_url, deposit=100_000)
+    ws_url = "ws" + casino.base_url.removeprefix("http") + "/ws"
+
+    async def first_frame() -> str:
+        async with websockets.connect(ws_url) as ws:
+            await ws.send(msgspec.msgpack.encode({"type": "hello", "id": 0, "token": client.token}))
+            return str(msgspec.msgpack.decode(await ws.recv(decode=False))["type"])
+
+    async with client, client.socket() as spinner:
+        assert client.token is not None
+        await spinner.hello(client.token)
+
+        async def spins() -> None:
+            for _ in range(60):
+                await spinner.spin("classic-sevens", 10)
+
+        spinning = asyncio.create_task(spins())
+        firsts = [await first_frame() for _ in range(30)]
+        await spinning
+    assert firsts == ["welcome"] * 30
 
 
 async def test_a_push_reaches_a_session_on_a_second_server_process(

@@ -212,15 +212,14 @@ async def listing(
 ) -> list[Alert]:
     """Alerts, oldest first, filtered by whichever of status, rule, player and assignee are
     given."""
-    where, args = [], []
-    for column, value in (
-        ("status", status), ("rule", rule), ("player_id", player_id), ("assignee", assignee)
-    ):  # fmt: skip
-        if value is not None:
-            where.append(f"{column} = ?")
-            args.append(value)
-    sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id LIMIT ?"
-    return [_alert(row) for row in await db.fetchall(sql, (*args, limit))]
+    # A filter left as None matches every row; the statement stays one static text.
+    rows = await db.fetchall(
+        SELECT + " WHERE (? IS NULL OR status = ?) AND (? IS NULL OR rule = ?)"
+        " AND (? IS NULL OR player_id = ?) AND (? IS NULL OR assignee = ?)"
+        " ORDER BY id LIMIT ?",
+        (status, status, rule, rule, player_id, player_id, assignee, assignee, limit),
+    )
+    return [_alert(row) for row in rows]
 
 
 async def holding(db: Database, player_id: int) -> Alert | None:

@@ -71,6 +71,7 @@ class SocketSession:
         "bucket",
         "closing",
         "connection",
+        "held",
         "hub",
         "inline_since",
         "last_seen",
@@ -98,6 +99,9 @@ class SocketSession:
         self.sending = False  # a task is writing; frames made meanwhile wait in the backlog
         self.backlog: list[Outgoing] | None = None
         self.sender: asyncio.Task[None] | None = None  # writes frames posted by sync code
+        # Pushes that arrive while hello is being answered wait here: the welcome is always
+        # the first frame a session receives.
+        self.held: list[Outgoing] | None = None
 
     # -- outgoing ----------------------------------------------------------------------------
     async def emit(self, frame: Outgoing) -> None:
@@ -169,9 +173,14 @@ class SocketSession:
         frame = (
             msgspec.msgpack.encode(public) if self.binary else msgspec.json.encode(public).decode()
         )
-        self.post(frame)
+        pushed: list[Outgoing] = [frame]
         if public.get("type") == "forced_logout":
-            self.post(Close(CloseCode.FORCED_LOGOUT, "logged out"))
+            pushed.append(Close(CloseCode.FORCED_LOGOUT, "logged out"))
+        if self.held is not None:
+            self.held.extend(pushed)
+            return
+        for each in pushed:
+            self.post(each)
 
     async def refuse(self, frame: bytes | str, code: ErrorCode, message: str) -> None:
         """Answer a frame the limits refused, echoing its id when it has one. The reader
@@ -213,10 +222,14 @@ class SocketSession:
             return
         if not self.connection.authenticated:
             self.inline_since = self.last_seen
+            self.held = []
             try:
                 await self.handle(frame)  # hello (or refusals) in order, before anything else
             finally:
                 self.inline_since = None
+                held, self.held = self.held, None
+                for early in held:
+                    self.post(early)
             return
         if self.tasks is None:
             self.tasks = {}

@@ -23,7 +23,7 @@ from websockets.asyncio.client import connect
 from clients.api import CasinoClient
 from clients.provider_sim import ProviderClient, Signer, new_uuid
 from server.tools.soak.fuzz import Finding
-from server.tools.soak.stack import funded_player
+from server.tools.soak.stack import STAFF_TOKEN, funded_player
 
 SPIN_GAME, SPIN_STAKE = "classic-sevens", 100
 PROVIDER, PROVIDER_GAME, BET = "sandbox", "sandbox-fruits", 400
@@ -162,10 +162,12 @@ async def run(
     sockets: int = 6,
     spins_per_socket: int = 100,
     provider_bets: int = 400,
+    staff_token: str = STAFF_TOKEN,
 ) -> Race:
-    """Race the stakes; raise `Finding` when a promise broke."""
+    """Race the stakes; raise `Finding` when a promise broke. `staff_token` is the server's
+    CASINO_STAFF_TOKEN (the soak's own by default), used to verify the player's KYC."""
     race = Race(deposit)
-    player = await funded_player(base_url, deposit)
+    player = await funded_player(base_url, deposit, staff_token)
     try:
         assert player.token is not None
         ws_url = "ws" + base_url.removeprefix("http") + "/ws"

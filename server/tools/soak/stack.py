@@ -143,10 +143,21 @@ class Stack:
         self.close()
 
 
-async def funded_player(base_url: str, deposit: int) -> CasinoClient:
+async def funded_player(
+    base_url: str, deposit: int, staff_token: str = STAFF_TOKEN
+) -> CasinoClient:
     """A registered, logged-in player with a sandbox deposit; the caller closes it. Verified
     to KYC level 2 first, so a deposit of any size passes KYC (above EUR 2,000 needs it)."""
     client = CasinoClient(base_url)
+    try:
+        await _fund(client, deposit, staff_token)
+    except BaseException:
+        await client.http.aclose()
+        raise
+    return client
+
+
+async def _fund(client: CasinoClient, deposit: int, staff_token: str) -> None:
     name = f"soak_{rng.randbytes(6).hex()}"
     await client.register(
         email=f"{name}@example.com",
@@ -158,9 +169,8 @@ async def funded_player(base_url: str, deposit: int) -> CasinoClient:
     )
     await client.login(name, PASSWORD)
     if deposit:
-        await verification.verify(client, STAFF_TOKEN, 2)
+        await verification.verify(client, staff_token, 2)
         await client.deposit(deposit, idempotency_key=f"dep-{rng.token_urlsafe(12)}")
-    return client
 
 
 async def settled_report(redis_url: str, database_path: Path, timeout_s: float = 20.0) -> Report:
