@@ -1,7 +1,7 @@
 """Balance and bonus-progress pushes come from money's events, each built in one place
-(`balance_push`, `progress_push`) and relayed by one member of the `pushes` group: a round's
-balance push only when another session can hear it, progress always, a stale event never, and
-no event of another kind ever."""
+(`balance_push`, `progress_push`) and relayed by one member of the `pushes` group from the push
+streams the scripts copy them to: a round's event only when another session can hear it, every
+other money event always, a stale event never, and no event of another kind ever."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import msgspec
 import pytest
 import redis.asyncio as aioredis
 
+from server.events import lua as events_lua
 from server.events import push, stream
 from server.events.catalogue import (
     BonusWagered,
@@ -25,6 +26,7 @@ from server.events.catalogue import (
     WithdrawalFunds,
     encode,
 )
+from server.storage.slots import shard
 
 PLAYER = 77
 
@@ -108,7 +110,8 @@ async def relayed(client: aioredis.Redis, relay: push.PushRelay, events: list[Ev
     listener = client.pubsub()
     await listener.subscribe(push.channel(PLAYER))
     await listener.get_message(timeout=1.0)  # the subscription's confirmation
-    await stream.append(client, [(event.player_id, encode(event)) for event in events])
+    for event in events:  # as `_emit_event.lua` copies them
+        await client.xadd(stream.push_key(shard(event.player_id)), {stream.FIELD: encode(event)})
     await relay.relay_once(block_ms=1_000)
     heard = []
     while (message := await listener.get_message(timeout=0.2)) is not None:
@@ -118,23 +121,67 @@ async def relayed(client: aioredis.Redis, relay: push.PushRelay, events: list[Ev
 
 
 async def open_sessions(client: aioredis.Redis, count: int) -> None:
-    await client.zadd(push.sessions_key(PLAYER), {f"session-{n}": n for n in range(count)})
+    if count:
+        await client.zadd(push.sessions_key(PLAYER), {f"session-{n}": n for n in range(count)})
 
 
-async def test_a_round_is_not_pushed_to_a_player_whose_only_session_has_the_reply(
+# One event emitted the way every money script emits, with the push keys it is given last.
+EMIT = (
+    events_lua.source()
+    + """
+push_into(KEYS[2], KEYS[3])
+return emit_event(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {})
+"""
+)
+
+
+async def emitted(client: aioredis.Redis, kind: str, sessions: int) -> tuple[int, int]:
+    """How many entries the event stream and the push stream hold after one `kind` event
+    with `sessions` of the player's sessions open."""
+    await client.flushall()
+    await open_sessions(client, sessions)
+    events, pushes = stream.key_of(PLAYER), stream.push_key(shard(PLAYER))
+    await client.eval(EMIT, 3, events, *stream.push_keys_of(PLAYER), kind, "e1", PLAYER, 1)
+    return int(await client.xlen(events)), int(await client.xlen(pushes))
+
+
+@pytest.mark.parametrize("kind", ["stake", "round_settled"])
+@pytest.mark.parametrize(("sessions", "pushed"), [(0, 0), (1, 0), (2, 1), (3, 1)])
+async def test_a_rounds_event_is_copied_for_a_push_only_when_another_session_can_hear_it(
+    own_redis_client: aioredis.Redis, kind: str, sessions: int, pushed: int
+) -> None:
+    # The session that played has the new balance in its reply already.
+    assert await emitted(own_redis_client, kind, sessions) == (1, pushed)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["provider", "deposit_credited", "withdrawal_funds", "bonus_granted", "bonus_ended",
+     "bonus_wagered", "chargeback"],
+)  # fmt: skip
+async def test_every_other_money_event_is_copied_for_a_push_whatever_sessions_are_open(
+    own_redis_client: aioredis.Redis, kind: str
+) -> None:
+    assert await emitted(own_redis_client, kind, 1) == (1, 1)
+
+
+async def test_the_push_copy_is_the_event_itself(own_redis_client: aioredis.Redis) -> None:
+    await emitted(own_redis_client, "provider", 0)
+    ((_, event),) = await own_redis_client.xrange(stream.key_of(PLAYER))
+    ((_, copy),) = await own_redis_client.xrange(stream.push_key(shard(PLAYER)))
+    assert copy == event
+
+
+async def test_the_relay_reads_the_push_streams_not_the_event_streams(
     own_redis_client: aioredis.Redis, relay: push.PushRelay
 ) -> None:
-    await open_sessions(own_redis_client, 1)
-    assert await relayed(own_redis_client, relay, [settled(now_ms())]) == []
-
-
-async def test_a_round_is_pushed_when_the_player_has_another_session_open(
-    own_redis_client: aioredis.Redis, relay: push.PushRelay
-) -> None:
-    await open_sessions(own_redis_client, 2)
-    assert await relayed(own_redis_client, relay, [settled(now_ms(), balance=1_234)]) == [
-        {"type": "balance_changed", "balance": 1_234, "currency": "EUR", "reason": "round"}
-    ]
+    listener = own_redis_client.pubsub()
+    await listener.subscribe(push.channel(PLAYER))
+    await listener.get_message(timeout=1.0)
+    await stream.append(own_redis_client, [(PLAYER, encode(provider_bet(now_ms())))])
+    assert await relay.relay_once(block_ms=200) == 0
+    assert await listener.get_message(timeout=0.2) is None
+    await listener.aclose()
 
 
 async def test_a_provider_movement_is_pushed_whatever_sessions_are_open(
@@ -155,7 +202,6 @@ async def test_an_event_older_than_the_stale_limit_is_dropped_not_pushed_late(
 async def test_events_of_one_batch_are_pushed_in_stream_order(
     own_redis_client: aioredis.Redis, relay: push.PushRelay
 ) -> None:
-    await open_sessions(own_redis_client, 2)
     at = now_ms()
     heard = await relayed(own_redis_client, relay, [settled(at, 1_100), settled(at + 1, 1_050)])
     assert [message["balance"] for message in heard] == [1_100, 1_050]
@@ -170,15 +216,3 @@ def test_a_counted_stake_becomes_a_progress_push_in_whole_minor_units() -> None:
 
 def test_a_progress_event_is_no_balance_push_and_a_balance_event_no_progress_push() -> None:
     assert (push.balance_push(wagered(1)), push.progress_push(settled(1))) == (None, None)
-
-
-async def test_progress_is_pushed_to_a_player_whose_only_session_played_the_stake(
-    own_redis_client: aioredis.Redis, relay: push.PushRelay
-) -> None:
-    await open_sessions(own_redis_client, 1)
-    at = now_ms()
-    heard = await relayed(own_redis_client, relay, [settled(at), wagered(at)])
-    assert heard == [
-        {"type": "bonus_progress", "award": 5, "wagered": 1_510, "required": 15_000,
-         "currency": "EUR"},
-    ]  # fmt: skip

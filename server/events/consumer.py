@@ -27,15 +27,24 @@ from server.events.stream import Entry
 
 
 class Consumer:
-    def __init__(self, client: aioredis.Redis, group: str, name: str) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        group: str,
+        name: str,
+        streams: Sequence[str] | None = None,
+    ) -> None:
+        """`streams`: the shard streams read (every shard's event stream unless given; the
+        push relay reads the push streams)."""
         self.client = client
         self.group = group
         self.name = name
+        self.streams = list(streams) if streams is not None else stream.all_keys()
 
     async def join(self, start: str = "$") -> None:
         """Create the group on every shard stream where it does not exist yet, reading from
         `start` ("$": events appended from now on; "0": everything the streams hold)."""
-        for key in stream.all_keys():
+        for key in self.streams:
             try:
                 await self.client.xgroup_create(key, self.group, id=start, mkstream=True)
             except ResponseError as error:
@@ -52,7 +61,7 @@ class Consumer:
         reply = await self.client.xreadgroup(
             self.group,
             self.name,
-            dict.fromkeys(stream.all_keys(), ">"),
+            dict.fromkeys(self.streams, ">"),
             count=count,
             block=block_ms,
             noack=noack,
@@ -83,7 +92,7 @@ class Consumer:
         least `min_idle_ms` (a member that died mid-batch); process and `ack` them like
         `read`'s."""
         found: list[Entry] = []
-        for key in stream.all_keys():
+        for key in self.streams:
             cursor = "0-0"
             while True:
                 reply = await self.client.xautoclaim(
@@ -98,10 +107,10 @@ class Consumer:
     async def leave(self) -> None:
         """Remove this member from the group on every shard stream (its pending entries, if
         any, go with it: only for a member that reads with `noack`)."""
-        for key in stream.all_keys():
+        for key in self.streams:
             await self.client.xgroup_delconsumer(key, self.group, self.name)
 
     async def rewind(self, k: int, offset: str) -> None:
         """Make the group's next `read` of shard K's stream start after `offset` (`"0"`: from
         the beginning): replay from an offset. Entries already pending stay pending."""
-        await self.client.xgroup_setid(stream.key(k), self.group, id=offset)
+        await self.client.xgroup_setid(self.streams[k], self.group, id=offset)

@@ -8,7 +8,8 @@ required, in minor units) in one place too, `progress_push`, from the `bonus_wag
 that the script which counted a stake towards a bonus's wagering appended (`lua/_bonus.lua`).
 The `PushRelay`, run by each
 server's flusher process (off the request path), is one member of the consumer group
-`pushes` on the event streams, so each event is pushed once whichever process relays it,
+`pushes` on the push streams (`{s:K}:pushes`: the copies the scripts make of the events that
+call for a push, `_emit_event.lua`), so each event is pushed once whichever process relays it,
 and each server process's `PushHub` delivers it to that player's connections. Other
 pushes (a forced logout) are published directly with `publish`.
 
@@ -31,6 +32,7 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 
+from server.events import stream
 from server.events.catalogue import (
     BonusEnded,
     BonusGranted,
@@ -44,7 +46,6 @@ from server.events.catalogue import (
     WithdrawalFunds,
 )
 from server.events.consumer import Consumer
-from server.storage import slots
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +76,8 @@ REASONS: dict[type[Event], str] = {
     BonusEnded: "bonus",
     Chargeback: "chargeback",
 }
-# A round's own session has the new balance in its reply: a round's push is for the others.
-OWN_REPLY = frozenset({StakeTaken, RoundSettled})
-
-
-def sessions_key(player_id: int) -> str:
-    """The player's open play sessions (a sorted set, in the player's slot)."""
-    return f"{slots.player_prefix(player_id)}:sessions"
+# The player's open play sessions: the scripts count them (`_emit_event.lua`), the hub keeps them.
+sessions_key = stream.sessions_key
 
 
 def channel(player_id: int) -> str:
@@ -129,14 +125,14 @@ def push_for(event: Event) -> dict[str, Any] | None:
 
 
 class PushRelay:
-    """This process's member of the `pushes` group: reads money's events and publishes the
-    pushes they call for (a round's balance only to a player with another session open; a
-    bonus's progress to every session, since no reply carries it)."""
+    """This process's member of the `pushes` group on the push streams: reads the events the
+    money scripts copied there (a round's only when the player had another session open; a
+    bonus's progress always, since no reply carries it) and publishes their pushes."""
 
     def __init__(self, client: aioredis.Redis, name: str | None = None) -> None:
         self.client = client
         member = name or f"{socket.gethostname()}-{os.getpid()}"
-        self.consumer = Consumer(client, GROUP, member)
+        self.consumer = Consumer(client, GROUP, member, stream.push_keys())
 
     async def run(self) -> None:
         """Relay until cancelled; a failure (Redis away) is retried."""
@@ -181,20 +177,8 @@ class PushRelay:
         return await self._publish(wanted)
 
     async def _publish(self, wanted: Sequence[tuple[Event, dict[str, Any]]]) -> int:
-        rounds = [event.player_id for event, _ in wanted if type(event) in OWN_REPLY]
-        others_open: dict[int, bool] = {}
-        if rounds:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for player_id in rounds:
-                    pipe.zcard(sessions_key(player_id))
-                counts = await pipe.execute()
-            others_open = {p: int(n) > 1 for p, n in zip(rounds, counts, strict=True)}
-        published = 0
         async with self.client.pipeline(transaction=False) as pipe:
             for event, message in wanted:
-                if type(event) not in OWN_REPLY or others_open[event.player_id]:
-                    pipe.publish(channel(event.player_id), msgspec.json.encode(message))
-                    published += 1
-            if published:
-                await pipe.execute()
-        return published
+                pipe.publish(channel(event.player_id), msgspec.json.encode(message))
+            await pipe.execute()
+        return len(wanted)

@@ -14,6 +14,10 @@ that falls further behind than `MAX_LENGTH` entries of one shard loses the
 oldest of them from Redis, and events written through the SQL outbox stay in
 its table (`event_outbox`) to be replayed from there. An offset is a stream
 entry id of one shard's stream (`"1700000000000-0"`); `"0-0"` is the beginning.
+
+Beside each shard's events, a short stream of the same entries that call for a push
+(`{s:K}:pushes`, see `_emit_event.lua`): the push relay reads only those, so a round no other
+session can hear costs the relay nothing.
 """
 
 from __future__ import annotations
@@ -26,12 +30,14 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from server.events.catalogue import Event, MalformedEvent, UnknownEvent, decode
-from server.storage.slots import SHARDS, shard, tag
+from server.storage.slots import SHARDS, player_prefix, shard, tag
 
 log = logging.getLogger(__name__)
 
 # About 20,000 entries per shard: 320,000 in all at 16 shards (an event is ~250 bytes).
 MAX_LENGTH = 20_000
+# Pushes are for now (the relay drops what is older than a few seconds): a short window.
+PUSH_MAX_LENGTH = 1_000
 FIELD = "event"
 BEGINNING = "0-0"
 
@@ -47,6 +53,27 @@ def key_of(player_id: int) -> str:
 
 def all_keys() -> list[str]:
     return [key(k) for k in range(SHARDS)]
+
+
+def push_key(k: int) -> str:
+    """Shard K's stream of the events that call for a push (copies, in the same order)."""
+    return f"{tag(k)}:pushes"
+
+
+def push_keys() -> list[str]:
+    return [push_key(k) for k in range(SHARDS)]
+
+
+def sessions_key(player_id: int) -> str:
+    """The player's open play sessions (a sorted set of session id by lease end, in the
+    player's slot): the scripts count them to decide whether a round's push has a listener."""
+    return f"{player_prefix(player_id)}:sessions"
+
+
+def push_keys_of(player_id: int) -> list[str]:
+    """The two keys every event-emitting script takes last: the shard's push stream and the
+    player's sessions (`push_into` in `_emit_event.lua`)."""
+    return [push_key(shard(player_id)), sessions_key(player_id)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,7 @@ class BonusWallet:
         return await self._grant(
             keys=[
                 keys.wallet(pid, cur), keys.bonus(pid, cur), keys.bonus_grant(pid, grant.award_id),
-                keys.journal_of(pid), keys.events_of(pid),
+                keys.journal_of(pid), keys.events_of(pid), *keys.push_keys(pid),
             ],
             args=[
                 grant.award_id, pid, cur, grant.amount, "cash" if grant.to_cash else "bonus",
@@ -104,6 +104,7 @@ class BonusWallet:
             keys=[
                 keys.wallet(player_id, currency), keys.bonus(player_id, currency),
                 keys.journal_of(player_id), keys.events_of(player_id),
+                *keys.push_keys(player_id),
             ],
             args=[
                 "" if award_id is None else award_id, player_id, currency,

@@ -30,6 +30,7 @@ class Chargebacks:
                 keys.chargeback(player_id, dispute_id),
                 keys.journal_of(player_id),
                 keys.events_of(player_id),
+                *keys.push_keys(player_id),
             ],
             [dispute_id, player_id, currency, amount, gateway, KEEP_MS],
         )

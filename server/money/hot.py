@@ -164,6 +164,7 @@ class HotWallet:
                     keys.events_of(player_id),
                     keys.rg(player_id),
                     keys.bonus(player_id, currency),
+                    *keys.push_keys(player_id),
                 ],
                 args=[
                     amount,
@@ -218,6 +219,7 @@ class HotWallet:
                 keys.journal_of(player_id),
                 keys.rg(player_id),
                 keys.bonus(player_id, currency),
+                *keys.push_keys(player_id),
             ],
             args=[
                 stake, payout, outcome_json, ONE_SHOT_KEEP_MS, player_id, game, currency,
@@ -274,6 +276,7 @@ class HotWallet:
                     keys.events_of(player_id),
                     keys.rg(player_id),
                     keys.bonus(player_id, currency),
+                    *keys.push_keys(player_id),
                 ],
                 args=[
                     expected_version,
@@ -327,6 +330,7 @@ class HotWallet:
                     keys.events_of(player_id),
                     keys.rg(player_id),
                     keys.bonus(player_id, currency),
+                    *keys.push_keys(player_id),
                 ],
                 args=[payout, outcome_json, RESOLVED_KEEP_MS, inputs_json],
             )
@@ -348,6 +352,7 @@ class HotWallet:
                 keys.events_of(player_id),
                 keys.rg(player_id),
                 keys.bonus(player_id, currency),
+                *keys.push_keys(player_id),
             ],
             [reason, "1" if only_if_due else "0", RESOLVED_KEEP_MS],
         )
@@ -362,6 +367,7 @@ class HotWallet:
                 keys.wallet(player_id, currency),
                 keys.applied_credit(player_id, transfer_key),
                 keys.events_of(player_id),
+                *keys.push_keys(player_id),
             ],
             [amount, APPLIED_MARKER_MS, transfer_id, player_id, currency, transfer_key],
         )

@@ -49,6 +49,12 @@ def events_of(player_id: int) -> str:
     return stream.key_of(player_id)
 
 
+def push_keys(player_id: int) -> list[str]:
+    """The last two keys of every script that emits events: its shard's push stream and the
+    player's sessions (`_emit_event.lua` decides there which events are pushed)."""
+    return stream.push_keys_of(player_id)
+
+
 def due_of(player_id: int) -> str:
     return due(shard(player_id))
 

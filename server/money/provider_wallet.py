@@ -87,6 +87,7 @@ class ProviderHot:
                 keys.events_of(player_id),
                 keys.rg(player_id),
                 keys.bonus(player_id, wallet_currency),
+                *keys.push_keys(player_id),
             ],
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
@@ -159,4 +160,5 @@ def _settling_keys(
         keys.events_of(player_id),
         keys.rg(player_id),
         keys.bonus(player_id, wallet_currency),
+        *keys.push_keys(player_id),
     ]

@@ -57,4 +57,5 @@ def _keys(payment_id: int, player_id: int, currency: str) -> list[str]:
         keys.withdrawal(player_id, payment_id),
         keys.journal_of(player_id),
         keys.events_of(player_id),
+        *keys.push_keys(player_id),
     ]

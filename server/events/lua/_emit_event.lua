@@ -7,6 +7,34 @@
 -- `fields` is a flat list: name, value, name, value, ...; a number value is an integer.
 -- Every kind a script emits is version 1 (a new version means a new class in the catalogue
 -- and a change here in the same commit).
+--
+-- Pushes: a script that emits calls `push_into(pushes, sessions)` first, with the shard's push
+-- stream and the player's sessions set (server/events/stream.py `push_keys_of`, always its
+-- last two KEYS). Every event is then also appended to the push stream, which the push relay
+-- reads (server/events/push.py builds the push), except a round's own events (`stake`,
+-- `round_settled`) when the player has no other session open: the session that played has
+-- the new balance in its reply already, and a bet path without listeners must cost the relay
+-- nothing.
+local PUSHES, SESSIONS, OTHERS_OPEN = nil, nil, nil
+local OWN_REPLY = {stake = true, round_settled = true}
+
+local function push_into(pushes, sessions)
+  PUSHES, SESSIONS = pushes, sessions
+end
+
+local function pushed(kind)
+  if not PUSHES then
+    return false
+  end
+  if not OWN_REPLY[kind] then
+    return true
+  end
+  if OTHERS_OPEN == nil then
+    OTHERS_OPEN = redis.call('ZCARD', SESSIONS) > 1
+  end
+  return OTHERS_OPEN
+end
+
 local function emit_event(stream, kind, id, player_id, at_ms, fields)
   local parts = {
     '"kind":' .. cjson.encode(kind),
@@ -24,6 +52,9 @@ local function emit_event(stream, kind, id, player_id, at_ms, fields)
     end
     parts[#parts + 1] = cjson.encode(fields[i]) .. ':' .. value
   end
-  return redis.call('XADD', stream, 'MAXLEN', '~', @MAX_LENGTH@, '*',
-    'event', '{' .. table.concat(parts, ',') .. '}')
+  local event = '{' .. table.concat(parts, ',') .. '}'
+  if pushed(kind) then
+    redis.call('XADD', PUSHES, 'MAXLEN', '~', @PUSH_MAX_LENGTH@, '*', 'event', event)
+  end
+  return redis.call('XADD', stream, 'MAXLEN', '~', @MAX_LENGTH@, '*', 'event', event)
 end

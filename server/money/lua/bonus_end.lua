@@ -4,11 +4,13 @@
 -- A stake of ours still held waits: its settle ends the bonus (server/money/lua/_bonus.lua).
 -- KEYS[1] wallet hash, KEYS[2] bonus hash, KEYS[3] the shard's journal,
 -- KEYS[4] the shard's event stream
+-- KEYS[5] the shard's push stream, KEYS[6] the player's sessions (`push_into`)
 -- ARGV: award ('' : whichever is active), player_id, currency, forfeit ('1' or '0')
 -- Returns {'OK', state} with the bonus hash's state after, or {'NOT_PENDING'} with no bonus.
 --#include _clock
 --#include _emit_event
 --#include _bonus
+push_into(KEYS[5], KEYS[6])
 local b = redis.call('HMGET', KEYS[2], 'state', 'award')
 if not b[1] or (ARGV[1] ~= '' and b[2] ~= ARGV[1]) then
   return {'NOT_PENDING', b[1] or ''}

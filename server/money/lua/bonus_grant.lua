@@ -5,12 +5,14 @@
 -- keeps this one queued; CONFLICT means bonus money of the last one is still in play.
 -- KEYS[1] wallet hash, KEYS[2] bonus hash, KEYS[3] grant marker, KEYS[4] the shard's journal,
 -- KEYS[5] the shard's event stream (all {s:K})
+-- KEYS[6] the shard's push stream, KEYS[7] the player's sessions (`push_into`)
 -- ARGV: award, player_id, currency, amount, to ('bonus' or 'cash'), required (minor x 100),
 --       max_stake (0: none), expires_at_ms, cap ('' : none), marker_ttl_ms,
 --       free spins ('' or 'game|count|stake|wagering'), weights (name, percent, ...)
 --#include _clock
 --#include _emit_event
 --#include _bonus
+push_into(KEYS[6], KEYS[7])
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {'ALREADY', tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')}
 end

@@ -5,9 +5,11 @@
 -- Locked withdrawal funds and bonus are not touched: only cash came from the deposit.
 -- KEYS[1] wallet hash, KEYS[2] the dispute's hot record (both {s:K}), KEYS[3] the shard's
 -- journal, KEYS[4] the shard's event stream
+-- KEYS[5] the shard's push stream, KEYS[6] the player's sessions (`push_into`)
 -- ARGV: dispute_id, player_id, currency, amount, gateway, keep_ms
 --#include _clock
 --#include _emit_event
+push_into(KEYS[5], KEYS[6])
 local cash = redis.call('HGET', KEYS[1], 'cash')
 local taken = redis.call('HGET', KEYS[2], 'taken')
 if taken then

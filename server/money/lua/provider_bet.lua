@@ -4,6 +4,7 @@
 -- KEYS[1] wallet hash, KEYS[2] transaction record, KEYS[3] round hash (all {s:K}),
 -- KEYS[4] the shard's journal, KEYS[5] the shard's event stream, KEYS[6] the player's rg hash,
 -- KEYS[7] bonus hash
+-- KEYS[8] the shard's push stream, KEYS[9] the player's sessions (`push_into`)
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, round_closed ('1'/'0'), refusal ('' or a status the caller's rules gave), keep_ms,
 --       max_backlog, max_lag_ms, weight_class
@@ -13,6 +14,7 @@
 --#include _emit_event
 --#include _loss_limit
 --#include _bonus
+push_into(KEYS[8], KEYS[9])
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'state', 'balance')
 if tx[1] then

@@ -6,6 +6,7 @@
 -- KEYS[1] wallet hash, KEYS[2] rollback record, KEYS[3] bet record, KEYS[4] round hash
 -- (all {s:K}), KEYS[5] the shard's journal, KEYS[6] the shard's event stream,
 -- KEYS[7] the player's rg hash, KEYS[8] bonus hash
+-- KEYS[9] the shard's push stream, KEYS[10] the player's sessions (`push_into`)
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, round, game, reference_uuid,
 --       round_closed ('1'/'0'), keep_ms
 --#include _clock
@@ -13,6 +14,7 @@
 --#include _emit_event
 --#include _loss_credit
 --#include _bonus
+push_into(KEYS[9], KEYS[10])
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'round', 'game', 'reference', 'balance')
 if tx[1] then
   if tx[1] ~= 'rollback' or tx[2] ~= ARGV[5] or tx[3] ~= ARGV[6] or tx[4] ~= ARGV[7] then

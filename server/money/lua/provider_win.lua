@@ -5,6 +5,7 @@
 -- KEYS[1] wallet hash, KEYS[2] win record, KEYS[3] bet record, KEYS[4] round hash (all {s:K}),
 -- KEYS[5] the shard's journal, KEYS[6] the shard's event stream, KEYS[7] the player's rg hash,
 -- KEYS[8] bonus hash
+-- KEYS[9] the shard's push stream, KEYS[10] the player's sessions (`push_into`)
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, reference_uuid, round_closed ('1'/'0'), keep_ms
 --#include _clock
@@ -12,6 +13,7 @@
 --#include _emit_event
 --#include _loss_credit
 --#include _bonus
+push_into(KEYS[9], KEYS[10])
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
   'reference', 'balance')
 if tx[1] then

@@ -2,6 +2,7 @@
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] fair-seed hash, KEYS[4] open-rounds hash
 -- (all {s:K}), KEYS[5] the shard's journal, KEYS[6] the shard's event stream,
 -- KEYS[7] the player's rg hash, KEYS[8] bonus hash
+-- KEYS[9] the shard's push stream, KEYS[10] the player's sessions (`push_into`)
 -- ARGV: amount, ttl_ms, player_id, game, currency, round_id, inputs_json, max_backlog,
 --       max_lag_ms, weight_class
 -- Returns {'OK', cash_after, server_seed_hex, client_seed, nonce}, the same after 'ALREADY'
@@ -13,6 +14,7 @@
 --#include _emit_event
 --#include _loss_limit
 --#include _bonus
+push_into(KEYS[9], KEYS[10])
 local r = redis.call('HMGET', KEYS[2], 'state', 'server_seed', 'client_seed', 'nonce')
 if r[1] then
   -- Round ids are unique and unguessable, so this is our own retry (a reply lost in transit).

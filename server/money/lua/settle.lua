@@ -4,12 +4,14 @@
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] the shard's journal,
 -- KEYS[4] open-rounds hash, KEYS[5] the shard's event stream, KEYS[6] the player's rg hash,
 -- KEYS[7] bonus hash
+-- KEYS[8] the shard's push stream, KEYS[9] the player's sessions (`push_into`)
 -- ARGV: payout, outcome_json, keep_ms, inputs_json ('' keeps the reserved inputs)
 --#include _clock
 --#include _spend
 --#include _emit_event
 --#include _loss_credit
 --#include _bonus
+push_into(KEYS[8], KEYS[9])
 local r = redis.call('HMGET', KEYS[2], 'state', 'amount', 'player_id', 'game', 'currency',
   'round_id', 'reserved_at', 'balance_before', 'balance_after', 'stream_id', 'inputs',
   'seed_hash', 'client_seed', 'nonce', 'from_bonus')

@@ -4,6 +4,7 @@
 -- KEYS[1] wallet hash, KEYS[2] done-marker of this round, KEYS[3] fair-seed hash,
 -- KEYS[4] the shard's event stream, KEYS[5] the shard's journal, KEYS[6] the player's rg hash,
 -- KEYS[7] bonus hash
+-- KEYS[8] the shard's push stream, KEYS[9] the player's sessions (`push_into`)
 -- ARGV: stake, payout, outcome_json, keep_ms, player_id, game, currency, round_id,
 --       inputs_json, seed_hash, client_seed, nonce, max_backlog, max_lag_ms, weight_class
 -- Returns {'OK', cash, stream_id}, {'ALREADY', cash, stream_id} for a retry, or a refusal;
@@ -15,6 +16,7 @@
 --#include _loss_limit
 --#include _loss_credit
 --#include _bonus
+push_into(KEYS[8], KEYS[9])
 local done = redis.call('GET', KEYS[2])
 if done then
   local sep = string.find(done, '|', 1, true)

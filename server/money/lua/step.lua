@@ -2,6 +2,7 @@
 -- (double, split, insurance) and save the new game state, only if nobody stepped in between.
 -- KEYS[1] wallet hash, KEYS[2] reservation hash, KEYS[3] open-rounds hash,
 -- KEYS[4] the shard's event stream, KEYS[5] the player's rg hash, KEYS[6] bonus hash
+-- KEYS[7] the shard's push stream, KEYS[8] the player's sessions (`push_into`)
 -- ARGV: expected_version, extra_amount, round_state_json, inputs_json, ttl_ms, player_id,
 --       currency, weight_class
 -- Returns {'OK', cash, held_for_round, new_version} or a refusal.
@@ -10,6 +11,7 @@
 --#include _emit_event
 --#include _loss_limit
 --#include _bonus
+push_into(KEYS[7], KEYS[8])
 local r = redis.call('HMGET', KEYS[2], 'state', 'version', 'amount', 'game', 'round_id')
 if not r[1] then
   return {'NO_RESERVATION'}

@@ -3,9 +3,11 @@
 -- The movement is appended to the rounds stream in the same step, for the ledger.
 -- KEYS[1] wallet hash, KEYS[2] withdrawal record (both {s:K}), KEYS[3] the shard's journal,
 -- KEYS[4] the shard's event stream
+-- KEYS[5] the shard's push stream, KEYS[6] the player's sessions (`push_into`)
 -- ARGV: payment_id, player_id, currency, amount, gateway, outcome ('paid'/'returned'), keep_ms
 --#include _clock
 --#include _emit_event
+push_into(KEYS[5], KEYS[6])
 local state = redis.call('HGET', KEYS[2], 'state')
 if not state then
   return {'NOT_LOCKED'}
