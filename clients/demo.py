@@ -23,6 +23,7 @@ class DemoResult:
     spins: list[dict[str, Any]] = field(default_factory=list)
     final_balance: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    refused: str | None = None  # why the server refused a spin ("CODE: message"), if it did
 
 
 def money(minor: int) -> str:
@@ -65,7 +66,8 @@ async def run_demo(
             for number in range(1, spins + 1):
                 reply = await sock.spin(game, stake)
                 if reply["type"] == "error":
-                    say(f"spin {number:2}: refused {reply['code']}: {reply['message']}")
+                    result.refused = f"{reply['code']}: {reply['message']}"
+                    say(f"spin {number:2}: refused {result.refused}")
                     break
                 result.spins.append(reply)
                 say(

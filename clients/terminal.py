@@ -168,6 +168,15 @@ async def run(args: argparse.Namespace, console: Console) -> int:
             return 1
         username, password = args.user, os.environ.get("CASINO_PASSWORD", "")
         fresh = args.register or not username
+        if fresh and not tty and not args.register and args.auto is None:
+            console.print(
+                "no terminal to ask who you are: give --auto N to play N rounds with a new"
+                " account, or --user NAME (password in CASINO_PASSWORD) to drive the menu"
+                " from standard input",
+                style="red",
+                markup=False,
+            )
+            return 2
         try:
             if fresh and (args.register or args.auto is not None or not tty):
                 username, password = await register(client, console, prompt=tty)

@@ -320,6 +320,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     # Here as well as in run.py serve: a --workers process starts with no logging set up.
     json_logging.install(settings.log_level, settings.log_levels)
+    json_logging.static_files_at_debug(
+        route.path.split("/", 2)[1] for route in routes() if route.path.strip("/")
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import os
 import shutil
@@ -38,6 +39,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.host:  # the address served is the one the exposure rules judge
         settings = dataclasses.replace(settings, host=args.host)
+    # Before any child writes there: the data directory is its owner's alone (the database,
+    # Redis's AOF, KYC documents and the mail sink hold personal data and secrets).
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Before anything starts: a live server with a sandbox part must not take one request.
     refusals = mode.refusals(settings, sandbox.enabled_in(settings.database_path))
     for refusal in refusals:
@@ -196,40 +200,60 @@ def _demo(args: argparse.Namespace) -> int:
                 return 1
             time.sleep(0.1)
     try:
-        asyncio.run(run_demo(url, spins=args.spins, game=args.game, stake=args.stake))
+        result = asyncio.run(run_demo(url, spins=args.spins, game=args.game, stake=args.stake))
     finally:
         if server is not None:
             server.terminate()
             server.wait(15)
         if scratch is not None:
             scratch.cleanup()
+    if result.refused is not None:
+        print(f"the demo stopped: the server refused a spin ({result.refused})", file=sys.stderr)
+        return 1
     return 0
 
 
 def _reconcile(args: argparse.Namespace) -> int:
+    from redis.exceptions import RedisError
+
     from server.config import Settings
     from server.money.hot import HotWallet
     from server.money.reconcile import reconcile
-    from server.storage import redis_client
+    from server.storage import redis_child, redis_client
     from server.storage.database import opened
     from server.wiring import histories
 
     settings = Settings.from_env()
-    if not settings.redis_url:
-        print("set CASINO_REDIS_URL to the server's Redis", file=sys.stderr)
+    # The embedded default: the Redis `run.py serve` runs for this data directory.
+    url = settings.redis_url or redis_child.embedded_url(settings.data_dir)
+    if url is None:
+        print(
+            f"no Redis to reconcile: {settings.data_dir} has no embedded Redis (start"
+            " `run.py serve`), and CASINO_REDIS_URL is not set",
+            file=sys.stderr,
+        )
         return 2
 
-    async def check() -> bool:
-        client = redis_client.connect(settings.redis_url)
+    async def check() -> int:
+        client = redis_client.connect(url)
         try:
+            try:
+                await client.ping()
+            except RedisError as error:
+                print(
+                    f"no answer from Redis ({type(error).__name__}): reconcile runs while"
+                    " `run.py serve` (or your Redis) is up",
+                    file=sys.stderr,
+                )
+                return 2
             async with opened(settings.database_path) as db:
                 report = await reconcile(db, HotWallet(client, 1), histories())
         finally:
             await client.aclose()
         print("\n".join(report.lines()))
-        return report.ok
+        return 0 if report.ok else 1
 
-    return 0 if asyncio.run(check()) else 1
+    return asyncio.run(check())
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -399,6 +423,23 @@ def _mail(args: argparse.Namespace) -> int:
     return 0
 
 
+# The operator's command lines of each domain, reachable as `run.py NAME ...` (inside the venv
+# `run.py` builds), so every `fix:` that `doctor` prints can be pasted as it is.
+ADMIN = {
+    "accounts": ("server.accounts.admin", "accounts: name clashes, rename a player"),
+    "kyc": ("server.kyc.admin", "KYC: review a player, a player's status and documents"),
+    "aml": ("server.aml.admin", "AML: cases and their decisions, audit-trail check"),
+    "payments": ("server.payments.admin", "payments: disputes, evidence, refunds"),
+    "provider": ("server.provider.admin", "game providers: list, add, enable, disable, games"),
+}
+
+
+def _admin(args: argparse.Namespace) -> int:
+    module = importlib.import_module(ADMIN[args.command][0])
+    result: int = module.main(args.args)
+    return result
+
+
 COMMANDS = {
     "serve": _serve,
     "demo": _demo,
@@ -417,6 +458,7 @@ COMMANDS = {
     "lock": _lock,
     "docs": _docs,
     "mail": _mail,
+    **dict.fromkeys(ADMIN, _admin),
 }
 
 # Commands that parse their own arguments (`run.py rtp --help`).
@@ -428,6 +470,7 @@ PASS_THROUGH = {
     "soak": "run the crash, race and fuzz scenarios for --minutes N; exit 1 on any finding",
     "mutate": "run each listed money mutation against its tests; exit 1 if any survives",
     "docs": "serve the documentation site on http://127.0.0.1:8001 (or: docs build)",
+    **{name: text for name, (_, text) in ADMIN.items()},
 }
 
 

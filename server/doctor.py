@@ -33,7 +33,7 @@ from server import mode
 from server.config import ConfigError, Mode, Settings
 from server.observability import backlog
 from server.provider import sandbox
-from server.storage import database
+from server.storage import database, redis_child
 from server.wiring import backlog_keys
 
 GIB = 1024**3
@@ -283,16 +283,6 @@ def permission_findings(settings: Settings) -> list[Finding]:
 
 
 # -- live checks -------------------------------------------------------------------------------
-def _embedded_conf(data_dir: Path) -> dict[str, str]:
-    conf = data_dir / "redis" / "redis.conf"
-    values = {}
-    for line in conf.read_text().splitlines():
-        key, _, value = line.strip().partition(" ")
-        if key and not key.startswith("#"):
-            values[key.lower()] = value.strip().strip('"')
-    return values
-
-
 async def _live_redis(url: str, bound_s: int) -> list[Finding]:
     client = aioredis.Redis.from_url(
         url, decode_responses=True, socket_connect_timeout=TIMEOUT_S, socket_timeout=TIMEOUT_S
@@ -359,8 +349,8 @@ async def _redis(settings: Settings) -> list[Finding]:
             )
         )
         return found
-    conf = _embedded_conf(settings.data_dir)
-    url = f"redis://:{conf.get('requirepass', '')}@127.0.0.1:{conf.get('port', '0')}/0"
+    conf = redis_child.config_values(conf_path)
+    url = redis_child.embedded_url(settings.data_dir) or ""
     client = aioredis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=TIMEOUT_S)
     try:
         await client.ping()

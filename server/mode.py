@@ -248,7 +248,7 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[St
                 "sandbox-provider",
                 "the sandbox game provider is enabled in the database: whoever holds its"
                 " secret can post wins to real balances",
-                "python -m server.provider.admin disable sandbox",
+                "python3 run.py provider disable sandbox",
             )
         )
     return found

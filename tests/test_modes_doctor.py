@@ -34,7 +34,7 @@ def test_each_refusal_is_a_failure_with_its_fix() -> None:
         (Level.FAIL, "live (metrics-open)"),
         (Level.FAIL, "live (sandbox-provider)"),
     ]
-    assert found[2].fix == "python -m server.provider.admin disable sandbox"
+    assert found[2].fix == "python3 run.py provider disable sandbox"
 
 
 def test_an_acceptable_live_configuration_is_ok() -> None:

@@ -111,7 +111,11 @@ async def test_live_with_the_sandbox_provider_enabled_is_refused(tmp_path: Path)
         "refusing to start in live mode (sandbox-provider): the sandbox game provider is"
         " enabled in the database" in stderr
     )
-    assert "fix: python -m server.provider.admin disable sandbox" in stderr
+    assert "fix: python3 run.py provider disable sandbox" in stderr
+    # The fix, pasted as printed, works.
+    fixed = run_py("provider", "disable", "sandbox", env=live_env(tmp_path))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert not sandbox.enabled_in(tmp_path / "casino.db")
 
 
 def test_sandbox_with_a_live_gateway_key_is_refused(tmp_path: Path) -> None:

@@ -136,9 +136,33 @@ async def test_levels_follow_the_configuration(tmp_path: Path, private_redis: Re
     try:
         async with httpx.AsyncClient(base_url=server.base_url) as http:
             await http.get("/ready")
+            await http.get("/js/app.js")
     finally:
         stop_server(server)
     entries = log_lines(server.log())
-    assert any(e["logger"] == "uvicorn.access" and "/ready" in e["message"] for e in entries)
+    access = [e["message"] for e in entries if e["logger"] == "uvicorn.access"]
+    assert any("/ready" in line for line in access)
+    # A static file's line is DEBUG: the INFO log keeps the calls an operator reads.
+    assert not any("/js/app.js" in line for line in access)
     quiet = [e for e in entries if e["level"] == "INFO" and e["logger"] != "uvicorn.access"]
     assert quiet == []
+
+
+async def test_static_file_access_lines_are_debug(
+    tmp_path: Path, private_redis: RedisChild
+) -> None:
+    server = start_server(tmp_path, private_redis, {"CASINO_LOG_LEVELS": "uvicorn.access=DEBUG"})
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            await http.get("/js/app.js")
+            await http.get("/health")
+    finally:
+        stop_server(server)
+    levels = {
+        path: e["level"]
+        for e in log_lines(server.log())
+        if e["logger"] == "uvicorn.access"
+        for path in ("/js/app.js", "/health")
+        if f"GET {path} " in e["message"]
+    }
+    assert levels == {"/js/app.js": "DEBUG", "/health": "INFO"}

@@ -56,9 +56,10 @@ def test_help_lists_every_command() -> None:
 
 def test_serve_runs_a_private_redis_and_ctrl_c_stops_both(tmp_path: Path) -> None:
     port = free_port()
+    data = tmp_path / "data"
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)],
-        env=embedded_env(tmp_path),
+        env=embedded_env(data),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -74,25 +75,43 @@ def test_serve_runs_a_private_redis_and_ctrl_c_stops_both(tmp_path: Path) -> Non
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline
                 time.sleep(0.1)
-        conf = (tmp_path / "redis" / "redis.conf").read_text()
+        conf = (data / "redis" / "redis.conf").read_text()
         redis_port = next(line.split()[1] for line in conf.splitlines() if line.startswith("port "))
         redis_pids = subprocess.run(
             ["pgrep", "-f", f"redis-server 127.0.0.1:{redis_port}"], capture_output=True, text=True
         ).stdout.split()
         assert len(redis_pids) == 1
         assert "bind 127.0.0.1" in conf and "appendonly yes" in conf
-        assert oct((tmp_path / "redis" / "redis.conf").stat().st_mode & 0o777) == "0o600"
+        assert oct((data / "redis" / "redis.conf").stat().st_mode & 0o777) == "0o600"
+        # Personal data and secrets: the data directory and the database are serve's user's.
+        assert oct(data.stat().st_mode & 0o777) == "0o700"
+        assert oct((data / "casino.db").stat().st_mode & 0o777) == "0o600"
+        # Operator commands find the embedded Redis and database by themselves.
+        reconciled = run_py("reconcile", env=embedded_env(data))
+        assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
+        assert "ledger sums by currency: none" in reconciled.stdout
+        doctor = run_py("doctor", env=embedded_env(data))
+        assert "readable by every user" not in doctor.stdout
         server.send_signal(signal.SIGINT)
         output, _ = server.communicate(timeout=30)
         assert server.returncode == 0, output
         assert not Path(f"/proc/{redis_pids[0]}").exists()
-        assert (tmp_path / "casino.db").exists()
-        assert (tmp_path / "redis" / "appendonlydir").is_dir()
+        assert (data / "casino.db").exists()
+        assert (data / "redis" / "appendonlydir").is_dir()
         assert "private redis-server on 127.0.0.1" in output
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_reconcile_without_a_redis_says_where_to_find_one(tmp_path: Path) -> None:
+    result = run_py("reconcile", env=embedded_env(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"no Redis to reconcile: {tmp_path} has no embedded Redis (start `run.py serve`),"
+        " and CASINO_REDIS_URL is not set"
+    )
 
 
 def test_a_bad_configuration_value_fails_fast_with_its_name(tmp_path: Path) -> None:
@@ -118,3 +137,16 @@ def test_demo_without_a_server_starts_a_private_one_and_plays_20_spins(tmp_path:
     assert sum(line.startswith("spin ") for line in lines) == 20
     assert any(line.startswith("final balance ") for line in lines)
     assert "history read back from the server: 20 rounds" in lines
+
+
+def test_demo_of_a_game_that_does_not_exist_exits_non_zero_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    result = run_py(
+        "demo", "--url", f"http://127.0.0.1:{free_port()}", "--game", "nope", "--spins", "1",
+        env=embedded_env(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith(
+        "the demo stopped: the server refused a spin (UNKNOWN_GAME: "
+    ), result.stderr

@@ -129,6 +129,15 @@ async def test_menu_driven_through_standard_input(casino: ServerProcess) -> None
     assert "Proof of round" in output and "verdict" in output
 
 
+async def test_without_a_terminal_or_auto_it_says_what_it_needs(casino: ServerProcess) -> None:
+    code, output = await play("--url", casino.base_url)
+    assert code == 2
+    assert " ".join(output.split()) == (
+        "no terminal to ask who you are: give --auto N to play N rounds with a new account,"
+        " or --user NAME (password in CASINO_PASSWORD) to drive the menu from standard input"
+    )
+
+
 async def test_bad_login_and_missing_password_are_refused(casino: ServerProcess) -> None:
     args = ["--url", casino.base_url, "--user", "nobody_here", "--auto", "1"]
     code, output = await play(*args, password="Wrong-Password-1")

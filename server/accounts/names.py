@@ -61,7 +61,7 @@ async def report(db: Database) -> list[NameClash]:
             "%d accounts share a username or email, ignoring case, with another account: %s."
             " Each keeps its data and logs in by its exact spelling or its other name; any"
             " other spelling reaches the oldest. Give them new names with"
-            " `python -m server.accounts.admin clashes` and `rename`",
+            " `python3 run.py accounts clashes` and `rename`",
             len(found),
             listed,
         )

@@ -103,6 +103,41 @@ def install(
     threading.excepthook = _log_uncaught_in_thread
 
 
+class StaticFilesAtDebug(logging.Filter):
+    """uvicorn's access line for a static file (the web client's pages, scripts, images) is
+    logged at DEBUG, so the INFO log shows the calls an operator reads: every path whose
+    first segment is one of `dynamic` (the API, the socket, health, metrics), and any answer
+    of 500 or more."""
+
+    def __init__(self, dynamic: Iterable[str]) -> None:
+        super().__init__()
+        self.dynamic = frozenset(dynamic)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn: '%s - "%s %s HTTP/%s" %d' % (client, method, path, version, status)
+        if not (isinstance(args, tuple) and len(args) == 5):
+            return True
+        method, path, status = args[1], str(args[2]), args[4]
+        first = path.split("?", 1)[0].split("/", 2)[1:2]
+        if method not in ("GET", "HEAD") or (first and first[0] in self.dynamic):
+            return True
+        if isinstance(status, int) and status >= 500:
+            return True
+        if not logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+            return False
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+def static_files_at_debug(dynamic: Iterable[str]) -> None:
+    """Install `StaticFilesAtDebug` on uvicorn's access logger, replacing an earlier one."""
+    access = logging.getLogger("uvicorn.access")
+    for old in [f for f in access.filters if isinstance(f, StaticFilesAtDebug)]:
+        access.removeFilter(old)
+    access.addFilter(StaticFilesAtDebug(dynamic))
+
+
 def _log_uncaught(
     kind: type[BaseException], error: BaseException, trace: TracebackType | None
 ) -> None:

@@ -33,6 +33,27 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def config_values(config: Path) -> dict[str, str]:
+    """The settings of a `redis.conf` this module wrote, lower-cased names to values."""
+    values = {}
+    for line in config.read_text().splitlines():
+        key, _, value = line.strip().partition(" ")
+        if key and not key.startswith("#"):
+            values[key.lower()] = value.strip().strip('"')
+    return values
+
+
+def embedded_url(data_dir: Path) -> str | None:
+    """The URL of the embedded Redis that `run.py serve` runs for the data directory
+    `data_dir` (from the config it wrote there), or None when it never ran. It answers only
+    while that server runs: the Redis is its child."""
+    config = data_dir / "redis" / "redis.conf"
+    if not config.exists():
+        return None
+    values = config_values(config)
+    return f"redis://:{values.get('requirepass', '')}@127.0.0.1:{values.get('port', '0')}/0"
+
+
 class RedisChild:
     def __init__(
         self, data_dir: Path, port: int | None = None, appendfsync: str = "always"
