@@ -321,7 +321,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Here as well as in run.py serve: a --workers process starts with no logging set up.
     json_logging.install(settings.log_level, settings.log_levels)
     json_logging.static_files_at_debug(
-        route.path.split("/", 2)[1] for route in routes() if route.path.strip("/")
+        path.split("/", 2)[1]
+        for route in routes()
+        if (path := getattr(route, "path", "")).strip("/")
     )
 
     @contextlib.asynccontextmanager
