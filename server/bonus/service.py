@@ -355,7 +355,7 @@ class Bonuses:
             award_id=award_id, player_id=player_id, currency=currency, amount=amount,
             to_cash=to_cash, required=required, max_stake=terms.max_stake,
             expires_at_ms=expires_at, cap=terms.max_convert, weights=terms.weights,
-            free_spins=FreeSpins(terms.game, terms.spins, terms.spin_stake, terms.wagering)
+            free_spins=FreeSpins(terms.free_game, terms.spins, terms.spin_stake, terms.wagering)
             if terms.kind == "free_spins" else None,
         )  # fmt: skip
         reply = await self.hot.grant(grant)

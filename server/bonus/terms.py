@@ -56,7 +56,8 @@ class Terms:
     valid_days: int = 30
     max_convert: int | None = None
     countries: tuple[str, ...] = ()  # empty: every country
-    game: str = ""  # free_spins: the slot of ours they play
+    game: str = ""  # free_spins: the slot of ours they play, or the provider's game code
+    provider: str = ""  # free_spins on a provider game (free rounds): the provider's id
     spins: int = 0  # free_spins: how many
     spin_stake: int = 0  # free_spins: the stake of each, paid by the promotion
     redeem_rate: int = 0  # loyalty: points per minor unit redeemed
@@ -69,8 +70,14 @@ class Terms:
             "max_stake": self.max_stake, "valid_days": self.valid_days,
             "max_convert": self.max_convert, "countries": list(self.countries),
             "game": self.game, "spins": self.spins, "spin_stake": self.spin_stake,
-            "redeem_rate": self.redeem_rate,
+            "redeem_rate": self.redeem_rate, "provider": self.provider,
         }  # fmt: skip
+
+    @property
+    def free_game(self) -> str:
+        """The game free spins play, as the scripts name it: ours by id, a provider's as
+        `provider:game_code` (what a provider bet counts under)."""
+        return f"{self.provider}:{self.game}" if self.provider else self.game
 
 
 def grant_amount(terms: Terms, deposit: int = 0) -> int:
@@ -177,13 +184,23 @@ def parse(data: Mapping[str, Any]) -> Terms:
         max_convert=max_convert,
         countries=tuple(countries),
         game=str(data.get("game", "")),
+        provider=str(data.get("provider") or ""),
         spins=_int(data, "spins", 0, 0, 1000),
         spin_stake=_int(data, "spin_stake", 0, 0, MAX_AMOUNT),
         redeem_rate=_int(data, "redeem_rate", 0, 0, 10**6),
     )
     if kind in ("no_deposit", "welcome") and terms.amount <= 0:
         raise _bad("amount", "a fixed bonus grants a positive amount")
-    if kind == "free_spins":
+    if kind == "free_spins" and terms.provider:
+        # Free rounds on a provider game (a campaign the provider plays): its catalogue is the
+        # provider domain's, which checks the game when staff award the campaign.
+        if not (_printable_id(terms.provider) and _printable_id(terms.game)):
+            raise _bad("game", "free rounds name a provider id and its game code")
+        if terms.spins <= 0:
+            raise _bad("spins", "free rounds need a positive count")
+        if terms.spin_stake <= 0:
+            raise _bad("spin_stake", "free rounds need a positive stake")
+    elif kind == "free_spins":
         game = house_games.get(terms.game)
         if game is None or game.info.kind != "slot":
             raise _bad("game", "free spins play one of our slots")
@@ -198,6 +215,11 @@ def parse(data: Mapping[str, Any]) -> Terms:
     if kind in ("deposit_match", "cashback") and terms.percent <= 0:
         raise _bad("percent", "a match or cashback needs a positive percent")
     return terms
+
+
+def _printable_id(value: str) -> bool:
+    """1-128 printable ASCII characters, no '|' (the scripts' free-spins field separator)."""
+    return 0 < len(value) <= 128 and all("!" <= c <= "~" and c != "|" for c in value)
 
 
 def uk_refusal(terms: Terms) -> Refused | None:

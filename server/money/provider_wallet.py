@@ -77,7 +77,10 @@ class ProviderHot:
         round_closed: bool,
         refusal: str,
         weight_class: str = "",
+        free: bool = False,
     ) -> ScriptReply:
+        """A bet; `free` (the provider flagged it is_free) plays one of the active bonus's
+        provider free rounds, funded by the promotion, or is refused NO_FREE_ROUND."""
         return await self._bet(
             keys=[
                 keys.wallet(player_id, wallet_currency),
@@ -92,7 +95,7 @@ class ProviderHot:
             args=[
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
                 round_id, game, _flag(round_closed), refusal, KEEP_MS, self.max_backlog,
-                self.max_lag_ms, weight_class,
+                self.max_lag_ms, weight_class, _flag(free),
             ],
         )  # fmt: skip
 

@@ -61,6 +61,7 @@ class ScriptStatus(StrEnum):
     PLAY_BLOCKED = "PLAY_BLOCKED"  # the player is in a time-out or self-exclusion
     LOSS_LIMIT_REACHED = "LOSS_LIMIT_REACHED"  # the stake could pass the player's loss limit
     BONUS_MAX_STAKE = "BONUS_MAX_STAKE"  # over the active bonus's maximum stake; carries it
+    NO_FREE_ROUND = "NO_FREE_ROUND"  # a bet flagged free, and no free round of it is due
 
 
 class ScriptReplyError(RuntimeError):
@@ -188,7 +189,7 @@ PROVIDER_BET = Script("provider_bet", {
     S.BUSY: _NOTHING, S.REFUSED: ("reason",), S.WRONG_CURRENCY: _NOTHING,
     S.NO_WALLET: _NOTHING, S.ROUND_CLOSED: _CASH, S.INSUFFICIENT_FUNDS: _CASH,
     S.PLAY_BLOCKED: _NOTHING, S.LOSS_LIMIT_REACHED: _NOTHING,
-    S.BONUS_MAX_STAKE: _MAX,
+    S.BONUS_MAX_STAKE: _MAX, S.NO_FREE_ROUND: _CASH,
 })  # fmt: skip
 PROVIDER_WIN = Script("provider_win", {
     S.OK: _MOVED, S.ALREADY: _CASH, S.DUPLICATE: _NOTHING, S.WRONG_CURRENCY: _NOTHING,

@@ -57,7 +57,8 @@ class Deposit:
     debt_repaid: int = 0  # what went to the player's chargeback debt before their cash
 
 
-# Told of each new deposit once it is spendable: (player id, currency, deposit id, amount).
+# Told of each new deposit once it is spendable: (player id, currency, deposit id, what
+# reached the cash: the amount less what repaid a chargeback debt).
 # The bonus engine's deposit match plugs in here at start-up; a hook's failure is logged and
 # never undoes the deposit.
 DepositHook = Callable[[int, str, int, int], Awaitable[None]]
@@ -171,10 +172,13 @@ class Wallet:
                 )  # fmt: skip
                 repaid = await _repay_debt(tx, deposit_id, player_id, currency, amount)
         cash = await self._apply_deposit(deposit_id, player_id, currency, amount - repaid)
-        if not replayed:
+        # The hooks (the bonus engine's deposit match) are told what reached the cash: a
+        # deposit that repaid a chargeback debt first qualifies with the rest only, and one that
+        # only repaid debt qualifies for nothing.
+        if not replayed and amount - repaid > 0:
             for hook in self.on_deposit:
                 try:
-                    await hook(player_id, currency, deposit_id, amount)
+                    await hook(player_id, currency, deposit_id, amount - repaid)
                 except Exception:  # the deposit stands whatever a promotion makes of it
                     log.exception("deposit hook failed for deposit %s", deposit_id)
             cash = await self.balance(player_id, currency)

@@ -57,8 +57,8 @@ BetRule = Callable[[BetAttempt], Awaitable[Status | None]]
 
 
 async def within_game_limits(attempt: BetAttempt) -> Status | None:
-    """No bet above the game's maximum stake, free or not (`is_free` only labels a bet: the
-    amount is what is debited, 0 for a provider-funded free round). No minimum per
+    """No bet above the game's maximum stake, free or not (a free round, `is_free`, is paid
+    by the player's bonus free rounds, in the bet script). No minimum per
     transaction: a round may be several bets (side bets, a double), each below the minimum."""
     if attempt.amount > attempt.game.max_stake:
         return Status.LIMIT_REACHED

@@ -58,6 +58,9 @@ _STATUSES: dict[ScriptStatus, Status] = {
     ScriptStatus.PLAY_BLOCKED: Status.USER_DISABLED,  # a time-out or self-exclusion
     ScriptStatus.LOSS_LIMIT_REACHED: Status.LIMIT_REACHED,
     ScriptStatus.BONUS_MAX_STAKE: Status.LIMIT_REACHED,  # over the active bonus's max stake
+    # A bet flagged free that no free round of the player's active bonus pays for: the player's
+    # campaign is used up, over, or never was; nothing is taken (a paid bet is not is_free).
+    ScriptStatus.NO_FREE_ROUND: Status.LIMIT_REACHED,
 }
 
 
@@ -242,7 +245,7 @@ class ProviderService:
             lambda: self.hot.bet(
                 provider.id, req.transaction_uuid, pid, currency, req.currency, req.amount,
                 req.round, req.game_code, req.round_closed, refusal.value if refusal else "",
-                weight_class,
+                weight_class, req.is_free,
             ),
         )  # fmt: skip
         return self._reply(outcome, base, currency)

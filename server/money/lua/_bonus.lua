@@ -89,6 +89,60 @@ local function bonus_free_spin(wallet, bkey, journal, player_id, currency, stake
   return 0, stake
 end
 
+-- A provider's free round (a bet flagged is_free, as aggregators' free-bet campaigns send
+-- them): the promotion funds its stake like bonus_free_spin, but its win arrives later, so the
+-- round stays open (fs_open) until its win (bonus_free_round_won) or rollback
+-- (bonus_free_round_back), and the bonus waits for it before it can close. `ref` names the
+-- bet (provider and transaction id): the journal key, so a retried bet funds nothing twice
+-- (the bet's own record answers the retry before this runs). Returns the award it played for.
+local function bonus_free_round(wallet, bkey, journal, player_id, currency, stake, ref, now)
+  local award = redis.call('HGET', bkey, 'award')
+  redis.call('HINCRBY', bkey, 'fs_left', -1)
+  redis.call('HINCRBY', bkey, 'fs_open', 1)
+  redis.call('HINCRBY', wallet, 'bonus', stake)
+  redis.call('XADD', journal, '*', 'kind', 'bonus_move',
+    'key', 'bonus:' .. award .. ':fr:' .. ref .. ':fund', 'award', award,
+    'movement', 'free_round', 'player_id', player_id, 'currency', currency, 'cash', 0,
+    'bonus', stake, 'created_at', now)
+  return award
+end
+
+-- A free round's win arrived (it was credited as bonus money, the bet's stake being all
+-- bonus): it adds `fs_wagering` times itself to the wagering required, while the bonus the
+-- round was played for is still active (once it ended, the win follows its leftover rule).
+local function bonus_free_round_won(bkey, award, payout)
+  local b = redis.call('HMGET', bkey, 'state', 'award', 'fs_wagering')
+  if b[1] ~= 'active' or b[2] ~= award then
+    return
+  end
+  if redis.call('HINCRBY', bkey, 'fs_open', -1) < 0 then
+    redis.call('HSET', bkey, 'fs_open', 0)
+  end
+  local mult = tonumber(b[3] or '0')
+  if payout > 0 and mult > 0 then
+    redis.call('HINCRBY', bkey, 'required', payout * mult * 100)
+  end
+end
+
+-- A free round was rolled back (its stake came back to `bonus`): the stake goes back to the
+-- promotion (player_bonus -> bonus_cost on the journal), and the round is the player's to
+-- play again while the bonus it was played for is still active.
+local function bonus_free_round_back(wallet, bkey, journal, player_id, currency, award, stake,
+    ref, now)
+  redis.call('HINCRBY', wallet, 'bonus', -stake)
+  redis.call('XADD', journal, '*', 'kind', 'bonus_move',
+    'key', 'bonus:' .. award .. ':fr:' .. ref .. ':back', 'award', award,
+    'movement', 'free_round_back', 'player_id', player_id, 'currency', currency, 'cash', 0,
+    'bonus', -stake, 'created_at', now)
+  local b = redis.call('HMGET', bkey, 'state', 'award')
+  if b[1] == 'active' and b[2] == award then
+    redis.call('HINCRBY', bkey, 'fs_left', 1)
+    if redis.call('HINCRBY', bkey, 'fs_open', -1) < 0 then
+      redis.call('HSET', bkey, 'fs_open', 0)
+    end
+  end
+end
+
 -- A provider bet that staked bonus money stays open until its win or rollback (`delta` +1 when
 -- taken, -1 when settled): while one is, a bonus whose money is gone is not yet spent, since
 -- the win may bring bonus money back.
@@ -113,7 +167,7 @@ local function bonus_settle(wallet, bkey, journal, events, player_id, currency, 
     return nil
   end
   local b = redis.call('HMGET', bkey, 'state', 'wagered', 'required', 'expires_at', 'award',
-    'cap', 'leftover', 'fs_left', 'open_bets')
+    'cap', 'leftover', 'fs_left', 'open_bets', 'fs_open')
   if not b[1] then
     return nil
   end
@@ -126,8 +180,8 @@ local function bonus_settle(wallet, bkey, journal, events, player_id, currency, 
   if b[1] == 'forfeiting' then
     outcome = 'forfeited'
   elseif b[1] == 'active' then
-    if now < tonumber(b[4]) and tonumber(b[8] or '0') > 0 then
-      return nil  -- free spins still to play: nothing is due yet
+    if now < tonumber(b[4]) and (tonumber(b[8] or '0') > 0 or tonumber(b[10] or '0') > 0) then
+      return nil  -- free spins still to play, or a free round's win to come: nothing is due
     elseif tonumber(b[2]) >= tonumber(b[3]) then
       outcome = 'converted'
     elseif now >= tonumber(b[4]) then

@@ -23,7 +23,7 @@ if tx[1] then
   return {'ALREADY', tonumber(tx[5])}
 end
 local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'amount', 'round', 'from_bonus',
-  'counted', 'counted_award')
+  'counted', 'counted_award', 'free', 'free_award')
 if bet[1] and ((bet[1] ~= 'bet' and bet[1] ~= 'tombstone') or bet[4] ~= ARGV[5]) then
   return {'DOES_NOT_EXIST'}
 end
@@ -51,8 +51,10 @@ elseif bet[1] == 'bet' and bet[2] == 'open' then
   -- The stake goes back whole, so each part goes back to the sub-balance it came from.
   refund_bonus = tonumber(bet[5] or '0')
   after = move_sub_balances(KEYS[1], tonumber(refund) - refund_bonus, refund_bonus)
-  rg_credit(KEYS[7], tonumber(refund), now)
   bonus_open_bets(KEYS[8], refund_bonus, -1)
+  if bet[8] ~= '1' then
+    rg_credit(KEYS[7], tonumber(refund), now)  -- a free round's stake counted towards no limit
+  end
   -- The stake came back whole, so it counts towards no wagering: take back what it counted.
   bonus_unwager(KEYS[8], bet[7], tonumber(bet[6] or '0'), now,
     {KEYS[6], tonumber(ARGV[3]), ARGV[4], 'unwagered:provider:' .. ARGV[1] .. ':' .. ARGV[2]})
@@ -76,6 +78,12 @@ local id = redis.call('XADD', KEYS[5], '*',
   'game', ARGV[6], 'reference', ARGV[7], 'round_closed', ARGV[8], 'tombstone', tombstone,
   'bonus', refund_bonus,
   'balance_before', cash, 'balance_after', after, 'created_at', now)
+if bet[1] == 'bet' and bet[2] == 'open' and bet[8] == '1' then
+  -- A free round's stake was the promotion's: it goes back to it (after the rollback on the
+  -- journal, so the ledger's bonus account never dips), and so does the round.
+  bonus_free_round_back(KEYS[1], KEYS[8], KEYS[5], tonumber(ARGV[3]), ARGV[4], bet[9],
+    refund_bonus, ARGV[1] .. ':' .. ARGV[7], now)
+end
 redis.call('HSET', KEYS[2], 'kind', 'rollback', 'amount', refund, 'currency', ARGV[4],
   'round', ARGV[5], 'game', ARGV[6], 'reference', ARGV[7], 'state', 'done', 'balance', after,
   'created_at', now, 'stream_id', id)

@@ -26,7 +26,8 @@ end
 if ARGV[5] ~= ARGV[4] then
   return {'WRONG_CURRENCY'}
 end
-local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'round', 'amount', 'from_bonus')
+local bet = redis.call('HMGET', KEYS[3], 'kind', 'state', 'round', 'amount', 'from_bonus',
+  'free', 'free_award')
 if bet[1] == 'tombstone' or (bet[1] == 'bet' and bet[2] == 'rolled_back') then
   return {'ROLLED_BACK'}
 end
@@ -48,6 +49,10 @@ local after = move_sub_balances(KEYS[1], to_cash, to_bonus)
 rg_credit(KEYS[7], amount, now)
 if bet[2] == 'open' then
   bonus_open_bets(KEYS[8], tonumber(bet[5] or '0'), -1)
+  -- A free round's win is bonus money (its stake was all bonus) under the free rounds' wagering.
+  if bet[6] == '1' then
+    bonus_free_round_won(KEYS[8], bet[7], amount)
+  end
 end
 redis.call('HSET', KEYS[3], 'state', 'won')
 redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[11]))
