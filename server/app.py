@@ -81,6 +81,9 @@ from server.provider import routes as provider_routes
 from server.provider import rules as provider_rules
 from server.provider import sessions as provider_sessions
 from server.provider.service import ProviderService
+from server.reports import recall_routes
+from server.reports import routes as report_routes
+from server.reports.feeder import Feeder as ReportFeeder
 from server.rg import profiles
 from server.rg import routes as rg_routes
 from server.rg.profiles import Chooser
@@ -309,6 +312,8 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *payment_staff_routes.routes,
         *rg_routes.routes,
         *risk_routes.routes,
+        *report_routes.routes,
+        *recall_routes.routes,
         *api_docs_routes.routes,
         *endpoint.routes,
         Mount("/", app=WebClient(WEB_CLIENT_DIR)),  # last: every path not routed above
@@ -390,6 +395,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Stakes to loyalty points: this process is one member of the group `loyalty`.
             asyncio.create_task(LoyaltyEarner(services.redis, services.db).run(), name="loyalty"),
             asyncio.create_task(risk.run(), name="risk-monitor"),
+            # Money events to the reporting store: a member of the group `reports`.
+            asyncio.create_task(
+                ReportFeeder(services.redis, services.db).run(), name="reports-feeder"
+            ),
         ]
         try:
             await flusher.start()  # start-up fails here if the child never reports ready

@@ -1,7 +1,9 @@
-"""HTTP routes for games and rounds: the catalogue and a player's round history."""
+"""HTTP routes for games and rounds: the catalogue, a player's round history (of one game
+with `?game=`), and the recall of one of the player's rounds (server/rounds/recall.py)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -15,7 +17,7 @@ from protocol.errors import ErrorCode, Refused
 from protocol.messages import RoundSummary
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, ref, reply
 from server.context import Services
-from server.rounds import history
+from server.rounds import history, recall
 from server.web import current_player, json_response
 
 
@@ -49,13 +51,31 @@ async def rounds(request: Request) -> Response:
         raise Refused(ErrorCode.VALIDATION_FAILED, "limit must be an integer") from None
     if not 1 <= limit <= 100:
         raise Refused(ErrorCode.VALIDATION_FAILED, "limit must be between 1 and 100")
-    found = await history.recent(services.db, player.id, limit)
+    game = request.query_params.get("game") or None
+    if game is not None and catalogue.get(game) is None:
+        raise Refused(ErrorCode.VALIDATION_FAILED, "game is one of our game ids", field="game")
+    found = await history.recent(services.db, player.id, limit, game)
     return json_response({"rounds": found})
+
+
+ROUND_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
+
+
+async def recalled(request: Request) -> Response:
+    """One of the player's own rounds, replayed: another player's round is not found."""
+    services: Services = request.app.state.services
+    player = await current_player(request)
+    round_id = str(request.path_params["round_id"])
+    found = await recall.recall(services.db, round_id) if ROUND_ID.match(round_id) else None
+    if found is None or found.player_id != player.id:
+        raise Refused(ErrorCode.NOT_FOUND, "no round of yours has this id")
+    return json_response(found.public())
 
 
 routes = [
     Route("/api/games", games, methods=["GET"]),
     Route("/api/rounds", rounds, methods=["GET"]),
+    Route("/api/rounds/{round_id}", recalled, methods=["GET"]),
 ]
 
 
@@ -114,7 +134,10 @@ OPENAPI_PATHS: dict[str, Any] = {
             "The logged-in player's settled rounds, newest first, with provably fair proofs",
             tag="Games",
             auth=True,
-            parameters=[query_limit()],
+            parameters=[
+                query_limit(),
+                {"name": "game", "in": "query", "required": False, "schema": {"type": "string"}},
+            ],
             responses={
                 "200": reply(
                     "rounds",
@@ -122,6 +145,25 @@ OPENAPI_PATHS: dict[str, Any] = {
                 )
             },
             errors=[ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
+        )
+    },
+    "/api/rounds/{round_id}": {
+        "get": operation(
+            "round_recall",
+            "Recall one of the logged-in player's rounds: inputs, proof (the server seed once"
+            " revealed), outcome, balances before and after, and the server's verification",
+            tag="Games",
+            auth=True,
+            parameters=[
+                {
+                    "name": "round_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 80},
+                },
+            ],
+            responses={"200": reply("the round", obj({}))},
+            errors=[ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
         )
     },
 }

@@ -13,6 +13,7 @@ import { renderRoulette } from "./screens/roulette.js";
 import { renderBlackjack } from "./screens/blackjack.js";
 import { renderBaccarat } from "./screens/baccarat.js";
 import { renderHistory } from "./screens/history.js";
+import { renderRecall } from "./screens/recall.js";
 import { renderFairness } from "./screens/fairness.js";
 import { renderKyc } from "./screens/kyc.js";
 import { renderAccount } from "./screens/account.js";
@@ -81,6 +82,9 @@ function route() {
   } else if (name === "history") {
     screen.dataset.screen = "history";
     renderHistory(screen, { games });
+  } else if (name === "recall" && arg) {
+    screen.dataset.screen = "recall";
+    renderRecall(screen, { roundId: arg, games });
   } else if (name === "fair") {
     screen.dataset.screen = "fair";
     renderFairness(screen);

@@ -1,9 +1,11 @@
 // The player's settled rounds: stake, win, balance before and after; open one for its
-// outcome and provably fair proof.
+// outcome and provably fair proof, or recall it whole (screens/recall.js). One game's rounds
+// alone with the game filter: the last rounds of each game stay in reach.
 
 import { el, replace, notify, timeText } from "../ui.js";
 import { formatAmount } from "../money.js";
 import { session } from "../session.js";
+import { api } from "../http.js";
 import { outcomeNode } from "../outcome.js";
 import { proofList, verifyControl } from "../proof.js";
 
@@ -22,6 +24,7 @@ function detail(round) {
         { class: "meta" },
         `Balance ${formatAmount(round.balance_before, round.currency)} → ${formatAmount(round.balance_after, round.currency)}`,
       ),
+      el("a", { href: `#/recall/${encodeURIComponent(round.round_id)}`, class: "recall-link" }, "Recall this round"),
     ),
   );
 }
@@ -56,9 +59,35 @@ function roundRow(round, names) {
   return item;
 }
 
+async function load(list, names, game) {
+  list.setAttribute("aria-busy", "true");
+  try {
+    const reply = game
+      ? await api("GET", `/api/rounds?game=${encodeURIComponent(game)}&limit=50`, { token: session.token })
+      : await session.request("history", { limit: 50 });
+    replace(
+      list,
+      reply.rounds.length
+        ? reply.rounds.map((round) => roundRow(round, names))
+        : el("li", { class: "empty" }, "No rounds yet: play a game from the lobby."),
+    );
+  } catch (error) {
+    notify(error.message, "error");
+  } finally {
+    list.setAttribute("aria-busy", "false");
+  }
+}
+
 export async function renderHistory(container, { games }) {
   const names = new Map(games.map((game) => [game.id, game.name]));
   const list = el("ol", { class: "rounds", "aria-busy": "true" });
+  const filter = el(
+    "select",
+    { id: "history-game", "aria-label": "Game" },
+    el("option", { value: "" }, "All games"),
+    games.filter((game) => game.provider === "house").map((game) => el("option", { value: game.id }, game.name)),
+  );
+  filter.addEventListener("change", () => load(list, names, filter.value));
   replace(
     container,
     el(
@@ -69,6 +98,7 @@ export async function renderHistory(container, { games }) {
         { class: "game-head" },
         el("h1", {}, "History"),
         el("p", { class: "meta" }, "Your last 50 rounds, newest first. Open one for its proof."),
+        filter,
       ),
       el(
         "div",
@@ -82,17 +112,5 @@ export async function renderHistory(container, { games }) {
       list,
     ),
   );
-  try {
-    const reply = await session.request("history", { limit: 50 });
-    replace(
-      list,
-      reply.rounds.length
-        ? reply.rounds.map((round) => roundRow(round, names))
-        : el("li", { class: "empty" }, "No rounds yet: play a game from the lobby."),
-    );
-  } catch (error) {
-    notify(error.message, "error");
-  } finally {
-    list.setAttribute("aria-busy", "false");
-  }
+  await load(list, names, "");
 }

@@ -1,0 +1,90 @@
+"""The reports' feeder: the consumer group `reports` on every shard's event stream, writing
+each money event's line into the reporting store (server/reports/store.py).
+
+Each server process runs one member (`run`, started beside the risk monitor in
+server/app.py); Redis hands each event to one of them. A batch is written in one
+transaction, then acknowledged. Delivery is at least once: a member that dies mid-batch
+leaves its entries pending, and a member reclaims entries idle for `RECLAIM_IDLE_MS` (its
+predecessor's after a restart included); the group's offset in Redis makes a restarted
+member resume where the group left off. Writing an event twice is harmless: a line is keyed
+by the event's id. The group joins at the streams' beginning ("0"), so a server that starts
+reporting on a running deployment takes in every event the streams still hold.
+
+Why in the server process, as the risk monitor: the work is one SQL transaction per batch
+and no money moves; the flusher's child stays money's alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+
+from server.events.consumer import Consumer
+from server.events.stream import Entry
+from server.reports import store
+from server.reports.lines import line_of
+from server.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+GROUP = "reports"
+BATCH = 500  # entries per shard and read
+BLOCK_MS = 1_000
+RETRY_S = 1.0
+RECLAIM_IDLE_MS = 30_000
+RECLAIM_EVERY_S = 10.0
+
+
+class Feeder:
+    def __init__(self, client: aioredis.Redis, db: Database, name: str | None = None) -> None:
+        self.db = db
+        self.consumer = Consumer(client, GROUP, name or f"{socket.gethostname()}-{os.getpid()}")
+        self.events = 0  # read since start: for the tests
+        self.written = 0  # new lines written since start
+
+    async def join(self, start: str = "0") -> None:
+        await self.consumer.join(start)
+
+    async def run(self) -> None:
+        """Feed until cancelled; a failure (Redis or the database away) is retried."""
+        while True:
+            try:
+                await self.join()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("reports feeder cannot join its group yet: %s", error)
+                await asyncio.sleep(RETRY_S)
+        reclaimed_at = 0.0
+        while True:
+            try:
+                if time.monotonic() - reclaimed_at > RECLAIM_EVERY_S:
+                    reclaimed_at = time.monotonic()
+                    await self.process(await self.consumer.reclaim(RECLAIM_IDLE_MS, BATCH))
+                await self.once(BLOCK_MS)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reports feeder failed; retrying in %.1f s", RETRY_S)
+                await asyncio.sleep(RETRY_S)
+
+    async def once(self, block_ms: int | None = None) -> int:
+        """Read one batch, write and acknowledge it; how many new lines it wrote."""
+        return await self.process(await self.consumer.read(BATCH, block_ms))
+
+    async def process(self, entries: Sequence[Entry]) -> int:
+        if not entries:
+            return 0
+        lines = [line for entry in entries if (line := line_of(entry.event)) is not None]
+        written = await store.record(self.db, lines)  # committed before the acknowledgement
+        await self.consumer.ack(entries)
+        self.events += len(entries)
+        self.written += written
+        return written
