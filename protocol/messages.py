@@ -48,7 +48,10 @@ class Spin(Request, tag="spin", frozen=True):
 
 
 class History(Request, tag="history", frozen=True):
+    """A page of settled rounds, newest first; `cursor` is a reply's `next_cursor`."""
+
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
+    cursor: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
 class Play(Request, tag="play", frozen=True):
@@ -194,6 +197,7 @@ class RoundSummary(msgspec.Struct, frozen=True):
 class HistoryReply(Reply, tag="history", frozen=True):
     id: RequestId
     rounds: list[RoundSummary]
+    next_cursor: str | None = None  # ask again with it for the next page; None: no more
 
 
 class ErrorReply(Reply, tag="error", frozen=True):

@@ -261,13 +261,13 @@ def _verify(args: argparse.Namespace) -> int:
     from server.rounds.verify import verify_stored_round
     from server.storage.database import opened
 
-    async def check() -> bool:
+    async def check() -> int:
         async with opened(Settings.from_env().database_path) as db:
             result = await verify_stored_round(db, args.round_id)
         print(f"round {result.round_id}: {result.verdict.upper()} ({result.detail})")
-        return result.ok
+        return result.exit_code
 
-    return 0 if asyncio.run(check()) else 1
+    return asyncio.run(check())
 
 
 def _config(args: argparse.Namespace) -> int:
@@ -507,7 +507,11 @@ def build_parser(prog: str = "casino") -> argparse.ArgumentParser:
     mail.add_argument("--limit", type=int, default=10, help="the newest N (default 10)")
     mail.add_argument("--full", action="store_true", help="whole texts, not only their links")
 
-    verify = commands.add_parser("verify", help="re-verify a settled round's provably fair proof")
+    verify = commands.add_parser(
+        "verify",
+        help="re-verify a settled round's provably fair proof"
+        " (exit 0 MATCH, 1 SEED-/OUTCOME-MISMATCH, 3 NOT-REVEALED, 4 NOT-FOUND)",
+    )
     verify.add_argument("round_id")
 
     for name, text in PASS_THROUGH.items():

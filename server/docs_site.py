@@ -368,6 +368,13 @@ def par_sheets() -> str:
     return "\n\n".join(sections)
 
 
+def game_rules() -> str:
+    """Every game's public contract: strips, paylines, paytables, bets, house rules."""
+    from server import docs_rules
+
+    return docs_rules.game_rules()
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "configuration": configuration_reference,
     "protocol-version": protocol_version,
@@ -377,6 +384,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "provider-statuses": provider_statuses,
     "provider-limits": provider_limits,
     "par-sheets": par_sheets,
+    "game-rules": game_rules,
 }
 
 

@@ -65,6 +65,7 @@ FLOORS: dict[str, int] = {
     "cli": 6,
     "doctor": 6,
     "docs_site": 6,
+    "docs_rules": 6,
     "tools": 6,
 }
 DOMAIN_FLOOR = 4

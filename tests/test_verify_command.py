@@ -4,6 +4,7 @@ tampering with what was stored is caught."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -64,8 +65,11 @@ async def test_rounds_verify_once_the_seed_is_revealed(casino: ServerProcess) ->
 async def test_a_round_whose_seed_is_still_secret_cannot_be_verified(casino: ServerProcess) -> None:
     round_id = (await played_rounds(casino, rotate=False))[0]
     result = verify(casino.database_path, round_id)
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert "NOT-REVEALED" in result.stdout
+    seed_hash = re.search(r"whose SHA-256 is ([0-9a-f]{64});", result.stdout)
+    assert seed_hash, result.stdout
+    assert "server seed " + seed_hash[1] not in result.stdout  # a hash, not called the seed
 
 
 async def test_a_tampered_outcome_is_an_outcome_mismatch(
@@ -108,7 +112,7 @@ async def test_a_swapped_server_seed_is_a_seed_mismatch(
 
 def test_an_unknown_round_is_not_found(casino: ServerProcess) -> None:
     result = verify(casino.database_path, "no-such-round")
-    assert (result.returncode, "NOT-FOUND" in result.stdout) == (1, True)
+    assert (result.returncode, "NOT-FOUND" in result.stdout) == (4, True)
 
 
 async def test_an_altered_client_seed_is_an_outcome_mismatch_for_every_game(

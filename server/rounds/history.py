@@ -1,33 +1,82 @@
-"""A player's settled rounds, read from durable storage: the latest, or one by its id."""
+"""A player's settled rounds, read from durable storage: a page at a time (of one game or
+all), or one by its id."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
+from protocol.errors import ErrorCode, Refused
 from protocol.messages import Proof, RoundSummary
 from server.storage.database import Database
 
 DURABLE_WAIT_S = 3.0
 
 
+# A cursor names the last round of a page, by the order pages are read in: "SETTLED_AT.STREAM_ID"
+# (the round's settle time in ms and the flusher's stream entry id). Clients treat it as opaque.
+CURSOR_MAX = 64
+_CURSOR = re.compile(r"^(\d{1,19})\.(\d{1,20}-\d{1,20})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rounds: list[RoundSummary]
+    next_cursor: str | None  # None on the last page
+
+
+def parse_cursor(text: str) -> tuple[int, str]:
+    """(settled_at, stream_id) of a cursor this server gave; VALIDATION_FAILED otherwise."""
+    found = _CURSOR.match(text) if len(text) <= CURSOR_MAX else None
+    if found is None:
+        raise Refused(ErrorCode.VALIDATION_FAILED, "cursor is not one a history page gave")
+    return int(found[1]), found[2]
+
+
+async def page(
+    db: Database,
+    player_id: int,
+    limit: int,
+    cursor: str | None = None,
+    game: str | None = None,
+) -> Page:
+    """Up to `limit` rounds, newest first, after `cursor` (from the start when None); of one
+    game only with `game` (what lets a player recall the last rounds of each game however
+    much they play another).
+
+    Keyset paging on the same order as the index-backed listing: rounds settled while a
+    player pages never shift a page, so following `next_cursor` reaches every round once.
+    """
+    settled_at, stream_id = parse_cursor(cursor) if cursor is not None else (None, None)
+    length = None if stream_id is None else len(stream_id)
+    rows = await db.fetchall(
+        "SELECT round_id, game_id, status, stake, payout, currency, balance_before,"
+        " balance_after, settled_at, outcome, inputs, server_seed_hash, client_seed, nonce,"
+        " stream_id FROM rounds WHERE player_id = ?"
+        " AND (? IS NULL OR game_id = ?)"
+        " AND (? IS NULL OR settled_at < ? OR (settled_at = ? AND (LENGTH(stream_id) < ?"
+        " OR (LENGTH(stream_id) = ? AND stream_id < ?))))"
+        " ORDER BY settled_at DESC, LENGTH(stream_id) DESC, stream_id DESC LIMIT ?",
+        (player_id, game, game, settled_at, settled_at, settled_at, length, length, stream_id,
+         limit + 1),
+    )  # fmt: skip
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = f"{int(rows[-1][8])}.{rows[-1][14]}" if more else None
+    return Page([summary(r) for r in rows], next_cursor)
+
+
 async def recent(
     db: Database, player_id: int, limit: int, game: str | None = None
 ) -> list[RoundSummary]:
-    """The player's latest rounds, newest first; of one game only with `game` (what lets a
-    player recall the last rounds of each game however much they play another)."""
-    rows = await db.fetchall(
-        "SELECT round_id, game_id, status, stake, payout, currency, balance_before,"
-        " balance_after, settled_at, outcome, inputs, server_seed_hash, client_seed, nonce"
-        " FROM rounds WHERE player_id = ? AND (? IS NULL OR game_id = ?)"
-        " ORDER BY settled_at DESC, LENGTH(stream_id) DESC, stream_id DESC LIMIT ?",
-        (player_id, game, game, limit),
-    )
-    return [summary(r) for r in rows]
+    """The player's latest rounds, newest first (of one game only with `game`)."""
+    return (await page(db, player_id, limit, game=game)).rounds
 
 
 async def one(db: Database, round_id: str) -> tuple[int, RoundSummary] | None:

@@ -54,8 +54,9 @@ async def rounds(request: Request) -> Response:
     game = request.query_params.get("game") or None
     if game is not None and catalogue.get(game) is None:
         raise Refused(ErrorCode.VALIDATION_FAILED, "game is one of our game ids", field="game")
-    found = await history.recent(services.db, player.id, limit, game)
-    return json_response({"rounds": found})
+    cursor = request.query_params.get("cursor")
+    found = await history.page(services.db, player.id, limit, cursor, game)
+    return json_response({"rounds": found.rounds, "next_cursor": found.next_cursor})
 
 
 ROUND_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
@@ -137,11 +138,27 @@ OPENAPI_PATHS: dict[str, Any] = {
             parameters=[
                 query_limit(),
                 {"name": "game", "in": "query", "required": False, "schema": {"type": "string"}},
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": False,
+                    "description": "the next_cursor of the page before (omit for the newest)",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": history.CURSOR_MAX},
+                },
             ],
             responses={
                 "200": reply(
-                    "rounds",
-                    obj({"rounds": {"type": "array", "items": ref("RoundSummary")}}, ["rounds"]),
+                    "a page of rounds",
+                    obj(
+                        {
+                            "rounds": {"type": "array", "items": ref("RoundSummary")},
+                            "next_cursor": {
+                                "type": ["string", "null"],
+                                "description": "pass as cursor for the next page; null: no more",
+                            },
+                        },
+                        ["rounds", "next_cursor"],
+                    ),
                 )
             },
             errors=[ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],

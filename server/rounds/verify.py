@@ -19,6 +19,16 @@ from rng import fair
 from rng.generator import Generator
 from server.storage.database import Database
 
+# `run.py verify`'s exit status per verdict: a round that fails its proof (1) is not one that
+# cannot be checked yet (3, its seed still secret) nor one that does not exist (4).
+EXIT_CODES = {
+    "match": 0,
+    "seed-mismatch": 1,
+    "outcome-mismatch": 1,
+    "not-revealed": 3,
+    "not-found": 4,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Verification:
@@ -29,6 +39,10 @@ class Verification:
     @property
     def ok(self) -> bool:
         return self.verdict == fair.Verdict.MATCH
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
 
 
 def _plain(data: Any) -> Any:
@@ -50,7 +64,10 @@ async def verify_stored_round(db: Database, round_id: str) -> Verification:
         return Verification(round_id, "not-found", f"the round was {status}: it has no outcome")
     if seed_hex is None or revealed is None:
         return Verification(
-            round_id, "not-revealed", f"server seed {seed_hash} is still secret: rotate it first"
+            round_id,
+            "not-revealed",
+            f"committed to the server seed whose SHA-256 is {seed_hash}; the seed itself is"
+            " still secret: rotate it (rotate_seed, or Fair play in the browser) to reveal it",
         )
     game = catalogue.get(str(game_id))
     if game is None:

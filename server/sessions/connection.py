@@ -218,8 +218,8 @@ class Connection:
         if isinstance(request, History):
             if self.last_round_id is not None:
                 await history.wait_until_durable(services.db, self.last_round_id)
-            rounds = await history.recent(services.db, player.id, request.limit)
-            return HistoryReply(id=request.id, rounds=rounds)
+            found = await history.page(services.db, player.id, request.limit, request.cursor)
+            return HistoryReply(id=request.id, rounds=found.rounds, next_cursor=found.next_cursor)
         if isinstance(request, Seeds):
             return _seeds(request.id, await services.fairness.current(player.id))
         if isinstance(request, SetClientSeed):

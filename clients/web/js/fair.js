@@ -3,10 +3,11 @@
 // The algorithm (rng/fair.py states it): a round's byte stream is the concatenation of
 // HMAC-SHA256(key = server seed, message = "{client_seed}:{nonce}:{counter}") for
 // counter = 0, 1, 2, ...; randbelow(n) takes k = bit_length(n - 1) bits from the top of the
-// next ceil(k / 8) bytes (big-endian) and retries while the value is >= n. Classic Sevens
-// stops each reel, in order, at randbelow(length of its strip).
+// next ceil(k / 8) bytes (big-endian) and retries while the value is >= n. Each game's
+// draws from that stream are in replay.js.
 
 import { MACHINES } from "./machines.js";
+import { firstDifference, replayRound, summary } from "./replay.js";
 
 const encoder = new TextEncoder();
 
@@ -84,19 +85,11 @@ export async function replayClassicStops(serverSeed, clientSeed, nonce) {
   return stops;
 }
 
-function classicGrid(stops) {
-  const { strips, rows } = MACHINES["classic-sevens"];
-  return stops.map((stop, reel) =>
-    Array.from({ length: rows }, (_, row) => strips[reel][(stop + row) % strips[reel].length]),
-  );
-}
-
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-
 /**
- * Verify a settled round (a history entry) against a revealed server seed (hex).
- * verdict: "match", "seed-mismatch", "outcome-mismatch", or "commitment-only" for games
- * whose outcome this page does not replay (their seed commitment is still checked).
+ * Verify a settled round (a history entry, or an exported one) against a revealed server
+ * seed (hex): the seed must hash to the round's commitment, and the round's draws, replayed
+ * from the seed, client seed, nonce and inputs, must give its recorded outcome.
+ * verdict: "match", "seed-mismatch", "outcome-mismatch" or "unknown-game".
  */
 export async function verifyRound(round, serverSeedHex) {
   const seed = hexToBytes(serverSeedHex);
@@ -104,13 +97,23 @@ export async function verifyRound(round, serverSeedHex) {
   if (seed.length !== 32 || hash !== round.proof.server_seed_hash) {
     return { verdict: "seed-mismatch", detail: `SHA-256 of the seed is ${hash}` };
   }
-  if (round.game !== "classic-sevens") {
-    return { verdict: "commitment-only", detail: "seed matches its commitment; replay: run.py verify" };
+  const stream = new FairStream(seed, round.proof.client_seed, round.proof.nonce);
+  let replayed;
+  try {
+    replayed = await replayRound(round.game, stream, round.inputs);
+  } catch (error) {
+    return { verdict: "outcome-mismatch", detail: `the inputs do not replay: ${error.message}` };
   }
-  const stops = await replayClassicStops(seed, round.proof.client_seed, round.proof.nonce);
-  const recorded = round.outcome.stops;
-  if (!same(stops, recorded) || !same(classicGrid(stops), round.outcome.grid)) {
-    return { verdict: "outcome-mismatch", detail: `replayed stops ${stops}, recorded ${recorded}` };
+  if (replayed === null) {
+    return { verdict: "unknown-game", detail: `this page does not know the game ${round.game}` };
   }
-  return { verdict: "match", detail: `replayed stops ${stops.join(", ")} = recorded`, stops };
+  const difference = firstDifference(round, replayed);
+  if (difference) {
+    const shown = (value) => JSON.stringify(value);
+    return {
+      verdict: "outcome-mismatch",
+      detail: `${difference.field}: replayed ${shown(difference.replayed)}, recorded ${shown(difference.recorded)}`,
+    };
+  }
+  return { verdict: "match", detail: `replayed ${summary(round.game, replayed)} = recorded`, replayed };
 }

@@ -8,7 +8,7 @@ const VERDICT_TEXT = {
   match: "MATCH",
   "seed-mismatch": "SEED MISMATCH",
   "outcome-mismatch": "OUTCOME MISMATCH",
-  "commitment-only": "SEED OK",
+  "unknown-game": "UNKNOWN GAME",
 };
 
 export function proofList(round) {

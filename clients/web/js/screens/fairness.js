@@ -4,8 +4,9 @@
 import { el, replace, notify, busy } from "../ui.js";
 import { session } from "../session.js";
 import { outcomeNode } from "../outcome.js";
-import { proofList, showVerdict } from "../proof.js";
-import { available, hexToBytes, sha256Hex } from "../fair.js";
+import { available, hexToBytes, sha256Hex, verifyRound } from "../fair.js";
+import { showVerdicts } from "../verdict-list.js";
+import { allRounds } from "../round-export.js";
 
 function seedsView(seeds) {
   const row = (label, value, id) => [el("dt", {}, label), el("dd", { class: "mono", id }, String(value))];
@@ -23,43 +24,42 @@ function randomClientSeed() {
   return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "x");
 }
 
-/** Verifies, with `seedHex`, each of the last 100 rounds committed to by its hash. */
+/**
+ * Verifies, with `seedHex`, every round of the history committed to by its hash: a summary,
+ * then the rounds (those that failed open). Whatever was shown before goes first, so a seed
+ * that is not one leaves no earlier verdicts on the page.
+ */
 async function verifyAll(target, seedHex) {
-  const hash = await sha256Hex(hexToBytes(seedHex));
-  const reply = await session.request("history", { limit: 100 });
-  const rounds = reply.rounds.filter(
+  target.replaceChildren();
+  let hash;
+  try {
+    hash = await sha256Hex(hexToBytes(seedHex));
+  } catch (error) {
+    replace(target, el("p", { class: "verify-error", id: "verify-error", role: "alert" }, error.message));
+    return;
+  }
+  const rounds = (await allRounds()).filter(
     (round) => round.status === "settled" && round.proof.server_seed_hash === hash,
   );
   if (!rounds.length) {
     replace(
       target,
-      el(
-        "p",
-        { class: "meta", id: "no-rounds" },
-        `No settled round among your last 100 was committed to ${hash}.`,
-      ),
+      el("p", { class: "meta", id: "no-rounds" }, `None of your settled rounds was committed to ${hash}.`),
     );
     return;
   }
-  const items = rounds.map((round) => {
-    const verdict = el("div", { class: "verify" });
-    const item = el(
-      "li",
-      { class: "verified-round", dataset: { roundId: round.round_id, game: round.game } },
-      el("div", { class: "round-outcome" }, outcomeNode(round)),
-      el("div", {}, proofList(round), verdict),
-    );
-    return { item, run: () => showVerdict(verdict, round, seedHex) };
-  });
-  replace(
-    target,
-    el(
-      "ol",
-      { class: "verified" },
-      items.map(({ item }) => item),
-    ),
-  );
-  for (const { run } of items) await run();
+  replace(target, el("p", { class: "meta" }, `Replaying ${rounds.length} rounds…`));
+  const results = [];
+  for (const round of rounds) {
+    let result;
+    try {
+      result = await verifyRound(round, seedHex);
+    } catch (error) {
+      result = { verdict: "seed-mismatch", detail: error.message };
+    }
+    results.push({ round, verdict: result.verdict, detail: result.detail });
+  }
+  showVerdicts(target, results, (round) => el("div", { class: "round-outcome" }, outcomeNode(round)));
 }
 
 export async function renderFairness(container) {
@@ -186,7 +186,7 @@ export async function renderFairness(container) {
           el(
             "li",
             {},
-            "Classic Sevens stops each of its three 24-symbol reels, in order, at a number below 24. This page replays those stops; other games show their seed check here and replay with run.py verify.",
+            "Each game reads that stream in its published way: slot reel stops (and every free spin), the roulette pocket, a shuffled blackjack shoe dealt as your actions ask, the top six cards of a baccarat shoe. This page replays every round of every game from those draws and your inputs, with no help from the server.",
           ),
         ),
       ),

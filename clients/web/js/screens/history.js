@@ -2,12 +2,13 @@
 // outcome and provably fair proof, or recall it whole (screens/recall.js). One game's rounds
 // alone with the game filter: the last rounds of each game stay in reach.
 
-import { el, replace, notify, timeText } from "../ui.js";
+import { el, replace, notify, timeText, busy } from "../ui.js";
 import { formatAmount } from "../money.js";
 import { session } from "../session.js";
 import { api } from "../http.js";
 import { outcomeNode } from "../outcome.js";
 import { proofList, verifyControl } from "../proof.js";
+import { allRounds, download, exportDocument } from "../round-export.js";
 
 function detail(round) {
   return el(
@@ -78,6 +79,23 @@ async function load(list, names, game) {
   }
 }
 
+function exportControl() {
+  const button = el("button", { type: "button", class: "secondary small", id: "export-rounds" }, "Export my rounds (JSON)");
+  button.addEventListener("click", () =>
+    busy(button, async () => {
+      download(exportDocument(await allRounds(), session.revealedSeeds));
+    }),
+  );
+  return el(
+    "p",
+    { class: "meta export" },
+    button,
+    " Every round with its proof, and the server seeds revealed in this page, for the ",
+    el("a", { href: "verify.html", target: "_blank", rel: "noopener" }, "stand-alone verifier"),
+    ".",
+  );
+}
+
 export async function renderHistory(container, { games }) {
   const names = new Map(games.map((game) => [game.id, game.name]));
   const list = el("ol", { class: "rounds", "aria-busy": "true" });
@@ -100,6 +118,7 @@ export async function renderHistory(container, { games }) {
         el("p", { class: "meta" }, "Your last 50 rounds, newest first. Open one for its proof."),
         filter,
       ),
+      exportControl(),
       el(
         "div",
         { class: "round-row heading", "aria-hidden": "true" },
