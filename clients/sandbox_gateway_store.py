@@ -7,6 +7,7 @@ written by an older gateway gains the newer columns when opened.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -93,7 +94,10 @@ class Ledger:
                 "INSERT INTO payment_methods (token, type, number, last4) VALUES (?, ?, ?, ?)",
                 (token, kind, number, number[-4:]),
             )
-        return {"token": token, "type": kind, "last4": number[-4:]}
+        # As a real gateway's card fingerprint: one card number, one fingerprint, whoever
+        # saves it and however often (a token is new every time).
+        fingerprint = "fp_" + hashlib.sha256(f"sandbox-card:{number}".encode()).hexdigest()[:24]
+        return {"token": token, "type": kind, "last4": number[-4:], "fingerprint": fingerprint}
 
     def card_number(self, token: str) -> str | None:
         with self.lock:

@@ -90,6 +90,7 @@ class ErrorCode(StrEnum):
     # Fraud and risk monitoring
     RISK_REVIEW_REQUIRED = "RISK_REVIEW_REQUIRED"
     RISK_ALERT_RESOLVED = "RISK_ALERT_RESOLVED"
+    BONUSES_BLOCKED = "BONUSES_BLOCKED"
     CLOSED_LOOP = "CLOSED_LOOP"
     INVALID_PAYMENT_METHOD = "INVALID_PAYMENT_METHOD"
     WEBHOOK_SIGNATURE_INVALID = "WEBHOOK_SIGNATURE_INVALID"
@@ -241,6 +242,9 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "Withdrawals are held while staff review a fraud alert (`alert_id`); nothing was moved."
     ),
     ErrorCode.RISK_ALERT_RESOLVED: "The risk alert was already resolved; nothing changed.",
+    ErrorCode.BONUSES_BLOCKED: (
+        "Bonuses are paused while staff review a fraud alert (`alert_id`); nothing was claimed."
+    ),
     ErrorCode.CLOSED_LOOP: (
         "A withdrawal goes first to the methods that deposited, up to what each deposited"
         " (`methods`: what each may still take); nothing was moved."

@@ -231,6 +231,7 @@ async def open_services(settings: Settings) -> Services:
     provider_rules.plug("rg_profile", wiring.profile_on_provider_slots(profile_rules))
     bonuses = Bonuses(db, wallet, BonusWallet(client))
     bonuses.marketing_allowed = rg.marketing_allowed  # no offers in a time-out or exclusion
+    bonuses.bonus_block = risk_alerts.bonus_rule(db)  # a fraud alert's `block_bonuses`
     wallet.on_deposit.append(bonuses.deposited)  # a deposit match opted into waits for this
     return Services(
         settings=settings,

@@ -14,6 +14,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -403,6 +404,53 @@ def _docs(args: argparse.Namespace) -> int:
     return docs_site.main(args.args)
 
 
+def _events_export(args: argparse.Namespace) -> int:
+    from server.config import ConfigError, Settings
+    from server.events import export
+    from server.storage import redis_client
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    if not settings.redis_url:
+        print("set CASINO_REDIS_URL to the server's Redis", file=sys.stderr)
+        return 2
+
+    async def run(out: IO[bytes]) -> int:
+        client = redis_client.connect(settings.redis_url)
+        try:
+            return await export.write(client, out)
+        finally:
+            await client.aclose()
+
+    try:
+        with open(args.out, "wb") as out:
+            count = asyncio.run(run(out))
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{count} events written to {args.out}")
+    return 0
+
+
+def _risk_replay(args: argparse.Namespace) -> int:
+    from server.risk import geoip, replay
+    from server.risk import policy as risk_policy
+
+    try:
+        policy = risk_policy.load(args.policy or "")
+        places = geoip.load(args.geoip or "")
+        with open(args.log, encoding="utf-8") as log:
+            report = asyncio.run(replay.replay(replay.read_log(log), policy, places))
+    except (OSError, ValueError) as error:  # PolicyError, LogError, a bad GeoIP file
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines(name for name in policy.rules if policy.rule(name))))
+    return 0
+
+
 def _mail(args: argparse.Namespace) -> int:
     from server.config import ConfigError, Settings
     from server.mail.sink import Store
@@ -459,6 +507,8 @@ COMMANDS = {
     "docs": _docs,
     "mail": _mail,
     **dict.fromkeys(ADMIN, _admin),
+    "events-export": _events_export,
+    "risk-replay": _risk_replay,
 }
 
 # Commands that parse their own arguments (`run.py rtp --help`).
@@ -506,6 +556,17 @@ def build_parser(prog: str = "casino") -> argparse.ArgumentParser:
     mail.add_argument("--to", default="", help="only messages to this address")
     mail.add_argument("--limit", type=int, default=10, help="the newest N (default 10)")
     mail.add_argument("--full", action="store_true", help="whole texts, not only their links")
+
+    export = commands.add_parser(
+        "events-export", help="write the event streams to a file, one JSON event a line"
+    )
+    export.add_argument("--out", required=True, help="the file to write")
+    replay = commands.add_parser(
+        "risk-replay", help="run the fraud rules over an event log; print what they flag"
+    )
+    replay.add_argument("log", help="JSON lines, one event each (run.py events-export)")
+    replay.add_argument("--policy", default="", help="a risk policy file (default: defaults)")
+    replay.add_argument("--geoip", default="", help="a GeoIP database (MaxMind format)")
 
     verify = commands.add_parser(
         "verify",

@@ -65,6 +65,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.AML_CASE_CLOSED: 409,
     ErrorCode.RISK_REVIEW_REQUIRED: 409,
     ErrorCode.RISK_ALERT_RESOLVED: 409,
+    ErrorCode.BONUSES_BLOCKED: 409,
     ErrorCode.KYC_REQUIRED: 403,
     ErrorCode.KYC_WEBHOOK_REFUSED: 401,
     ErrorCode.STAFF_ONLY: 401,

@@ -7,7 +7,8 @@ and every process that is not the server (`run.py reconcile`, `run.py doctor`, t
 the soak, the tests) take them from here instead of listing them by hand. This module
 opens no connection: it names what to plug in, builds the withdrawal rules (KYC's, then
 AML's, with the AML checks' policy and list) from services already open, adapts KYC's
-deposit rule to money's deposit seam, and builds the provider bet rule that holds the
+deposit rule to money's deposit seam (with the level a fraud alert's `require_kyc` demands,
+server/risk/alerts.py, on both), and builds the provider bet rule that holds the
 jurisdiction profile on providers' slots.
 """
 
@@ -32,7 +33,8 @@ from server.payments.rules import Rule, WithdrawalRequest
 from server.provider.rules import BetAttempt, BetRule
 from server.provider.status import Status, for_refusal
 from server.rg.rules import ProfileRules
-from server.storage.database import Transaction
+from server.risk import alerts as risk_alerts
+from server.storage.database import Database, Transaction
 
 
 def histories() -> tuple[History, ...]:
@@ -67,9 +69,23 @@ def withdrawal_rules(services: Services, checks: Aml) -> list[Rule]:
     """Every rule a withdrawal meets, in order: KYC's level first, then AML's."""
 
     async def kyc_level(request: WithdrawalRequest) -> Refused | None:
-        return await kyc_rules.withdrawal_refusal(services.db, request.player_id, request.amount)
+        refusal = await kyc_rules.withdrawal_refusal(services.db, request.player_id, request.amount)
+        return refusal or await risk_kyc(
+            services.db, request.player_id, levels.Action.WITHDRAW, request.amount
+        )
 
     return [kyc_level, *checks.withdrawal_rules()]
+
+
+async def risk_kyc(
+    db: Database | Transaction, player_id: int, action: levels.Action, amount: int
+) -> Refused | None:
+    """The KYC level a fraud alert's `require_kyc` demands of the player (KYC_REQUIRED, with
+    `required` and `level`), on a withdrawal or a deposit above the KYC threshold."""
+    alert = await risk_alerts.kyc_requirement(db, player_id)
+    if alert is None or alert.kyc_level is None:
+        return None
+    return await kyc_rules.demanded_refusal(db, player_id, action, amount, alert.kyc_level)
 
 
 def profile_on_provider_slots(profile: ProfileRules) -> BetRule:
@@ -91,5 +107,6 @@ def profile_on_provider_slots(profile: ProfileRules) -> BetRule:
 async def kyc_deposit_rule(tx: Transaction, attempt: DepositAttempt) -> Refused | None:
     """KYC's level for a deposit (any deposit in GB or SE, one above the large-deposit
     threshold everywhere), read in the deposit's own transaction: KYC_REQUIRED rolls the
-    deposit back before anything moves."""
-    return await kyc_rules.deposit_refusal(tx, attempt.player_id, attempt.amount)
+    deposit back before anything moves. Then the level a fraud alert demands, the same way."""
+    refusal = await kyc_rules.deposit_refusal(tx, attempt.player_id, attempt.amount)
+    return refusal or await risk_kyc(tx, attempt.player_id, levels.Action.DEPOSIT, attempt.amount)

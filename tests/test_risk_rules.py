@@ -11,20 +11,25 @@ import pytest
 import redis.asyncio as aioredis
 
 from protocol.errors import ErrorCode
+from server import wiring
+from server.accounts.profile import address_digests
 from server.events import stream
 from server.events.catalogue import (
     Deposited,
     Event,
     LoggedInV2,
+    PaymentMethodSaved,
+    ProfileChangedV2,
     ProviderMovement,
     StakeTaken,
     Withdrawal,
     encode,
 )
+from server.kyc.levels import Action
 from server.risk import alerts
 from server.risk.geoip import GeoIp
 from server.risk.monitor import Monitor
-from server.risk.policy import Policy, from_data
+from server.risk.policy import Policy, PolicyError, from_data
 from server.storage.database import Database
 from tests.support import geoip as test_geoip
 
@@ -93,6 +98,19 @@ class World:
         return LoggedInV2(
             id=self._id("login"), player_id=player, at_ms=at, address=address,
             user_agent="Firefox/140", outcome=outcome, device_id=device,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    def card(self, player: int, at: int, fingerprint: str) -> PaymentMethodSaved:
+        return PaymentMethodSaved(
+            id=self._id("payment_method"), player_id=player, at_ms=at, method_id=self.n,
+            type="card", label="Card ending 4242", fingerprint=fingerprint,
+        )  # fmt: skip
+
+    def address(self, player: int, at: int, postal: str) -> ProfileChangedV2:
+        whole, street = address_digests(postal)
+        return ProfileChangedV2(
+            id=self._id("profile"), player_id=player, at_ms=at, fields=["postal_address"],
+            address_digest=whole, street_digest=street,
         )  # fmt: skip
 
 
@@ -324,14 +342,101 @@ async def test_accounts_sharing_a_device_id_are_linked_in_one_cluster(world: Wor
     await world.feed(world.login(50, T0, device="shared-phone"))
     raised = await world.feed(world.login(51, T0 + HOUR, device="shared-phone"))
     assert rules_of(raised) == ["shared_device"]
-    assert raised[0].evidence == {"link": "device", "device_id": "shared-phone",
-                                  "cluster": [50, 51]}  # fmt: skip
+    assert raised[0].evidence == {
+        "link": "device", "value": "shared-phone", "accounts": [50, 51],
+        "cluster_id": "cluster:50", "cluster": [50, 51],
+        "links": [{"kind": "device", "value": "shared-phone", "accounts": [50, 51]}],
+    }  # fmt: skip
 
 
 async def test_a_user_agent_stand_in_is_no_shared_device(world: World) -> None:
     # Scripts without a device id are told apart by their agent: many people share one.
     await world.feed(world.login(52, T0, device="ua:0123456789abcdef"))
     assert await world.feed(world.login(53, T0 + HOUR, device="ua:0123456789abcdef")) == []
+
+
+# -- multi-accounting: instruments, addresses, households, clusters ------------------------------
+
+
+async def test_accounts_saving_one_card_are_linked_by_the_gateways_fingerprint(
+    world: World,
+) -> None:
+    await world.feed(world.card(100, T0, "fp_same"))
+    raised = await world.feed(world.card(101, T0 + HOUR, "fp_same"))
+    assert rules_of(raised) == ["shared_instrument"]
+    assert (raised[0].severity, raised[0].player_id) == ("high", 101)
+    assert raised[0].evidence == {
+        "link": "instrument", "value": "fp_same", "type": "card", "label": "Card ending 4242",
+        "accounts": [100, 101], "cluster_id": "cluster:100", "cluster": [100, 101],
+        "links": [{"kind": "instrument", "value": "fp_same", "accounts": [100, 101]}],
+    }  # fmt: skip
+
+
+async def test_a_player_saving_their_own_card_again_links_nothing(world: World) -> None:
+    # A card tokenised twice: two tokens, one fingerprint, one account.
+    raised = await world.feed(world.card(102, T0, "fp_own"), world.card(102, T0 + HOUR, "fp_own"))
+    raised += await world.feed(world.card(103, T0, "fp_other"))
+    assert raised == []
+
+
+async def test_accounts_at_one_address_written_differently_are_linked(world: World) -> None:
+    await world.feed(world.address(110, T0, "Flat 2, 10 High St., London N1 1AA"))
+    raised = await world.feed(world.address(111, T0 + HOUR, "flat 2  10 high st london n1 1aa"))
+    assert rules_of(raised) == ["shared_address"]
+    assert raised[0].evidence["accounts"] == [110, 111]
+    assert raised[0].evidence["cluster_id"] == "cluster:110"
+
+
+async def test_neighbours_in_one_building_on_their_own_devices_are_not_linked(
+    world: World,
+) -> None:
+    raised = await world.feed(
+        world.address(120, T0, "10 High St, Flat 1, London"),
+        world.address(121, T0, "10 High St, Flat 2, London"),
+        world.login(120, T0 + HOUR, device="phone-120"),
+        world.login(121, T0 + HOUR, device="phone-121"),
+    )
+    assert raised == []
+
+
+async def test_one_device_in_two_flats_of_one_building_is_a_household(world: World) -> None:
+    await world.feed(
+        world.address(130, T0, "10 High St, Flat 1, London"),
+        world.address(131, T0, "10 High St, Flat 2, London"),
+        world.login(130, T0 + HOUR, device="tablet"),
+    )
+    raised = await world.feed(world.login(131, T0 + 2 * HOUR, device="tablet"))
+    assert sorted(rules_of(raised)) == ["household", "shared_device"]
+    found = next(alert for alert in raised if alert.rule == "household")
+    assert (found.evidence["link"], found.evidence["accounts"]) == ("household", [130, 131])
+    assert [link["kind"] for link in found.evidence["links"]] == ["device", "household"]
+
+
+async def test_an_address_change_into_the_building_of_a_shared_device_is_a_household(
+    world: World,
+) -> None:
+    await world.feed(
+        world.login(140, T0, device="laptop"),
+        world.login(141, T0, device="laptop"),
+        world.address(140, T0 + HOUR, "22 Elm Road, Flat A"),
+    )
+    raised = await world.feed(world.address(141, T0 + 2 * HOUR, "22 elm road, flat b"))
+    assert rules_of(raised) == ["household"]
+    assert raised[0].evidence["accounts"] == [140, 141]
+
+
+async def test_links_of_every_kind_join_one_cluster_the_alert_lists(world: World) -> None:
+    await world.feed(world.login(150, T0, device="phone-x"))
+    await world.feed(world.login(151, T0 + MINUTE, device="phone-x"))  # 150-151: a device
+    await world.feed(world.card(151, T0 + HOUR, "fp_z"))
+    raised = await world.feed(world.card(152, T0 + 2 * HOUR, "fp_z"))  # 151-152: a card
+    assert rules_of(raised) == ["shared_instrument"]
+    evidence = raised[0].evidence
+    assert (evidence["cluster_id"], evidence["cluster"]) == ("cluster:150", [150, 151, 152])
+    assert evidence["links"] == [
+        {"kind": "device", "value": "phone-x", "accounts": [150, 151]},
+        {"kind": "instrument", "value": "fp_z", "accounts": [151, 152]},
+    ]
 
 
 # -- the consumer: offsets, restarts, reclaiming ---------------------------------------------------
@@ -411,3 +516,47 @@ async def test_a_confirmed_hold_keeps_withdrawals_held(
     await alerts.resolve(world.db, alert.id, "confirmed", "ann", "card testing ring")
     refusal = await alerts.withdrawal_rule(world.db)(Request(71))
     assert refusal is not None and refusal.code is ErrorCode.RISK_REVIEW_REQUIRED
+
+
+def test_a_policy_names_the_kyc_level_a_require_kyc_action_asks_for() -> None:
+    policy = from_data({"rules": {"new_device": {"action": "require_kyc", "kyc_level": 1}}})
+    settings = policy.rule("new_device")
+    assert settings is not None and (settings.action, settings.kyc_level) == ("require_kyc", 1)
+    with pytest.raises(PolicyError, match="new_device: kyc_level is 1 or 2"):
+        from_data({"rules": {"new_device": {"kyc_level": 3}}})
+    with pytest.raises(PolicyError, match="household: action is one of flag, require_kyc"):
+        from_data({"rules": {"household": {"action": "ban"}}})
+
+
+async def test_a_require_kyc_hit_records_its_level_on_the_alert(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    policy = from_data({"rules": {"rapid_betting": {"action": "require_kyc", "count": 5}}})
+    world = World(own_redis_client, db, geo, policy)
+    (alert,) = await world.feed(*(world.stake(160, 100, T0 + n * 100) for n in range(5)))
+    assert (alert.action, alert.kyc_level) == ("require_kyc", 2)
+    assert world.statuses == []  # the account itself is left as it is
+    assert await alerts.kyc_requirement(db, 160) == alert
+    assert await alerts.kyc_requirement(db, 161) is None
+
+
+async def test_a_require_kyc_alert_asks_its_level_of_withdrawals_and_large_deposits_only(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO players (id, email, username, password_hash, date_of_birth, country,"
+            " currency, created_at) VALUES (170, 'p170@example.com', 'p170', 'x',"
+            " '1985-06-15', 'DE', 'EUR', ?)",
+            (T0,),
+        )
+    assert await wiring.risk_kyc(db, 170, Action.WITHDRAW, 1_000) is None  # no alert yet
+    policy = from_data({"rules": {"rapid_betting": {"action": "require_kyc", "count": 5}}})
+    world = World(own_redis_client, db, geo, policy)
+    await world.feed(*(world.stake(170, 100, T0 + n * 100) for n in range(5)))
+    refusal = await wiring.risk_kyc(db, 170, Action.WITHDRAW, 1_000)
+    assert refusal is not None
+    assert (refusal.code, refusal.extra) == (ErrorCode.KYC_REQUIRED, {"required": 2, "level": 0})
+    assert await wiring.risk_kyc(db, 170, Action.DEPOSIT, 200_000) is None  # at the threshold
+    large = await wiring.risk_kyc(db, 170, Action.DEPOSIT, 200_001)
+    assert large is not None and large.code is ErrorCode.KYC_REQUIRED

@@ -3,11 +3,15 @@ again). (A withdrawal to a new payment method needs the second factor whenever i
 server/accounts/withdrawal_rule.py; there is no setting for it.) Name and date of birth are
 not here on purpose: they identify the player for KYC and change only through a KYC review.
 
-Every change emits `ProfileChanged` with the names of the fields, never their values.
+Every change emits `ProfileChanged` with the names of the fields, never their values;
+a change of the postal address (`ProfileChangedV2`) also carries digests of it (never the
+text), which the fraud monitor links accounts by.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import sqlite3
 from typing import Any
 
@@ -17,13 +21,34 @@ from server.accounts.passwords import verify_password
 from server.accounts.rules import EMAIL
 from server.accounts.service import Accounts, Player, duplicate, login_locked
 from server.events import outbox
-from server.events.catalogue import ProfileChanged
+from server.events.catalogue import ProfileChanged, ProfileChangedV2
 from server.mail.templates import LANGUAGES
 from server.storage.database import Database, now_ms
 
 MAX_ADDRESS = 500
 # Fields that identify the player: a KYC review changes them, never the player's own form.
 KYC_FIELDS = ("username", "date_of_birth", "first_name", "last_name", "name", "country")
+
+
+def normalise_address(address: str) -> str:
+    """An address as compared for linking accounts: case folded, every run of anything but
+    letters and digits one space ("Flat 2,  10 High-St." -> "flat 2 10 high st")."""
+    return " ".join(re.sub(r"[\W_]+", " ", address.casefold()).split())
+
+
+def address_digests(address: str) -> tuple[str, str]:
+    """(digest of the normalised address, digest of its normalised first line, up to the
+    first comma or line break: the building, for a household): SHA-256, hex; ("", "") for
+    no address. The event carries these, never the address."""
+    whole = normalise_address(address)
+    if not whole:
+        return "", ""
+    street = normalise_address(re.split(r"[,\n]", address, maxsplit=1)[0]) or whole
+
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    return digest(whole), digest(street)
 
 
 class Profile:
@@ -77,6 +102,7 @@ class Profile:
             raise Refused(
                 ErrorCode.VALIDATION_FAILED, "nothing to change: language, postal_address"
             )
+        address_digest, street_digest = address_digests(changes.get("postal_address", ""))
         async with self.db.transaction() as tx:
             await tx.execute(
                 "UPDATE players SET language = coalesce(?, language),"
@@ -85,9 +111,10 @@ class Profile:
             )
             await outbox.emit(
                 tx,
-                ProfileChanged(
+                ProfileChangedV2(
                     id=outbox.new_id("profile"), player_id=player.id, at_ms=now_ms(),
-                    fields=sorted(changes),
+                    fields=sorted(changes), address_digest=address_digest,
+                    street_digest=street_digest,
                 ),
             )  # fmt: skip
         return sorted(changes)

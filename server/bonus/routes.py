@@ -119,11 +119,12 @@ OPENAPI_PATHS: dict[str, Any] = {
             "bonus_claim", "Opt into a promotion by its id or promo code", tag="Bonus",
             auth=True, body=obj({"definition_id": {"type": "integer"}, "code": {"type": "string"}}),
             description="No promotion is offered to, or claimed by, a player in a time-out or"
-            " self-exclusion (PLAY_BLOCKED).",
+            " self-exclusion (PLAY_BLOCKED), nor claimed while a fraud alert blocks bonuses"
+            " (BONUSES_BLOCKED).",
             responses={"201": reply("claimed; the bonus page", _ANY)},
             errors=[
                 *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUS_NOT_AVAILABLE,
-                ErrorCode.PLAY_BLOCKED,
+                ErrorCode.PLAY_BLOCKED, ErrorCode.BONUSES_BLOCKED,
             ],
         )
     },
@@ -139,7 +140,10 @@ OPENAPI_PATHS: dict[str, Any] = {
             "bonus_redeem", "Redeem loyalty points for cash or bonus money", tag="Bonus",
             auth=True, body=obj({"points": {"type": "integer", "minimum": 1}}, ["points"]),
             responses={"200": reply("redeemed; the bonus page", _ANY)},
-            errors=[*BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUS_NOT_AVAILABLE],
+            errors=[
+                *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUS_NOT_AVAILABLE,
+                ErrorCode.BONUSES_BLOCKED,
+            ],
         )
     },
     # Staff routes: the staff token (`require_staff`), refused with STAFF_ONLY, not a session.
@@ -159,7 +163,10 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": operation(
             "staff_bonus_cashback", "Pay an opted-in player's cashback for a period (staff token)",
             tag="Staff", description=_STAFF, body=_ANY, responses={"200": reply("paid", _ANY)},
-            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
+            errors=[
+                ErrorCode.STAFF_ONLY, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED,
+                ErrorCode.BONUSES_BLOCKED,
+            ],
         )
     },
 }  # fmt: skip

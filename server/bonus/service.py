@@ -11,6 +11,10 @@ wagering bonus is active: `activate` grants the oldest queued award when none is
 No offer reaches a player whom marketing must leave alone: `marketing_allowed` (a seam the
 wiring points at responsible gambling's flag, server/rg/state.py) is asked before offers are
 listed and before a claim; a player in a time-out or self-exclusion sees none and claims none.
+`bonus_block` (a seam the wiring points at the fraud monitor's `block_bonuses` alerts,
+server/risk/alerts.py) refuses a claim, a loyalty redemption and a cashback payment, and keeps a
+queued award from being granted, while it answers a refusal; `resume` grants what waited once
+the block lifts.
 
 The withdrawal rule (`withdrawal_rule`, registered in payments' seam at start-up): a withdrawal
 of cash while a bonus is being wagered is refused with BONUS_FORFEIT_REQUIRED unless the player
@@ -40,10 +44,15 @@ log = logging.getLogger(__name__)
 DAY_MS = 24 * 3600 * 1000
 MAX_CODE = 32
 MarketingCheck = Callable[[int], Awaitable[bool]]  # may this player be offered promotions?
+BonusBlock = Callable[[int], Awaitable[Refused | None]]  # why the player may get no bonus now
 
 
 async def _anyone(player_id: int) -> bool:
     return True  # until the wiring plugs a real check (tests of the engine alone)
+
+
+async def _unblocked(player_id: int) -> Refused | None:
+    return None  # until the wiring plugs the fraud monitor's block
 
 
 # Who a staff action is recorded as on the audit trail: the holder of CASINO_STAFF_TOKEN,
@@ -120,6 +129,7 @@ class Bonuses:
         self.wallet = wallet
         self.hot = hot
         self.marketing_allowed: MarketingCheck = _anyone
+        self.bonus_block: BonusBlock = _unblocked
 
     # Staff ------------------------------------------------------------------------------------
     async def define(self, data: dict[str, Any], address: str = "") -> Definition:
@@ -210,6 +220,8 @@ class Bonuses:
             raise Refused(
                 ErrorCode.PLAY_BLOCKED, "no promotions during a time-out or self-exclusion"
             )
+        if (blocked := await self.bonus_block(player.id)) is not None:
+            raise blocked
         if code is not None:
             row = await self.db.fetchone(f"{_DEFINITION} WHERE code = ?", (code.upper(),))
         elif definition_id is not None:
@@ -283,6 +295,8 @@ class Bonuses:
         )
         if row is None:
             return 0
+        if (blocked := await self.bonus_block(player_id)) is not None:
+            raise blocked
         terms = rules.parse(json.loads(str(row[1])))
         net = await self.db.fetchone(
             "SELECT COALESCE(SUM(stake - payout), 0) FROM rounds WHERE player_id = ?"
@@ -339,8 +353,8 @@ class Bonuses:
             " AND a.currency = ? AND a.status = 'queued' ORDER BY a.id LIMIT 1",
             (player_id, currency),
         )
-        if row is None:
-            return hot
+        if row is None or await self.bonus_block(player_id) is not None:
+            return hot  # a blocked award stays queued: `resume` grants it once the block lifts
         terms = rules.parse(json.loads(str(row[3])))
         await self._grant(int(row[0]), player_id, currency, terms, int(row[1]), int(row[2]))
         return await self.hot.active(player_id, currency)
@@ -384,6 +398,8 @@ class Bonuses:
         )
         if row is None:
             raise Refused(ErrorCode.BONUS_NOT_AVAILABLE, "join a loyalty programme first")
+        if (blocked := await self.bonus_block(player.id)) is not None:
+            raise blocked
         terms = rules.parse(json.loads(str(row[1])))
         held = await loyalty.balance(self.db, player.id, player.currency)
         value = rules.redemption(held, asked, terms.redeem_rate)
@@ -413,6 +429,16 @@ class Bonuses:
         else:
             await self.activate(player.id, player.currency)
         return value
+
+    async def resume(self, player_id: int) -> None:
+        """Grant what waited in the queue while a block held (after staff resolved it), in
+        each currency the player has queued awards in."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT currency FROM bonus_awards WHERE player_id = ? AND status = 'queued'",
+            (player_id,),
+        )
+        for (currency,) in rows:
+            await self.activate(player_id, str(currency))
 
     async def forfeit(self, player_id: int, currency: str) -> ActiveBonus | None:
         """The player leaves the active bonus: its bonus money goes, their cash stays."""

@@ -254,6 +254,28 @@ class ProfileChanged(Event, frozen=True, kw_only=True, tag="profile"):
     fields: list[str]
 
 
+class ProfileChangedV2(Event, frozen=True, kw_only=True, tag="profile"):
+    """Version 2: also, when the postal address changed, digests of it (SHA-256 of the
+    normalised address, and of its first line: server/accounts/profile.py), never the text,
+    so the fraud monitor can link accounts that share an address or a household."""
+
+    version: int = 2
+    fields: list[str]
+    address_digest: str = ""  # "" when the address did not change or was cleared
+    street_digest: str = ""
+
+
+class PaymentMethodSaved(Event, frozen=True, kw_only=True, tag="payment_method"):
+    """A payment method was saved for the player: its type, the label the player sees, and
+    the gateway's fingerprint of the instrument (the same card, e-wallet account or IBAN
+    gives the same fingerprint whoever saves it; "" when the gateway gives none)."""
+
+    method_id: int
+    type: str
+    label: str
+    fingerprint: str
+
+
 class SessionEnded(Event, frozen=True, kw_only=True, tag="session_ended"):
     """The player ended one of their own login sessions (one, or all but the current)."""
 
@@ -344,6 +366,8 @@ KINDS: tuple[type[Event], ...] = (
     PasswordReset,
     TwoFactorChanged,
     ProfileChanged,
+    ProfileChangedV2,
+    PaymentMethodSaved,
     SessionEnded,
     BonusGranted,
     BonusEnded,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from server.events import outbox
+from server.events.catalogue import PaymentMethodSaved
 from server.storage.database import Database, now_ms
 
 TYPES = ("card", "ewallet", "bank_transfer")
@@ -41,15 +43,27 @@ class MethodStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def save(self, player_id: int, kind: str, token: str, label: str) -> Method:
-        """The player's method with this token, saved on first use."""
+    async def save(
+        self, player_id: int, kind: str, token: str, label: str, fingerprint: str = ""
+    ) -> Method:
+        """The player's method with this token, saved on first use; the first save emits
+        `PaymentMethodSaved` with the gateway's fingerprint of the instrument (the fraud
+        monitor links accounts that share one)."""
         assert kind in TYPES, kind
         async with self.db.transaction() as tx:
-            await tx.execute(
+            method_id = await tx.insert(
                 "INSERT INTO payment_methods (player_id, type, token, label, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (player_id, type, token) DO NOTHING",
                 (player_id, kind, token, label, now_ms()),
             )
+            if method_id is not None:
+                await outbox.emit(
+                    tx,
+                    PaymentMethodSaved(
+                        id=f"payment_method:{method_id}", player_id=player_id, at_ms=now_ms(),
+                        method_id=method_id, type=kind, label=label, fingerprint=fingerprint,
+                    ),
+                )  # fmt: skip
         row = await self.db.fetchone(
             _SELECT + " WHERE player_id = ? AND type = ? AND token = ?", (player_id, kind, token)
         )

@@ -58,7 +58,8 @@ async def _card(payments: Payments, player_id: int, number: object) -> Method:
     except GatewayUnavailable:
         raise Refused(ErrorCode.GATEWAY_UNAVAILABLE, "the gateway did not answer") from None
     label = f"Card ending {token['last4']}"
-    return await payments.methods.save(player_id, "card", str(token["token"]), label)
+    fingerprint = str(token.get("fingerprint", ""))[:64]  # older gateways give none
+    return await payments.methods.save(player_id, "card", str(token["token"]), label, fingerprint)
 
 
 async def _method(payments: Payments, player_id: int, data: dict[str, Any]) -> Method | None:

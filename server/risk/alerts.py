@@ -2,13 +2,18 @@
 
 An alert is a row of `risk_alerts`, at most one open per player and rule (the unique index
 decides: a rule firing again, the same event delivered twice, or two monitors at once raise
-one alert). Its `action` applies while it is open: `flag` only asks staff to look,
-`hold_withdrawals` refuses withdrawals (`withdrawal_rule`), `restrict` also restricts the
-account, `lock` disables it; a restricting action also ends the player's open play sessions
-at once (a `forced_logout` push), not at the next login. Staff resolve an alert as
-`dismissed` (a false positive: its action lifts) or `confirmed` (the suspicion stands: a
-hold stays, the account stays as it is). Raising emits a `RiskAlerted` event and appends an
-audit entry, resolving appends one, each in the transaction that writes the alert.
+one alert). Its `action` applies from the moment it is written: `flag` only asks staff to
+look, `require_kyc` makes withdrawals and deposits above the KYC threshold need the alert's
+`kyc_level` until the player reaches it (`kyc_requirement`, read by the KYC rules the wiring
+composes), `hold_withdrawals` refuses withdrawals (`withdrawal_rule`), `block_bonuses`
+refuses bonus claims and keeps awards from being granted while it is open (`bonus_rule`),
+`restrict` also restricts the account, `lock` disables it; a restricting action also ends
+the player's open play sessions at once (a `forced_logout` push), not at the next login.
+Staff resolve an alert as `dismissed` (a false positive: its action lifts) or `confirmed`
+(the suspicion stands: a hold or a KYC requirement stays, the account stays as it is; a
+bonus block lifts with any resolution, as staff have then looked). Raising emits a
+`RiskAlerted` event and appends an audit entry, resolving appends one, each in the
+transaction that writes the alert.
 
 Account status belongs to accounts: the change goes through `AccountStatus`, which the
 wiring fills with `Accounts.set_status`.
@@ -40,7 +45,7 @@ STATUSES = ("open", *OUTCOMES)
 
 SELECT = (
     "SELECT id, player_id, rule, severity, action, status, evidence, event_ids, raised_at,"
-    " assignee, resolved_at, resolved_by, resolved_reason FROM risk_alerts"
+    " assignee, resolved_at, resolved_by, resolved_reason, kyc_level FROM risk_alerts"
 )
 
 
@@ -59,6 +64,7 @@ class Alert:
     resolved_at: int | None
     resolved_by: str | None
     resolved_reason: str | None
+    kyc_level: int | None = None
 
     def public(self) -> dict[str, Any]:
         """The staff API's view."""
@@ -68,6 +74,7 @@ class Alert:
             "evidence": self.evidence, "event_ids": self.event_ids, "raised_at": self.raised_at,
             "assignee": self.assignee, "resolved_at": self.resolved_at,
             "resolved_by": self.resolved_by, "resolved_reason": self.resolved_reason,
+            "kyc_level": self.kyc_level,
         }  # fmt: skip
 
 
@@ -75,7 +82,7 @@ def _alert(row: Row) -> Alert:
     return Alert(
         int(row[0]), int(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]),
         json.loads(str(row[6])), json.loads(str(row[7])), int(row[8]), row[9], row[10],
-        row[11], row[12],
+        row[11], row[12], None if row[13] is None else int(row[13]),
     )  # fmt: skip
 
 
@@ -86,11 +93,12 @@ async def raise_alert(db: Database, hit: Hit) -> Alert | None:
     async with db.transaction() as tx:
         alert_id = await tx.insert(
             "INSERT INTO risk_alerts (player_id, rule, severity, action, status, evidence,"
-            " event_ids, raised_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?)"
+            " event_ids, raised_at, kyc_level) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)"
             " ON CONFLICT (player_id, rule) WHERE status = 'open' DO NOTHING",
             (
                 hit.player_id, hit.rule, hit.severity, hit.action,
                 json.dumps(hit.evidence, sort_keys=True), json.dumps(list(hit.event_ids)), now,
+                hit.kyc_level,
             ),
         )  # fmt: skip
         if alert_id is None:
@@ -105,7 +113,8 @@ async def raise_alert(db: Database, hit: Hit) -> Alert | None:
         await trail.record(
             tx, f"rule:{hit.rule}", "risk_alert_raised", f"player:{hit.player_id}",
             f"{hit.severity} {hit.rule}", "",
-            {"alert_id": alert_id, "action": hit.action, "events": list(hit.event_ids)},
+            {"alert_id": alert_id, "action": hit.action, "events": list(hit.event_ids),
+             "kyc_level": hit.kyc_level},
         )  # fmt: skip
     return await get(db, alert_id)
 
@@ -243,6 +252,44 @@ def withdrawal_rule(db: Database) -> Callable[[Any], Awaitable[Refused | None]]:
         return Refused(
             ErrorCode.RISK_REVIEW_REQUIRED,
             "withdrawals are held while staff review a fraud alert",
+            alert_id=alert.id,
+        )
+
+    return rule
+
+
+async def kyc_requirement(db: Database | Transaction, player_id: int) -> Alert | None:
+    """The open or confirmed `require_kyc` alert asking the most of the player, if any: the
+    KYC rules compare its `kyc_level` with the player's own (risk never reads KYC's tables)."""
+    row = await db.fetchone(
+        SELECT + " WHERE player_id = ? AND status IN ('open', 'confirmed')"
+        " AND action = 'require_kyc' ORDER BY kyc_level DESC, id LIMIT 1",
+        (player_id,),
+    )
+    return _alert(row) if row else None
+
+
+async def bonus_block(db: Database, player_id: int) -> Alert | None:
+    """The first open alert that blocks the player's bonuses."""
+    row = await db.fetchone(
+        SELECT + " WHERE player_id = ? AND status = 'open' AND action = 'block_bonuses'"
+        " ORDER BY id LIMIT 1",
+        (player_id,),
+    )
+    return _alert(row) if row else None
+
+
+def bonus_rule(db: Database) -> Callable[[int], Awaitable[Refused | None]]:
+    """The bonus engine's seam (`Bonuses.bonus_block`): refuses claims and automatic awards
+    while an open alert blocks bonuses."""
+
+    async def rule(player_id: int) -> Refused | None:
+        alert = await bonus_block(db, player_id)
+        if alert is None:
+            return None
+        return Refused(
+            ErrorCode.BONUSES_BLOCKED,
+            "bonuses are paused while staff review a fraud alert",
             alert_id=alert.id,
         )
 

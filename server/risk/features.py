@@ -15,10 +15,18 @@ What is kept (bounded by count, and expiring when the player is idle):
   since a deposit;
 - `devices`, `countries`: each device id and login country with when it was first seen;
 - `logins`: the last `KEEP_LOGINS` successful logins (`id|country|lat|lon`).
-Two keys are not a player's: `risk:address:ADDR` (accounts that failed a login from that
-address, scored by the last failure) and `risk:device:ID` (accounts that logged in with
-that device id). They are written in the same pipeline, never in one script with a
-player's key, so a Redis Cluster accepts them.
+- `street`: the digest of the first line of the player's postal address (a household's
+  building), for the household rule.
+Keys that are not a player's: `risk:address:ADDR` (accounts that failed a login from that
+address, scored by the last failure), `risk:device:ID` (accounts that logged in with that
+device id), `risk:instrument:FP` (accounts that saved a payment instrument with the
+gateway's fingerprint FP), `risk:postal:DIGEST` and `risk:street:DIGEST` (accounts whose
+postal address, or its first line, has that digest). They are written in the same
+pipeline, never in one script with a player's key, so a Redis Cluster accepts them.
+
+The household rule (same device and same first line of the address) needs a second round
+trip, only for logins and address changes that have candidates: whether the accounts on
+this device live in this building, or the accounts in this building used this device.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ from server.events.catalogue import (
     Deposited,
     Event,
     LoggedInV2,
+    PaymentMethodSaved,
+    ProfileChangedV2,
     ProviderMovement,
     StakeTaken,
     Withdrawal,
@@ -48,6 +58,7 @@ KEEP_LOGINS = 20
 IDLE_TTL_MS = 90 * 86_400_000
 BETS_TTL_MS = 86_400_000
 UA_DEVICE = "ua:"  # the accounts' stand-in when a client sent no device id: not evidence
+HOUSEHOLD_CANDIDATES = 50  # accounts a household check looks at, at most, per event
 
 
 def key(player_id: int, feature: str) -> str:
@@ -62,6 +73,22 @@ def device_key(device_id: str) -> str:
     return f"risk:device:{device_id}"
 
 
+def instrument_key(fingerprint: str) -> str:
+    return f"risk:instrument:{fingerprint}"
+
+
+def postal_key(digest: str) -> str:
+    return f"risk:postal:{digest}"
+
+
+def street_key(digest: str) -> str:
+    return f"risk:street:{digest}"
+
+
+def _evidence_device(device_id: str) -> bool:
+    return bool(device_id) and not device_id.startswith(UA_DEVICE)
+
+
 def is_bet(event: Event) -> bool:
     return isinstance(event, StakeTaken) or (
         isinstance(event, ProviderMovement) and event.action == "bet"
@@ -74,6 +101,8 @@ def relevant(event: Event) -> bool:
         is_bet(event)
         or isinstance(event, Deposited | LoggedInV2)
         or (isinstance(event, Withdrawal) and event.status == "requested")
+        or (isinstance(event, PaymentMethodSaved) and bool(event.fingerprint))
+        or (isinstance(event, ProfileChangedV2) and bool(event.address_digest))
     )
 
 
@@ -136,10 +165,46 @@ class Features:
                 plans.append(_Reads(event, place, count, fields))
                 count += len(pipe.command_stack) - before
             replies = await pipe.execute() if count else []
-        found = []
-        for plan in plans:
-            facts = self._facts(plan, replies)
-            found.append((plan.event, facts))
+        found = [(plan.event, self._facts(plan, replies)) for plan in plans]
+        return await self._households(found)
+
+    async def _households(self, found: list[tuple[Event, Facts]]) -> list[tuple[Event, Facts]]:
+        """Fill `household` (accounts sharing a device and the first line of the address
+        with the event's player, the player included) where there are candidates: one more
+        round trip for the batch."""
+        checks: list[tuple[int, int]] = []  # (index in found, candidate)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for index, (event, facts) in enumerate(found):
+                pid = event.player_id
+                if isinstance(event, ProfileChangedV2) and event.street_digest:
+                    devices = [d for d in facts.devices if _evidence_device(d)]
+                    for other in facts.street_accounts[:HOUSEHOLD_CANDIDATES]:
+                        if other == pid or not devices:
+                            continue
+                        # Did `other` log in on any of this player's devices?
+                        for device in devices:
+                            pipe.zscore(device_key(device), str(other))
+                            checks.append((index, other))
+                elif isinstance(event, LoggedInV2) and facts.street:
+                    for other in facts.device_accounts[:HOUSEHOLD_CANDIDATES]:
+                        if other == pid:
+                            continue
+                        pipe.get(key(other, "street"))  # does `other` live in this building?
+                        checks.append((index, other))
+            replies = await pipe.execute() if checks else []
+        members: dict[int, set[int]] = {}
+        for (index, other), reply in zip(checks, replies, strict=True):
+            event, facts = found[index]
+            shared = (
+                reply is not None
+                if isinstance(event, ProfileChangedV2)
+                else reply is not None and _text(reply) == facts.street
+            )
+            if shared:
+                members.setdefault(index, {event.player_id}).add(other)
+        for index, accounts in members.items():
+            event, facts = found[index]
+            found[index] = (event, replace(facts, household=tuple(sorted(accounts))))
         return found
 
     def _queue(self, pipe: Any, event: Event, place: Place) -> tuple[str, ...]:
@@ -165,6 +230,23 @@ class Features:
             return (*fields, "deposits", "stakes", "stakes_count")
         if isinstance(event, LoggedInV2):
             return self._login(pipe, event, place)
+        if isinstance(event, PaymentMethodSaved):
+            shared = instrument_key(event.fingerprint)
+            pipe.zadd(shared, {str(pid): at}, nx=True)
+            pipe.pexpire(shared, IDLE_TTL_MS)
+            pipe.zrange(shared, 0, -1)
+            return ("_", "_", "instrument_accounts")
+        if isinstance(event, ProfileChangedV2):
+            postal, street = postal_key(event.address_digest), street_key(event.street_digest)
+            pipe.zadd(postal, {str(pid): at}, nx=True)
+            pipe.pexpire(postal, IDLE_TTL_MS)
+            pipe.zrange(postal, 0, -1)
+            pipe.zadd(street, {str(pid): at}, nx=True)
+            pipe.pexpire(street, IDLE_TTL_MS)
+            pipe.zrange(street, 0, -1)
+            pipe.set(key(pid, "street"), event.street_digest, px=IDLE_TTL_MS)
+            pipe.zrange(key(pid, "devices"), 0, -1)
+            return ("_", "_", "address_accounts", "_", "_", "street_accounts", "_", "devices")
         return ()
 
     @staticmethod
@@ -209,12 +291,13 @@ class Features:
         for series in (devices, countries, logins):
             pipe.pexpire(series, IDLE_TTL_MS)
             fields.append("_")
-        if event.device_id and not event.device_id.startswith(UA_DEVICE):
+        if _evidence_device(event.device_id):
             shared = device_key(event.device_id)
             pipe.zadd(shared, {str(pid): at}, nx=True)
             pipe.pexpire(shared, IDLE_TTL_MS)
             pipe.zrange(shared, 0, -1)
-            fields += ["_", "_", "device_accounts"]
+            pipe.get(key(pid, "street"))
+            fields += ["_", "_", "device_accounts", "street"]
         return tuple(fields)
 
     @staticmethod
@@ -237,6 +320,13 @@ class Features:
                 changes[name] = _score(value)
             elif name == "previous_login":
                 changes[name] = _login(value or [])
-            elif name in ("sprayed", "device_accounts"):
+            elif name in (
+                "sprayed", "device_accounts", "instrument_accounts", "address_accounts",
+                "street_accounts",
+            ):  # fmt: skip
                 changes[name] = tuple(sorted(int(_text(member)) for member in value or []))
+            elif name == "devices":
+                changes[name] = tuple(_text(member) for member in value or [])
+            elif name == "street":
+                changes[name] = "" if value is None else _text(value)
         return replace(facts, **changes)

@@ -8,7 +8,9 @@ Each server process runs one member (`run`); Redis hands each event to one of th
    round trip (server/risk/features.py);
 3. the logins' signals (address, country, device id, user agent) are recorded in
    `login_signals`, the rules run (pure, server/risk/rules.py);
-4. each hit raises an alert and applies its action (server/risk/alerts.py).
+4. a linking hit (multi-accounting) joins its accounts into a cluster
+   (server/risk/clusters.py); each hit raises an alert and applies its action
+   (server/risk/alerts.py).
 Delivery is at least once: a member that dies mid-batch leaves its entries pending, and a
 member reclaims entries idle for `RECLAIM_IDLE_MS` (its predecessor's after a restart
 included); the group's offset in Redis makes a restarted member resume where the group
@@ -30,16 +32,16 @@ import logging
 import os
 import socket
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import redis.asyncio as aioredis
 
 from server.events.catalogue import Event, LoggedInV2
 from server.events.consumer import Consumer
 from server.events.stream import Entry
-from server.risk import alerts, features, rules
+from server.risk import alerts, clusters, features, rules
 from server.risk.alerts import AccountStatus, Alert
 from server.risk.geoip import UNKNOWN, GeoIp, NoGeoIp, Place
 from server.risk.policy import Policy
@@ -63,6 +65,7 @@ class Counters:
     events: int = 0
     evaluated: int = 0  # rules evaluated (events the rules read x enabled rules)
     hits: int = 0
+    rules_hit: Counter[str] = field(default_factory=Counter)  # hits per rule
     alerts: int = 0
     # event to alert, per raised alert (the latest LAGS_KEPT)
     lags_ms: deque[int] = field(default_factory=lambda: deque(maxlen=LAGS_KEPT))
@@ -138,9 +141,12 @@ class Monitor:
         hits = [hit for event, found in facts for hit in rules.evaluate(self.policy, event, found)]
         self.counters.evaluated += len(wanted) * self._enabled
         self.counters.hits += len(hits)
+        self.counters.rules_hit.update(hit.rule for hit in hits)
         raised: list[Alert] = []
         at_of = {event.id: event.at_ms for event in wanted}
         for hit in hits:
+            if hit.rule in rules.LINKING:  # the accounts join a cluster the alert names
+                hit = replace(hit, evidence=await clusters.join(self.db, hit))
             alert = await alerts.raise_alert(self.db, hit)
             if alert is None:
                 continue

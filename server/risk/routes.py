@@ -94,6 +94,8 @@ async def resolve(request: Request) -> Response:
         services.db, _alert_id(request), str(outcome), _staff(data), _text(data, "reason"),
         client_address(request.scope), services.accounts.set_status,
     )  # fmt: skip
+    if alert.action == "block_bonuses":  # any resolution lifts it: grant what waited
+        await services.bonus.resume(alert.player_id)
     return json_response(alert.public())
 
 

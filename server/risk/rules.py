@@ -16,6 +16,8 @@ from server.events.catalogue import (
     Deposited,
     Event,
     LoggedInV2,
+    PaymentMethodSaved,
+    ProfileChangedV2,
     ProviderMovement,
     StakeTaken,
     Withdrawal,
@@ -53,7 +55,11 @@ class Facts:
     logged in with this login's device or from its country; `logins_before`: how many
     successful logins came before; `previous_login`: the last one before this. `sprayed`:
     accounts that failed a login from this login's address in the window. `device_accounts`:
-    accounts that logged in with this device id."""
+    accounts that logged in with this device id. `instrument_accounts`: accounts that saved
+    this payment instrument; `address_accounts`, `street_accounts`: accounts whose postal
+    address, or its first line, is this one; `devices`: the player's device ids; `street`:
+    the digest of the player's first address line; `household`: accounts sharing a device
+    and the first address line with the player (the player included)."""
 
     deposits: tuple[Movement, ...] = ()
     withdrawals: tuple[Movement, ...] = ()
@@ -69,6 +75,12 @@ class Facts:
     previous_login: Login | None = None
     sprayed: tuple[int, ...] = ()
     device_accounts: tuple[int, ...] = ()
+    instrument_accounts: tuple[int, ...] = ()
+    address_accounts: tuple[int, ...] = ()
+    street_accounts: tuple[int, ...] = ()
+    devices: tuple[str, ...] = ()
+    street: str = ""
+    household: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +91,14 @@ class Hit:
     player_id: int
     evidence: dict[str, Any]
     event_ids: tuple[str, ...] = field(default_factory=tuple)
+    kyc_level: int | None = None  # what a `require_kyc` action asks for; None for the others
 
 
 def _hit(settings: RuleSettings, event: Event, evidence: dict[str, Any], *ids: str) -> Hit:
     return Hit(
         settings.name, settings.severity, settings.action, event.player_id, evidence,
         tuple(dict.fromkeys((*ids, event.id))),
+        settings.kyc_level if settings.action == "require_kyc" else None,
     )  # fmt: skip
 
 
@@ -240,9 +254,56 @@ def shared_device(policy: Policy, event: Event, facts: Facts) -> Hit | None:
     assert isinstance(event, LoggedInV2)
     return _hit(
         settings, event,
-        {"link": "device", "device_id": event.device_id,
-         "cluster": sorted(facts.device_accounts)},
+        {"link": "device", "value": event.device_id, "accounts": sorted(facts.device_accounts)},
     )  # fmt: skip
+
+
+def shared_instrument(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    """Accounts that saved one payment instrument (the gateway's fingerprint of a card,
+    e-wallet account or IBAN)."""
+    settings = policy.rule("shared_instrument")
+    if settings is None or not isinstance(event, PaymentMethodSaved) or not event.fingerprint:
+        return None
+    if len(facts.instrument_accounts) < settings["accounts"]:
+        return None
+    return _hit(
+        settings, event,
+        {"link": "instrument", "value": event.fingerprint, "type": event.type,
+         "label": event.label, "accounts": sorted(facts.instrument_accounts)},
+    )  # fmt: skip
+
+
+def shared_address(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    """Accounts whose postal address is the same once normalised (case, punctuation and
+    spacing aside): one household, or one address used for many accounts."""
+    settings = policy.rule("shared_address")
+    if settings is None or not isinstance(event, ProfileChangedV2) or not event.address_digest:
+        return None
+    if len(facts.address_accounts) < settings["accounts"]:
+        return None
+    return _hit(
+        settings, event,
+        {"link": "address", "value": event.address_digest,
+         "accounts": sorted(facts.address_accounts)},
+    )  # fmt: skip
+
+
+def household(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    """Accounts on one device whose addresses share the first line (one building, another
+    flat): found on the login or the address change that completes the pair."""
+    settings = policy.rule("household")
+    relevant = _ok_login(event) or isinstance(event, ProfileChangedV2)
+    if settings is None or not relevant or len(facts.household) < settings["accounts"]:
+        return None
+    return _hit(
+        settings, event,
+        {"link": "household", "accounts": list(facts.household),
+         "value": event.street_digest if isinstance(event, ProfileChangedV2) else facts.street},
+    )  # fmt: skip
+
+
+# The rules that link accounts: their hits join a cluster (server/risk/clusters.py).
+LINKING = ("shared_device", "shared_instrument", "shared_address", "household")
 
 
 RULES = (
@@ -255,6 +316,9 @@ RULES = (
     impossible_travel,
     password_spraying,
     shared_device,
+    shared_instrument,
+    shared_address,
+    household,
 )
 
 
