@@ -20,7 +20,7 @@ PLAYER = 1
 
 
 @pytest.fixture
-async def wallet(tmp_path: Path, redis_child: RedisChild) -> AsyncIterator[Wallet]:
+async def wallet(tmp_path: Path, own_redis: RedisChild) -> AsyncIterator[Wallet]:
     db = Database(tmp_path / "casino.db")
     await db.open()
     async with db.transaction() as tx:
@@ -28,7 +28,7 @@ async def wallet(tmp_path: Path, redis_child: RedisChild) -> AsyncIterator[Walle
             "INSERT INTO players (id, email, username, password_hash, date_of_birth, country,"
             " currency, created_at) VALUES (1, 'a@b.c', 'abc', 'x', '1990-01-01', 'DE', 'EUR', 0)"
         )
-    client = connect_redis(redis_child.url)
+    client = connect_redis(own_redis.url)
     await client.flushall()
     yield Wallet(db, HotWallet(client, 60_000))
     await client.aclose()

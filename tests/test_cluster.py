@@ -26,7 +26,7 @@ from redis.commands.core import AsyncScript
 
 from rng import fair
 from server.events import stream
-from server.events.catalogue import RoundSettled
+from server.events.catalogue import RoundSettled, RoundSettledV2
 from server.money import keys
 from server.money.hot import FairState, HotWallet
 from server.money.provider_wallet import ProviderHot
@@ -234,23 +234,23 @@ async def test_every_move_appends_its_event_to_its_players_event_stream(
         (type(e.event).__name__, getattr(e.event, "action", ""), e.event.balance)  # type: ignore[attr-defined]
         for e in found
     ] == [
-        ("RoundSettled", "", 1_150),
+        ("RoundSettledV2", "", 1_150),
         ("StakeTaken", "", 950),
-        ("RoundSettled", "", 950),
+        ("RoundSettledV2", "", 950),
         ("StakeTaken", "", 900),
-        ("RoundSettled", "", 950),
-        ("ProviderMovement", "bet", 850),
-        ("ProviderMovement", "win", 1_150),
-        ("ProviderMovement", "bet", 1_100),
-        ("ProviderMovement", "rollback", 1_150),
+        ("RoundSettledV2", "", 950),
+        ("ProviderMovementV2", "bet", 850),
+        ("ProviderMovementV2", "win", 1_150),
+        ("ProviderMovementV2", "bet", 1_100),
+        ("ProviderMovementV2", "rollback", 1_150),
         ("WithdrawalFunds", "locked", 1_050),
         ("WithdrawalFunds", "paid", 1_050),
     ]
     spin, voided = found[0].event, found[4].event
-    assert spin == RoundSettled(
+    assert spin == RoundSettledV2(
         id=f"round:spin-{player}", player_id=player, at_ms=spin.at_ms,
         round_id=f"spin-{player}", game="classic-sevens", currency="EUR", stake=100, win=250,
-        balance=1_150,
+        balance=1_150, free=False,
     )  # fmt: skip
     assert isinstance(voided, RoundSettled) and (voided.voided, voided.stake) == (True, 50)
 

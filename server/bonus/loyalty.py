@@ -4,10 +4,11 @@ weight, by members of a loyalty programme; redeemed through `Bonuses.redeem`.
 `LoyaltyEarner` is one member of the consumer group `loyalty` on every shard's event stream
 (`server/events/consumer.py`): each process runs one, Redis hands each event to one of them.
 It reads our rounds (`RoundSettled`, not voided) and providers' bets (`ProviderMovement`
-bets), adds the points in the same transaction that records the event's id in
-`loyalty_earned` (delivery is at least once: an event seen twice counts once), then
-acknowledges. A stake made before the player joined earns nothing. Points are not money: they
-reach the wallet only when redeemed, as a grant through money (`BonusWallet.grant`).
+bets), never a free stake (version 2's `free`: the promotion staked, not the player), adds
+the points in the same transaction that records the event's id in `loyalty_earned`
+(delivery is at least once: an event seen twice counts once), then acknowledges. A stake
+made before the player joined earns nothing. Points are not money: they reach the wallet
+only when redeemed, as a grant through money (`BonusWallet.grant`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from collections.abc import Mapping, Sequence
 import redis.asyncio as aioredis
 
 from server.bonus import terms as rules
-from server.events.catalogue import ProviderMovement, RoundSettled
+from server.events.catalogue import (
+    ProviderMovement,
+    ProviderMovementV2,
+    RoundSettled,
+    RoundSettledV2,
+)
 from server.events.consumer import Consumer
 from server.events.stream import Entry
 from server.storage.database import Database, now_ms
@@ -35,8 +41,12 @@ RETRY_S = 1.0
 
 
 def stake_of(entry: Entry) -> tuple[int, str, str, int] | None:
-    """(player, currency, game, stake) of an event that earns points, or None."""
+    """(player, currency, game, stake) of an event that earns points, or None. A free stake
+    (a free spin, a provider's free round: version 2 says so) is the promotion's, not the
+    player's, and earns nothing."""
     event = entry.event
+    if isinstance(event, (RoundSettledV2, ProviderMovementV2)) and event.free:
+        return None
     if isinstance(event, RoundSettled) and not event.voided:
         return event.player_id, event.currency, event.game, event.stake
     if isinstance(event, ProviderMovement) and event.action == "bet":

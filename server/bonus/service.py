@@ -33,6 +33,7 @@ from protocol.errors import ErrorCode, Refused
 from server.audit import trail
 from server.bonus import loyalty
 from server.bonus import terms as rules
+from server.bonus.restore import Ended, rebuild
 from server.bonus.terms import Terms
 from server.money.bonus_wallet import ActiveBonus, BonusWallet, FreeSpins, Grant
 from server.money.scripts import ScriptStatus
@@ -298,15 +299,21 @@ class Bonuses:
         if (blocked := await self.bonus_block(player_id)) is not None:
             raise blocked
         terms = rules.parse(json.loads(str(row[1])))
+        # A free stake (a free spin, a provider's free round: `free`) was the promotion's: no
+        # loss of the player's, and its win (bonus money under wagering) no gain against one.
         net = await self.db.fetchone(
             "SELECT COALESCE(SUM(stake - payout), 0) FROM rounds WHERE player_id = ?"
-            " AND currency = ? AND status = 'settled' AND settled_at >= ? AND settled_at < ?",
+            " AND currency = ? AND status = 'settled' AND free = 0 AND settled_at >= ?"
+            " AND settled_at < ?",
             (player_id, currency, since, until),
         )
         provider_net = await self.db.fetchone(
-            "SELECT COALESCE(SUM(CASE kind WHEN 'bet' THEN amount WHEN 'win' THEN -amount"
-            " WHEN 'rollback' THEN -amount ELSE 0 END), 0) FROM provider_transactions"
-            " WHERE player_id = ? AND currency = ? AND created_at >= ? AND created_at < ?",
+            "SELECT COALESCE(SUM(CASE t.kind WHEN 'bet' THEN t.amount WHEN 'win' THEN -t.amount"
+            " WHEN 'rollback' THEN -t.amount ELSE 0 END), 0) FROM provider_transactions t"
+            " WHERE t.player_id = ? AND t.currency = ? AND t.created_at >= ?"
+            " AND t.created_at < ? AND t.free = 0 AND NOT EXISTS (SELECT 1"
+            " FROM provider_transactions b WHERE b.provider_id = t.provider_id"
+            " AND b.transaction_uuid = t.reference_uuid AND b.kind = 'bet' AND b.free = 1)",
             (player_id, currency, since, until),
         )
         loss = (int(net[0]) if net else 0) + (int(provider_net[0]) if provider_net else 0)
@@ -331,9 +338,35 @@ class Bonuses:
             await self.activate(player_id, currency)
         return paid
 
+    async def restore(self, player_id: int, currency: str) -> ActiveBonus | None:
+        """The hot bonus, rebuilt from SQL first when Redis lost it (server/bonus/restore.py):
+        called where the rules must hold before a stake (a play session's start, a provider
+        launch) and before the queue is read. A hash already there is never touched."""
+        hot = await self.hot.active(player_id, currency)
+        if hot is not None:
+            return hot
+        rebuilt = await rebuild(self.db, player_id, currency)
+        if isinstance(rebuilt, Ended):
+            async with self.db.transaction() as tx:
+                await tx.execute(
+                    "UPDATE bonus_awards SET status = 'ended', outcome = ? WHERE id = ?"
+                    " AND status = 'active'",
+                    (rebuilt.outcome, rebuilt.award_id),
+                )
+            return None
+        if rebuilt is None:
+            return None
+        await self.wallet.ensure_hot(player_id, currency)  # its bonus comes from the ledger
+        if await self.hot.restore(player_id, currency, rebuilt):
+            log.warning(
+                "bonus hash of player %s %s rebuilt from SQL (award %s)",
+                player_id, currency, rebuilt["award"],
+            )  # fmt: skip
+        return await self.hot.active(player_id, currency)
+
     async def activate(self, player_id: int, currency: str) -> ActiveBonus | None:
         """Note how the last bonus ended, then grant the oldest queued award if none is active."""
-        hot = await self.hot.active(player_id, currency)
+        hot = await self.restore(player_id, currency)
         # Expired with no stake since: end it now rather than at the next stake.
         if hot is not None and hot.state == "active" and hot.expires_at_ms <= now_ms():
             await self.hot.end(player_id, currency, forfeit=False, award_id=hot.award_id)

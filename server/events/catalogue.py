@@ -202,6 +202,24 @@ class ProviderMovement(Event, frozen=True, kw_only=True, tag="provider"):
     balance: int
 
 
+class RoundSettledV2(RoundSettled, frozen=True, kw_only=True, tag="round_settled"):
+    """A round resolved, saying whether its stake was the promotion's (`free`: one of a
+    bonus's free spins), which earns no loyalty points and is no loss for cashback. A subclass,
+    so a consumer written for version 1 reads it as one."""
+
+    version: int = 2
+    free: bool
+
+
+class ProviderMovementV2(ProviderMovement, frozen=True, kw_only=True, tag="provider"):
+    """A provider's bet, win or rollback, saying whether the bet it belongs to was a free
+    round (`free`: flagged is_free and paid by the promotion), which earns no loyalty points
+    and is no loss for cashback. A subclass, so a version 1 consumer reads it as one."""
+
+    version: int = 2
+    free: bool
+
+
 class DepositCredited(Event, frozen=True, kw_only=True, tag="deposit_credited"):
     """A deposit already durable in the ledger (`Deposited`) reached the spendable balance."""
 
@@ -359,7 +377,9 @@ KINDS: tuple[type[Event], ...] = (
     RealityCheck,
     StakeTaken,
     RoundSettled,
+    RoundSettledV2,
     ProviderMovement,
+    ProviderMovementV2,
     DepositCredited,
     WithdrawalFunds,
     EmailVerified,

@@ -41,7 +41,9 @@ from server.events.catalogue import (
     DepositCredited,
     Event,
     ProviderMovement,
+    ProviderMovementV2,
     RoundSettled,
+    RoundSettledV2,
     StakeTaken,
     WithdrawalFunds,
 )
@@ -69,7 +71,9 @@ BalanceEvent = (
 REASONS: dict[type[Event], str] = {
     StakeTaken: "round",
     RoundSettled: "round",
+    RoundSettledV2: "round",
     ProviderMovement: "provider",
+    ProviderMovementV2: "provider",
     DepositCredited: "deposit",
     WithdrawalFunds: "withdrawal",
     BonusGranted: "bonus",

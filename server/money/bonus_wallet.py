@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 
 from server.money import keys, scripts
-from server.money.scripts import ScriptReply
+from server.money.scripts import ScriptReply, ScriptStatus
 
 GRANT_MARKER_MS = 90 * 24 * 3600 * 1000  # a retried grant is recognised for this long
 
@@ -74,6 +74,7 @@ class BonusWallet:
         self.redis = client
         self._grant = scripts.register(client, scripts.BONUS_GRANT)
         self._end = scripts.register(client, scripts.BONUS_END)
+        self._restore = scripts.register(client, scripts.BONUS_RESTORE)
 
     async def grant(self, grant: Grant) -> ScriptReply:
         """OK or ALREADY: granted; EXISTS: a wagering bonus is active (keep this one queued);
@@ -112,6 +113,16 @@ class BonusWallet:
             ],
         )  # fmt: skip
         return reply.text("state") if reply.values else ""
+
+    async def restore(self, player_id: int, currency: str, fields: Mapping[str, str | int]) -> bool:
+        """Put back the player's bonus hash Redis lost, as the bonus domain rebuilt it from
+        SQL; True when written, False when a hash was there (a grant or a stake came first:
+        it stands)."""
+        flat: list[str | int] = []
+        for name, value in fields.items():
+            flat += [name, value]
+        reply = await self._restore(keys=[keys.bonus(player_id, currency)], args=flat)
+        return reply.status is ScriptStatus.OK
 
     async def active(self, player_id: int, currency: str) -> ActiveBonus | None:
         data = await self.redis.hgetall(keys.bonus(player_id, currency))

@@ -215,6 +215,7 @@ BONUS_GRANT = Script("bonus_grant", {
     S.CONFLICT: ("bonus",),
 })  # fmt: skip
 BONUS_END = Script("bonus_end", {S.OK: ("state",), S.NOT_PENDING: ("state",)})
+BONUS_RESTORE = Script("bonus_restore", {S.OK: _NOTHING, S.EXISTS: _NOTHING})
 CHARGEBACK = Script("chargeback", {
     S.OK: ("cash", "taken"), S.ALREADY: ("cash", "taken"), S.NO_WALLET: _NOTHING,
 })  # fmt: skip
@@ -223,7 +224,7 @@ del S
 ALL: tuple[Script, ...] = (
     RESERVE, SPIN, STEP, SETTLE, RELEASE, CREDIT, HYDRATE, SEEDS, CLIENT_SEED, PROVIDER_BET,
     PROVIDER_WIN, PROVIDER_ROLLBACK, PROVIDER_CLAIM, PROVIDER_RESTORE, WITHDRAW_LOCK,
-    WITHDRAW_RESOLVE, BONUS_GRANT, BONUS_END, CHARGEBACK,
+    WITHDRAW_RESOLVE, BONUS_GRANT, BONUS_END, BONUS_RESTORE, CHARGEBACK,
 )  # fmt: skip
 
 

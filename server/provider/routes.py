@@ -133,6 +133,8 @@ async def launch(request: Request) -> Response:
     if not isinstance(game_code, str) or not isinstance(provider_id, str):
         raise Refused(ErrorCode.VALIDATION_FAILED, "game_code (and provider) must be strings")
     launched = await services.provider.launch(player, provider_id[:64], game_code[:64])
+    # The provider's stakes meet the bonus's rules in Redis: bring a lost hash back first.
+    await services.bonus.restore(player.id, player.currency)
     return json_response(
         {
             "provider": launched.provider,

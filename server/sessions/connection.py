@@ -261,6 +261,7 @@ class Connection:
     async def _start_clock(self, player: Player) -> None:
         # Rewriting the Redis copy here brings a lost one back before this session can stake.
         values = await self.services.rg.sync(player.id)
+        await self.services.bonus.restore(player.id, player.currency)  # likewise the bonus's
         every, limit = values.get(limits.REALITY_CHECK), values.get(limits.SESSION)
         self.show_figures = self.services.profiles.for_country(
             player.country

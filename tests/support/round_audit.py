@@ -47,13 +47,25 @@ def audit_rounds_after(database_path: Path, rowid: int) -> list[str]:
     with _connect(database_path) as conn:
         rows = conn.execute(
             "SELECT r.round_id, r.game_id, r.stake, r.payout, r.balance_before, r.balance_after,"
-            " r.inputs, r.client_seed, r.nonce, s.server_seed FROM rounds r"
+            " r.inputs, r.client_seed, r.nonce, s.server_seed, r.free FROM rounds r"
             " JOIN fair_seeds s ON s.seed_hash = r.server_seed_hash"
             " WHERE r.rowid > ? AND r.status = 'settled'",
             (rowid,),
         ).fetchall()
     found = []
-    for round_id, game, stake, paid, before, after, raw_inputs, client_seed, nonce, seed in rows:
+    for (
+        round_id,
+        game,
+        stake,
+        paid,
+        before,
+        after,
+        raw_inputs,
+        client_seed,
+        nonce,
+        seed,
+        free,
+    ) in rows:
         inputs: dict[str, Any] = msgspec.json.decode(str(raw_inputs))
         expected = payouts.expected_payout(
             str(game), inputs, bytes.fromhex(str(seed)), str(client_seed), int(nonce)
@@ -61,8 +73,10 @@ def audit_rounds_after(database_path: Path, rowid: int) -> list[str]:
         if expected != paid:
             found.append(f"round {round_id} ({game}): paid {paid}, the rules pay {expected}")
         # A blackjack round reserves, acts and settles apart: other rounds of the same player
-        # may move the balance in between. A single-step round moves it in one script.
-        if game != "blackjack" and after - before != paid - stake:
+        # may move the balance in between. A single-step round moves it in one script; a free
+        # spin moves no cash at all (the promotion stakes, the win is bonus money).
+        moved = 0 if free else paid - stake
+        if game != "blackjack" and after - before != moved:
             found.append(
                 f"round {round_id} ({game}): balance {before} -> {after} for stake {stake}"
                 f" and payout {paid}"

@@ -3,10 +3,10 @@
 -- event exists exactly when the change does. Integers are written with %d, never through
 -- cjson (which writes numbers past 14 digits as 9.007199254741e+14); strings and booleans
 -- through cjson, which escapes them. Lua numbers are doubles: integers are exact up to 2^53.
---   emit_event(stream, kind, id, player_id, at_ms, fields)
+--   emit_event(stream, kind, id, player_id, at_ms, fields[, version])
 -- `fields` is a flat list: name, value, name, value, ...; a number value is an integer.
--- Every kind a script emits is version 1 (a new version means a new class in the catalogue
--- and a change here in the same commit).
+-- `version` defaults to 1; a script passes another only for a kind whose catalogue class of
+-- that version exists (round_settled and provider are version 2: they carry `free`).
 --
 -- Pushes: a script that emits calls `push_into(pushes, sessions)` first, with the shard's push
 -- stream and the player's sessions set (server/events/stream.py `push_keys_of`, always its
@@ -35,10 +35,10 @@ local function pushed(kind)
   return OTHERS_OPEN
 end
 
-local function emit_event(stream, kind, id, player_id, at_ms, fields)
+local function emit_event(stream, kind, id, player_id, at_ms, fields, version)
   local parts = {
     '"kind":' .. cjson.encode(kind),
-    '"version":1',
+    '"version":' .. string.format('%d', version or 1),
     '"id":' .. cjson.encode(id),
     '"player_id":' .. string.format('%d', player_id),
     '"at_ms":' .. string.format('%d', at_ms),

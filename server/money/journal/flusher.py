@@ -76,6 +76,7 @@ class SettledRound(NamedTuple):
     nonce: int = -1
     stake_bonus: int = 0  # the parts of stake and payout that were bonus; the rest was cash
     payout_bonus: int = 0
+    free: bool = False  # one of a bonus's free spins: the promotion's stake, not the player's
 
     @classmethod
     def from_entry(cls, stream_id: str, fields: dict[str, str]) -> SettledRound:
@@ -100,6 +101,7 @@ class SettledRound(NamedTuple):
             # Absent in entries written before sub-balances: all cash.
             stake_bonus=int(fields.get("stake_bonus") or 0),
             payout_bonus=int(fields.get("payout_bonus") or 0),
+            free=fields.get("free") == "1",
         )
 
 
@@ -144,12 +146,13 @@ async def write_rounds(tx: Transaction, rounds: Sequence[SettledRound]) -> int:
     await tx.insert_rows(
         "INSERT INTO rounds (round_id, player_id, game_id, currency, status, stake, payout,"
         " balance_before, balance_after, outcome, reserved_at, settled_at, stream_id, inputs,"
-        " server_seed_hash, client_seed, nonce, flushed_at)",
+        " server_seed_hash, client_seed, nonce, flushed_at, free)",
         [
             (
                 r.round_id, r.player_id, r.game, r.currency, _status(r), r.stake, r.payout,
                 r.balance_before, r.balance_after, r.outcome, r.reserved_at, r.settled_at,
                 r.stream_id, r.inputs, r.seed_hash, r.client_seed, r.nonce, flushed,
+                int(r.free),
             )
             for r in fresh.values()
         ],

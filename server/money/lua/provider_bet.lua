@@ -115,5 +115,6 @@ redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
 after = bonus_settle(KEYS[1], KEYS[7], KEYS[4], KEYS[5], tonumber(ARGV[3]), ARGV[4], now) or after
 emit_event(KEYS[5], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
   now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[7],
-  'game', ARGV[8], 'action', 'bet', 'amount', amount, 'currency', ARGV[4], 'balance', after})
+  'game', ARGV[8], 'action', 'bet', 'amount', amount, 'currency', ARGV[4], 'balance', after,
+  'free', free}, 2)
 return {'OK', after, id}

@@ -92,5 +92,5 @@ after = bonus_settle(KEYS[1], KEYS[8], KEYS[5], KEYS[6], tonumber(ARGV[3]), ARGV
 emit_event(KEYS[6], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
   now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[5],
   'game', ARGV[6], 'action', 'rollback', 'amount', tonumber(refund), 'currency', ARGV[4],
-  'balance', after})
+  'balance', after, 'free', bet[8] == '1'}, 2)
 return {'OK', after, id}

@@ -78,5 +78,6 @@ redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
 after = bonus_settle(KEYS[1], KEYS[8], KEYS[5], KEYS[6], tonumber(ARGV[3]), ARGV[4], now) or after
 emit_event(KEYS[6], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
   now, {'provider_id', ARGV[1], 'transaction_id', ARGV[2], 'round_id', ARGV[7],
-  'game', ARGV[8], 'action', 'win', 'amount', amount, 'currency', ARGV[4], 'balance', after})
+  'game', ARGV[8], 'action', 'win', 'amount', amount, 'currency', ARGV[4], 'balance', after,
+  'free', bet[6] == '1'}, 2)
 return {'OK', after, id}

@@ -47,7 +47,7 @@ redis.call('HDEL', KEYS[2], 'server_seed', 'round_state')
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]))
 emit_event(KEYS[5], 'round_settled', 'round:' .. r[6], tonumber(r[3]), now,
   {'round_id', r[6], 'game', r[4], 'currency', r[5], 'stake', amount, 'win', 0,
-   'balance', cash, 'voided', true})
+   'balance', cash, 'voided', true, 'free', false}, 2)
 if redis.call('HGET', KEYS[4], r[4]) == r[6] then
   redis.call('HDEL', KEYS[4], r[4])
 end

@@ -75,10 +75,10 @@ local id = redis.call('XADD', KEYS[5], '*',
   'currency', ARGV[7], 'stake', stake, 'payout', payout, 'balance_before', cash,
   'balance_after', after, 'outcome', ARGV[3], 'reserved_at', now, 'settled_at', now,
   'inputs', ARGV[9], 'seed_hash', seed[1], 'client_seed', seed[2], 'nonce', seed[3],
-  'stake_bonus', from_bonus, 'payout_bonus', to_bonus)
+  'stake_bonus', from_bonus, 'payout_bonus', to_bonus, 'free', free and '1' or '0')
 after = bonus_settle(KEYS[1], KEYS[7], KEYS[5], KEYS[4], tonumber(ARGV[5]), ARGV[7], now) or after
 redis.call('SET', KEYS[2], after .. '|' .. id, 'PX', tonumber(ARGV[4]))
 emit_event(KEYS[4], 'round_settled', 'round:' .. ARGV[8], tonumber(ARGV[5]), now,
   {'round_id', ARGV[8], 'game', ARGV[6], 'currency', ARGV[7], 'stake', stake, 'win', payout,
-   'balance', after})
+   'balance', after, 'free', free}, 2)
 return {'OK', after, id}
