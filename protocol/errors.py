@@ -110,6 +110,10 @@ class ErrorCode(StrEnum):
     KYC_REQUIRED = "KYC_REQUIRED"
     KYC_WEBHOOK_REFUSED = "KYC_WEBHOOK_REFUSED"
     STAFF_ONLY = "STAFF_ONLY"
+    STAFF_ROLE_REFUSED = "STAFF_ROLE_REFUSED"
+    FOUR_EYES_REQUIRED = "FOUR_EYES_REQUIRED"
+    PROPOSAL_NOT_PENDING = "PROPOSAL_NOT_PENDING"
+    WITHDRAWAL_APPROVAL_REQUIRED = "WITHDRAWAL_APPROVAL_REQUIRED"
     # HTTP
     ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
@@ -281,7 +285,20 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         " nothing was moved."
     ),
     ErrorCode.KYC_WEBHOOK_REFUSED: "A KYC vendor webhook was unsigned or forged; nothing changed.",
-    ErrorCode.STAFF_ONLY: "A staff route without the staff token (CASINO_STAFF_TOKEN).",
+    ErrorCode.STAFF_ONLY: (
+        "A staff route without a live staff session (or the automation key CASINO_STAFF_TOKEN)."
+    ),
+    ErrorCode.FOUR_EYES_REQUIRED: (
+        "A proposal is approved by another staff member than the one who proposed it."
+    ),
+    ErrorCode.PROPOSAL_NOT_PENDING: "The proposal is not in a state this decision applies to.",
+    ErrorCode.WITHDRAWAL_APPROVAL_REQUIRED: (
+        "A withdrawal this large waits for two staff members' approval (`proposal_id`);"
+        " withdraw the same amount again once approved. Nothing was moved."
+    ),
+    ErrorCode.STAFF_ROLE_REFUSED: (
+        "The staff member's role may not call this route (`allowed` names the roles that may)."
+    ),
     ErrorCode.ORIGIN_NOT_ALLOWED: "Cross-origin request from an origin not in CASINO_CORS_ORIGINS.",
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: "A JSON route's body must be sent as application/json.",
     ErrorCode.HEADERS_TOO_LARGE: "The request line and headers exceed the size or count limit.",

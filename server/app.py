@@ -64,6 +64,7 @@ from server.mode import ModeHeader, routes_for
 from server.money import deposit_rules, key_migration, stake_rules
 from server.money import routes as wallet_routes
 from server.money import sandbox_routes as wallet_sandbox_routes
+from server.money.adjustments import Adjustments
 from server.money.bonus_wallet import BonusWallet
 from server.money.hot import HotWallet
 from server.money.journal import flusher_process
@@ -103,6 +104,10 @@ from server.security_headers import SecurityHeaders
 from server.sessions import endpoint
 from server.sessions import hub as hub_module
 from server.sessions.hub import Hub
+from server.staff import audit_head, four_eyes_routes
+from server.staff import routes as staff_routes
+from server.staff.accounts import StaffAccounts
+from server.staff.four_eyes import FourEyes
 from server.storage import redis_client
 from server.storage.database import Database
 from server.web import error_response, refused_response
@@ -284,6 +289,16 @@ def _care(settings: Settings, db: Database, client: aioredis.Redis, accounts: Ac
     )  # fmt: skip
 
 
+def _staff(settings: Settings, services: Services) -> StaffAccounts:
+    """Staff accounts: their own lock-out counters, the players' sealing key for TOTP."""
+    lockout = Lockout(
+        services.redis, settings.login_max_failures, settings.login_max_failures_per_address,
+        settings.login_lock_s,
+    )  # fmt: skip
+    box = SecretBox(load_key(settings.totp_key, settings.data_dir))
+    return StaffAccounts(services.db, box, lockout, settings.staff_session_ttl_s)
+
+
 async def close_services(services: Services) -> None:
     if services.care is not None:
         await services.care.mailer.drain()  # mails already promised go out before we stop
@@ -311,6 +326,8 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *provider_routes.routes,
         *payment_routes.routes,
         *payment_staff_routes.routes,
+        *staff_routes.routes,
+        *four_eyes_routes.routes,
         *rg_routes.routes,
         *risk_routes.routes,
         *report_routes.routes,
@@ -353,8 +370,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         app.state.kyc_vendor = kyc_vendor  # None: uploads wait in the staff review queue
         app.state.services = services
+        app.state.staff = _staff(settings, services)
         # AML after KYC on every withdrawal; sanctions screening of every registration.
         aml = wiring.aml(settings, services)
+        # Four eyes: manual adjustments, and withdrawals above the threshold wait for staff.
+        four_eyes = FourEyes(
+            services.db, Adjustments(services.wallet), settings.withdrawal_approval_above
+        )
+        app.state.four_eyes = four_eyes
         # One list per process, however many apps a process builds (tests build several).
         WITHDRAWAL_RULES[:] = [
             VerifiedEmailRule(services.db, settings.verified_email_for_withdrawal),
@@ -364,8 +387,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # rule that refuses outright has let it through.
             withdrawal_rule(services.bonus),
         ]
-        if services.care is not None:  # last: it spends the player's two-factor code
+        if services.care is not None:  # it spends the player's two-factor code
             WITHDRAWAL_RULES.append(NewMethodSecondFactor(services.care.two_factor))
+        # Last of all: a withdrawal that passes it uses its staff approval up.
+        WITHDRAWAL_RULES.append(four_eyes.hold_withdrawal)
         services.accounts.on_profile_set(aml.screen)
         app.state.aml = aml
         # Fraud rules on the event stream: in this process, where accounts' set_status is
@@ -399,6 +424,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Money events to the reporting store: a member of the group `reports`.
             asyncio.create_task(
                 ReportFeeder(services.redis, services.db).run(), name="reports-feeder"
+            ),
+            # The audit chain's head to the log, which pins the trail's length (truncation).
+            asyncio.create_task(
+                audit_head.publish_forever(services.db, settings.audit_head_s), name="audit-head"
             ),
         ]
         try:

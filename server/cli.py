@@ -331,6 +331,18 @@ def _mutate(args: argparse.Namespace) -> int:
     return mutate.main(args.args)
 
 
+def _audit_verify(args: argparse.Namespace) -> int:
+    from server.staff import admin
+
+    return admin.audit_verify()
+
+
+def _staff(args: argparse.Namespace) -> int:
+    from server.staff import admin
+
+    return admin.main(args.args)
+
+
 def _play(args: argparse.Namespace) -> int:
     from clients import terminal
 
@@ -509,6 +521,8 @@ COMMANDS = {
     **dict.fromkeys(ADMIN, _admin),
     "events-export": _events_export,
     "risk-replay": _risk_replay,
+    "staff": _staff,
+    "audit-verify": _audit_verify,
 }
 
 # Commands that parse their own arguments (`run.py rtp --help`).
@@ -521,6 +535,7 @@ PASS_THROUGH = {
     "mutate": "run each listed money mutation against its tests; exit 1 if any survives",
     "docs": "serve the documentation site on http://127.0.0.1:8001 (or: docs build)",
     **{name: text for name, (_, text) in ADMIN.items()},
+    "staff": "staff accounts: add NAME --role ROLE (prints the TOTP secret once), list, disable",
 }
 
 
@@ -568,6 +583,9 @@ def build_parser(prog: str = "casino") -> argparse.ArgumentParser:
     replay.add_argument("--policy", default="", help="a risk policy file (default: defaults)")
     replay.add_argument("--geoip", default="", help="a GeoIP database (MaxMind format)")
 
+    commands.add_parser(
+        "audit-verify", help="check the audit trail's hash chain; exit 1 naming the first bad entry"
+    )
     verify = commands.add_parser(
         "verify",
         help="re-verify a settled round's provably fair proof"

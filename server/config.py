@@ -171,7 +171,18 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "CASINO_STAFF_TOKEN": (
         "",
-        "Bearer token of the staff API (/api/staff/...); unset: the staff API refuses all.",
+        "Automation key of the staff API (/api/staff/...): acts as role admin, audited as"
+        " staff:automation; unset: only staff sessions are accepted.",
+    ),
+    "CASINO_STAFF_SESSION_SECONDS": ("28800", "How long a staff login session stays valid."),
+    "CASINO_WITHDRAWAL_APPROVAL_ABOVE": (
+        "0",
+        "A withdrawal above this many minor units waits for two staff members' approval"
+        " (four eyes); 0: none waits.",
+    ),
+    "CASINO_AUDIT_HEAD_SECONDS": (
+        "3600",
+        "How often the audit trail's chain head (newest entry's id and hash) is logged.",
     ),
     "CASINO_SANCTIONS_FILE": (
         "",
@@ -500,6 +511,9 @@ class Settings:
     kyc_webhook_secret: str = field(default="", repr=False)
     kyc_webhook_url: str = ""
     staff_token: str = field(default="", repr=False)
+    staff_session_ttl_s: int = 28800
+    audit_head_s: int = 3600
+    withdrawal_approval_above: int = 0
     smtp_url: str = field(default="", repr=False)
     mail_from: str = "casino@localhost"
     public_url: str = ""
@@ -600,6 +614,9 @@ class Settings:
             kyc_webhook_secret=env.get("CASINO_KYC_WEBHOOK_SECRET", ""),
             kyc_webhook_url=env.get("CASINO_KYC_WEBHOOK_URL", ""),
             staff_token=env.get("CASINO_STAFF_TOKEN", ""),
+            staff_session_ttl_s=_int(env, "CASINO_STAFF_SESSION_SECONDS"),
+            audit_head_s=_int(env, "CASINO_AUDIT_HEAD_SECONDS"),
+            withdrawal_approval_above=_int(env, "CASINO_WITHDRAWAL_APPROVAL_ABOVE", minimum=0),
             smtp_url=_smtp_url(env),
             mail_from=env.get("CASINO_MAIL_FROM") or VARIABLES["CASINO_MAIL_FROM"][0],
             public_url=_public_url(env),

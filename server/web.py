@@ -3,7 +3,6 @@ and the client address a request or socket is accounted under."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import msgspec
@@ -69,6 +68,10 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.KYC_REQUIRED: 403,
     ErrorCode.KYC_WEBHOOK_REFUSED: 401,
     ErrorCode.STAFF_ONLY: 401,
+    ErrorCode.STAFF_ROLE_REFUSED: 403,
+    ErrorCode.FOUR_EYES_REQUIRED: 409,
+    ErrorCode.PROPOSAL_NOT_PENDING: 409,
+    ErrorCode.WITHDRAWAL_APPROVAL_REQUIRED: 409,
     ErrorCode.BAD_FRAME: 400,
     ErrorCode.FRAME_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
@@ -127,16 +130,6 @@ def bearer_token(request: Request) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise Refused(ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <session token>")
     return token.strip()
-
-
-def require_staff(request: Request) -> None:
-    """The staff API's one check until staff log in: `Authorization: Bearer` with the token
-    of `CASINO_STAFF_TOKEN`, compared in constant time; no token configured, no staff API."""
-    services: Services = request.app.state.services
-    expected = services.settings.staff_token
-    presented = request.headers.get("authorization", "").partition(" ")[2].strip()
-    if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
-        raise Refused(ErrorCode.STAFF_ONLY, "staff route: send Authorization: Bearer <staff token>")
 
 
 async def current_player(request: Request) -> Player:

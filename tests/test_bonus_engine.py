@@ -297,7 +297,7 @@ async def test_a_defined_promotion_is_on_the_audit_trail_with_its_terms(
 ) -> None:
     match = await define(server, kind="deposit_match", trigger="deposit", percent=50, cap=1_000)
     [(actor, action, details)] = trail_entries(server, f"bonus_definition:{match}")
-    assert (actor, action) == ("staff:token", "bonus_defined")
+    assert (actor, action) == ("staff:automation", "bonus_defined")
     assert json.loads(details)["id"] == match
 
 
@@ -318,7 +318,7 @@ async def test_cashback_paid_by_staff_is_on_the_audit_trail(
         for actor, action, details in trail_entries(server, f"player:{me}")
         if action == "cashback_awarded"
     ]
-    assert (paid["paid"], actor) == (0, "staff:token")
+    assert (paid["paid"], actor) == (0, "staff:automation")
     assert json.loads(details) == {
         "amount": 0, "currency": "EUR", "definition_id": back,
         "award_id": json.loads(details)["award_id"], "since": 0, "until": 2**62,

@@ -50,6 +50,7 @@ FLOORS: dict[str, int] = {
     # 5: the edges that face people and programs
     "sessions": 5,
     "backoffice": 5,
+    "staff": 5,  # staff accounts, roles and the role guard: an edge facing people
     "reports": 5,
     "web": 5,
     "api_docs": 5,

@@ -371,7 +371,7 @@ async def test_staff_approval_allows_the_withdrawal(
             200, "verified", 1,
         )  # fmt: skip
     assert await rules.withdrawal_refusal(db, player_id, 1_000) is None
-    assert await audit_actions(db, player_id) == [("staff", "kyc.green")]
+    assert await audit_actions(db, player_id) == [("staff:automation", "kyc.green")]
 
 
 async def test_staff_asking_for_more_shows_the_reason_to_the_player(

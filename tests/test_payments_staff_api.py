@@ -128,7 +128,7 @@ async def test_losing_evidence_from_staff_charges_back_and_is_in_the_audit_trail
     after = (await _disputes(staff, player))["disputes"][0]
     assert (after["status"], after["taken"], after["debt"]) == ("lost", 4_000, 0)
     assert await balance(verified) == 0
-    assert ("staff", f"player:{player}", "case 7") in _audit(world, "dispute_evidence")
+    assert ("staff:automation", f"player:{player}", "case 7") in _audit(world, "dispute_evidence")
     again = await staff.post(path, json={"text": "more"}, headers=STAFF)
     assert (again.status_code, again.json()["error"]["code"]) == (409, "EVIDENCE_REFUSED")
 
@@ -177,7 +177,7 @@ async def test_a_staff_refund_over_http_returns_part_of_a_deposit_once_per_key(
     )  # fmt: skip
     assert await balance(verified) == 3_000
     player = _player_id(world, body["payment_id"])
-    assert _audit(world, "refund").count(("staff", f"player:{player}", "goodwill")) == 1
+    assert _audit(world, "refund").count(("staff:automation", f"player:{player}", "goodwill")) == 1
 
 
 async def test_a_staff_refund_past_what_the_deposit_has_left_is_refused_and_moves_nothing(

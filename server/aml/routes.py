@@ -3,9 +3,10 @@
 Staff list the cases (open by default, or closed as cleared or confirmed), read one with
 its details, close an open one as cleared (nothing wrong: its hold lifts) or confirmed (the
 suspicion stands: the account is closed), and check the audit trail's hash chain. Every
-route takes `Authorization: Bearer CASINO_STAFF_TOKEN` (STAFF_ONLY without it). Until staff
-have logins of their own (the back-office issue), the body of a decision names who decides
-(`staff`); it is kept with the case and in the audit trail with the request's address. The
+route is for roles compliance and admin (server/staff/guard.py: STAFF_ONLY without a staff
+session, STAFF_ROLE_REFUSED for another role). Who decides is the caller (the automation
+key is `automation`); it is kept with the case and in the audit trail with the request's
+address. The
 decision itself is `cases.close_case`: the same one transaction, event and audit entry as
 the CLI's, and the account's status changes through accounts' `set_status`. Closing a case
 already closed is AML_CASE_CLOSED and changes nothing.
@@ -24,9 +25,11 @@ from server.aml import cases
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.audit import trail
 from server.context import Services
-from server.web import client_address, json_body, json_response, require_staff
+from server.staff.accounts import StaffMember
+from server.staff.guard import staff_route
+from server.staff.roles import Role
+from server.web import client_address, json_body, json_response
 
-MAX_STAFF_NAME = 80
 MAX_REASON = 500
 MAX_LISTED = 500
 MAX_CASE_ID = 2**63 - 1  # SQLite's INTEGER range: a larger id is simply no case
@@ -56,8 +59,8 @@ def _words(data: dict[str, Any], name: str, limit: int) -> str:
     return text
 
 
-async def case_list(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.COMPLIANCE, Role.ADMIN)
+async def case_list(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     status = request.query_params.get("status", "open")
     if status not in STATUSES:
@@ -79,14 +82,14 @@ async def _case(services: Services, case_id: int) -> cases.Case:
     return found
 
 
-async def case_one(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.COMPLIANCE, Role.ADMIN)
+async def case_one(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     return json_response(_public(await _case(services, int(request.path_params["case_id"]))))
 
 
-async def case_decide(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.COMPLIANCE, Role.ADMIN)
+async def case_decide(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     outcome = DECISIONS.get(request.path_params["decision"])
     if outcome is None:
@@ -94,17 +97,16 @@ async def case_decide(request: Request) -> Response:
     case_id = int(request.path_params["case_id"])
     await _case(services, case_id)  # NOT_FOUND before the body is judged
     data = await json_body(request)
-    staff = _words(data, "staff", MAX_STAFF_NAME)
     reason = _words(data, "reason", MAX_REASON)
     closed = await cases.close_case(
-        services.db, case_id, outcome, staff, reason, client_address(request.scope),
+        services.db, case_id, outcome, member.name, reason, client_address(request.scope),
         services.accounts.set_status,
     )  # fmt: skip
     return json_response(_public(closed))
 
 
-async def audit_verify(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.COMPLIANCE, Role.ADMIN)
+async def audit_verify(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     verdict = await trail.verify(services.db)
     found = {
@@ -122,7 +124,7 @@ routes = [
 ]
 
 
-_STAFF = "Authorization: Bearer CASINO_STAFF_TOKEN."
+_STAFF = "Staff session of role compliance or admin (server/staff/guard.py)."
 _CASE = {
     "case_id": {"type": "integer", "minimum": 1},
     "player_id": {"type": "integer"},
@@ -168,7 +170,12 @@ OPENAPI_PATHS: dict[str, Any] = {
                     ),
                 )
             },
-            errors=[ErrorCode.STAFF_ONLY, ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
+            errors=[
+                ErrorCode.STAFF_ONLY,
+                ErrorCode.STAFF_ROLE_REFUSED,
+                ErrorCode.VALIDATION_FAILED,
+                *BACKEND_ERRORS,
+            ],
         )
     },
     "/api/staff/aml/cases/{case_id}": {
@@ -179,7 +186,12 @@ OPENAPI_PATHS: dict[str, Any] = {
             description=_STAFF,
             parameters=[_CASE_ID],
             responses={"200": reply("the case", obj(_CASE, list(_CASE)))},
-            errors=[ErrorCode.STAFF_ONLY, ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
+            errors=[
+                ErrorCode.STAFF_ONLY,
+                ErrorCode.STAFF_ROLE_REFUSED,
+                ErrorCode.NOT_FOUND,
+                *BACKEND_ERRORS,
+            ],
         )
     },
     "/api/staff/aml/cases/{case_id}/{decision}": {
@@ -188,9 +200,8 @@ OPENAPI_PATHS: dict[str, Any] = {
             "Staff: close an open AML case as cleared (its hold lifts) or confirmed (the"
             " account is closed)",
             tag="AML",
-            description=f"{_STAFF} `decision` is clear or confirm; the body names who decides"
-            " (`staff`, until staff logins exist) and why (`reason`), both kept with the case"
-            " and in the audit trail.",
+            description=f"{_STAFF} `decision` is clear or confirm; the decider (the caller)"
+            " and why (`reason`) are kept with the case and in the audit trail.",
             parameters=[
                 _CASE_ID,
                 {
@@ -201,15 +212,13 @@ OPENAPI_PATHS: dict[str, Any] = {
                 },
             ],
             body=obj(
-                {
-                    "staff": {"type": "string", "minLength": 1, "maxLength": MAX_STAFF_NAME},
-                    "reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON},
-                },
-                ["staff", "reason"],
+                {"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}},
+                ["reason"],
             ),
             responses={"200": reply("closed", obj(_CASE, list(_CASE)))},
             errors=[
                 ErrorCode.STAFF_ONLY,
+                ErrorCode.STAFF_ROLE_REFUSED,
                 ErrorCode.NOT_FOUND,
                 ErrorCode.VALIDATION_FAILED,
                 ErrorCode.AML_CASE_CLOSED,
@@ -240,7 +249,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     ),
                 )
             },
-            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS],
+            errors=[ErrorCode.STAFF_ONLY, ErrorCode.STAFF_ROLE_REFUSED, *BACKEND_ERRORS],
         )
     },
 }

@@ -1,5 +1,5 @@
 """HTTP routes of the bonus engine: the player's bonus page, opt-in, leaving a bonus; and the
-staff API for definitions (bearer token of `CASINO_STAFF_TOKEN`, `server.web.require_staff`)."""
+staff API for definitions and cashback (roles finance and admin, server/staff/guard.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.bonus.service import Bonuses, Claimant
 from server.context import Services
-from server.web import client_address, current_player, json_body, json_response, require_staff
+from server.staff.accounts import StaffMember
+from server.staff.guard import staff_route
+from server.staff.roles import Role
+from server.web import client_address, current_player, json_body, json_response
 
 MAX_ID = 2**63 - 1
 
@@ -66,17 +69,19 @@ async def redeem(request: Request) -> Response:
     return json_response({"granted": granted, **await bonuses.view(player)})
 
 
-async def staff_definitions(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.FINANCE, Role.ADMIN)
+async def staff_definitions(request: Request, member: StaffMember) -> Response:
     bonuses = _bonuses(request)
     if request.method == "POST":
-        found = await bonuses.define(await json_body(request), client_address(request.scope))
+        found = await bonuses.define(
+            await json_body(request), client_address(request.scope), member.actor
+        )
         return json_response(found.public(with_code=True), 201)
     return json_response({"definitions": [d.public(True) for d in await bonuses.definitions()]})
 
 
-async def staff_cashback(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.FINANCE, Role.ADMIN)
+async def staff_cashback(request: Request, member: StaffMember) -> Response:
     data = await json_body(request)
     fields = ("definition_id", "player_id", "since", "until")
     values = [data.get(name) for name in fields]
@@ -88,7 +93,13 @@ async def staff_cashback(request: Request) -> Response:
         raise Refused(ErrorCode.VALIDATION_FAILED, "currency is ISO 4217", field="currency")
     definition_id, player_id, since, until = (int(v) for v in values)  # type: ignore[arg-type]
     paid = await _bonuses(request).pay_cashback(
-        definition_id, player_id, currency, since, until, client_address(request.scope)
+        definition_id,
+        player_id,
+        currency,
+        since,
+        until,
+        client_address(request.scope),
+        member.actor,
     )
     return json_response({"paid": paid})
 
@@ -105,7 +116,8 @@ routes = [
 
 _ANY = obj({})
 
-_STAFF = "Authorization: Bearer CASINO_STAFF_TOKEN."
+_STAFF = "Staff session of role finance or admin (server/staff/guard.py)."
+_GUARD = (ErrorCode.STAFF_ONLY, ErrorCode.STAFF_ROLE_REFUSED)
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/bonus": {
         "get": operation(
@@ -146,27 +158,26 @@ OPENAPI_PATHS: dict[str, Any] = {
             ],
         )
     },
-    # Staff routes: the staff token (`require_staff`), refused with STAFF_ONLY, not a session.
+    # Staff routes: a staff session of role finance or admin (or the automation key).
     "/api/staff/bonus/definitions": {
         "get": operation(
             "staff_bonus_definitions", "Every promotion definition (staff token)", tag="Staff",
             description=_STAFF, responses={"200": reply("definitions", _ANY)},
-            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS],
+            errors=[*_GUARD, *BACKEND_ERRORS],
         ),
         "post": operation(
             "staff_bonus_define", "Define a promotion (staff token)", tag="Staff",
             description=_STAFF, body=_ANY, responses={"201": reply("the definition", _ANY)},
-            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
+            errors=[
+                *_GUARD, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUSES_BLOCKED,
+            ],
         ),
     },
     "/api/staff/bonus/cashback": {
         "post": operation(
             "staff_bonus_cashback", "Pay an opted-in player's cashback for a period (staff token)",
             tag="Staff", description=_STAFF, body=_ANY, responses={"200": reply("paid", _ANY)},
-            errors=[
-                ErrorCode.STAFF_ONLY, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED,
-                ErrorCode.BONUSES_BLOCKED,
-            ],
+            errors=[*_GUARD, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED],
         )
     },
 }  # fmt: skip

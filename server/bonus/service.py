@@ -56,9 +56,9 @@ async def _unblocked(player_id: int) -> Refused | None:
     return None  # until the wiring plugs the fraud monitor's block
 
 
-# Who a staff action is recorded as on the audit trail: the holder of CASINO_STAFF_TOKEN,
-# until staff have logins of their own (the back-office issue).
-STAFF = "staff:token"
+# Who a staff action is recorded as on the audit trail when the caller names no one (the
+# staff routes pass the staff member: server/staff/guard.py).
+STAFF = "staff:automation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +133,11 @@ class Bonuses:
         self.bonus_block: BonusBlock = _unblocked
 
     # Staff ------------------------------------------------------------------------------------
-    async def define(self, data: dict[str, Any], address: str = "") -> Definition:
-        """A new promotion, on the audit trail in the transaction that stores it (staff
-        act through the shared staff token until they have logins: `STAFF`)."""
+    async def define(
+        self, data: dict[str, Any], address: str = "", actor: str = STAFF
+    ) -> Definition:
+        """A new promotion, on the audit trail (as `actor`) in the transaction that
+        stores it."""
         name = data.get("name")
         if not isinstance(name, str) or not 1 <= len(name) <= 80:
             raise Refused(ErrorCode.VALIDATION_FAILED, "name is 1-80 characters", field="name")
@@ -177,7 +179,7 @@ class Bonuses:
                 row = await tx.fetchone(f"{_DEFINITION} WHERE id = ?", (new_id,))
                 assert row is not None
                 await trail.record(
-                    tx, STAFF, "bonus_defined", f"bonus_definition:{new_id}", "", address,
+                    tx, actor, "bonus_defined", f"bonus_definition:{new_id}", "", address,
                     _definition(row).public(True),
                 )  # fmt: skip
         if new_id is None:
@@ -282,6 +284,7 @@ class Bonuses:
         since: int,
         until: int,
         address: str = "",
+        actor: str = STAFF,
     ) -> int:
         """Cashback on the player's net loss in [since, until), on our games (settled rounds'
         stakes minus wins) and providers' (bets minus wins and rolled-back stakes, as the
@@ -328,7 +331,7 @@ class Bonuses:
             )
             if settled:
                 await trail.record(
-                    tx, STAFF, "cashback_awarded", f"player:{player_id}", "", address,
+                    tx, actor, "cashback_awarded", f"player:{player_id}", "", address,
                     {"award_id": int(row[0]), "definition_id": definition_id, "amount": paid,
                      "currency": currency, "since": since, "until": until},
                 )  # fmt: skip

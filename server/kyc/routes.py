@@ -7,9 +7,8 @@ its answer comes back by webhook; without a vendor, or when it fails, the
 player waits in the staff queue. Every decision is pushed to the player's open
 sessions (`kyc_changed`). The webhook is verified over its raw bytes before
 anything is parsed; an unsigned or forged one is logged and refused
-(KYC_WEBHOOK_REFUSED) and changes nothing. The staff routes take
-`Authorization: Bearer CASINO_STAFF_TOKEN` (the back-office issue replaces it
-with staff logins).
+(KYC_WEBHOOK_REFUSED) and changes nothing. The staff routes are for roles
+compliance and admin (server/staff/guard.py); the decision is recorded as the caller's.
 
 An upload is the raw body (`?kind=id&filename=passport.pdf`) or multipart/form-data
 with fields `kind` and `file`. The body is read up to the size limit and no
@@ -35,7 +34,10 @@ from server.events import push
 from server.kyc import auto, levels, records, sniff, vault, vendor
 from server.kyc.review import Decision, IllegalReview
 from server.kyc.upload import Upload, UploadError, parse_multipart, safe_filename
-from server.web import client_address, current_player, json_body, json_response, require_staff
+from server.staff.accounts import StaffMember
+from server.staff.guard import staff_route
+from server.staff.roles import Role
+from server.web import client_address, current_player, json_body, json_response
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/kyc/vendor/webhook"
@@ -194,14 +196,14 @@ async def vendor_webhook(request: Request) -> Response:
     return json_response({"outcome": outcome})
 
 
-async def staff_queue(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.COMPLIANCE, Role.ADMIN)
+async def staff_queue(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     return json_response({"pending": await records.pending_queue(services.db)})
 
 
-async def staff_decide(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.COMPLIANCE, Role.ADMIN)
+async def staff_decide(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     player_id = int(request.path_params["player_id"])
     decision = STAFF_DECISIONS.get(request.path_params["decision"])
@@ -215,7 +217,7 @@ async def staff_decide(request: Request) -> Response:
         raise Refused(ErrorCode.NOT_FOUND, "no such player")
     try:
         await records.review(
-            services.db, player_id, decision, reason[:500], "staff",
+            services.db, player_id, decision, reason[:500], member.actor,
             client_address(request.scope),
         )  # fmt: skip
     except IllegalReview as illegal:
@@ -441,14 +443,14 @@ OPENAPI_PATHS: dict[str, Any] = {
             "staff_kyc_queue",
             "Staff: the players waiting for a KYC review, oldest first",
             tag="KYC",
-            description="Authorization: Bearer CASINO_STAFF_TOKEN.",
+            description="Staff session of role compliance or admin (server/staff/guard.py).",
             responses={
                 "200": reply(
                     "the queue",
                     obj({"pending": {"type": "array", "items": {"type": "object"}}}, ["pending"]),
                 )
             },
-            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS],
+            errors=[ErrorCode.STAFF_ONLY, ErrorCode.STAFF_ROLE_REFUSED, *BACKEND_ERRORS],
         )
     },
     "/api/staff/kyc/{player_id}/{decision}": {
@@ -456,7 +458,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "staff_kyc_decide",
             "Staff: approve a pending player, reject them (final), or ask for more documents",
             tag="KYC",
-            description="Authorization: Bearer CASINO_STAFF_TOKEN. `decision` is approve, reject"
+            description="Staff session of role compliance or admin. `decision` is approve, reject"
             " or more; reject and more need a `reason` (for more, the player reads it).",
             parameters=[
                 {
@@ -476,6 +478,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             responses={"200": reply("decided", obj(_STATUS_DETAIL, []))},
             errors=[
                 ErrorCode.STAFF_ONLY,
+                ErrorCode.STAFF_ROLE_REFUSED,
                 ErrorCode.NOT_FOUND,
                 ErrorCode.KYC_REVIEW_REFUSED,
                 ErrorCode.VALIDATION_FAILED,

@@ -96,6 +96,11 @@ def chargeback(player_id: int, dispute_id: int) -> str:
     return f"{player_prefix(player_id)}:cb:{dispute_id}"
 
 
+def adjustment(player_id: int, adjustment_id: int) -> str:
+    """Marker of one manual balance adjustment applied to the hot wallet (exactly once)."""
+    return f"{player_prefix(player_id)}:adj:{adjustment_id}"
+
+
 def withdrawal(player_id: int, payment_id: int) -> str:
     """Hash of one withdrawal's hot state: locked, then paid or returned (exactly once)."""
     return f"{player_prefix(player_id)}:wd:{payment_id}"

@@ -80,6 +80,12 @@ def chargeback_losses(currency: str) -> AccountRef:
     )
 
 
+def house_adjustments(currency: str) -> AccountRef:
+    """The operator's side of manual balance adjustments (four eyes, server/staff): what it
+    credited to players' cash (negative) and took from it (positive)."""
+    return AccountRef(f"house:adjustments:{currency}", "adjustments", currency, None, True)
+
+
 def player_debt(player_id: int, currency: str) -> AccountRef:
     """What a player owes after a chargeback their cash did not cover (negative: owed). Not
     cash, never spendable: the cash account itself never goes below zero."""

@@ -143,6 +143,16 @@ class Report:
         return out
 
 
+async def adjustment_history(db: Database) -> dict[tuple[int, str], Movements]:
+    """Manual balance adjustments (signed), from money's own `balance_adjustments` table,
+    written with each adjustment's ledger transfer."""
+    rows = await db.fetchall(
+        "SELECT player_id, currency, SUM(amount) FROM balance_adjustments"
+        " GROUP BY player_id, currency"
+    )
+    return {(int(pid), str(cur)): Movements(int(net)) for pid, cur, net in rows}
+
+
 async def reconcile(db: Database, hot: HotWallet, histories: Sequence[History]) -> Report:
     """Check every wallet and the ledger; `histories` are the domains' own figures (the
     process's are `server.wiring.histories()`)."""
@@ -177,7 +187,7 @@ async def reconcile(db: Database, hot: HotWallet, histories: Sequence[History]) 
         "   WHERE r.player_id = p.id AND r.currency = p.currency AND r.status = 'settled'), 0)"
         " FROM players p ORDER BY p.id"
     )
-    told = [await provider_history(db), await bonus_history(db)] + [
+    told = [await provider_history(db), await bonus_history(db), await adjustment_history(db)] + [
         await history(db) for history in histories
     ]
     for (

@@ -434,6 +434,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                 ErrorCode.KYC_REQUIRED,
                 ErrorCode.CDD_REQUIRED,
                 ErrorCode.AML_REVIEW_REQUIRED,
+                ErrorCode.WITHDRAWAL_APPROVAL_REQUIRED,
                 ErrorCode.CLOSED_LOOP_ONLY,
                 ErrorCode.BONUS_FORFEIT_REQUIRED,
                 ErrorCode.TWO_FACTOR_REQUIRED,

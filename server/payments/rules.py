@@ -27,6 +27,7 @@ class WithdrawalRequest:
     method_id: int | None = None  # the saved method it goes to (None: the plain sandbox)
     new_method: bool = False  # nothing was ever paid out to this method before
     code: str | None = None  # the player's two-factor code, when the request carried one
+    key: str = ""  # the player's idempotency key: a retry of the same withdrawal carries it
 
 
 Rule = Callable[[WithdrawalRequest], Awaitable[Refused | None]]

@@ -133,7 +133,7 @@ class Payments:
             request = WithdrawalRequest(
                 player_id, currency, amount, gateway=self.gateway.name,
                 forfeit_bonus=forfeit_bonus, method_id=method_id, new_method=new_method,
-                code=code,
+                code=code, key=key,
             )  # fmt: skip
             refusal = self._limit(None if method is None else method.type, currency, amount)
             refusal = refusal or await first_refusal(request, [*WITHDRAWAL_RULES, *self.own_rules])

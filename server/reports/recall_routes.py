@@ -1,7 +1,6 @@
 """The staff API of game recall: any stored round replayed (server/rounds/recall.py) with
 its player, inputs, proof, outcome, balances before and after and the server's
-verification. Guarded by `require_staff` until staff log in with roles; `ROLES` states who
-will be allowed then: support (players' disputes), compliance (regulators) and admin."""
+verification; for support (players' disputes), compliance (regulators) and admin."""
 
 from __future__ import annotations
 
@@ -16,15 +15,16 @@ from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
 from server.rounds import recall
 from server.rounds.routes import ROUND_ID
-from server.web import json_response, require_staff
+from server.staff.accounts import StaffMember
+from server.staff.guard import staff_route
+from server.staff.roles import Role
+from server.web import json_response
 
-RECALL_ROLES = ("support", "compliance", "admin")
 RECALL = "/api/staff/rounds/{round_id}"
-ROLES: dict[str, tuple[str, ...]] = {RECALL: RECALL_ROLES}
 
 
-async def recalled(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.SUPPORT, Role.COMPLIANCE, Role.ADMIN)
+async def recalled(request: Request, staff: StaffMember) -> Response:
     services: Services = request.app.state.services
     round_id = str(request.path_params["round_id"])
     found = await recall.recall(services.db, round_id) if ROUND_ID.match(round_id) else None
@@ -45,7 +45,10 @@ OPENAPI_PATHS: dict[str, Any] = {
             parameters=[{"name": "round_id", "in": "path", "required": True,
                          "schema": {"type": "string", "minLength": 1, "maxLength": 80}}],
             responses={"200": reply("the round", obj({}))},
-            errors=[ErrorCode.STAFF_ONLY, ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
+            errors=[
+                ErrorCode.STAFF_ONLY, ErrorCode.STAFF_ROLE_REFUSED, ErrorCode.NOT_FOUND,
+                *BACKEND_ERRORS,
+            ],
         )
     }
 }  # fmt: skip

@@ -1,9 +1,8 @@
 """The staff API of reports: gaming by day and currency, by game and provider, open
 liabilities, and a player's statement; JSON, or CSV with `?format=csv`.
 
-Guarded by `require_staff` until staff log in with roles; `ROLES` states, per route, the
-roles that will be allowed then (money reports: finance and admin; a player's statement
-also support and compliance, who answer players' and regulators' questions).
+Money reports are for finance and admin; a player's statement also for support and
+compliance, who answer players' and regulators' questions (server/staff/guard.py).
 """
 
 from __future__ import annotations
@@ -24,23 +23,19 @@ from server.api_docs.parts import BACKEND_ERRORS, obj, operation
 from server.context import Services
 from server.reports import queries
 from server.reports.queries import Period
-from server.web import json_response, require_staff
+from server.staff.accounts import StaffMember
+from server.staff.guard import staff_route
+from server.staff.roles import Role
+from server.web import json_response
 
-MONEY_REPORT_ROLES = ("finance", "admin")
-STATEMENT_ROLES = ("support", "compliance", "finance", "admin")
+MONEY_REPORT_ROLES = (Role.FINANCE, Role.ADMIN)
+STATEMENT_ROLES = (Role.SUPPORT, Role.COMPLIANCE, Role.FINANCE, Role.ADMIN)
 
 DAILY = "/api/staff/reports/daily"
 GAMES = "/api/staff/reports/games"
 LIABILITIES = "/api/staff/reports/liabilities"
 STATEMENT = "/api/staff/reports/players/{player_id}/statement"
 
-# Who may call each route once staff have roles (wired by the staff accounts' route table).
-ROLES: dict[str, tuple[str, ...]] = {
-    DAILY: MONEY_REPORT_ROLES,
-    GAMES: MONEY_REPORT_ROLES,
-    LIABILITIES: MONEY_REPORT_ROLES,
-    STATEMENT: STATEMENT_ROLES,
-}
 
 MAX_DAYS = 366
 MAX_ID = 2**63 - 1
@@ -146,8 +141,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-async def daily(request: Request) -> Response:
-    require_staff(request)
+@staff_route(*MONEY_REPORT_ROLES)
+async def daily(request: Request, staff: StaffMember) -> Response:
     services: Services = request.app.state.services
     period, currency = _period(request), _currency(request)
     _wants_csv(request)
@@ -157,8 +152,8 @@ async def daily(request: Request) -> Response:
     return _reply(request, {"from": period.first, "to": period.last, **found}, rows, "daily")
 
 
-async def games(request: Request) -> Response:
-    require_staff(request)
+@staff_route(*MONEY_REPORT_ROLES)
+async def games(request: Request, staff: StaffMember) -> Response:
     services: Services = request.app.state.services
     period, currency = _period(request), _currency(request)
     provider = _optional(request, "provider", _NAME, "a provider id")
@@ -169,16 +164,16 @@ async def games(request: Request) -> Response:
                   "games")  # fmt: skip
 
 
-async def liabilities(request: Request) -> Response:
-    require_staff(request)
+@staff_route(*MONEY_REPORT_ROLES)
+async def liabilities(request: Request, staff: StaffMember) -> Response:
     services: Services = request.app.state.services
     _wants_csv(request)
     found = await queries.liabilities_report(services.db)
     return _reply(request, found, found["rows"], "liabilities")
 
 
-async def statement(request: Request) -> Response:
-    require_staff(request)
+@staff_route(*STATEMENT_ROLES)
+async def statement(request: Request, staff: StaffMember) -> Response:
     services: Services = request.app.state.services
     text = str(request.path_params["player_id"])
     if not text.isdigit() or not 0 < int(text) <= MAX_ID:
@@ -208,7 +203,12 @@ _PERIOD = [_query("from", _DAY_SCHEMA), _query("to", _DAY_SCHEMA)]
 _FORMAT = _query("format", {"type": "string", "enum": ["json", "csv"], "default": "json"})
 _CURRENCY_Q = _query("currency", {"type": "string", "pattern": _CURRENCY.pattern})
 _NAME_SCHEMA = {"type": "string", "pattern": _NAME.pattern}
-_ERRORS = [ErrorCode.STAFF_ONLY, ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS]
+_ERRORS = [
+    ErrorCode.STAFF_ONLY,
+    ErrorCode.STAFF_ROLE_REFUSED,
+    ErrorCode.VALIDATION_FAILED,
+    *BACKEND_ERRORS,
+]
 _ROWS = obj({"rows": {"type": "array", "items": obj({})}}, ["rows"])
 
 

@@ -1,7 +1,6 @@
-"""The staff API of risk alerts (bearer token of `CASINO_STAFF_TOKEN`): list and filter them,
-assign one, resolve one with a reason. Every assignment and resolution is in the audit trail
-(server/risk/alerts.py). Until staff log in with accounts of their own, a request may name
-who acts (`staff`, else "staff")."""
+"""The staff API of risk alerts (roles risk and admin, server/staff/guard.py): list and
+filter them, assign one, resolve one with a reason. Every assignment and resolution is in
+the audit trail (server/risk/alerts.py) as the calling staff member's."""
 
 from __future__ import annotations
 
@@ -15,7 +14,10 @@ from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, reply
 from server.context import Services
 from server.risk import alerts
-from server.web import client_address, json_body, json_response, require_staff
+from server.staff.accounts import StaffMember
+from server.staff.guard import staff_route
+from server.staff.roles import Role
+from server.web import client_address, json_body, json_response
 
 MAX_ID = 2**63 - 1
 
@@ -34,13 +36,6 @@ def _alert_id(request: Request) -> int:
     return found
 
 
-def _staff(data: dict[str, Any]) -> str:
-    staff = data.get("staff", "staff")
-    if not isinstance(staff, str) or not 0 < len(staff.strip()) <= 64:
-        raise Refused(ErrorCode.VALIDATION_FAILED, "staff is 1-64 characters", field="staff")
-    return staff.strip()
-
-
 def _text(data: dict[str, Any], name: str) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > 500:
@@ -48,8 +43,8 @@ def _text(data: dict[str, Any], name: str) -> str:
     return value
 
 
-async def listing(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.RISK, Role.ADMIN)
+async def listing(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     query = request.query_params
     status = query.get("status", "open")
@@ -70,19 +65,19 @@ async def listing(request: Request) -> Response:
     return json_response({"alerts": [alert.public() for alert in found]})
 
 
-async def assign(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.RISK, Role.ADMIN)
+async def assign(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     data = await json_body(request)
     alert = await alerts.assign(
-        services.db, _alert_id(request), _text(data, "assignee")[:64], _staff(data),
+        services.db, _alert_id(request), _text(data, "assignee")[:64], member.name,
         client_address(request.scope),
     )  # fmt: skip
     return json_response(alert.public())
 
 
-async def resolve(request: Request) -> Response:
-    require_staff(request)
+@staff_route(Role.RISK, Role.ADMIN)
+async def resolve(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
     data = await json_body(request)
     outcome = data.get("outcome")
@@ -91,7 +86,7 @@ async def resolve(request: Request) -> Response:
             ErrorCode.VALIDATION_FAILED, "outcome is dismissed or confirmed", field="outcome"
         )
     alert = await alerts.resolve(
-        services.db, _alert_id(request), str(outcome), _staff(data), _text(data, "reason"),
+        services.db, _alert_id(request), str(outcome), member.name, _text(data, "reason"),
         client_address(request.scope), services.accounts.set_status,
     )  # fmt: skip
     if alert.action == "block_bonuses":  # any resolution lifts it: grant what waited
@@ -120,23 +115,25 @@ _QUERY = [
     )
 ]
 
+_GUARD = (ErrorCode.STAFF_ONLY, ErrorCode.STAFF_ROLE_REFUSED)
+_WHO = "Staff session of role risk or admin (server/staff/guard.py)."
 OPENAPI_PATHS: dict[str, Any] = {
     "/api/staff/risk/alerts": {
         "get": operation(
             "staff_risk_alerts", "Staff: risk alerts, oldest first, filtered", tag="Staff",
-            description="Authorization: Bearer CASINO_STAFF_TOKEN.",
+            description=_WHO,
             parameters=[*_QUERY, query_limit(100, 500)],
             responses={"200": reply("the alerts", obj({"alerts": {"type": "array"}}, ["alerts"]))},
-            errors=[ErrorCode.STAFF_ONLY, ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
+            errors=[*_GUARD, ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
         )
     },
     "/api/staff/risk/alerts/{alert_id}/assign": {
         "post": operation(
             "staff_risk_assign", "Staff: assign an open risk alert to someone", tag="Staff",
-            description="Authorization: Bearer CASINO_STAFF_TOKEN.", parameters=[_ID],
-            body=obj({"assignee": _STAFF, "staff": _STAFF}, ["assignee"]),
+            description=_WHO, parameters=[_ID],
+            body=obj({"assignee": _STAFF}, ["assignee"]),
             responses={"200": reply("the alert", _ALERT)},
-            errors=[ErrorCode.STAFF_ONLY, ErrorCode.NOT_FOUND, ErrorCode.RISK_ALERT_RESOLVED,
+            errors=[*_GUARD, ErrorCode.NOT_FOUND, ErrorCode.RISK_ALERT_RESOLVED,
                     ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
         )
     },
@@ -144,15 +141,15 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": operation(
             "staff_risk_resolve",
             "Staff: resolve an open risk alert as dismissed (its action lifts) or confirmed",
-            tag="Staff", description="Authorization: Bearer CASINO_STAFF_TOKEN.",
+            tag="Staff", description=_WHO,
             parameters=[_ID],
             body=obj(
                 {"outcome": {"type": "string", "enum": list(alerts.OUTCOMES)},
-                 "reason": _REASON, "staff": _STAFF},
+                 "reason": _REASON},
                 ["outcome", "reason"],
             ),
             responses={"200": reply("the alert", _ALERT)},
-            errors=[ErrorCode.STAFF_ONLY, ErrorCode.NOT_FOUND, ErrorCode.RISK_ALERT_RESOLVED,
+            errors=[*_GUARD, ErrorCode.NOT_FOUND, ErrorCode.RISK_ALERT_RESOLVED,
                     ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
         )
     },

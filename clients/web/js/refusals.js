@@ -1,5 +1,5 @@
 // Money refusals that ask something of the player (identity checks, due diligence, a compliance
-// hold, a closed account's closed loop), in plain sentences under the form that was refused,
+// hold, a large withdrawal's staff approval, a closed account's closed loop), in plain sentences under the form that was refused,
 // with a link to the Verification screen where verifying is the way forward. The words depend
 // only on the refusal's code and its fields (`required`, `level`, `gateways`), never on its
 // message, which is written for developers. Any other refusal stays a short notice.
@@ -29,6 +29,10 @@ const SENTENCES = {
   }),
   AML_REVIEW_REQUIRED: () => ({
     text: "Withdrawals from your account are on hold while our compliance team reviews it. Nothing has been taken from your balance; we will contact you by email.",
+    verify: false,
+  }),
+  WITHDRAWAL_APPROVAL_REQUIRED: () => ({
+    text: "A withdrawal of this size is checked by two members of our payments team before it is paid. Nothing has been taken from your balance; once it is approved, withdraw the same amount again.",
     verify: false,
   }),
   CLOSED_LOOP_ONLY: (details) => {

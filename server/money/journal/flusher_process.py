@@ -39,6 +39,7 @@ import msgspec
 
 from server.config import Settings
 from server.events import push
+from server.money.journal import adjustments as adjustments_journal
 from server.money.journal import bonus as bonus_journal
 from server.money.journal import payments as payments_journal
 from server.money.journal import provider as provider_journal
@@ -66,6 +67,7 @@ WRITERS: dict[str, Writer] = {
     **provider_journal.WRITERS,
     **payments_journal.WRITERS,
     **bonus_journal.WRITERS,
+    **adjustments_journal.WRITERS,
 }
 
 

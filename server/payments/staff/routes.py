@@ -1,4 +1,4 @@
-"""The staff HTTP API for payments (bearer token of CASINO_STAFF_TOKEN, `require_staff`):
+"""The staff HTTP API for payments (roles finance and admin, server/staff/guard.py):
 disputes and what a player owes, a dispute's evidence, a refund of a deposit. The actions
 themselves are server/payments/staff/actions.py, shared with the command line."""
 
@@ -14,15 +14,17 @@ from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.payments.routes import MAX_ID, MAX_KEY_LENGTH, OUTCOME, payment_reply, payments_of
 from server.payments.staff import actions as staff
-from server.web import client_address, json_body, json_response, require_staff
+from server.staff.accounts import StaffMember
+from server.staff.guard import staff_route
+from server.staff.roles import Role
+from server.web import client_address, json_body, json_response
 
 MAX_DISPUTES = 100
 MAX_REASON = 500
 
 
-def _staff(request: Request) -> staff.Staff:
-    require_staff(request)
-    return staff.Staff("staff", client_address(request.scope))
+def _staff(request: Request, member: StaffMember) -> staff.Staff:
+    return staff.Staff(member.actor, client_address(request.scope))
 
 
 def _path_id(request: Request, name: str) -> int:
@@ -41,10 +43,10 @@ def _reason(data: dict[str, Any]) -> str:
     return " ".join(reason.split())
 
 
-async def disputes(request: Request) -> Response:
+@staff_route(Role.FINANCE, Role.ADMIN)
+async def disputes(request: Request, member: StaffMember) -> Response:
     """A player's disputes and what they still owe (`player_id`), or every dispute not yet
     decided, newest first."""
-    _staff(request)
     payments = payments_of(request)
     raw = request.query_params.get("player_id")
     if raw is None:
@@ -57,8 +59,9 @@ async def disputes(request: Request) -> Response:
     return json_response({"disputes": [d.public() for d in found], "owed": owed})
 
 
-async def evidence(request: Request) -> Response:
-    who = _staff(request)
+@staff_route(Role.FINANCE, Role.ADMIN)
+async def evidence(request: Request, member: StaffMember) -> Response:
+    who = _staff(request, member)
     payments = payments_of(request)
     dispute_id = _path_id(request, "dispute_id")
     data = await json_body(request)
@@ -69,8 +72,9 @@ async def evidence(request: Request) -> Response:
     return json_response({**dispute.public(), "gateway_status": status})
 
 
-async def refund(request: Request) -> Response:
-    who = _staff(request)
+@staff_route(Role.FINANCE, Role.ADMIN)
+async def refund(request: Request, member: StaffMember) -> Response:
+    who = _staff(request, member)
     payments = payments_of(request)
     payment_id = _path_id(request, "payment_id")
     data = await json_body(request)
@@ -94,7 +98,7 @@ routes = [
 ]
 
 
-_STAFF = "Authorization: Bearer CASINO_STAFF_TOKEN."
+_STAFF = "Staff session of role finance or admin (server/staff/guard.py)."
 _DISPUTE = obj(
     {
         "dispute_id": {"type": "integer", "minimum": 1},
@@ -150,6 +154,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             },
             errors=[
                 ErrorCode.STAFF_ONLY,
+                ErrorCode.STAFF_ROLE_REFUSED,
                 ErrorCode.VALIDATION_FAILED,
                 ErrorCode.PAYMENTS_UNAVAILABLE,
                 *BACKEND_ERRORS,
@@ -176,6 +181,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             },
             errors=[
                 ErrorCode.STAFF_ONLY,
+                ErrorCode.STAFF_ROLE_REFUSED,
                 ErrorCode.NOT_FOUND,
                 ErrorCode.VALIDATION_FAILED,
                 ErrorCode.EVIDENCE_REFUSED,
@@ -214,6 +220,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             },
             errors=[
                 ErrorCode.STAFF_ONLY,
+                ErrorCode.STAFF_ROLE_REFUSED,
                 ErrorCode.NOT_FOUND,
                 ErrorCode.INVALID_AMOUNT,
                 ErrorCode.VALIDATION_FAILED,
