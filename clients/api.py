@@ -14,13 +14,26 @@ from websockets.asyncio.client import ClientConnection, connect
 
 
 class ApiFailure(Exception):
-    """The server refused an HTTP request; `code` is its stable error code."""
+    """The server refused an HTTP request; `code` is its stable error code, `params` the
+    refusal's figures and the field it names (clients/wording.py words them for people)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, params: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        self.params = params or {}
+
+
+def figures(error: dict[str, Any]) -> dict[str, Any]:
+    """An HTTP error's figures for wording it: its `params`, and the `field` it names."""
+    params = error.get("params")
+    found = dict(params) if isinstance(params, dict) else {}
+    if isinstance(error.get("field"), str):
+        found.setdefault("field", error["field"])
+    return found
 
 
 class CasinoClient:
@@ -47,7 +60,12 @@ class CasinoClient:
         data = response.json() if response.content else None
         if response.status_code >= 400:
             error = (data or {}).get("error", {}) if isinstance(data, dict) else {}
-            raise ApiFailure(response.status_code, error.get("code", "?"), error.get("message", ""))
+            raise ApiFailure(
+                response.status_code,
+                error.get("code", "?"),
+                error.get("message", ""),
+                figures(error),
+            )
         return data
 
     async def register(self, **fields: str) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from clients.terminal_session import (
     SessionEnded,
     counts_text,
     deposit,
+    failure_told,
     finish_round,
     play_round,
     rotate,
@@ -100,7 +101,7 @@ async def autoplay(
         try:
             reply = await play_round(player, game["id"], amount, options, auto_action)
         except Refused as refused:
-            player.say(f"refused: {refused}", "red")
+            player.say(f"refused: {refused.told()}", "red")
             status = 1
             break
         played += 1
@@ -200,7 +201,7 @@ async def run(args: argparse.Namespace, console: Console) -> int:
                     code = await ask("code from your authenticator app (or a recovery code)")
                 await client.login(username, password, code or None)
         except ApiFailure as failure:
-            console.print(f"{failure.code}: {failure.message}", style="red", markup=False)
+            console.print(failure_told(failure), style="red", markup=False)
             return 1
         socket = PlaySocket("ws" + base_url.removeprefix("http") + "/ws")
         await socket.open()
@@ -213,7 +214,7 @@ async def run(args: argparse.Namespace, console: Console) -> int:
             try:
                 welcome = await player.request("hello", token=client.token)
             except Refused as refused:
-                player.say(str(refused), "red")
+                player.say(refused.told(), "red")
                 return 1
             player.username, player.currency = welcome["username"], welcome["currency"]
             console.print(

@@ -12,7 +12,7 @@ from rich.prompt import Prompt
 from rich.table import Table
 
 from clients.api import ApiFailure, CasinoClient
-from clients.terminal_session import Player
+from clients.terminal_session import Player, failure_told
 
 
 async def _ask(prompt: str, **options: Any) -> str:
@@ -72,7 +72,7 @@ async def account_menu(player: Player) -> None:
             else:
                 await two_factor(player)
         except ApiFailure as failure:
-            player.say(f"{failure.code}: {failure.message}", "red")
+            player.say(failure_told(failure), "red")
 
 
 async def two_factor(player: Player) -> None:

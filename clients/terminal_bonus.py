@@ -15,7 +15,7 @@ from typing import Any
 from rich.prompt import Confirm, Prompt
 
 from clients.api import ApiFailure
-from clients.terminal_session import Player
+from clients.terminal_session import Player, failure_told
 from clients.terminal_view import money
 
 
@@ -86,4 +86,4 @@ async def bonuses(player: Player) -> None:
                 if points.isdigit():
                     await client.call("POST", "/api/bonus/loyalty/redeem", {"points": int(points)})
         except ApiFailure as failure:
-            player.say(f"{failure.code}: {failure.message}", "red")
+            player.say(failure_told(failure), "red")

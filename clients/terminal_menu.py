@@ -131,7 +131,7 @@ async def play_game(player: Player, game: dict[str, Any]) -> None:
         try:
             reply = await play_round(player, game["id"], stake, options, decide)
         except Refused as refused:
-            player.say(f"refused: {refused}", "red")
+            player.say(f"refused: {refused.told()}", "red")
             continue
         if game["kind"] == "slot" and console.is_terminal:
             await spin_reels(player, reply)
@@ -194,7 +194,7 @@ async def fair_play(player: Player) -> None:
                     "set_client_seed", client_seed=await ask("client seed")
                 )
             except Refused as refused:
-                player.say(str(refused), "red")
+                player.say(refused.told(), "red")
         elif choice == "r":
             seeds = await rotate(player)
         else:

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from clients import terminal_view as view
-from clients.api import ApiFailure
+from clients import wording
+from clients.api import ApiFailure, figures
 
 if TYPE_CHECKING:
     from clients.terminal_session import Player
@@ -123,7 +124,12 @@ async def _api(player: Player, method: str, path: str, body: Any = None) -> dict
     data: dict[str, Any] = response.json() if response.content else {}
     if response.status_code >= 400:
         error = data.get("error", {})
-        raise ApiFailure(response.status_code, error.get("code", "?"), error.get("message", ""))
+        raise ApiFailure(
+            response.status_code,
+            error.get("code", "?"),
+            error.get("message", ""),
+            figures(error),
+        )
     return data
 
 
@@ -229,7 +235,7 @@ async def safer_menu(player: Player, ask: Ask) -> None:
         try:
             show_state(player, await _api(player, "GET", "/api/rg"))
         except ApiFailure as failure:
-            player.say(f"{failure.code}: {failure.message}", "red")
+            player.say(wording.told(failure.code, failure.params, failure.message), "red")
             return
         choice = await ask(
             "l) set a limit  c) confirm a raise  r) reality check  t) time-out"
@@ -250,4 +256,4 @@ async def safer_menu(player: Player, ask: Ask) -> None:
             elif await _exclude(player, ask, self_exclusion=choice == "x"):
                 return
         except ApiFailure as failure:
-            player.say(f"{failure.code}: {failure.message}", "red")
+            player.say(wording.told(failure.code, failure.params, failure.message), "red")

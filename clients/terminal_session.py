@@ -21,7 +21,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 import rng
-from clients import terminal_safer
+from clients import terminal_safer, wording
 from clients import terminal_view as view
 from clients.api import ApiFailure, CasinoClient
 from protocol.close_codes import CloseCode
@@ -51,6 +51,18 @@ class Refused(Exception):
         super().__init__(f"{reply.get('code')}: {reply.get('message')}")
         self.code = str(reply.get("code"))
         self.reply = reply
+
+    def told(self) -> str:
+        """The refusal in words for the player (clients/wording.py), with its code."""
+        params = self.reply.get("params")
+        return wording.told(
+            self.code, params if isinstance(params, dict) else None, str(self.reply.get("message"))
+        )
+
+
+def failure_told(failure: ApiFailure) -> str:
+    """An HTTP refusal in words for the player, with its code."""
+    return wording.told(failure.code, failure.params, failure.message)
 
 
 class SessionEnded(Exception):
@@ -243,7 +255,7 @@ async def deposit(player: Player, amount: int) -> None:
             amount, idempotency_key=f"terminal-{rng.token_urlsafe(12)}"
         )
     except ApiFailure as failure:
-        player.say(f"deposit refused: {failure}", "red")
+        player.say(f"deposit refused: {failure_told(failure)}", "red")
         return
     player.balance = player.own_deposit_balance = receipt["balance"]
     player.console.print(

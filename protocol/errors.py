@@ -11,6 +11,7 @@ frame in `server/sessions/connection.py`, a provider status through
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -130,15 +131,31 @@ class ErrorCode(StrEnum):
 class Refused(Exception):
     """A request refused, with the stable `code` a client branches on.
 
-    `message` is for people and may change; `extra` holds the fields a code documents
-    (`retry_after`, `field`, `balance`, `limit`, ...), sent with the code as they are.
+    `message` is for developers reading the API and may change; `extra` holds the fields a
+    code documents (`retry_after`, `field`, `balance`, `limit`, ...), sent with the code as
+    they are. `params` holds the figures a client words the refusal with (amounts in minor
+    units with their `currency`, `minutes`, `age`, and a `variant` naming which sentence of
+    the code's entry in clients/web/messages.json applies); the edges send it as `params`.
     """
 
-    def __init__(self, code: ErrorCode, message: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        params: Mapping[str, int | str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.params: dict[str, int | str] | None = dict(params) if params else None
         self.extra = extra
+
+
+def wait_minutes(seconds: int) -> int:
+    """A wait in whole minutes for people, rounded up: 61 s is "2 minutes", never "0"."""
+    return max(1, -(-seconds // 60))
 
 
 DESCRIPTIONS: dict[ErrorCode, str] = {

@@ -205,6 +205,8 @@ class ErrorReply(Reply, tag="error", frozen=True):
     code: str
     message: str
     balance: int | None = None  # with INSUFFICIENT_FUNDS: the balance that refused the stake
+    # The refusal's figures for wording it (protocol.errors.Refused.params); null without.
+    params: dict[str, int | str] | None = None
 
 
 class RealityCheckAcknowledged(Reply, tag="reality_check_ack", frozen=True):

@@ -97,6 +97,8 @@ def error_body(code: ErrorCode, message: str, **extra: Any) -> bytes:
 
 
 def error_response(code: ErrorCode, message: str, **extra: Any) -> Response:
+    """`extra` goes into the error object as it is; a refusal's figures come as `params`
+    (only when it has some, so a body without figures is as it always was)."""
     response = Response(
         error_body(code, message, **extra), status_of(code), media_type="application/json"
     )
@@ -107,8 +109,10 @@ def error_response(code: ErrorCode, message: str, **extra: Any) -> Response:
 
 
 def refused_response(refused: Refused) -> Response:
-    """The HTTP reply to any refusal: the code's status, and the code, message and extra
-    fields in the body."""
+    """The HTTP reply to any refusal: the code's status, and the code, message, extra fields
+    and, when it has figures, `params` in the body."""
+    if refused.params:
+        return error_response(refused.code, refused.message, **refused.extra, params=refused.params)
     return error_response(refused.code, refused.message, **refused.extra)
 
 

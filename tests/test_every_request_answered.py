@@ -50,6 +50,7 @@ ISSUE_27_REPLY = {
     "code": "INVALID_FIELD",
     "message": "an integer does not fit in 64 bits",
     "balance": None,
+    "params": None,
 }
 DEPOSIT = 1_000_000  # above EUR 2,000: the player is verified to KYC level 2 first
 REQUEST_TIMEOUT_S = int(VARIABLES["CASINO_REQUEST_TIMEOUT_SECONDS"][0])

@@ -45,5 +45,6 @@ async def test_a_spin_of_a_game_that_takes_actions_is_refused_and_deals_nothing(
         "code": "INVALID_FIELD",
         "message": "blackjack takes actions: start it with `play`, then `act`",
         "balance": None,
+        "params": None,
     }
     assert (balance, welcome["open_rounds"]) == (DEPOSIT, [])

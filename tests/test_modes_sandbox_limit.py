@@ -112,6 +112,7 @@ async def test_a_deposit_past_the_daily_limit_is_refused_and_credits_nothing(
                 " deposited",
                 "limit": 10_000,
                 "remaining": 4_000,
+                "params": {"limit": 10_000, "remaining": 4_000, "currency": "EUR"},
             }
         },
     )

@@ -113,6 +113,7 @@ def test_replies_encode_in_the_format_the_client_spoke() -> None:
         "code": "INSUFFICIENT_FUNDS",
         "message": "no",
         "balance": 50,
+        "params": None,
     }
     assert msgspec.msgpack.decode(encode_reply(reply, binary=True)) == expected
     assert msgspec.json.decode(encode_reply(reply, binary=False)) == expected

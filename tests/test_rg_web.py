@@ -261,7 +261,9 @@ async def test_deposit_limits_chosen_in_the_registration_form_apply_at_once(
     }
     await page.fill("#deposit-form [name=amount]", "60.00")
     await page.click("#deposit-form button[type=submit]")
-    await expect(page.locator(".notice.error")).to_contain_text("deposits are limited to")
+    await expect(page.locator(".notice.error")).to_contain_text(
+        "Your deposit limit is 50.00 EUR a day: you can still deposit 50.00 EUR."
+    )
     await expect(page.locator("#balance")).to_have_attribute("data-minor", "0")
     # The one refusal is the limit's (DEPOSIT_LIMIT_REACHED is a 403).
     assert watched.errors == [

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from protocol.errors import ErrorCode, Refused
+from protocol.errors import ErrorCode, Refused, wait_minutes
 from server.accounts import tokens
 from server.accounts.lockout import Locked, MailLimit, account_key
 from server.accounts.notices import Notices, Recipient
@@ -39,6 +39,7 @@ def too_many(retry_after: int) -> Refused:
         ErrorCode.TOO_MANY_REQUESTS,
         f"too many emails asked for: retry in {retry_after} s",
         retry_after=retry_after,
+        params={"minutes": wait_minutes(retry_after)},
     )
 
 

@@ -50,6 +50,7 @@ def check_password(password: str, username: str, email: str, field: str = "passw
         raise Refused(
             ErrorCode.WEAK_PASSWORD,
             f"password needs at least {MIN_PASSWORD} characters",
+            params={"variant": "length", "length": MIN_PASSWORD},
             field=field,
         )
     classes = sum(
@@ -99,7 +100,10 @@ def parse_registration(data: dict[str, object], today: date, min_age: int) -> Re
         )
     if age_on(born, today) < min_age:
         raise Refused(
-            ErrorCode.UNDERAGE, f"players must be {min_age} or older", field="date_of_birth"
+            ErrorCode.UNDERAGE,
+            f"players must be {min_age} or older",
+            field="date_of_birth",
+            params={"age": min_age},
         )
     country = _text(data, "country", 2).upper()
     if country not in COUNTRIES:

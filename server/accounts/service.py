@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import rng
-from protocol.errors import ErrorCode, Refused
+from protocol.errors import ErrorCode, Refused, wait_minutes
 from server.accounts.lockout import Locked, Lockout, RegistrationLimit, account_key, address_key
 from server.accounts.passwords import hash_password, verify_password
 from server.accounts.rules import Registration, check_password
@@ -85,6 +85,7 @@ def login_locked(retry_after: int) -> Refused:
         ErrorCode.LOGIN_LOCKED,
         f"too many failed logins: retry in {retry_after} s",
         retry_after=retry_after,
+        params={"minutes": wait_minutes(retry_after)},
     )
 
 
@@ -93,6 +94,7 @@ def registration_limited(retry_after: int) -> Refused:
         ErrorCode.REGISTRATION_LIMITED,
         f"too many registrations from this address: retry in {retry_after} s",
         retry_after=retry_after,
+        params={"minutes": wait_minutes(retry_after)},
     )
 
 

@@ -133,6 +133,7 @@ class Aml:
             " before withdrawing",
             linked_eur_cents=total,
             threshold_eur_cents=self.policy.cdd_threshold_eur_cents,
+            params={"threshold": self.policy.cdd_threshold_eur_cents, "currency": "EUR"},
         )
 
     async def screen(

@@ -38,6 +38,14 @@ ERROR_SCHEMA: dict[str, Any] = {
                 "code": {"enum": [str(code) for code in ErrorCode]},
                 "message": {"type": "string"},
                 "field": {"type": "string", "description": "the request field at fault"},
+                "params": {
+                    "type": "object",
+                    "additionalProperties": {"type": ["integer", "string"]},
+                    "description": (
+                        "the refusal's figures for wording it (amounts in minor units with"
+                        " `currency`, `minutes`, `age`, `variant`): clients/web/messages.json"
+                    ),
+                },
             },
         }
     },

@@ -36,10 +36,22 @@ async def sandbox_deposit(request: Request) -> Response:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise Refused(ErrorCode.INVALID_AMOUNT, "amount must be a positive integer in minor units")
     if amount > settings.max_deposit:
-        raise Refused(ErrorCode.INVALID_AMOUNT, f"a deposit is at most {settings.max_deposit}")
+        raise Refused(
+            ErrorCode.INVALID_AMOUNT,
+            f"a deposit is at most {settings.max_deposit}",
+            params={
+                "variant": "deposit_max",
+                "maximum": settings.max_deposit,
+                "currency": player.currency,
+            },
+        )
     currency = data.get("currency", player.currency)
     if currency != player.currency:
-        raise Refused(ErrorCode.WRONG_CURRENCY, f"this wallet holds {player.currency}")
+        raise Refused(
+            ErrorCode.WRONG_CURRENCY,
+            f"this wallet holds {player.currency}",
+            params={"currency": player.currency},
+        )
     key = request.headers.get("idempotency-key") or data.get("idempotency_key")
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise Refused(
@@ -66,6 +78,11 @@ async def sandbox_deposit(request: Request) -> Response:
             str(reached),
             limit=reached.limit,
             remaining=reached.remaining,
+            params={
+                "limit": reached.limit,
+                "remaining": reached.remaining,
+                "currency": player.currency,
+            },
         ) from None
     state = "replayed" if deposit.replayed else "completed"
     metrics.record_payment("deposit", SANDBOX, deposit.currency, deposit.amount, state)

@@ -181,4 +181,5 @@ class Disputes:
             ErrorCode.ACCOUNT_RESTRICTED,
             "a lost chargeback left a debt on this account: withdrawals are restricted",
             debt=owed,
+            params={"variant": "debt", "debt": owed, "currency": request.currency},
         )

@@ -89,9 +89,17 @@ async def _terms(request: Request, currency: str, limit: int) -> tuple[int, str,
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise Refused(ErrorCode.INVALID_AMOUNT, "amount must be a positive integer in minor units")
     if amount > limit:
-        raise Refused(ErrorCode.INVALID_AMOUNT, f"a payment is at most {limit}")
+        raise Refused(
+            ErrorCode.INVALID_AMOUNT,
+            f"a payment is at most {limit}",
+            params={"variant": "payment_max", "maximum": limit, "currency": currency},
+        )
     if data.get("currency", currency) != currency:
-        raise Refused(ErrorCode.WRONG_CURRENCY, f"this wallet holds {currency}")
+        raise Refused(
+            ErrorCode.WRONG_CURRENCY,
+            f"this wallet holds {currency}",
+            params={"currency": currency},
+        )
     key = request.headers.get("idempotency-key")
     if not key or not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise Refused(

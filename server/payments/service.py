@@ -148,7 +148,8 @@ class Payments:
             raise Refused(
                 ErrorCode.INSUFFICIENT_FUNDS,
                 "the spendable balance does not cover the withdrawal; nothing was moved",
-                balance=await self.wallet.balance(player_id, currency),
+                balance=(balance := await self.wallet.balance(player_id, currency)),
+                params={"variant": "withdrawal", "balance": balance, "currency": currency},
             )
         return Receipt(payment, created, await self.wallet.balance(player_id, currency))
 
@@ -162,7 +163,9 @@ class Payments:
         left = deposit.amount - await self.store.refunded(deposit.id)
         if existing is None and amount > left:
             raise Refused(
-                ErrorCode.INVALID_AMOUNT, f"at most {left} of this deposit may still be refunded"
+                ErrorCode.INVALID_AMOUNT,
+                f"at most {left} of this deposit may still be refunded",
+                params={"variant": "refund_max", "maximum": left, "currency": deposit.currency},
             )
         payment, created = await self.store.create(
             deposit.player_id, "refund", key, deposit.gateway, amount, deposit.currency,
@@ -209,6 +212,7 @@ class Payments:
                     f"a {kind} payment in {cur} is {low} to {high} minor units",
                     minimum=low,
                     maximum=high,
+                    params={"variant": "range", "minimum": low, "maximum": high, "currency": cur},
                 )
         return None
 

@@ -87,6 +87,7 @@ class ProfileRules:
                     ErrorCode.STAKE_ABOVE_PROFILE_CAP,
                     f"a slot stake is at most {cap} per game cycle here",
                     cap=cap,
+                    params={"cap": cap, "currency": currency},
                 )
         gap = profile.cycle_ms(is_slot)
         if gap > 0:
@@ -101,6 +102,7 @@ class ProfileRules:
                     ErrorCode.GAME_CYCLE_TOO_SOON,
                     "the next game cycle may start only after the least time between cycles",
                     retry_after_ms=max(int(wait), 1),
+                    params={"seconds": max(-(-int(wait) // 1000), 1)},
                 )
         return None
 

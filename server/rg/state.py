@@ -303,6 +303,12 @@ class ResponsibleGambling:
                     window=window,
                     limit=limit,
                     remaining=max(limit - total + attempt.amount, 0),
+                    params={
+                        "variant": window,  # 24h, 7d or 30d: the sentence names the period
+                        "limit": limit,
+                        "remaining": max(limit - total + attempt.amount, 0),
+                        "currency": attempt.currency,
+                    },
                 )
         return None
 

@@ -111,7 +111,11 @@ class Rounds:
         try:
             round_ = Round(new_round_id(), game, stake, options)
         except StakeError as error:
-            raise Refused(ErrorCode(error.code), str(error)) from None
+            raise Refused(
+                ErrorCode(error.code),
+                str(error),
+                params=_stake_figures(game, error, stake, player.currency),
+            ) from None
         attempt = StakeAttempt(player.id, player.status, player.currency, HOUSE, game_id, stake)
         refusal = await stake_rules.refuse_stake(attempt)
         if refusal is not None:
@@ -127,7 +131,7 @@ class Rounds:
         held = await self._reserve(player, round_, game_id, reserve.amount)
         if isinstance(held, ScriptReply):
             round_.refused()
-            raise _refusal(held)
+            raise _refusal(held, player.currency)
         rng = FairGenerator(held.server_seed, held.client_seed, held.nonce)
         try:
             command = round_.reserved(rng)
@@ -186,7 +190,7 @@ class Rounds:
             elif result.status is ScriptStatus.NO_SEED:
                 fair = await self._fair_secret(player)
             else:
-                raise _refusal(result)
+                raise _refusal(result, player.currency)
             round_ = Round(first.round_id, first.game, first.stake, first.options)
         raise Refused(ErrorCode.SERVICE_UNAVAILABLE, "the round could not be dealt; retry")
 
@@ -254,7 +258,7 @@ class Rounds:
         )  # fmt: skip
         if isinstance(stepped, ScriptReply):
             round_.step_refused()
-            raise _refusal(stepped)
+            raise _refusal(stepped, player.currency)
         settle = round_.stepped()
         if settle is not None:
             return await self._settle(player, round_, settle)
@@ -293,7 +297,7 @@ class Rounds:
             )  # fmt: skip
             if isinstance(stepped, ScriptReply):
                 round_.step_refused()
-                raise _refusal(stepped)
+                raise _refusal(stepped, player.currency)
             stored["version"] = str(stepped.version)
             settle = round_.stepped()
             if settle is not None:
@@ -329,20 +333,37 @@ class _NoDraws(Generator):
 _NO_DRAWS = _NoDraws()
 
 
-def _refusal(reply: ScriptReply) -> Refused:
-    """What a script's no tells the player."""
+def _stake_figures(
+    game: Game, error: StakeError, stake: object, currency: str
+) -> dict[str, int | str]:
+    """The game's limit a refused stake broke, for the sentence the player reads."""
+    info = game.info
+    if error.code == "STAKE_BELOW_MIN":
+        return {"minimum": info.min_stake, "currency": currency}
+    if error.code == "STAKE_ABOVE_MAX":
+        return {"maximum": info.max_stake, "currency": currency}
+    off_step = isinstance(stake, int) and stake > 0 and stake % info.stake_step
+    if error.code == "INVALID_STAKE" and off_step:
+        return {"variant": "step", "step": info.stake_step, "currency": currency}
+    return {}
+
+
+def _refusal(reply: ScriptReply, currency: str) -> Refused:
+    """What a script's no tells the player (amounts in `currency`, the wallet's)."""
     status = reply.status
     if status is ScriptStatus.INSUFFICIENT_FUNDS:
         return Refused(
             ErrorCode.INSUFFICIENT_FUNDS,
             "balance does not cover the stake",
             balance=reply.integer("cash"),
+            params={"balance": reply.integer("cash"), "currency": currency},
         )
     if status is ScriptStatus.BONUS_MAX_STAKE:
         return Refused(
             ErrorCode.BONUS_MAX_STAKE,
             "the stake is above the active bonus's maximum stake; nothing was moved",
             max_stake=reply.integer("max_stake"),
+            params={"max_stake": reply.integer("max_stake"), "currency": currency},
         )
     if status is ScriptStatus.ROUND_IN_PROGRESS:
         return Refused(

@@ -1,5 +1,7 @@
-"""HTTP routes for games and rounds: the catalogue, a player's round history (of one game
-with `?game=`), and the recall of one of the player's rounds (server/rounds/recall.py)."""
+"""HTTP routes for games and rounds: the catalogue, each game's rules and paytable (the help
+panel's, built from the game's definition by games/rules.py), a player's round history (a
+page at a time, of one game with `?game=`), and the recall of one of the player's rounds
+(server/rounds/recall.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from games import catalogue
+from games import rules as game_rules
 from games.base import Volatility
 from protocol.errors import ErrorCode, Refused
 from protocol.messages import RoundSummary
@@ -40,6 +43,13 @@ async def games(request: Request) -> Response:
             ]
         }
     )
+
+
+async def rules(request: Request) -> Response:
+    found = game_rules.rules(str(request.path_params["game_id"]))
+    if found is None:
+        raise Refused(ErrorCode.UNKNOWN_GAME, "no such game")
+    return json_response(found)
 
 
 async def rounds(request: Request) -> Response:
@@ -75,6 +85,7 @@ async def recalled(request: Request) -> Response:
 
 routes = [
     Route("/api/games", games, methods=["GET"]),
+    Route("/api/games/{game_id}/rules", rules, methods=["GET"]),
     Route("/api/rounds", rounds, methods=["GET"]),
     Route("/api/rounds/{round_id}", recalled, methods=["GET"]),
 ]
@@ -127,6 +138,33 @@ OPENAPI_PATHS: dict[str, Any] = {
                     ),
                 )
             },
+        )
+    },
+    "/api/games/{game_id}/rules": {
+        "get": operation(
+            "game_rules",
+            "A game's rules and paytable, from its own definition (the help panel's)",
+            tag="Games",
+            parameters=[
+                {"name": "game_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            responses={
+                "200": reply(
+                    "the rules: sentences, tables of payouts and, for a slot, its strips and"
+                    " paylines",
+                    obj(
+                        {
+                            "id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "rtp": {"type": "string", "pattern": r"^\d+\.\d{3}$"},
+                            "rules": {"type": "array", "items": {"type": "string"}},
+                            "tables": {"type": "array", "items": {"type": "object"}},
+                        },
+                        ["id", "name", "rtp", "rules", "tables"],
+                    ),
+                )
+            },
+            errors=[ErrorCode.UNKNOWN_GAME],
         )
     },
     "/api/rounds": {

@@ -168,7 +168,13 @@ class Connection:
         try:
             reply = await self._dispatch(request)
         except Refused as refused:
-            return _error(request.id, refused.code, refused.message, refused.extra.get("balance"))
+            return _error(
+                request.id,
+                refused.code,
+                refused.message,
+                refused.extra.get("balance"),
+                refused.params,
+            )
         except RedisError as error:
             log.warning("redis unavailable during %s: %s", type(request).__name__, error)
             return _error(request.id, ErrorCode.SERVICE_UNAVAILABLE, "wallet briefly unavailable")
@@ -374,6 +380,7 @@ class Connection:
             raise Refused(
                 ErrorCode.TOO_MANY_SESSIONS,
                 f"at most {hub.max_sessions} sessions at once; close one first",
+                params={"count": hub.max_sessions},
             )
         self.player, self.session_expires_at = player, expires_at
         await self._start_clock(player)
@@ -412,6 +419,10 @@ def _seeds(request_id: RequestId, state: SeedState) -> SeedsReply:
 
 
 def _error(
-    request_id: RequestId | None, code: ErrorCode, message: str, balance: int | None = None
+    request_id: RequestId | None,
+    code: ErrorCode,
+    message: str,
+    balance: int | None = None,
+    params: dict[str, int | str] | None = None,
 ) -> ErrorReply:
-    return ErrorReply(id=request_id, code=code, message=message, balance=balance)
+    return ErrorReply(id=request_id, code=code, message=message, balance=balance, params=params)

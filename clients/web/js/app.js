@@ -1,10 +1,12 @@
 // The page: boots the session, routes "#/..." to a screen, and turns the session's events
 // (balance, pushes, unfinished hands, forced logout) into what the player sees.
 
-import { $, el, replace, notify } from "./ui.js";
+import { $, el, replace, notify, clearErrors } from "./ui.js";
 import { ask, inform } from "./dialog.js";
 import { catalogue, serverMode } from "./http.js";
 import { formatAmount } from "./money.js";
+import { sentence } from "./messages.js";
+import { helpPanel } from "./help.js";
 import { session } from "./session.js";
 import { renderLogin } from "./screens/login.js";
 import { renderLobby, cashier } from "./screens/lobby.js";
@@ -79,6 +81,7 @@ function route() {
   if (name === "game" && game && GAME_SCREENS[game.id]) {
     screen.dataset.screen = `game-${game.id}`;
     GAME_SCREENS[game.id](screen, { game, params });
+    screen.querySelector(".game-head")?.after(helpPanel(game)); // rules from the game's definition
   } else if (name === "history") {
     screen.dataset.screen = "history";
     renderHistory(screen, { games });
@@ -123,7 +126,7 @@ function pushText(message) {
   if (message.type === "balance_changed") {
     return `Balance updated (${String(message.reason).replace(/_/g, " ")}): ${formatAmount(message.balance, message.currency || session.currency)}`;
   }
-  if (message.type === "error") return `Server: ${message.message || message.code}`;
+  if (message.type === "error") return `Server: ${sentence(message.code, message.params, message.message)}`;
   if (message.type === "kyc_changed") return `Verification: ${message.kyc_status}, level ${message.level}`;
   return `Message from the casino: ${String(message.message || message.type).replace(/_/g, " ")}`;
 }
@@ -137,6 +140,7 @@ function showMode(mode) {
 
 function wireSession() {
   session.addEventListener("balance", (event) => showBalance(event.detail));
+  session.addEventListener("played", clearErrors);
   session.addEventListener("push", (event) => {
     if (!isSaferPush(event.detail)) notify(pushText(event.detail), "info");
   });

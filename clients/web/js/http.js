@@ -1,12 +1,17 @@
 // The HTTP half of the protocol: JSON in and out, errors as ApiError with the server's code.
 // Every reply says which money the server moves (Casino-Mode: sandbox | live); `serverMode`
-// tells the page once it knows, and again if it ever changes.
+// tells the page once it knows, and again if it ever changes. An error's `message` is the
+// sentence for the player (messages.js); the server's own words stay in `serverMessage`.
+
+import { sentence } from "./messages.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, details = {}) {
-    super(message || code);
+    // The field a refusal names words it too ("Please check the date of birth you entered").
+    super(sentence(code, { ...(details.field ? { field: details.field } : {}), ...details.params }, message));
     this.status = status;
     this.code = code;
+    this.serverMessage = message;
     this.details = details; // the refusal's own fields (`required`, `level`, `gateways`, ...)
   }
 }

@@ -8,7 +8,8 @@
 // Events: "balance" (detail: minor units), "push" (a push the page should mention),
 // "open-rounds" (unfinished hands listed by welcome), "connection" (detail: "online" |
 // "offline"), "ended" (detail: {reason, forced}: back to the login screen), "pushed" (every
-// push as it came), "limit-prompt" (a deposit whose reply asks to offer a deposit limit).
+// push as it came), "limit-prompt" (a deposit whose reply asks to offer a deposit limit),
+// "played" (a spin, deal or move the server accepted: earlier error notices are stale).
 
 import { deviceId } from "./device.js";
 import { accounts, money } from "./http.js";
@@ -20,6 +21,9 @@ const SESSION_ENDING_CODES = new Set(["INVALID_TOKEN", "TOKEN_EXPIRED", "NOT_AUT
 const CLOSE = { POLICY_VIOLATION: 1008, TRY_AGAIN_LATER: 1013, FORCED_LOGOUT: 4003 };
 const RESEND_WAIT_MS = 10000;
 const REFRESH_DELAY_MS = 150;
+// The requests a player makes to play; one accepted makes an earlier refusal's notice stale
+// (a resume is not one: it follows a refused move, whose notice must stay).
+const PLAY_REQUESTS = new Set(["spin", "play", "act"]);
 
 function randomId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -101,6 +105,7 @@ class Session extends EventTarget {
         const socket = this.socket || (await this.reconnected());
         const reply = await socket.request(type, fields, id);
         if (typeof reply.balance === "number") this.setBalance(reply.balance);
+        if (PLAY_REQUESTS.has(type)) this.dispatchEvent(new Event("played"));
         return reply;
       } catch (error) {
         if (typeof error.balance === "number") this.setBalance(error.balance);

@@ -4,11 +4,14 @@
 
 /* global MessagePack */
 
+import { sentence } from "./messages.js";
+
 const REQUEST_TIMEOUT_MS = 15000;
 
+/** An error reply; `message` is the sentence for the player (messages.js). */
 export class ProtocolError extends Error {
   constructor(reply) {
-    super(reply.message || reply.code);
+    super(sentence(reply.code, reply.params, reply.message));
     this.code = reply.code;
     this.balance = reply.balance;
     this.reply = reply;

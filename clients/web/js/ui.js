@@ -35,13 +35,20 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A short notice in the corner that goes away by itself (errors stay a little longer). */
+/** A short notice in the corner that goes away by itself (errors stay a little longer). A
+ * success clears the error notices still showing: they are about an attempt now superseded. */
 export function notify(text, kind = "info") {
+  if (kind === "success") clearErrors();
   const area = $("#notices");
   const notice = el("div", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
   area.append(notice);
   setTimeout(() => notice.classList.add("leaving"), kind === "error" ? 6000 : 3500);
   setTimeout(() => notice.remove(), kind === "error" ? 6600 : 4100);
+}
+
+/** Remove the error notices still showing (the next success makes them stale). */
+export function clearErrors() {
+  for (const notice of document.querySelectorAll("#notices .notice.error")) notice.remove();
 }
 
 /** Runs `action` with `button` disabled, reporting a failure as a notice. */

@@ -86,6 +86,11 @@ export function renderBaccarat(container, { game }) {
         reply.payout > 0 ? `You get ${formatAmount(reply.payout, currency)}` : "Your bet loses",
       );
     } catch (error) {
+      // A refused deal leaves no coup on the table: the last one would read as its answer.
+      seat(player, "Player", [], "–", false);
+      seat(banker, "Banker", [], "–", false);
+      delete section.dataset.roundId;
+      replace(message, "No cards dealt. Choose a stake and deal again.");
       notify(
         error.code === "INSUFFICIENT_FUNDS"
           ? "Not enough funds: make a deposit in the lobby."

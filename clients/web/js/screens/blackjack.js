@@ -7,6 +7,7 @@ import { session } from "../session.js";
 import { stakePicker } from "../stake.js";
 import { handNode } from "../cards.js";
 import { ask } from "../dialog.js";
+import { handResult, roundResultText } from "../hands.js";
 
 const ACTION_LABELS = {
   hit: "Hit",
@@ -26,15 +27,7 @@ function handView(hand, index, view, currency) {
   if (hand.doubled) badges.push("doubled");
   if (hand.split) badges.push("split");
   if (hand.total > 21) badges.push("bust");
-  const settled = typeof hand.returns === "number";
-  if (settled)
-    badges.push(
-      hand.returns > hand.stake
-        ? `won ${formatAmount(hand.returns, currency)}`
-        : hand.returns === hand.stake
-          ? "push"
-          : "lost",
-    );
+  if (typeof hand.returns === "number") badges.push(handResult(hand, currency));
   return el(
     "div",
     { class: `hand${view.active === index ? " active" : ""}`, dataset: { hand: String(index) } },
@@ -47,13 +40,6 @@ function handView(hand, index, view, currency) {
       ...badges.map((badge) => el("span", { class: "badge" }, badge)),
     ),
   );
-}
-
-function resultText(reply, currency) {
-  if (reply.payout > reply.stake) return `You win ${formatAmount(reply.payout, currency)}`;
-  if (reply.payout === reply.stake) return "Push: your stake comes back";
-  if (reply.payout > 0) return `Returned ${formatAmount(reply.payout, currency)}`;
-  return "Dealer wins";
 }
 
 export function renderBlackjack(container, { game, params }) {
@@ -128,11 +114,23 @@ export function renderBlackjack(container, { game, params }) {
     betting.hidden = !reply.finished;
     if (reply.finished) {
       session.openRounds.delete(reply.round_id);
-      replace(message, resultText(reply, currency));
+      replace(message, roundResultText(reply, currency));
     } else {
       session.openRounds.set(reply.round_id, game.id);
       replace(message, view.actions.includes("insurance") ? "Dealer shows an ace: insurance?" : "Your move");
     }
+  }
+
+  // A refused deal leaves no hand on the table: the last one's cards and result would read
+  // as the answer to this deal.
+  function clearTable(text) {
+    replace(dealer);
+    replace(hands);
+    replace(actions);
+    delete section.dataset.roundId;
+    section.dataset.state = "idle";
+    betting.hidden = false;
+    replace(message, text);
   }
 
   async function act(roundId, action) {
@@ -175,6 +173,7 @@ export function renderBlackjack(container, { game, params }) {
         });
         if (choice === "resume") await resume(open[0]);
       } else {
+        clearTable("No hand dealt. Choose a stake and deal again.");
         notify(
           error.code === "INSUFFICIENT_FUNDS"
             ? "Not enough funds: make a deposit in the lobby."

@@ -1,19 +1,21 @@
-// European roulette: a wheel that turns to the server's pocket, and a betting board
-// (straight numbers, dozens, columns, even-money bets) laid across on a wide screen and
-// down on a phone. Chips stay on the board after a spin, so "Spin" repeats the bets.
+// European roulette: a wheel that turns to the server's pocket, and a betting board with
+// every bet the server accepts (roulette_board.js) laid across on a wide screen and down on
+// a phone. Chips stay on the board after a spin, so "Spin" repeats the bets; a chip sits
+// beside a label, never on it. Bets above what the player has to play with are refused
+// here, before anything is sent.
 
 import { el, replace, notify, sleep } from "../ui.js";
 import { formatAmount, formatMoney } from "../money.js";
 import { session } from "../session.js";
+import { api } from "../http.js";
+import { boardBets, colour, keyOf } from "../roulette_board.js";
 
 const WHEEL = [
   0, 32, 15, 19, 4, 21, 2, 25, 17, 34, 6, 27, 13, 36, 11, 30, 8, 23, 10, 5, 24, 16, 33, 1, 20, 14, 31, 9, 22,
   18, 29, 7, 28, 12, 35, 3, 26,
 ];
-const RED = new Set([1, 3, 5, 7, 9, 12, 14, 16, 18, 19, 21, 23, 25, 27, 30, 32, 34, 36]);
 const CHIPS = [10, 50, 100, 500, 2500];
 const SVG = "http://www.w3.org/2000/svg";
-const colour = (n) => (n === 0 ? "green" : RED.has(n) ? "red" : "black");
 
 function svg(tag, attributes, text) {
   const node = document.createElementNS(SVG, tag);
@@ -70,71 +72,6 @@ function wheel() {
   };
 }
 
-// Every bet the board offers: key, wire form, label, place across (wide) and down (phone).
-function boardBets() {
-  const bets = [
-    {
-      key: "straight:0",
-      bet: { type: "straight", numbers: [0] },
-      label: "0",
-      cls: "green",
-      wide: [1, 1, 1, 3],
-      tall: [2, 1, 3, 1],
-    },
-  ];
-  for (let n = 1; n <= 36; n += 1) {
-    const column = Math.ceil(n / 3);
-    bets.push({
-      key: `straight:${n}`,
-      bet: { type: "straight", numbers: [n] },
-      label: String(n),
-      cls: colour(n),
-      wide: [column + 1, 3 - ((n - 1) % 3), 1, 1],
-      tall: [((n - 1) % 3) + 2, column + 1, 1, 1],
-    });
-  }
-  for (let i = 1; i <= 3; i += 1) {
-    bets.push({
-      key: `column:${i}`,
-      bet: { type: "column", index: i },
-      label: "2 to 1",
-      cls: "outside",
-      wide: [14, 4 - i, 1, 1],
-      tall: [i + 1, 14, 1, 1],
-    });
-    bets.push({
-      key: `dozen:${i}`,
-      bet: { type: "dozen", index: i },
-      label: `${["1st", "2nd", "3rd"][i - 1]} 12`,
-      cls: "outside",
-      wide: [4 * i - 2, 4, 4, 1],
-      tall: [1, 4 * i - 2, 1, 4],
-    });
-  }
-  const even = [
-    ["low", "1–18"],
-    ["even", "Even"],
-    ["red", "Red"],
-    ["black", "Black"],
-    ["odd", "Odd"],
-    ["high", "19–36"],
-  ];
-  even.forEach(([type, label], i) =>
-    bets.push({
-      key: type,
-      bet: { type },
-      label,
-      cls: `outside ${type}`,
-      wide: [2 * i + 2, 5, 2, 1],
-      tall: [5, 2 * i + 2, 1, 2],
-    }),
-  );
-  return bets;
-}
-
-const keyOf = (bet) =>
-  bet.numbers ? `${bet.type}:${bet.numbers.join("-")}` : bet.index ? `${bet.type}:${bet.index}` : bet.type;
-
 export function renderRoulette(container, { game }) {
   const currency = session.currency;
   const placed = new Map(); // key -> amount
@@ -147,30 +84,42 @@ export function renderRoulette(container, { game }) {
   const spinButton = el("button", { type: "button", class: "primary big", id: "spin" }, "Spin");
   const clearButton = el("button", { type: "button", class: "secondary" }, "Clear");
   const board = el("div", { class: "board" });
+  const slip = el("ul", { class: "bet-slip", "aria-label": "your bets" });
+  const labels = new Map(); // key -> words for the slip
 
   const refresh = () => {
     let sum = 0;
+    const lines = [];
     for (const [key, cell] of cells) {
       const amount = placed.get(key) || 0;
       sum += amount;
       cell.querySelector(".chip")?.remove();
-      if (amount) cell.append(el("span", { class: "chip" }, formatMoney(amount, currency)));
+      if (!amount) continue;
+      const text = formatMoney(amount, currency);
+      // A spot's chip is a marker without figures (it sits on a line); the slip below says it.
+      const marker = cell.classList.contains("spot");
+      cell.append(el("span", { class: "chip", title: `${labels.get(key)}: ${text}` }, marker ? "" : text));
+      lines.push(el("li", { dataset: { bet: key } }, `${labels.get(key)}: ${formatAmount(amount, currency)}`));
     }
     total.dataset.minor = String(sum);
     replace(total, `Total bet ${formatAmount(sum, currency)}`);
+    replace(slip, lines);
     spinButton.disabled = sum === 0;
   };
 
   for (const spec of boardBets()) {
+    const words = spec.words;
+    labels.set(spec.key, words[0].toUpperCase() + words.slice(1));
     const cell = el(
       "button",
       {
         type: "button",
-        class: `cell ${spec.cls}`,
+        class: spec.spot ? "spot" : `cell ${spec.cls}`,
         dataset: { bet: spec.key },
-        "aria-label": `bet on ${spec.label}`,
+        "aria-label": `bet on ${words}`,
+        title: spec.spot ? words : undefined,
       },
-      el("span", { class: "cell-label" }, spec.label),
+      spec.spot ? null : el("span", { class: "cell-label" }, spec.label),
     );
     const [c, r, cs, rs] = spec.wide;
     const [pc, pr, pcs, prs] = spec.tall;
@@ -226,13 +175,38 @@ export function renderRoulette(container, { game }) {
         { class: "betting" },
         board,
         el("div", { class: "controls" }, chips, total, clearButton, spinButton),
+        slip,
       ),
     ),
   );
 
+  // What the player may stake: cash, and bonus money when cash alone falls short (a stake
+  // draws on both). Asked of the server only then, so most spins cost no extra request.
+  async function playable(stake) {
+    const cash = session.balance ?? 0;
+    if (stake <= cash) return cash;
+    try {
+      const page = await api("GET", "/api/bonus", { token: session.token });
+      return cash + (page.bonus_balance || 0);
+    } catch (error) {
+      return cash;
+    }
+  }
+
   spinButton.addEventListener("click", async () => {
     const bets = [...placed].map(([key, amount]) => ({ ...cells.get(key).bet, amount }));
     const stake = bets.reduce((sum, bet) => sum + bet.amount, 0);
+    spinButton.disabled = true;
+    const funds = await playable(stake);
+    if (stake > funds) {
+      spinButton.disabled = false;
+      replace(result, "Bets not placed");
+      notify(
+        `Your bets total ${formatAmount(stake, currency)} but you have ${formatAmount(funds, currency)} to play with: remove some chips or make a deposit.`,
+        "error",
+      );
+      return;
+    }
     section.dataset.state = "spinning";
     spinButton.disabled = true;
     for (const cell of cells.values()) cell.classList.remove("hit", "landed");

@@ -7,6 +7,7 @@ import { session } from "../session.js";
 import { symbolNode } from "../symbols.js";
 import { stakePicker } from "../stake.js";
 import { MACHINES } from "../machines.js";
+import { clearPaylines, drawPaylines } from "../paylines.js";
 
 const reducedMotion = () => matchMedia("(prefers-reduced-motion: reduce)").matches;
 
@@ -118,8 +119,10 @@ export function renderSlot(container, { game }) {
             banner,
             `Free spin ${index} of ${spins.length - 1} (wins ×${reply.outcome.free_spin_multiplier})`,
           );
+        clearPaylines(reels.node);
         await reels.spin(one.stops, index > 0);
         reels.highlight(one);
+        drawPaylines(reels.node, machine.paylines, machine.rows, one);
         wins.append(
           ...winLines(one).map((line) => {
             if (index > 0) line.prepend(`Free spin ${index}: `);
