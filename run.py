@@ -5,7 +5,7 @@ Run with any Python 3.11+: on first use it creates `.venv`, installs exactly the
 locked dependencies (`requirements.txt` to serve and play; `requirements-test.txt`,
 which adds the test and docs tools, for `test`, `soak`, `mutate`, `docs` and `lock`), and
 `redis-server` through apt-get when it is missing (for `test` also chromium,
-dieharder and ent), then re-runs itself inside the venv. A lock file that changed
+dieharder, ent and postgresql), then re-runs itself inside the venv. A lock file that changed
 since the venv was made gives a new venv, so what is installed is always the lock
 and nothing else. Only the standard library is imported before that.
 """
@@ -101,6 +101,12 @@ def bootstrap(command: str | None) -> None:
         missing = [tool for tool in ("dieharder", "ent") if shutil.which(tool) is None]
         if missing:
             _apt_install(*missing)
+        # Tests that touch SQL run on PostgreSQL too, in a private cluster of their own
+        # (tests/support/postgres.py): the binaries only, no service of the machine's.
+        if shutil.which("initdb") is None and not list(
+            Path("/usr/lib/postgresql").glob("*/bin/initdb")
+        ):
+            _apt_install("postgresql")
     if _in_venv():
         return
     _install_locked(SERVE_LOCK)

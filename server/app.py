@@ -194,7 +194,7 @@ async def open_services(settings: Settings) -> Services:
     if not settings.redis_url:
         raise RuntimeError("CASINO_REDIS_URL is not set (run.py serve starts a private Redis)")
     client = redis_client.connect(settings.redis_url)
-    db = Database(settings.database_path)
+    db = Database(settings.database)
     await db.open()
     hot = HotWallet(
         client,

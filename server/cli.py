@@ -44,7 +44,7 @@ def _serve(args: argparse.Namespace) -> int:
     # Redis's AOF, KYC documents and the mail sink hold personal data and secrets).
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Before anything starts: a live server with a sandbox part must not take one request.
-    refusals = mode.refusals(settings, sandbox.enabled_in(settings.database_path))
+    refusals = mode.refusals(settings, sandbox.enabled_in(settings.database))
     for refusal in refusals:
         print(
             f"refusing to start in {settings.mode} mode ({refusal.name}): {refusal.message};"
@@ -57,7 +57,7 @@ def _serve(args: argparse.Namespace) -> int:
     json_logging.install(settings.log_level, settings.log_levels)
     log = logging.getLogger(__name__)
     try:
-        check_schema(settings.database_path)
+        check_schema(settings.database)
     except SchemaTooNew as error:
         log.critical("%s", error)
         return 2
@@ -247,7 +247,7 @@ def _reconcile(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 2
-            async with opened(settings.database_path) as db:
+            async with opened(settings.database) as db:
                 report = await reconcile(db, HotWallet(client, 1), histories())
         finally:
             await client.aclose()
@@ -263,7 +263,7 @@ def _verify(args: argparse.Namespace) -> int:
     from server.storage.database import opened
 
     async def check() -> int:
-        async with opened(Settings.from_env().database_path) as db:
+        async with opened(Settings.from_env().database) as db:
             result = await verify_stored_round(db, args.round_id)
         print(f"round {result.round_id}: {result.verdict.upper()} ({result.detail})")
         return result.exit_code
@@ -295,15 +295,18 @@ def _migrate(args: argparse.Namespace) -> int:
     from server.storage import database
 
     try:
-        path = Settings.from_env().database_path
-        before, after = asyncio.run(database.migrate(path))
+        target = Settings.from_env().database
+        before, after = asyncio.run(database.migrate(target))
     except (ConfigError, database.SchemaTooNew) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     applied = [name for version, name, _ in database.migrations() if before < version <= after]
     for name in applied:
         print(f"applied {name}")
-    print(f"{path}: schema version {after}{'' if applied else ' (already current)'}")
+    print(
+        f"{database.describe(target)}: schema version {after}"
+        f"{'' if applied else ' (already current)'}"
+    )
     return 0
 
 

@@ -43,7 +43,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "CASINO_PORT": ("8000", "Port for HTTP and WebSocket (also --port)."),
     "CASINO_DATA_DIR": ("./data", "Where the embedded SQLite file and Redis AOF live."),
     "CASINO_REDIS_URL": ("", "Use this Redis instead of starting a private redis-server."),
-    "CASINO_DATABASE_URL": ("", "sqlite:///path/to/file.db; default: DATA_DIR/casino.db."),
+    "CASINO_DATABASE_URL": (
+        "",
+        "sqlite:///path/to/file.db or postgresql://user:password@host:5432/name;"
+        " default: DATA_DIR/casino.db.",
+    ),
     "CASINO_SESSION_TTL_SECONDS": ("86400", "How long a login session token stays valid."),
     "CASINO_RESERVATION_TTL_SECONDS": ("60", "A stake reservation never settled is voided after."),
     "CASINO_ROUND_TIMEOUT_SECONDS": (
@@ -532,19 +536,31 @@ class Settings:
     payment_webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
     payment_method_limits: tuple[tuple[str, str, int, int], ...] = ()
     withdrawal_cancel: bool = True
+    postgres_url: str = field(default="", repr=False)  # set: PostgreSQL, not database_path
+
+    @property
+    def database(self) -> Path | str:
+        """What `Database(...)` opens: the PostgreSQL URL when one is set, else the file."""
+        return self.postgres_url or self.database_path
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("CASINO_DATA_DIR") or VARIABLES["CASINO_DATA_DIR"][0])
         database_url = env.get("CASINO_DATABASE_URL", "")
+        postgres_url = ""
         if not database_url:
             database_path = data_dir / "casino.db"
         elif database_url.startswith("sqlite:///"):
             database_path = Path(database_url.removeprefix("sqlite:///"))
+        elif database_url.startswith(("postgresql://", "postgres://")):
+            database_path = data_dir / "casino.db"  # unused: the database is PostgreSQL
+            postgres_url = database_url
         else:
             scheme = database_url.split(":", 1)[0]  # never echo the rest: it may hold a password
-            raise ConfigError(f"CASINO_DATABASE_URL must start with sqlite:/// (got {scheme}:)")
+            raise ConfigError(
+                f"CASINO_DATABASE_URL must start with sqlite:/// or postgresql:// (got {scheme}:)"
+            )
         redis_url = env.get("CASINO_REDIS_URL", "")
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError("CASINO_REDIS_URL must start with redis://, rediss:// or unix://")
@@ -552,6 +568,7 @@ class Settings:
             data_dir=data_dir,
             redis_url=redis_url,
             database_path=database_path,
+            postgres_url=postgres_url,
             session_ttl_s=_int(env, "CASINO_SESSION_TTL_SECONDS"),
             reservation_ttl_s=_int(env, "CASINO_RESERVATION_TTL_SECONDS"),
             round_timeout_s=_int(env, "CASINO_ROUND_TIMEOUT_SECONDS"),

@@ -167,7 +167,7 @@ def clock_finding(skew_s: float) -> Finding:
     return _ok("clock", detail)
 
 
-def schema_finding(path: Path, current: int, latest: int) -> Finding:
+def schema_finding(path: Path | str, current: int, latest: int) -> Finding:
     if current > latest:
         return _fail(
             "database schema",
@@ -373,6 +373,8 @@ async def _redis(settings: Settings) -> list[Finding]:
 
 
 async def _database(settings: Settings) -> list[Finding]:
+    if settings.postgres_url:
+        return await asyncio.to_thread(_postgres, settings.postgres_url)
     path = settings.database_path
     if not path.exists():
         return [
@@ -396,6 +398,21 @@ async def _database(settings: Settings) -> list[Finding]:
     return found + permission_findings(settings)
 
 
+def _postgres(url: str) -> list[Finding]:
+    shown = database.describe(url)
+    try:
+        current = database.schema_version(url)
+    except Exception as error:  # the class only: a message may quote the URL
+        return [
+            _fail(
+                "database",
+                f"{shown} cannot be reached: {type(error).__name__}",
+                "start PostgreSQL, or correct CASINO_DATABASE_URL",
+            )
+        ]
+    return [schema_finding(shown, current, database.latest_schema())]
+
+
 def _disk(settings: Settings) -> Finding:
     target = settings.data_dir.resolve()
     while not target.exists():  # not created yet: measure the filesystem it will be on
@@ -409,7 +426,7 @@ async def examine(env: Mapping[str, str]) -> list[Finding]:
     except ConfigError as error:
         return [_fail("configuration", str(error), "correct that variable")]
     findings = [_ok("configuration", "every variable is valid (run.py config)")]
-    findings += mode_findings(settings, sandbox.enabled_in(settings.database_path))
+    findings += mode_findings(settings, sandbox.enabled_in(settings.database))
     findings += await _redis(settings)
     findings += await _database(settings)
     if settings.mode is Mode.SANDBOX:  # in live mode an open /metrics is a refusal above

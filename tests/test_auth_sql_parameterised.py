@@ -1,7 +1,7 @@
 """Parameterised SQL only: no value is ever formatted into a statement in `server/`.
 
 An `ast` scan of every module finds each call that runs SQL (`execute`,
-`executemany`, `executescript`, `fetchone`, `fetchall`, `insert`) and proves its
+`executemany`, `executescript`, `fetchone`, `fetchall`, `insert`, `peek`) and proves its
 statement static: string literals, `+` of static parts, a choice (`a if c else b`)
 between static parts, f-strings whose every
 field is itself static (a module-level constant string such as a column list), or
@@ -22,11 +22,25 @@ from tests.support.source import parse as source_parse
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
 SQL_CALLS = frozenset(
-    {"execute", "executemany", "executescript", "fetchone", "fetchall", "insert", "insert_rows"}
+    {
+        "execute",
+        "executemany",
+        "executescript",
+        "fetchone",
+        "fetchall",
+        "insert",
+        "insert_rows",
+        "peek",
+    }
 )
-# server/storage/database.py forwards its callers' `sql`, `head` and `tail` (checked at each
-# caller) and applies migration files shipped with the code.
-PASS_THROUGH = {"storage/database.py": frozenset({"sql", "statement", "head", "tail"})}
+# server/storage/database.py and its dialects forward their callers' `sql`, `head` and `tail`
+# (checked at each caller) and apply migration files shipped with the code.
+PASS_THROUGH = {
+    f"storage/{name}.py": frozenset({"sql", "statement", "head", "tail"})
+    for name in ("database", "sqlite", "postgres")
+}
+# The PostgreSQL dialect's rewrites of such forwarded SQL (placeholders, multi-row VALUES).
+TRANSLATORS = {"storage/postgres.py": frozenset({"translate", "_multi_row"})}
 
 
 @dataclass
@@ -119,6 +133,8 @@ def is_static(node: ast.expr, module: Module, function: ast.AST | None, depth: i
     if isinstance(node, ast.Call):
         if is_placeholder_list(node) or is_join_of_static(node, module, function, depth):
             return True
+        if isinstance(node.func, ast.Name) and node.func.id in TRANSLATORS.get(module.path, ()):
+            return bool(node.args) and is_static(node.args[0], module, function, depth + 1)
         return isinstance(node.func, ast.Name) and node.func.id in module.builders
     if isinstance(node, ast.Name):
         local = local_assignments(function, node.id)
@@ -156,6 +172,8 @@ def statement(call: ast.Call) -> ast.expr:
 
 def statements(call: ast.Call) -> list[ast.expr]:
     """The SQL a call is given: `insert_rows` takes a head and an optional tail."""
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "peek":
+        return [call.args[1]]  # peek(target, sql, params)
     if isinstance(call.func, ast.Attribute) and call.func.attr == "insert_rows":
         tail = [k.value for k in call.keywords if k.arg == "tail"] or call.args[2:3]
         return [statement(call), *tail]

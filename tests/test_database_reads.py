@@ -10,12 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from server.storage.database import Database
+from server.storage.database import Database, DatabaseTarget
+from tests.support.postgres import database_target, postgres_cluster
+
+__all__ = ["database_target", "postgres_cluster"]  # fixtures, used by name
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "casino.db")
+async def db(database_target: DatabaseTarget) -> AsyncIterator[Database]:
+    """A fresh database of each dialect (tests/support/postgres.py)."""
+    database = Database(database_target)
     await database.open()
     yield database
     await database.close()

@@ -27,10 +27,13 @@ from server.doctor import (
     persistence_findings,
     redis_url_findings,
 )
-from server.storage.database import latest_schema
+from server.storage.database import DatabaseTarget, is_postgres, latest_schema
 from server.storage.redis_child import RedisChild, free_port
 from tests.support.observability import log_lines
+from tests.support.postgres import database_target, postgres_cluster
 from tests.test_run_commands import ROOT, embedded_env, run_py
+
+__all__ = ["database_target", "postgres_cluster"]  # fixtures, used by name
 
 
 def _levels(output: str) -> dict[str, str]:
@@ -46,8 +49,12 @@ def _levels(output: str) -> dict[str, str]:
     return found
 
 
-def test_a_fresh_directory_needs_migrate_and_migrate_is_idempotent(tmp_path: Path) -> None:
+def test_a_fresh_directory_needs_migrate_and_migrate_is_idempotent(
+    tmp_path: Path, database_target: DatabaseTarget
+) -> None:
     env = embedded_env(tmp_path)
+    if is_postgres(database_target):
+        env["CASINO_DATABASE_URL"] = str(database_target)
     before = run_py("doctor", env=env, timeout=30)
     assert before.returncode == 1, before.stdout
     assert _levels(before.stdout)["database schema"] == "FAIL"

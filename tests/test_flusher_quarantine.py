@@ -1,6 +1,7 @@
 """A stream entry the database refuses for its content is quarantined, and stops nothing else.
 
-Against a real redis-server of the module's own and a real SQLite file: the flusher
+Against a real redis-server of the module's own and a real SQLite file or PostgreSQL
+database: the flusher
 writes the good entries around a poisoned one, moves the poisoned one to the
 dead-letter stream, and writes it once its cause is fixed.
 """
@@ -8,7 +9,6 @@ dead-letter stream, and writes it once its cause is fixed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +18,11 @@ from server.money import keys, ledger
 from server.money.hot import HotWallet
 from server.money.journal.flusher import Flusher
 from server.money.reconcile import reconcile
-from server.storage.database import Database
+from server.storage.database import Database, DatabaseTarget
 from server.wiring import histories
+from tests.support.postgres import database_target, postgres_cluster
+
+__all__ = ["database_target", "postgres_cluster"]  # fixtures, used by name
 
 KNOWN_PLAYER = 1
 UNKNOWN_PLAYER = 2  # no row in `players`: the rounds table's foreign key refuses it
@@ -31,8 +34,9 @@ def redis_client(own_redis_client: aioredis.Redis) -> aioredis.Redis:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "casino.db")
+async def db(database_target: DatabaseTarget) -> AsyncIterator[Database]:
+    """A fresh database of each dialect (tests/support/postgres.py)."""
+    database = Database(database_target)
     await database.open()
     await add_player(database, KNOWN_PLAYER)
     yield database
@@ -105,7 +109,13 @@ async def test_the_refused_entry_waits_in_the_dead_letter_stream_with_its_reason
     [(_, fields)] = await redis_client.xrange(keys.dead_letters(keys.shard(UNKNOWN_PLAYER)))  # type: ignore[misc]
     assert fields is not None
     assert fields["round_id"] == "poison"
-    assert fields["dead_reason"] == "IntegrityError: FOREIGN KEY constraint failed"
+    assert fields["dead_reason"] == (
+        "IntegrityError: FOREIGN KEY constraint failed"
+        if db.dialect == "sqlite"
+        else 'ForeignKeyViolationError: insert or update on table "rounds" violates foreign key'
+        ' constraint "rounds_player_id_fkey"\nDETAIL:  Key (player_id)=(2) is not present in'
+        ' table "players".'
+    )
 
 
 async def test_reconciliation_fails_while_an_entry_is_quarantined(

@@ -1,4 +1,4 @@
-"""The double-entry ledger in a real SQLite file: transfers, idempotency, invariants."""
+"""The double-entry ledger on SQLite and PostgreSQL: transfers, idempotency, invariants."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pytest
 from server.money import ledger
 from server.money.journal import provider
 from server.money.journal.flusher import SettledRound, write_rounds
-from server.storage.database import Database, SchemaTooNew
+from server.storage.database import Database, DatabaseTarget, SchemaTooNew
+from tests.support.postgres import database_target, postgres_cluster
+
+__all__ = ["database_target", "postgres_cluster"]  # fixtures, used by name
 
 PLAYER = ledger.player_cash(1, "EUR")
 BONUS = ledger.player_bonus(1, "EUR")
@@ -19,8 +22,9 @@ HOUSE = ledger.game_revenue("EUR")
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "ledger.db")
+async def db(database_target: DatabaseTarget) -> AsyncIterator[Database]:
+    """A fresh database of each dialect (tests/support/postgres.py)."""
+    database = Database(database_target)
     await database.open()
     async with database.transaction() as tx:
         await tx.execute(

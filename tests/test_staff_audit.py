@@ -16,6 +16,7 @@ import pytest
 from server.audit import trail
 from server.staff import audit_head
 from server.storage.database import Database
+from server.storage.sqlite import SqliteDatabase
 from tests.conftest import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,25 +47,30 @@ def audit_verify(database: Path) -> subprocess.CompletedProcess[str]:
 
 async def test_an_intact_trail_verifies_with_its_count_and_head(db: Database) -> None:
     _, digest = await audit_head.head(db)
-    done = audit_verify(db.path)
+    done = audit_verify(file_of(db))
     assert (done.returncode, done.stdout.strip()) == (
         0, f"audit trail intact: 3 entries, head {digest}",
     )  # fmt: skip
 
 
+def file_of(db: Database) -> Path:
+    assert isinstance(db, SqliteDatabase)
+    return db.path
+
+
 async def test_an_edited_entry_is_named_and_the_command_fails(db: Database) -> None:
-    with sqlite3.connect(db.path) as conn:
+    with sqlite3.connect(file_of(db)) as conn:
         conn.execute("UPDATE audit_trail SET reason = 'nothing to see' WHERE id = 2")
-    done = audit_verify(db.path)
+    done = audit_verify(file_of(db))
     assert (done.returncode, done.stderr.strip()) == (
         1, "audit trail broken at entry 2: its content does not match its hash",
     )  # fmt: skip
 
 
 async def test_a_removed_entry_is_named_and_the_command_fails(db: Database) -> None:
-    with sqlite3.connect(db.path) as conn:
+    with sqlite3.connect(file_of(db)) as conn:
         conn.execute("DELETE FROM audit_trail WHERE id = 2")
-    done = audit_verify(db.path)
+    done = audit_verify(file_of(db))
     assert (done.returncode, done.stderr.strip()) == (
         1, "audit trail broken at entry 2: this entry was removed",
     )  # fmt: skip
@@ -73,7 +79,7 @@ async def test_a_removed_entry_is_named_and_the_command_fails(db: Database) -> N
 async def test_publishing_logs_the_newest_entrys_id_and_hash(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with sqlite3.connect(db.path) as conn:
+    with sqlite3.connect(file_of(db)) as conn:
         [(newest,)] = conn.execute("SELECT hash FROM audit_trail WHERE id = 3").fetchall()
     with caplog.at_level(logging.INFO, logger="server.staff.audit_head"):
         published = await audit_head.publish(db)

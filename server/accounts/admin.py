@@ -68,7 +68,7 @@ async def _run(args: argparse.Namespace, db: Database) -> str:
 
 
 async def _main(args: argparse.Namespace) -> str:
-    async with opened(Settings.from_env().database_path) as db:
+    async with opened(Settings.from_env().database) as db:
         return await _run(args, db)
 
 

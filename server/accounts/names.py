@@ -12,12 +12,11 @@ on its own or deletes: which account keeps a name is a person's decision.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 
 from protocol.errors import ErrorCode, Refused
 from server.accounts.service import duplicate
-from server.storage.database import Database
+from server.storage.database import Database, IntegrityError
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,7 @@ async def rename(db: Database, player_id: int, field: str, name: str) -> None:
                 else "UPDATE players SET email = ?, email_clash = 0 WHERE id = ?",
                 (name, player_id),
             )
-    except sqlite3.IntegrityError as error:
+    except IntegrityError as error:
         raise duplicate(str(error)) from None
     if not changed:
         raise Refused(ErrorCode.NOT_FOUND, f"no player {player_id}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from typing import Any
 
 from protocol.errors import ErrorCode, Refused
@@ -23,7 +22,7 @@ from server.accounts.service import Accounts, Player, duplicate, login_locked
 from server.events import outbox
 from server.events.catalogue import ProfileChanged, ProfileChangedV2
 from server.mail.templates import LANGUAGES
-from server.storage.database import Database, now_ms
+from server.storage.database import Database, IntegrityError, now_ms
 
 MAX_ADDRESS = 500
 # Fields that identify the player: a KYC review changes them, never the player's own form.
@@ -154,6 +153,6 @@ class Profile:
                         fields=["email"],
                     ),
                 )  # fmt: skip
-        except sqlite3.IntegrityError as error:
+        except IntegrityError as error:
             raise duplicate(str(error)) from None
         return str(row[1])

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +38,7 @@ from server.accounts.rules import Registration, check_password
 from server.events import outbox
 from server.events.catalogue import LoggedInV2, Registered, StatusChanged
 from server.money.wallet import Wallet
-from server.storage.database import Database, Transaction, now_ms
+from server.storage.database import Database, IntegrityError, Transaction, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +192,7 @@ class Accounts:
                         country=reg.country, currency=reg.currency, address=address,
                     ),
                 )  # fmt: skip
-        except sqlite3.IntegrityError as error:
+        except IntegrityError as error:
             raise duplicate(str(error)) from None
         assert player_id is not None
         await self.wallet.ensure_hot(player_id, reg.currency)
@@ -452,9 +451,10 @@ def _login_event(
 def duplicate(detail: str) -> Refused:
     """The refusal an IntegrityError of the players table stands for."""
     # The exact-spelling constraints of 0001 or the case-insensitive indexes of 0011.
-    if "players.email" in detail or "players_email_ci" in detail:
+    # SQLite names the column (players.email), PostgreSQL the constraint (players_email_key).
+    if "players.email" in detail or "players_email_key" in detail or "players_email_ci" in detail:
         return Refused(ErrorCode.EMAIL_TAKEN, "an account with this email already exists")
-    if "players.username" in detail or "players_username_ci" in detail:
+    if any(name in detail for name in ("players.username", "players_username_")):
         return Refused(ErrorCode.USERNAME_TAKEN, "this username is taken")
     return Refused(ErrorCode.VALIDATION_FAILED, "registration conflicts with an existing account")
 

@@ -191,7 +191,8 @@ async def post_many(tx: Transaction, transfers: Sequence[Transfer]) -> int:
             guarded.add(ids[t.debit.code])
     moved = [(account, delta) for account, delta in deltas.items() if delta]
     if moved:  # one statement for every account, for the reason given at `insert_rows`
-        cases = " ".join("WHEN ? THEN ?" for _ in moved)
+        # The CAST: PostgreSQL cannot tell a bare THEN placeholder's type (it guesses text).
+        cases = " ".join("WHEN ? THEN CAST(? AS BIGINT)" for _ in moved)
         await tx.execute(
             f"UPDATE ledger_accounts SET balance = balance + CASE id {cases} END"
             f" WHERE id IN ({_marks(len(moved))})",

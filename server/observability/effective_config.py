@@ -48,7 +48,7 @@ def shown(name: str, value: str) -> str:
 def _derived(name: str, settings: Settings) -> str:
     """What an unset variable means in practice, where that is not just its default."""
     if name == "CASINO_DATABASE_URL":
-        return f"sqlite:///{settings.database_path}"
+        return f"sqlite:///{settings.database_path}"  # set (PostgreSQL) is shown, masked
     if name == "CASINO_REDIS_URL":
         return "(a private redis-server started by run.py serve)"
     return VARIABLES[name][0]

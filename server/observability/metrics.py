@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import os
-import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -45,6 +44,7 @@ from starlette.routing import Route
 from server.observability import backlog
 from server.observability.backlog import Backlog
 from server.observability.deferred import Deferred
+from server.storage.database import DatabaseError
 
 if TYPE_CHECKING:
     from server.context import Services
@@ -302,7 +302,7 @@ def forward_flusher_metrics(to: FlusherForwarding | None) -> None:
 def backend_of(error: BaseException) -> str | None:
     if isinstance(error, RedisError):
         return "redis"
-    if isinstance(error, sqlite3.Error):
+    if isinstance(error, DatabaseError):
         return "database"
     return None
 
@@ -311,7 +311,7 @@ def record_backend_error(component: str, error: BaseException) -> None:
     """Count a Redis or database error; other exceptions are not backend errors."""
     if isinstance(error, RedisError):
         REDIS_ERRORS.labels(component).inc()
-    elif isinstance(error, sqlite3.Error):
+    elif isinstance(error, DatabaseError):
         DATABASE_ERRORS.labels(component).inc()
 
 

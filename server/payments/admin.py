@@ -65,7 +65,7 @@ async def _run(args: argparse.Namespace) -> str:
         raise ValueError("set CASINO_REDIS_URL to the server's Redis")
     client = redis_client.connect(settings.redis_url)
     try:
-        async with opened(settings.database_path) as db:
+        async with opened(settings.database) as db:
             built = runtime.build(settings, db, Wallet(db, HotWallet(client, 1)), client)
             if built is None:
                 raise ValueError("set CASINO_PAYMENT_GATEWAY_URL to the server's gateway")

@@ -100,7 +100,7 @@ async def _run(args: argparse.Namespace, db: Database, public_key_pem: str | Non
 
 
 async def _main(args: argparse.Namespace, public_key_pem: str | None) -> str:
-    async with opened(Settings.from_env().database_path) as db:
+    async with opened(Settings.from_env().database) as db:
         return await _run(args, db, public_key_pem)
 
 

@@ -9,12 +9,11 @@ or a repr. Providers are read per request, so disabling one takes effect at once
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 
 import rng
 from server.provider.signatures import Scheme, load_public_key, new_rsa_key_pair
-from server.storage.database import Database, Row, now_ms
+from server.storage.database import Database, IntegrityError, Row, now_ms
 
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 DEFAULT_SESSION_TTL_S = 4 * 3600
@@ -114,7 +113,7 @@ async def add(
                     session_ttl_s, replay_window_s, now_ms(),
                 ),
             )  # fmt: skip
-    except sqlite3.IntegrityError as error:
+    except IntegrityError as error:
         raise ValueError(f"provider {provider_id} could not be stored: {error}") from None
     if inserted is None:
         if if_absent:

@@ -12,14 +12,11 @@ disabled partner.
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from pathlib import Path
-
 from server.provider import registry
 from server.provider.catalogue import ProviderGame, add_game
 from server.provider.signatures import Scheme
-from server.storage.database import Database
+from server.storage import database
+from server.storage.database import Database, DatabaseTarget
 
 SANDBOX_ID = "sandbox"
 LAUNCH_URL = "https://sandbox-provider.invalid/launch"
@@ -42,22 +39,12 @@ async def ensure(db: Database) -> None:
         await add_game(db, game, if_absent=True)
 
 
-def enabled_in(database_path: Path) -> bool:
-    """Whether the sandbox provider is registered and active in this database file.
+def enabled_in(target: DatabaseTarget) -> bool:
+    """Whether the sandbox provider is registered and active in this database.
 
     Read-only and synchronous, for `run.py serve` before anything starts (and the doctor):
-    a database not created yet, or not yet migrated to hold providers, has none.
+    a database not created yet, or not yet migrated to hold providers, has none. An
+    unreadable one raises: a live server must not assume the provider is off.
     """
-    if not database_path.exists():
-        return False
-    uri = f"{database_path.resolve().as_uri()}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
-        try:
-            row = conn.execute(
-                "SELECT status FROM providers WHERE id = ?", (SANDBOX_ID,)
-            ).fetchone()
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):  # not migrated to hold providers yet
-                return False
-            raise  # unreadable: a live server must not assume the provider is off
+    row = database.peek(target, "SELECT status FROM providers WHERE id = ?", (SANDBOX_ID,))
     return row is not None and row[0] == "active"

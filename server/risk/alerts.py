@@ -221,10 +221,13 @@ async def listing(
 ) -> list[Alert]:
     """Alerts, oldest first, filtered by whichever of status, rule, player and assignee are
     given."""
-    # A filter left as None matches every row; the statement stays one static text.
+    # A filter left as None matches every row; the statement stays one static text. The
+    # CASTs: PostgreSQL cannot tell the type of a placeholder that is only tested for NULL.
     rows = await db.fetchall(
-        SELECT + " WHERE (? IS NULL OR status = ?) AND (? IS NULL OR rule = ?)"
-        " AND (? IS NULL OR player_id = ?) AND (? IS NULL OR assignee = ?)"
+        SELECT + " WHERE (CAST(? AS TEXT) IS NULL OR status = ?)"
+        " AND (CAST(? AS TEXT) IS NULL OR rule = ?)"
+        " AND (CAST(? AS BIGINT) IS NULL OR player_id = ?)"
+        " AND (CAST(? AS TEXT) IS NULL OR assignee = ?)"
         " ORDER BY id LIMIT ?",
         (status, status, rule, rule, player_id, player_id, assignee, assignee, limit),
     )

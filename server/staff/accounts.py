@@ -120,7 +120,7 @@ class StaffAccounts:
         secret = totp.new_secret()
         codes = totp.new_recovery_codes()
         async with self.db.transaction() as tx:
-            taken = await tx.fetchone("SELECT id FROM staff_accounts WHERE name = ?", (name,))
+            taken = await tx.fetchone("SELECT id FROM staff_accounts WHERE lower(name) = lower(?)", (name,))
             if taken is not None:
                 raise Refused(ErrorCode.USERNAME_TAKEN, f"staff member {name} exists")
             staff_id = await tx.insert(
@@ -154,7 +154,7 @@ class StaffAccounts:
             raise login_locked(locked.retry_after) from None
         row = await self.db.fetchone(
             "SELECT id, name, role, password_hash FROM staff_accounts"
-            " WHERE name = ? AND disabled_at IS NULL",
+            " WHERE lower(name) = lower(?) AND disabled_at IS NULL",
             (name.strip(),),
         )
         if not await verify_password(str(row[3]) if row else None, password) or row is None:
@@ -225,7 +225,7 @@ class StaffAccounts:
         async with self.db.transaction() as tx:
             return bool(
                 await tx.execute(
-                    "UPDATE staff_accounts SET disabled_at = ? WHERE name = ?"
+                    "UPDATE staff_accounts SET disabled_at = ? WHERE lower(name) = lower(?)"
                     " AND disabled_at IS NULL",
                     (now_ms(), name.strip()),
                 )

@@ -55,7 +55,7 @@ def _password() -> str:
 
 
 async def _run(args: argparse.Namespace, settings: Settings, password: str) -> str:
-    async with opened(settings.database_path) as db:
+    async with opened(settings.database) as db:
         box = SecretBox(load_key(settings.totp_key, settings.data_dir))
         # No login happens here: the lock-out is never asked.
         staff = StaffAccounts(db, box, cast(Any, None), settings.staff_session_ttl_s)
@@ -84,7 +84,7 @@ async def _run(args: argparse.Namespace, settings: Settings, password: str) -> s
 
 
 async def _verify(settings: Settings) -> trail.Verdict:
-    async with opened(settings.database_path) as db:
+    async with opened(settings.database) as db:
         return await trail.verify(db)
 
 

@@ -109,7 +109,7 @@ class FourEyes:
     async def listing(self, status: str | None, limit: int) -> list[Proposal]:
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM staff_proposals"  # noqa: S608
-            " WHERE (? IS NULL OR status = ?) ORDER BY id LIMIT ?",
+            " WHERE (CAST(? AS TEXT) IS NULL OR status = ?) ORDER BY id LIMIT ?",
             (status, status, limit),
         )
         return [_proposal(row) for row in rows]

@@ -25,7 +25,6 @@ import asyncio
 import logging
 import os
 import socket
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -34,7 +33,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from server.money import keys, ledger
 from server.observability import metrics
-from server.storage.database import Database, Transaction, now_ms
+from server.storage.database import Database, IntegrityError, Transaction, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +116,7 @@ class UnknownEntryKind(RuntimeError):
 
 # Errors about an entry's content: the same entry fails the same way on every retry.
 POISON_ERRORS: tuple[type[Exception], ...] = (
-    sqlite3.IntegrityError,
+    *IntegrityError,
     ledger.LedgerInvariantError,
     ledger.IdempotencyConflict,
     UnknownEntryKind,

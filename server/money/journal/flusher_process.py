@@ -47,7 +47,7 @@ from server.money.journal.flusher import Flusher, Writer
 from server.observability import logging as json_logging
 from server.observability import metrics
 from server.storage import redis_client
-from server.storage.database import Database
+from server.storage.database import Database, is_postgres
 
 MODULE = "server.money.journal.flusher_process"
 # By name: in the child, run with -m, __name__ is "__main__".
@@ -73,7 +73,7 @@ WRITERS: dict[str, Writer] = {
 
 class FlusherSettings(msgspec.Struct, frozen=True):
     redis_url: str
-    database_path: str
+    database: str  # a SQLite file's absolute path or a postgresql:// URL
     batch: int
     block_ms: int
     consumer: str
@@ -116,7 +116,7 @@ class FlusherProcess:
     def __init__(self, settings: Settings, consumer: str) -> None:
         self.settings = FlusherSettings(
             redis_url=settings.redis_url,
-            database_path=str(settings.database_path.resolve()),
+            database=settings.postgres_url or str(settings.database_path.resolve()),
             batch=settings.flush_batch,
             block_ms=settings.flush_block_ms,
             consumer=consumer,
@@ -347,7 +347,7 @@ async def _serve(settings: FlusherSettings, reporter: _Reporter) -> None:
     loop.add_signal_handler(signal.SIGTERM, stopping)
     threading.Thread(target=stopping.at_end_of_stdin, name="stdin", daemon=True).start()
     client = redis_client.connect(settings.redis_url)
-    db = Database(Path(settings.database_path))
+    db = Database(settings.database if is_postgres(settings.database) else Path(settings.database))
     try:
         await db.open()
         await client.ping()

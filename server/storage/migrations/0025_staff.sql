@@ -7,7 +7,7 @@
 -- every login without deleting who did what.
 CREATE TABLE staff_accounts (
     id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
     role TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     totp_secret TEXT NOT NULL,
@@ -15,6 +15,9 @@ CREATE TABLE staff_accounts (
     created_at BIGINT NOT NULL,
     disabled_at BIGINT
 );
+
+-- A name is unique whatever its case (lookups compare lower(name)).
+CREATE UNIQUE INDEX staff_accounts_name ON staff_accounts (lower(name));
 
 -- Recovery codes of the second factor: their SHA-256 only, each spent once.
 CREATE TABLE staff_recovery_codes (

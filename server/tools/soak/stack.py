@@ -20,7 +20,7 @@ from clients import verification
 from clients.api import CasinoClient
 from server.money.hot import HotWallet
 from server.money.reconcile import Report, reconcile
-from server.storage.database import Database
+from server.storage.database import Database, DatabaseTarget
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 from server.wiring import histories
@@ -173,10 +173,12 @@ async def _fund(client: CasinoClient, deposit: int, staff_token: str) -> None:
         await client.deposit(deposit, idempotency_key=f"dep-{rng.token_urlsafe(12)}")
 
 
-async def settled_report(redis_url: str, database_path: Path, timeout_s: float = 20.0) -> Report:
+async def settled_report(
+    redis_url: str, database: DatabaseTarget, timeout_s: float = 20.0
+) -> Report:
     """Reconcile once the stream is flushed and no stake is held (bounded wait)."""
     client = connect_redis(redis_url)
-    db = Database(database_path)
+    db = Database(database)
     await db.open()
     try:
         hot = HotWallet(client, 1)
