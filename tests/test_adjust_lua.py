@@ -31,8 +31,9 @@ def client(own_redis: RedisChild) -> Iterator[redis.Redis]:
 
 def _adjust(client: redis.Redis, player: int, adjustment: int, amount: int) -> list[object]:
     answer: list[object] = client.eval(
-        ADJUST, 3, keys.wallet(player, "EUR"), keys.adjustment(player, adjustment),
-        keys.journal_of(player), adjustment, player, "EUR", amount, 60_000,
+        ADJUST, 6, keys.wallet(player, "EUR"), keys.adjustment(player, adjustment),
+        keys.journal_of(player), keys.events_of(player), *keys.push_keys(player),
+        adjustment, player, "EUR", amount, 60_000,
     )  # fmt: skip
     return answer
 

@@ -11,6 +11,7 @@ from server.events import catalogue
 from server.events.catalogue import (
     AmlCaseClosed,
     AmlCaseOpened,
+    BalanceAdjusted,
     BonusEnded,
     BonusGranted,
     BonusWagered,
@@ -168,6 +169,14 @@ EVERY_KIND: list[Event] = [
         currency="EUR",
         balance=11_050,
     ),
+    BalanceAdjusted(
+        id="adjustment:4",
+        **HEAD,
+        adjustment_id=4,
+        amount=-2_500,
+        currency="EUR",
+        balance=8_550,
+    ),
     WithdrawalFunds(
         id="withdrawal:3:locked",
         **HEAD,
@@ -272,7 +281,8 @@ def test_an_unknown_kind_is_refused_by_name() -> None:
         catalogue.decode(b'{"kind":"jackpot","version":1,"id":"x","player_id":1,"at_ms":1}')
     assert (refused.value.kind, refused.value.version) == ("jackpot", 1)
     assert str(refused.value).startswith(
-        "event kind 'jackpot' is unknown (known: aml_case_closed, aml_case_opened, bonus_ended"
+        "event kind 'jackpot' is unknown (known: aml_case_closed, aml_case_opened,"
+        " balance_adjusted, bonus_ended"
     )
 
 

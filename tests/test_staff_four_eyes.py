@@ -11,6 +11,10 @@ import httpx
 import pytest
 
 from clients.api import CasinoClient
+from server.events import stream
+from server.events.catalogue import BalanceAdjusted
+from server.storage.redis_client import connect as connect_redis
+from server.storage.slots import shard
 from tests.conftest import ServerProcess, new_player, settled_report, unique
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.staff import add_staff, bearer, login
@@ -66,6 +70,30 @@ async def test_a_proposal_moves_nothing_until_another_staff_member_approves_it(
         assert approved.json()["status"] == "approved"
         assert approved.json()["applied_at"] is not None
         assert await _balance(client) == 12_500
+
+
+async def test_an_approved_adjustment_is_an_event_and_a_push_to_the_players_sessions(
+    casino: ServerProcess, finance: tuple[str, str]
+) -> None:
+    client, player_id = await _player(casino, 10_000)
+    async with client, client.socket() as sock:
+        assert client.token is not None
+        await sock.hello(client.token)
+        proposal_id = _propose(casino, finance[0], player_id, 1_500).json()["proposal_id"]
+        _decide(casino, finance[1], proposal_id, "approve")
+        pushed = await sock.next_push()
+    assert pushed == {
+        "type": "balance_changed", "balance": 11_500, "currency": "EUR", "reason": "adjustment",
+    }  # fmt: skip
+    redis = connect_redis(casino.redis.url)
+    try:
+        entries = await stream.replay(redis, shard(player_id), count=100_000)
+    finally:
+        await redis.aclose()
+    adjusted = [e.event for e in entries if isinstance(e.event, BalanceAdjusted)]
+    assert [(e.player_id, e.adjustment_id, e.amount, e.balance) for e in adjusted] == [
+        (player_id, proposal_id, 1_500, 11_500)
+    ]
 
 
 async def test_the_proposer_cannot_approve_their_own_proposal(

@@ -229,6 +229,16 @@ class DepositCredited(Event, frozen=True, kw_only=True, tag="deposit_credited"):
     balance: int
 
 
+class BalanceAdjusted(Event, frozen=True, kw_only=True, tag="balance_adjusted"):
+    """A manual adjustment of the player's cash, approved by a second staff member (four
+    eyes: server/staff/four_eyes.py), moved in the wallet."""
+
+    adjustment_id: int
+    amount: int  # signed: a credit is positive, a debit negative
+    currency: str
+    balance: int
+
+
 class WithdrawalFunds(Event, frozen=True, kw_only=True, tag="withdrawal_funds"):
     """A withdrawal's money moved in the wallet: cash locked, the locked funds paid out, or
     returned to cash after a decline."""
@@ -381,6 +391,7 @@ KINDS: tuple[type[Event], ...] = (
     ProviderMovement,
     ProviderMovementV2,
     DepositCredited,
+    BalanceAdjusted,
     WithdrawalFunds,
     EmailVerified,
     PasswordReset,

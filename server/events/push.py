@@ -34,6 +34,7 @@ import redis.asyncio as aioredis
 
 from server.events import stream
 from server.events.catalogue import (
+    BalanceAdjusted,
     BonusEnded,
     BonusGranted,
     BonusWagered,
@@ -63,6 +64,7 @@ BalanceEvent = (
     | RoundSettled
     | ProviderMovement
     | DepositCredited
+    | BalanceAdjusted
     | WithdrawalFunds
     | BonusGranted
     | BonusEnded
@@ -75,6 +77,7 @@ REASONS: dict[type[Event], str] = {
     ProviderMovement: "provider",
     ProviderMovementV2: "provider",
     DepositCredited: "deposit",
+    BalanceAdjusted: "adjustment",
     WithdrawalFunds: "withdrawal",
     BonusGranted: "bonus",
     BonusEnded: "bonus",

@@ -31,6 +31,8 @@ class Adjustments:
             keys.wallet(player_id, currency),
             keys.adjustment(player_id, adjustment_id),
             keys.journal_of(player_id),
+            keys.events_of(player_id),
+            *keys.push_keys(player_id),
         ]
         args = [adjustment_id, player_id, currency, amount, KEEP_MS]
         reply = await self._adjust(call_keys, args)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from server.events.catalogue import (
+    BalanceAdjusted,
     BonusEnded,
     BonusGranted,
     Chargeback,
@@ -116,6 +117,11 @@ def line_of(event: Event) -> Line | None:
                 *base, kind=f"bonus_{event.outcome}", currency=event.currency,
                 bonus_cost=-event.to_cost, amount=-event.to_cost, balance=event.balance,
                 reference=f"bonus:{event.award}",
+            )  # fmt: skip
+        case BalanceAdjusted():
+            return Line(
+                *base, kind="adjustment", currency=event.currency, amount=event.amount,
+                balance=event.balance, reference=f"adjustment:{event.adjustment_id}",
             )  # fmt: skip
         case Chargeback():
             return Line(

@@ -60,7 +60,8 @@ async def daily(db: Database, period: Period, currency: str | None) -> dict[str,
         " SUM(deposit), SUM(CASE kind WHEN 'deposit' THEN 1 ELSE 0 END),"
         " SUM(withdrawal), SUM(CASE kind WHEN 'withdrawal_paid' THEN 1 ELSE 0 END)"
         " FROM report_lines WHERE day >= ? AND day <= ?"
-        " AND (CAST(? AS TEXT) IS NULL OR currency = ?) GROUP BY day, currency ORDER BY day, currency",
+        " AND (CAST(? AS TEXT) IS NULL OR currency = ?)"
+        " GROUP BY day, currency ORDER BY day, currency",
         (period.first, period.last, currency, currency),
     )
     totals = await db.fetchall(
@@ -88,7 +89,8 @@ async def games(
         " COUNT(DISTINCT CASE WHEN kind IN ('round', 'provider_bet') THEN player_id END),"
         " COUNT(DISTINCT CASE WHEN kind IN ('round', 'provider_bet') THEN round_key END)"
         " FROM report_lines WHERE day >= ? AND day <= ? AND round_key <> ''"
-        " AND (CAST(? AS TEXT) IS NULL OR currency = ?) AND (CAST(? AS TEXT) IS NULL OR provider = ?)"
+        " AND (CAST(? AS TEXT) IS NULL OR currency = ?)"
+        " AND (CAST(? AS TEXT) IS NULL OR provider = ?)"
         " AND (CAST(? AS TEXT) IS NULL OR game = ?)"
         " GROUP BY day, provider, game, currency ORDER BY day, provider, game, currency",
         (period.first, period.last, currency, currency, provider, provider, game, game),

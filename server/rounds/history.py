@@ -60,7 +60,8 @@ async def page(
         " balance_after, settled_at, outcome, inputs, server_seed_hash, client_seed, nonce,"
         " stream_id FROM rounds WHERE player_id = ?"
         " AND (CAST(? AS TEXT) IS NULL OR game_id = ?)"
-        " AND (CAST(? AS BIGINT) IS NULL OR settled_at < ? OR (settled_at = ? AND (LENGTH(stream_id) < ?"
+        " AND (CAST(? AS BIGINT) IS NULL OR settled_at < ?"
+        " OR (settled_at = ? AND (LENGTH(stream_id) < ?"
         " OR (LENGTH(stream_id) = ? AND stream_id < ?))))"
         " ORDER BY settled_at DESC, LENGTH(stream_id) DESC, stream_id DESC LIMIT ?",
         (player_id, game, game, settled_at, settled_at, settled_at, length, length, stream_id,

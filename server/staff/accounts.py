@@ -120,7 +120,9 @@ class StaffAccounts:
         secret = totp.new_secret()
         codes = totp.new_recovery_codes()
         async with self.db.transaction() as tx:
-            taken = await tx.fetchone("SELECT id FROM staff_accounts WHERE lower(name) = lower(?)", (name,))
+            taken = await tx.fetchone(
+                "SELECT id FROM staff_accounts WHERE lower(name) = lower(?)", (name,)
+            )
             if taken is not None:
                 raise Refused(ErrorCode.USERNAME_TAKEN, f"staff member {name} exists")
             staff_id = await tx.insert(
