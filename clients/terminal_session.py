@@ -24,24 +24,18 @@ import rng
 from clients import terminal_safer, wording
 from clients import terminal_view as view
 from clients.api import ApiFailure, CasinoClient
+from games import catalogue, classic_slot, video_slot
+from games.round import replay
 from protocol.close_codes import CloseCode
 from rng import fair
+from rng.generator import Generator
 
 REPLY_TIMEOUT_S = 15.0
-CLASSIC = "classic-sevens"
-# Classic Sevens' reel lengths and both slots' paylines, as games/classic_slot.py and
-# games/video_slot.py define them (tests/test_terminal_client.py holds them equal): the
-# client replays Classic Sevens' stops to verify a round without the server's game code.
-CLASSIC_REEL_LENGTHS = (24, 24, 24)
+# Both slots' paylines, for drawing the winning lines.
 PAYLINES: dict[str, tuple[tuple[int, ...], ...]] = {
-    "classic-sevens": ((1, 1, 1), (0, 0, 0), (2, 2, 2), (0, 1, 2), (2, 1, 0)),
-    "crown-jewels": (
-        (1, 1, 1, 1, 1), (0, 0, 0, 0, 0), (2, 2, 2, 2, 2), (0, 1, 2, 1, 0), (2, 1, 0, 1, 2),
-        (0, 0, 1, 2, 2), (2, 2, 1, 0, 0), (1, 0, 0, 0, 1), (1, 2, 2, 2, 1), (0, 1, 1, 1, 0),
-        (2, 1, 1, 1, 2), (1, 0, 1, 2, 1), (1, 2, 1, 0, 1), (0, 1, 0, 1, 0), (2, 1, 2, 1, 2),
-        (1, 1, 0, 1, 1), (1, 1, 2, 1, 1), (0, 0, 2, 0, 0), (2, 2, 0, 2, 2), (0, 2, 0, 2, 0),
-    ),
-}  # fmt: skip
+    "classic-sevens": classic_slot.PAYLINES,
+    "crown-jewels": video_slot.PAYLINES,
+}
 
 
 class Refused(Exception):
@@ -269,21 +263,34 @@ async def deposit(player: Player, amount: int) -> None:
 
 
 def verify(round_: dict[str, Any], seed_hex: str) -> tuple[str, str]:
-    """(verdict, detail) for a settled round against a revealed server seed."""
+    """(verdict, detail) for a settled round against a revealed server seed: the commitment,
+    then the whole round replayed from its inputs by the published games (`games/`, pure
+    code with no I/O: the same rules the docs publish) and compared with the recorded
+    outcome."""
     proof = round_["proof"]
     try:
         seed = bytes.fromhex(seed_hex.strip())
     except ValueError:
         return "seed-mismatch", "the seed is not hex"
-    if not fair.verify_commitment(seed, proof["server_seed_hash"]):
-        return "seed-mismatch", "SHA-256 of the seed is not the committed hash"
-    if round_["game"] != CLASSIC:
-        return "commitment-only", "seed matches its commitment; replay with run.py verify"
-    stream = fair.FairGenerator(seed, proof["client_seed"], int(proof["nonce"]))
-    stops = [stream.randbelow(length) for length in CLASSIC_REEL_LENGTHS]
-    if stops != round_["outcome"]["stops"]:
-        return "outcome-mismatch", f"replayed stops {stops}, recorded {round_['outcome']['stops']}"
-    return "match", f"replayed stops {stops} = recorded"
+    game = catalogue.get(round_["game"])
+    if game is None:
+        return "unknown-game", f"this client does not know the game {round_['game']!r}"
+    inputs = round_["inputs"]
+
+    def draw(stream: Generator) -> Any:
+        # Through JSON, as the server recorded it: tuples and lists compare equal.
+        return msgspec.json.decode(msgspec.json.encode(replay(game, inputs, stream)))
+
+    verdict = fair.verify_round(
+        seed, proof["server_seed_hash"], proof["client_seed"], int(proof["nonce"]), draw,
+        round_["outcome"],
+    )  # fmt: skip
+    details = {
+        fair.Verdict.MATCH: "replayed from its inputs = recorded",
+        fair.Verdict.SEED_MISMATCH: "SHA-256 of the seed is not the committed hash",
+        fair.Verdict.OUTCOME_MISMATCH: "replayed from its inputs, the outcome differs",
+    }
+    return verdict.value, details[verdict]
 
 
 def counts_text(counts: dict[str, int]) -> str:

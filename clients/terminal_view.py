@@ -247,7 +247,7 @@ def proof_table(round_: Mapping[str, Any], verdict: str | None = None, detail: s
     if inputs.get("actions"):
         table.add_row("actions", ", ".join(inputs["actions"]))
     if verdict is not None:
-        style = {"match": "bold green", "commitment-only": "bold yellow"}.get(verdict, "bold red")
+        style = "bold green" if verdict == "match" else "bold red"
         table.add_row("verdict", Text(f"{verdict.upper()}  {detail}", style=style))
     return table
 
