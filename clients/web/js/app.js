@@ -16,6 +16,7 @@ import { renderBlackjack } from "./screens/blackjack.js";
 import { renderBaccarat } from "./screens/baccarat.js";
 import { renderHistory } from "./screens/history.js";
 import { renderRecall } from "./screens/recall.js";
+import { renderTransactions } from "./screens/transactions.js";
 import { renderFairness } from "./screens/fairness.js";
 import { renderKyc } from "./screens/kyc.js";
 import { renderAccount } from "./screens/account.js";
@@ -85,6 +86,9 @@ function route() {
   } else if (name === "history") {
     screen.dataset.screen = "history";
     renderHistory(screen, { games });
+  } else if (name === "transactions") {
+    screen.dataset.screen = "transactions";
+    renderTransactions(screen);
   } else if (name === "recall" && arg) {
     screen.dataset.screen = "recall";
     renderRecall(screen, { roundId: arg, games });
