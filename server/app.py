@@ -104,7 +104,7 @@ from server.security_headers import SecurityHeaders
 from server.sessions import endpoint
 from server.sessions import hub as hub_module
 from server.sessions.hub import Hub
-from server.staff import audit_head, four_eyes_routes
+from server.staff import audit_head, four_eyes_routes, players_routes
 from server.staff import routes as staff_routes
 from server.staff.accounts import StaffAccounts
 from server.staff.four_eyes import FourEyes
@@ -328,6 +328,7 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *payment_staff_routes.routes,
         *staff_routes.routes,
         *four_eyes_routes.routes,
+        *players_routes.routes,
         *rg_routes.routes,
         *risk_routes.routes,
         *report_routes.routes,

@@ -1,0 +1,201 @@
+"""The staff HTTP API of player management: search, one player's whole profile, notes, and
+suspending or reinstating an account (a connected player is told at once: their sessions
+end with a `forced_logout` push). Every change is on the audit trail with who, from where
+and why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from protocol.errors import ErrorCode, Refused
+from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
+from server.audit import trail
+from server.context import Services
+from server.events import push
+from server.staff import players
+from server.staff.accounts import StaffMember
+from server.staff.guard import staff_route
+from server.staff.roles import Role
+from server.web import client_address, json_body, json_response
+
+READ = (Role.SUPPORT, Role.COMPLIANCE, Role.FINANCE, Role.RISK, Role.ADMIN)
+NOTE = (Role.SUPPORT, Role.COMPLIANCE, Role.RISK, Role.ADMIN)
+SUSPEND = (Role.COMPLIANCE, Role.RISK, Role.ADMIN)
+MAX_QUERY = 254
+MAX_REASON = 500
+MAX_ID = 2**63 - 1
+
+
+def _player_id(request: Request) -> int:
+    text = str(request.path_params["player_id"])
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        raise Refused(ErrorCode.VALIDATION_FAILED, "player_id is an id", field="player_id")
+    return int(text)
+
+
+def _text(data: dict[str, Any], name: str, most: int) -> str:
+    value = data.get(name)
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if not 1 <= len(text) <= most:
+        raise Refused(ErrorCode.VALIDATION_FAILED, f"{name} is 1-{most} characters", field=name)
+    return text
+
+
+@staff_route(*READ)
+async def search(request: Request, member: StaffMember) -> Response:
+    services: Services = request.app.state.services
+    query = request.query_params.get("q", "").strip()
+    if not 1 <= len(query) <= MAX_QUERY:
+        raise Refused(ErrorCode.VALIDATION_FAILED, f"q is 1-{MAX_QUERY} characters", field="q")
+    return json_response({"players": await players.search(services.db, query)})
+
+
+@staff_route(*READ)
+async def profile(request: Request, member: StaffMember) -> Response:
+    services: Services = request.app.state.services
+    found = await players.profile(services.db, services.wallet.hot, _player_id(request))
+    if found is None:
+        raise Refused(ErrorCode.NOT_FOUND, "no such player")
+    return json_response(found)
+
+
+@staff_route(*NOTE)
+async def note(request: Request, member: StaffMember) -> Response:
+    services: Services = request.app.state.services
+    player_id = _player_id(request)
+    text = _text(await json_body(request), "text", players.NOTE_MAX)
+    if await services.accounts.player(player_id) is None:
+        raise Refused(ErrorCode.NOT_FOUND, "no such player")
+    async with services.db.transaction() as tx:
+        note_id = await players.add_note(tx, player_id, member.name, text)
+        await trail.record(
+            tx, member.actor, "player_note", f"player:{player_id}", "note",
+            client_address(request.scope), {"note_id": note_id},
+        )  # fmt: skip
+    return json_response({"note_id": note_id}, 201)
+
+
+async def _set_status(request: Request, member: StaffMember, status: str) -> Response:
+    services: Services = request.app.state.services
+    player_id = _player_id(request)
+    reason = _text(await json_body(request), "reason", MAX_REASON)
+    await services.accounts.set_status(player_id, status, f"staff:{member.name}")
+    await trail.record(
+        services.db, member.actor, f"player_{'reinstated' if status == 'active' else 'suspended'}",
+        f"player:{player_id}", reason, client_address(request.scope),
+    )  # fmt: skip
+    if status != "active":  # the player's open play sessions end now, in every process
+        await push.publish(services.redis, player_id, {"type": "forced_logout", "reason": "staff"})
+    return json_response({"player_id": player_id, "status": status})
+
+
+@staff_route(*SUSPEND)
+async def suspend(request: Request, member: StaffMember) -> Response:
+    return await _set_status(request, member, "disabled")
+
+
+@staff_route(*SUSPEND)
+async def reinstate(request: Request, member: StaffMember) -> Response:
+    return await _set_status(request, member, "active")
+
+
+PLAYERS = "/api/staff/players"
+PLAYER = "/api/staff/players/{player_id}"
+routes = [
+    Route(PLAYERS, search, methods=["GET"]),
+    Route(PLAYER, profile, methods=["GET"]),
+    Route(f"{PLAYER}/notes", note, methods=["POST"]),
+    Route(f"{PLAYER}/suspend", suspend, methods=["POST"]),
+    Route(f"{PLAYER}/reinstate", reinstate, methods=["POST"]),
+]
+
+_GUARD = [ErrorCode.STAFF_ONLY, ErrorCode.STAFF_ROLE_REFUSED, ErrorCode.VALIDATION_FAILED]
+_ID = {"name": "player_id", "in": "path", "required": True,
+       "schema": {"type": "integer", "minimum": 1}}  # fmt: skip
+_REASON = obj({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON}}, ["reason"])
+_STATUS = obj({"player_id": {"type": "integer"}, "status": {"type": "string"}},
+              ["player_id", "status"])  # fmt: skip
+
+
+def _change(name: str, summary: str) -> dict[str, Any]:
+    return {
+        "post": operation(
+            name,
+            summary,
+            tag="Staff",
+            auth=True,
+            parameters=[_ID],
+            body=_REASON,
+            responses={"200": reply("the account's status now", _STATUS)},
+            errors=[*_GUARD, ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
+        )
+    }
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    PLAYERS: {
+        "get": operation(
+            "staffPlayerSearch",
+            "Players by id, username, email (or their start) or payment"
+            " reference (roles support, compliance, finance, risk, admin)",
+            tag="Staff",
+            auth=True,
+            parameters=[
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY},
+                }
+            ],
+            responses={
+                "200": reply(
+                    "up to 20 players",
+                    obj({"players": {"type": "array", "items": {"type": "object"}}}, ["players"]),
+                )
+            },
+            errors=[*_GUARD, *BACKEND_ERRORS],
+        )
+    },
+    PLAYER: {
+        "get": operation(
+            "staffPlayer",
+            "One player's profile, balances (cash, bonus, locked), open sessions,"
+            " KYC level, alerts and notes",
+            tag="Staff",
+            auth=True,
+            parameters=[_ID],
+            responses={"200": reply("the player", {"type": "object"})},
+            errors=[*_GUARD, ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
+        )
+    },
+    f"{PLAYER}/notes": {
+        "post": operation(
+            "staffPlayerNote",
+            "Add a note to a player (roles support, compliance, risk, admin)",
+            tag="Staff",
+            auth=True,
+            parameters=[_ID],
+            body=obj(
+                {"text": {"type": "string", "minLength": 1, "maxLength": players.NOTE_MAX}},
+                ["text"],
+            ),
+            responses={
+                "201": reply("the note's id", obj({"note_id": {"type": "integer"}}, ["note_id"]))
+            },
+            errors=[*_GUARD, ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
+        )
+    },
+    f"{PLAYER}/suspend": _change(
+        "staffPlayerSuspend",
+        "Suspend an account: its sessions end at once, with a push (roles compliance, risk, admin)",
+    ),
+    f"{PLAYER}/reinstate": _change(
+        "staffPlayerReinstate", "Reinstate a suspended account (roles compliance, risk, admin)"
+    ),
+}
