@@ -101,7 +101,7 @@ async def test_no_secret_or_personal_datum_reaches_the_log(verbose: ServerProces
 
     entries = log_lines(output)
     loggers = {entry["logger"] for entry in entries}
-    assert {"aiosqlite", "uvicorn.error", "uvicorn.access", "server.storage.database"} <= loggers
+    assert {"aiosqlite", "uvicorn.error", "uvicorn.access", "server.storage.sqlite"} <= loggers
     # The net had work to do: aiosqlite printed the registration's email and password hash.
     sql = " ".join(e["message"] for e in entries if e["logger"] == "aiosqlite")
     assert "[EMAIL]" in sql and "[REDACTED]" in sql and "[DATE]" in sql
