@@ -476,9 +476,9 @@ async def test_pushes_and_an_unfinished_hand_need_the_player(
     section = page.locator("section.blackjack")
     for _ in range(10):
         # After a hand that ended on the deal (a natural), wait for the new hand, not the old.
-        before = await section.get_attribute("data-round-id") or ""
+        previous = await section.get_attribute("data-round-id") or ""
         await page.click("#deal")
-        await expect(section).not_to_have_attribute("data-round-id", before)
+        await expect(section).not_to_have_attribute("data-round-id", previous)
         await expect(section).to_have_attribute("data-state", DEALT)
         if await section.get_attribute("data-state") == "playing":
             break
