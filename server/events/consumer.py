@@ -17,13 +17,24 @@ it takes it over later with `reclaim`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from server.events import stream
 from server.events.stream import Entry
+
+log = logging.getLogger(__name__)
+
+BATCH = 500  # entries per shard and read
+BLOCK_MS = 1_000
+RETRY_S = 1.0
+RECLAIM_IDLE_MS = 30_000  # a member silent this long is taken to be dead
+RECLAIM_EVERY_S = 10.0
 
 
 class Consumer:
@@ -114,3 +125,31 @@ class Consumer:
         """Make the group's next `read` of shard K's stream start after `offset` (`"0"`: from
         the beginning): replay from an offset. Entries already pending stay pending."""
         await self.client.xgroup_setid(self.streams[k], self.group, id=offset)
+
+    async def serve(
+        self, process: Callable[[Sequence[Entry]], Awaitable[object]], what: str, start: str
+    ) -> None:
+        """Join the group (from `start`), then hand each batch to `process`, which
+        acknowledges it, until cancelled; every `RECLAIM_EVERY_S` first take over what a dead
+        member left. A failure (Redis or the database away) is logged and retried."""
+        while True:
+            try:
+                await self.join(start)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("%s cannot join its group yet: %s", what, error)
+                await asyncio.sleep(RETRY_S)
+        reclaimed_at = 0.0
+        while True:
+            try:
+                if time.monotonic() - reclaimed_at > RECLAIM_EVERY_S:
+                    reclaimed_at = time.monotonic()
+                    await process(await self.reclaim(RECLAIM_IDLE_MS, BATCH))
+                await process(await self.read(BATCH, BLOCK_MS))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s failed; retrying in %.1f s", what, RETRY_S)
+                await asyncio.sleep(RETRY_S)

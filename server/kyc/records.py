@@ -28,7 +28,6 @@ from protocol.errors import ErrorCode, Refused
 from server.audit import trail
 from server.events import outbox
 from server.events.catalogue import KycChangedV2
-from server.kyc import vault
 from server.kyc.levels import ADDRESS_AND_FUNDS, IDENTITY
 from server.kyc.review import (
     Decision,
@@ -40,6 +39,7 @@ from server.kyc.review import (
     after_verdict,
     staff_verdict,
 )
+from server.kyc.vault import open_document, seal
 from server.storage.database import Database, Row, Transaction, now_ms
 
 log = logging.getLogger(__name__)
@@ -248,7 +248,7 @@ async def store(
     await check_quota(db, player_id, quota, len(data))
     storage_name = rng.token_urlsafe(24)
     path = folder / storage_name
-    await asyncio.to_thread(_write, path, vault.seal(key, storage_name, data))
+    await asyncio.to_thread(_write, path, seal(key, storage_name, data))
     digest = hashlib.sha256(data).hexdigest()
     uploaded = now_ms()
     try:
@@ -304,7 +304,7 @@ def level_of_kind(kind: str) -> int:
 async def read(folder: Path, found: Document, key: bytes) -> bytes:
     """The document's plaintext, decrypted and checked against its hash (DocumentCorrupt)."""
     stored = await asyncio.to_thread((folder / found.storage_name).read_bytes)
-    return vault.open_document(key, found.storage_name, stored, found.sha256, found.encrypted)
+    return open_document(key, found.storage_name, stored, found.sha256, found.encrypted)
 
 
 async def review(

@@ -16,16 +16,14 @@ and no money moves; the flusher's child stays money's alone.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
-import time
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 
-from server.events.consumer import Consumer
+from server.events.consumer import BATCH, Consumer
 from server.events.stream import Entry
 from server.reports import store
 from server.reports.lines import line_of
@@ -34,11 +32,6 @@ from server.storage.database import Database
 log = logging.getLogger(__name__)
 
 GROUP = "reports"
-BATCH = 500  # entries per shard and read
-BLOCK_MS = 1_000
-RETRY_S = 1.0
-RECLAIM_IDLE_MS = 30_000
-RECLAIM_EVERY_S = 10.0
 
 
 class Feeder:
@@ -53,27 +46,7 @@ class Feeder:
 
     async def run(self) -> None:
         """Feed until cancelled; a failure (Redis or the database away) is retried."""
-        while True:
-            try:
-                await self.join()
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                log.warning("reports feeder cannot join its group yet: %s", error)
-                await asyncio.sleep(RETRY_S)
-        reclaimed_at = 0.0
-        while True:
-            try:
-                if time.monotonic() - reclaimed_at > RECLAIM_EVERY_S:
-                    reclaimed_at = time.monotonic()
-                    await self.process(await self.consumer.reclaim(RECLAIM_IDLE_MS, BATCH))
-                await self.once(BLOCK_MS)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("reports feeder failed; retrying in %.1f s", RETRY_S)
-                await asyncio.sleep(RETRY_S)
+        await self.consumer.serve(self.process, "reports feeder", "0")
 
     async def once(self, block_ms: int | None = None) -> int:
         """Read one batch, write and acknowledge it; how many new lines it wrote."""

@@ -27,11 +27,9 @@ for `run.py bench`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
-import time
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -39,7 +37,7 @@ from dataclasses import dataclass, field, replace
 import redis.asyncio as aioredis
 
 from server.events.catalogue import Event, LoggedInV2
-from server.events.consumer import Consumer
+from server.events.consumer import BATCH, Consumer
 from server.events.stream import Entry
 from server.risk import alerts, clusters, features, rules
 from server.risk.alerts import AccountStatus, Alert
@@ -50,11 +48,6 @@ from server.storage.database import Database
 log = logging.getLogger(__name__)
 
 GROUP = "risk"
-BATCH = 500  # entries per shard and read
-BLOCK_MS = 1_000
-RETRY_S = 1.0
-RECLAIM_IDLE_MS = 30_000
-RECLAIM_EVERY_S = 10.0
 LAGS_KEPT = 10_000
 
 
@@ -96,27 +89,7 @@ class Monitor:
 
     async def run(self) -> None:
         """Monitor until cancelled; a failure (Redis or the database away) is retried."""
-        while True:
-            try:
-                await self.join()
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                log.warning("risk monitor cannot join its group yet: %s", error)
-                await asyncio.sleep(RETRY_S)
-        reclaimed_at = 0.0
-        while True:
-            try:
-                if time.monotonic() - reclaimed_at > RECLAIM_EVERY_S:
-                    reclaimed_at = time.monotonic()
-                    await self.process(await self.consumer.reclaim(RECLAIM_IDLE_MS, BATCH))
-                await self.once(BLOCK_MS)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("risk monitor failed; retrying in %.1f s", RETRY_S)
-                await asyncio.sleep(RETRY_S)
+        await self.consumer.serve(self.process, "risk monitor", "$")
 
     async def once(self, block_ms: int | None = None) -> list[Alert]:
         """Read one batch, process and acknowledge it; the alerts it raised."""

@@ -26,9 +26,10 @@ from pathlib import Path
 import redis.asyncio as aioredis
 
 from server.events.catalogue import Event, MalformedEvent, UnknownEvent, decode
+from server.events.consumer import BATCH
 from server.risk.alerts import Alert
 from server.risk.geoip import GeoIp, NoGeoIp
-from server.risk.monitor import BATCH, Monitor
+from server.risk.monitor import Monitor
 from server.risk.policy import Policy
 from server.storage.database import Database
 from server.storage.redis_child import RedisChild
