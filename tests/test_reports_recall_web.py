@@ -9,7 +9,8 @@ import re
 
 from playwright.async_api import Browser, expect
 
-from tests.conftest import STRONG_PASSWORD, ServerProcess, new_player
+from tests.conftest import ServerProcess, new_player
+from tests.test_accounts_web import log_in
 from tests.test_reports_recall import OTHER, SLOT, recall, spin
 from tests.test_web_client import DESKTOP, browser, open_page, screen
 
@@ -27,9 +28,7 @@ async def test_a_player_recalls_a_round_from_the_history_in_the_page(
     round_id = slot_round["round_id"]
     watched = await open_page(browser, casino.base_url, "recall", DESKTOP)
     page = watched.page
-    await page.fill("[name=login]", str(me["username"]))
-    await page.fill("[name=password]", STRONG_PASSWORD)
-    await page.click("#login-form button[type=submit]")
+    await log_in(page, str(me["username"]))
     await screen(page, "lobby")
     await page.click("a[data-nav='history']")
     await screen(page, "history")

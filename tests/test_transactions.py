@@ -12,9 +12,10 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from clients.api import ApiFailure, CasinoClient
-from tests.conftest import STRONG_PASSWORD, ServerProcess, new_player, settled_report, unique
+from tests.conftest import ServerProcess, new_player, settled_report, unique
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.staff import add_staff, bearer, login
+from tests.test_accounts_web import log_in
 from tests.test_web_client import DESKTOP, browser, open_page, screen
 
 __all__ = ["browser"]
@@ -112,9 +113,7 @@ async def test_the_transactions_page_lists_deposits_and_adjustments(
     await client.http.aclose()
     watched = await open_page(browser, casino.base_url, "transactions", DESKTOP)
     page = watched.page
-    await page.fill("[name=login]", str(player["username"]))
-    await page.fill("[name=password]", STRONG_PASSWORD)
-    await page.click("#login-form button[type=submit]")
+    await log_in(page, str(player["username"]))
     await screen(page, "lobby")
     await page.click("a[data-nav='transactions']")
     await screen(page, "transactions")
