@@ -344,10 +344,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     # Here as well as in run.py serve: a --workers process starts with no logging set up.
     json_logging.install(settings.log_level, settings.log_levels)
+    served = routes(settings.mode)
     json_logging.static_files_at_debug(
-        path.split("/", 2)[1]
-        for route in routes()
-        if (path := getattr(route, "path", "")).strip("/")
+        path.split("/", 2)[1] for route in served if (path := getattr(route, "path", "")).strip("/")
     )
 
     @contextlib.asynccontextmanager
@@ -451,7 +450,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await close_services(services)
 
     return CasinoApp(
-        routes=routes(settings.mode),
+        routes=served,
         lifespan=lifespan,
         cors_origins=settings.cors_origins,
         mode=settings.mode,
