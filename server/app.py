@@ -49,7 +49,6 @@ from server.accounts.withdrawal_rule import NewMethodSecondFactor, VerifiedEmail
 from server.aml import routes as aml_routes
 from server.api_docs import routes as api_docs_routes
 from server.bonus import routes as bonus_routes
-from server.bonus.loyalty import LoyaltyEarner
 from server.bonus.service import Bonuses, withdrawal_rule
 from server.config import Mode, Settings
 from server.context import Services
@@ -84,7 +83,6 @@ from server.provider import sessions as provider_sessions
 from server.provider.service import ProviderService
 from server.reports import recall_routes
 from server.reports import routes as report_routes
-from server.reports.feeder import Feeder as ReportFeeder
 from server.rg import profiles
 from server.rg import routes as rg_routes
 from server.rg.profiles import Chooser
@@ -113,6 +111,11 @@ from server.storage.database import Database
 from server.web import error_response, refused_response
 
 log = logging.getLogger(__name__)
+
+# Event-stream consumers that write SQL per money event run in the flusher's child process,
+# off the core that serves bets: stakes to loyalty points (group `loyalty`) and money events
+# to the reporting store (group `reports`). Each is one member of its group per server.
+CHILD_CONSUMERS = ("server.bonus.loyalty:LoyaltyEarner", "server.reports.feeder:Feeder")
 
 WEB_CLIENT_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
 # The browser client loads only its own files and talks only to this origin; the headers
@@ -408,7 +411,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.hub = hub
         hub_module.ACTIVE.append(hub)
         # Under this process's consumer name: its drains here see what the child holds.
-        flusher = FlusherProcess(settings, services.flusher.consumer)
+        flusher = FlusherProcess(settings, services.flusher.consumer, CHILD_CONSUMERS)
         app.state.flusher = flusher
         tasks = [
             asyncio.create_task(hub.run(), name="push-hub"),
@@ -418,13 +421,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             asyncio.create_task(
                 outbox.Relay(services.db, services.redis).run(), name="event-relay"
             ),
-            # Stakes to loyalty points: this process is one member of the group `loyalty`.
-            asyncio.create_task(LoyaltyEarner(services.redis, services.db).run(), name="loyalty"),
             asyncio.create_task(risk.run(), name="risk-monitor"),
-            # Money events to the reporting store: a member of the group `reports`.
-            asyncio.create_task(
-                ReportFeeder(services.redis, services.db).run(), name="reports-feeder"
-            ),
             # The audit chain's head to the log, which pins the trail's length (truncation).
             asyncio.create_task(
                 audit_head.publish_forever(services.db, settings.audit_head_s), name="audit-head"

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from games.classic_slot import INFO as CLASSIC
+from server.events import stream
 from server.money import keys
 from server.money.journal.flusher_process import MODULE
 from server.storage.redis_child import RedisChild
@@ -153,6 +154,25 @@ async def test_rounds_settled_through_the_server_are_written_by_its_flusher_proc
     assert delta(before, after, "casino_flusher_lag_seconds_count") == delta(
         before, after, "casino_flusher_entries_total"
     )
+
+
+async def test_the_loyalty_and_reports_consumers_run_in_the_flusher_process(
+    casino: ServerProcess,
+) -> None:
+    pid = the_flusher_of(casino)
+    await spin_and_count_rows(casino, 1)  # the groups exist once an event has been read
+    client = connect_redis(casino.redis.url)
+    try:
+        for group in ("loyalty", "reports"):
+            names = {
+                str(member["name"])
+                for key in stream.all_keys()
+                for member in await client.xinfo_consumers(key, group)
+            }
+            assert any(name.endswith(f"-{pid}") for name in names), (group, names, pid)
+            assert not any(name.endswith(f"-{casino.process.pid}") for name in names)
+    finally:
+        await client.aclose()
 
 
 def test_the_redis_password_is_not_on_the_flusher_command_line(casino: ServerProcess) -> None:

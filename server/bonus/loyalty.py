@@ -2,7 +2,8 @@
 weight, by members of a loyalty programme; redeemed through `Bonuses.redeem`.
 
 `LoyaltyEarner` is one member of the consumer group `loyalty` on every shard's event stream
-(`server/events/consumer.py`): each process runs one, Redis hands each event to one of them.
+(`server/events/consumer.py`): each server's flusher child process runs one (server/app.py
+`CHILD_CONSUMERS`), and Redis hands each event to one of them.
 It reads our rounds (`RoundSettled`, not voided) and providers' bets (`ProviderMovement`
 bets), never a free stake (version 2's `free`: the promotion staked, not the player), adds
 the points in the same transaction that records the event's id in `loyalty_earned`

@@ -1,8 +1,8 @@
 """The reports' feeder: the consumer group `reports` on every shard's event stream, writing
 each money event's line into the reporting store (server/reports/store.py).
 
-Each server process runs one member (`run`, started beside the risk monitor in
-server/app.py); Redis hands each event to one of them. A batch is written in one
+Each server's flusher child process runs one member (server/app.py `CHILD_CONSUMERS`);
+Redis hands each event to one of them. A batch is written in one
 transaction, then acknowledged. Delivery is at least once: a member that dies mid-batch
 leaves its entries pending, and a member reclaims entries idle for `RECLAIM_IDLE_MS` (its
 predecessor's after a restart included); the group's offset in Redis makes a restarted
@@ -10,8 +10,8 @@ member resume where the group left off. Writing an event twice is harmless: a li
 by the event's id. The group joins at the streams' beginning ("0"), so a server that starts
 reporting on a running deployment takes in every event the streams still hold.
 
-Why in the server process, as the risk monitor: the work is one SQL transaction per batch
-and no money moves; the flusher's child stays money's alone.
+Why in the flusher's child: a SQL transaction per batch of money events is CPU per bet
+that the process serving bets is better without (no money moves here).
 """
 
 from __future__ import annotations

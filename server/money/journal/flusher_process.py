@@ -18,7 +18,11 @@ It must never outlive the parent: PR_SET_PDEATHSIG on Linux, and stdin's end eve
 
 It is also where balance pushes are relayed (`server/events/push.py` `PushRelay`): reading
 every money event off the stream costs CPU per bet that the server process is better
-without, and this process already holds a Redis client and a core of its own.
+without, and this process already holds a Redis client and a core of its own. For the same
+reason it runs the event-stream consumers the wiring names (`consumers`: loyalty points,
+the reporting store), each a `module:Class` path built with the child's Redis client and
+database and run until the child stops. By path, not by import: a consumer belongs to a
+domain or an edge above money's floor, and only the wiring may know both.
 """
 
 from __future__ import annotations
@@ -26,16 +30,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import importlib
 import logging
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import msgspec
+import redis.asyncio as aioredis
 
 from server.config import Settings
 from server.events import push
@@ -80,6 +87,7 @@ class FlusherSettings(msgspec.Struct, frozen=True):
     log_level: str
     log_levels: list[tuple[str, str]]
     parent_pid: int
+    consumers: list[str] = []
 
 
 class Ready(msgspec.Struct, frozen=True, tag="ready"):
@@ -113,7 +121,7 @@ class FlusherNotStarted(RuntimeError):
 class FlusherProcess:
     """One flusher child for this server process, replaced whenever it dies until `stop`."""
 
-    def __init__(self, settings: Settings, consumer: str) -> None:
+    def __init__(self, settings: Settings, consumer: str, consumers: Sequence[str] = ()) -> None:
         self.settings = FlusherSettings(
             redis_url=settings.redis_url,
             database=settings.postgres_url or str(settings.database_path.resolve()),
@@ -123,6 +131,7 @@ class FlusherProcess:
             log_level=settings.log_level,
             log_levels=list(settings.log_levels),
             parent_pid=os.getpid(),
+            consumers=list(consumers),
         )
         self._process: asyncio.subprocess.Process | None = None
         self._supervisor: asyncio.Task[None] | None = None
@@ -339,6 +348,18 @@ def _exit_now(code: int, why: str) -> None:
     os._exit(code)
 
 
+class StreamConsumer(Protocol):
+    async def run(self) -> None: ...
+
+
+def consumer_at(path: str, client: aioredis.Redis, db: Database) -> StreamConsumer:
+    """The consumer `module:Class` names, built with this process's client and database."""
+    module, _, name = path.partition(":")
+    factory = getattr(importlib.import_module(module), name)
+    consumer: StreamConsumer = factory(client, db)
+    return consumer
+
+
 async def _serve(settings: FlusherSettings, reporter: _Reporter) -> None:
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -353,12 +374,15 @@ async def _serve(settings: FlusherSettings, reporter: _Reporter) -> None:
         await client.ping()
         flusher = Flusher(client, db, settings.batch, settings.block_ms, writers=WRITERS)
         flusher.consumer = settings.consumer  # the parent's: its drains see what we hold
+        consumers = {path: consumer_at(path, client, db) for path in settings.consumers}
         reporter.send(Ready(os.getpid()))
         # Balance pushes are read off the event stream here too, beside the journal and off
         # the request path: the server process spends its CPU on bets, not on relaying.
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(flusher.run(), name="flusher")
             tasks.create_task(push.PushRelay(client).run(), name="push-relay")
+            for path, consumer in consumers.items():
+                tasks.create_task(consumer.run(), name=path)
     except asyncio.CancelledError:
         log.info("flusher process %d stopping", os.getpid())
     finally:
