@@ -48,6 +48,9 @@ OK = "RS_OK"
 # The casino signs its replies over this prefix and the request's message format, so that no
 # reply can be sent back as a request (server/provider/signatures.py; the wire is the contract).
 REPLY_DOMAIN = b"casino-wallet-reply-v1."
+# The casino signs its own calls to the provider (a campaign: clients/provider_sim_server.py)
+# over this prefix, so that neither a wallet request nor a reply verifies as one.
+CALL_DOMAIN = b"casino-operator-call-v1."
 NO_ROLLBACK = {"RS_ERROR_NOT_ENOUGH_MONEY", "RS_ERROR_LIMIT_REACHED"}
 ATTEMPTS = 4
 ROLLBACK_ROUNDS = 10  # a rollback is resent this many times ATTEMPTS before giving up
@@ -88,7 +91,14 @@ class Signer:
         return base64.b64encode(raw).decode()
 
     def reply_is_authentic(self, timestamp: str, body: bytes, signature: str) -> bool:
-        message = REPLY_DOMAIN + timestamp.encode() + b"." + body
+        return self._casino_signed(REPLY_DOMAIN, timestamp, body, signature)
+
+    def call_is_authentic(self, timestamp: str, body: bytes, signature: str) -> bool:
+        """Whether a call the casino made to us (a campaign) carries its signature."""
+        return self._casino_signed(CALL_DOMAIN, timestamp, body, signature)
+
+    def _casino_signed(self, domain: bytes, timestamp: str, body: bytes, signature: str) -> bool:
+        message = domain + timestamp.encode() + b"." + body
         if self.secret is not None:
             digest = hmac.new(self.secret.encode(), message, hashlib.sha256).digest()
             return hmac.compare_digest(base64.b64encode(digest).decode(), signature)

@@ -71,7 +71,13 @@ async def bonuses(player: Player) -> None:
                 number = await asyncio.to_thread(Prompt.ask, "offer #", default="1")
                 if number.isdigit() and 1 <= int(number) <= len(page["offers"]):
                     offer = page["offers"][int(number) - 1]
-                    await client.call("POST", "/api/bonus/claim", {"definition_id": offer["id"]})
+                    # A provider's campaign offered to this player is accepted by its own id.
+                    asked = (
+                        {"campaign": offer["campaign"]}
+                        if offer.get("campaign")
+                        else {"definition_id": offer["id"]}
+                    )
+                    await client.call("POST", "/api/bonus/claim", asked)
             elif choice == "c":
                 code = await asyncio.to_thread(Prompt.ask, "promo code")
                 await client.call("POST", "/api/bonus/claim", {"code": code.strip()})

@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     UNDERAGE = "UNDERAGE"
     REGISTRATION_LIMITED = "REGISTRATION_LIMITED"
     SELF_EXCLUDED = "SELF_EXCLUDED"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
     VALIDATION_FAILED = "VALIDATION_FAILED"
     # Account care: verification, reset, two-factor
     INVALID_LINK = "INVALID_LINK"
@@ -78,6 +79,7 @@ class ErrorCode(StrEnum):
     BONUS_MAX_STAKE = "BONUS_MAX_STAKE"
     BONUS_FORFEIT_REQUIRED = "BONUS_FORFEIT_REQUIRED"
     BONUS_NOT_AVAILABLE = "BONUS_NOT_AVAILABLE"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     # Payments
     PAYMENTS_UNAVAILABLE = "PAYMENTS_UNAVAILABLE"
     GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
@@ -182,6 +184,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
         "The national self-exclusion register (GAMSTOP) says the person is self-excluded: no"
         " account, no login (`reference`: the register's id of the check)."
     ),
+    ErrorCode.ACCOUNT_CLOSED: (
+        "The account was closed by the operator: no login, stake or deposit; a closed account"
+        " stays closed."
+    ),
     ErrorCode.VALIDATION_FAILED: "A request field is malformed (the message names it).",
     ErrorCode.UNKNOWN_GAME: "No game has this id.",
     ErrorCode.INVALID_STAKE: "The stake is not a positive integer multiple of the game's step.",
@@ -239,6 +245,10 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ),
     ErrorCode.INVALID_TWO_FACTOR_CODE: (
         "The two-factor code is wrong, already used, or outside the current time step."
+    ),
+    ErrorCode.PROVIDER_UNAVAILABLE: (
+        "The game provider did not take the free rounds; nothing was awarded, the offer stays"
+        " open and may be accepted again."
     ),
     ErrorCode.PAYMENTS_UNAVAILABLE: "No payment gateway is configured on this server.",
     ErrorCode.GATEWAY_UNAVAILABLE: (

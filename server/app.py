@@ -32,6 +32,7 @@ from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode, Refused
 from server import gc_policy, health, wiring
+from server.accounts import closed as account_closed
 from server.accounts import facts as account_facts
 from server.accounts import names as account_names
 from server.accounts import routes as account_routes
@@ -65,6 +66,7 @@ from server.money import routes as wallet_routes
 from server.money import sandbox_routes as wallet_sandbox_routes
 from server.money.adjustments import Adjustments
 from server.money.bonus_wallet import BonusWallet
+from server.money.closures import ClosedAccounts
 from server.money.hot import HotWallet
 from server.money.journal import flusher_process
 from server.money.journal.flusher import Flusher
@@ -80,6 +82,7 @@ from server.payments.staff import routes as payment_staff_routes
 from server.provider import routes as provider_routes
 from server.provider import rules as provider_rules
 from server.provider import sessions as provider_sessions
+from server.provider.campaigns import CampaignDesk
 from server.provider.service import ProviderService
 from server.reports import recall_routes
 from server.reports import routes as report_routes
@@ -105,6 +108,7 @@ from server.sessions.hub import Hub
 from server.staff import audit_head, four_eyes_routes, players_routes
 from server.staff import routes as staff_routes
 from server.staff.accounts import StaffAccounts
+from server.staff.closure import Closures
 from server.staff.four_eyes import FourEyes
 from server.storage import redis_client
 from server.storage.database import Database
@@ -229,6 +233,7 @@ async def open_services(settings: Settings) -> Services:
     # Responsible gambling plugs its rules into money's seams (rg never imported by money).
     rg = ResponsibleGambling(db, client, settings.reality_check_min_s)
     chooser = Chooser(profiles.named(settings.default_profile), settings.test_profile_countries)
+    deposit_rules.plug("closed", account_closed.refuse_deposit)  # a closed account: none
     # KYC's level first: an unverified player is told to verify before any limit speaks.
     deposit_rules.plug("kyc", wiring.kyc_deposit_rule)
     deposit_rules.plug("rg", rg.refuse_deposit)
@@ -241,6 +246,10 @@ async def open_services(settings: Settings) -> Services:
     bonuses.marketing_allowed = rg.marketing_allowed  # no offers in a time-out or exclusion
     bonuses.bonus_block = risk_alerts.bonus_rule(db)  # a fraud alert's `block_bonuses`
     wallet.on_deposit.append(bonuses.deposited)  # a deposit match opted into waits for this
+    provider = ProviderService(
+        db, client, wallet, accounts, sandbox_allowed=settings.mode is Mode.SANDBOX
+    )
+    bonuses.campaigns = CampaignDesk(db, provider.operator_key)  # provider free-bet campaigns
     return Services(
         settings=settings,
         redis=client,
@@ -256,9 +265,7 @@ async def open_services(settings: Settings) -> Services:
         ),
         fairness=fairness,
         play=Rounds(wallet, fairness, settings.round_timeout_s * 1000),
-        provider=ProviderService(
-            db, client, wallet, accounts, sandbox_allowed=settings.mode is Mode.SANDBOX
-        ),
+        provider=provider,
         backlog_keys=wiring.backlog_keys(),
         bonus=bonuses,
         care=care,
@@ -363,6 +370,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await services.wallet.recover_credits()
         payments = payments_runtime.build(settings, services.db, services.wallet, services.redis)
         app.state.payments = payments
+        app.state.closures = Closures(
+            services.db, services.redis, services.accounts, services.bonus,
+            ClosedAccounts(services.wallet), None if payments is None else payments.payments,
+        )  # fmt: skip
         if payments is not None:
             payments.start()  # recovery: at once for what a crash left pending, then periodically
         await services.provider.prepare()

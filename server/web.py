@@ -54,6 +54,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.TWO_FACTOR_REQUIRED: 401,
     ErrorCode.INVALID_TWO_FACTOR_CODE: 401,
     ErrorCode.SELF_EXCLUDED: 403,
+    ErrorCode.ACCOUNT_CLOSED: 403,
     ErrorCode.UNSUPPORTED_DOCUMENT: 415,
     ErrorCode.DOCUMENT_TOO_LARGE: 413,
     ErrorCode.DOCUMENT_QUOTA_EXCEEDED: 403,
@@ -80,6 +81,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.SERVER_AT_CAPACITY: 503,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
     ErrorCode.PAYMENTS_UNAVAILABLE: 503,
+    ErrorCode.PROVIDER_UNAVAILABLE: 503,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 

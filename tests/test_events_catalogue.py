@@ -9,6 +9,7 @@ import pytest
 
 from server.events import catalogue
 from server.events.catalogue import (
+    AccountClosed,
     AmlCaseClosed,
     AmlCaseOpened,
     BalanceAdjusted,
@@ -33,6 +34,7 @@ from server.events.catalogue import (
     ProfileChangedV2,
     ProviderMovement,
     ProviderMovementV2,
+    ProviderSessionsRevoked,
     RealityCheck,
     RegisterChecked,
     Registered,
@@ -206,6 +208,25 @@ EVERY_KIND: list[Event] = [
         fingerprint="fp_0123",
     ),
     SessionEnded(id="session_ended:i", **HEAD, sessions_ended=1, reason="ended_by_player"),
+    ProviderSessionsRevoked(
+        id="provider_sessions_revoked:j",
+        **HEAD,
+        revoked=2,
+        by="staff:7:ana",
+        reason="account takeover suspected",
+    ),
+    AccountClosed(
+        id="account_closed:42",
+        **HEAD,
+        currency="EUR",
+        cash=7_500,
+        bonus_forfeited=2_000,
+        locked=1_000,
+        payout="withdrawal",
+        payment_id=31,
+        by="staff:7:ana",
+        reason="asked by the player",
+    ),
     BonusGranted(
         id="bonus:5:grant",
         **HEAD,
@@ -281,8 +302,8 @@ def test_an_unknown_kind_is_refused_by_name() -> None:
         catalogue.decode(b'{"kind":"jackpot","version":1,"id":"x","player_id":1,"at_ms":1}')
     assert (refused.value.kind, refused.value.version) == ("jackpot", 1)
     assert str(refused.value).startswith(
-        "event kind 'jackpot' is unknown (known: aml_case_closed, aml_case_opened,"
-        " balance_adjusted, bonus_ended"
+        "event kind 'jackpot' is unknown (known: account_closed, aml_case_closed,"
+        " aml_case_opened, balance_adjusted, bonus_ended"
     )
 
 

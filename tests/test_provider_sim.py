@@ -1,6 +1,7 @@
 """The provider simulator plays through the real API (in process and as a command), with
 lost replies, game failures and overtaking rollbacks, and its books match the wallet's;
-the operator's admin command manages providers without showing secrets unasked."""
+the operator's admin command manages providers (and where they take free-bet campaigns) without
+showing secrets unasked."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from clients.provider_sim import Chaos, ProviderClient, Signer, Simulator, launch
+from clients.provider_sim import Chaos, ProviderClient, Signer, Simulator, launch, new_uuid
 from tests.conftest import ROOT, ServerProcess
 from tests.support.provider import FRUITS, SANDBOX, sandbox_secret
 
@@ -73,6 +74,30 @@ def test_the_admin_command_adds_lists_and_disables_providers(casino: ServerProce
     assert admin("public-key").stdout.startswith("-----BEGIN PUBLIC KEY-----")
     assert admin("add-game", "studio-x", "y", "--name", "Y", "--rtp", "95.1234",
                  "--min-stake", "1", "--max-stake", "2").returncode == 2  # fmt: skip
+
+
+def test_the_admin_command_sets_and_clears_a_providers_campaign_url(
+    casino: ServerProcess,
+) -> None:
+    def admin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server.provider.admin", *args],
+            env=_env(casino), cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    name = f"cx{new_uuid()[:6]}"
+    added = admin("add", name, "--name", "X", "--launch-url", "https://x.invalid/",
+                  "--campaign-url", "https://x.invalid/campaigns")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert (
+        f"{name}\tactive\thmac-sha256\t0 games\thttps://x.invalid/\tcampaigns "
+        "https://x.invalid/campaigns" in admin("list").stdout
+    )
+    assert admin("campaign-url", name, "--none").stdout.strip() == f"{name} campaigns: none"
+    listed = admin("list").stdout.splitlines()
+    assert "campaigns" not in next(line for line in listed if line.startswith(name))
+    assert admin("campaign-url", name, "ftp://x.invalid/").returncode == 1
+    assert admin("campaign-url", name).returncode == 1
 
 
 def test_the_server_log_holds_no_secret_or_token(casino: ServerProcess) -> None:

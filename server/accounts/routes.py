@@ -236,6 +236,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                 ErrorCode.TWO_FACTOR_REQUIRED,
                 ErrorCode.INVALID_TWO_FACTOR_CODE,
                 ErrorCode.LOGIN_LOCKED,
+                ErrorCode.ACCOUNT_CLOSED,
                 *BACKEND_ERRORS,
             ],
         )

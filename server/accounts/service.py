@@ -43,7 +43,9 @@ from server.storage.database import Database, IntegrityError, Transaction, now_m
 log = logging.getLogger(__name__)
 
 # `players.status`: only an active player may stake (server/money/stake_rules.py) or launch.
-STATUSES = ("active", "restricted", "disabled")
+# A closed account (server/staff/closure.py) also logs nobody in, and stays closed.
+STATUSES = ("active", "restricted", "disabled", "closed")
+CLOSED = "closed"
 
 # Runs in the transaction that ends a player's access: (transaction, player id, reason).
 AccessEnded = Callable[[Transaction, int, str], Awaitable[object]]
@@ -243,6 +245,8 @@ class Accounts:
                 await self._login_refused(int(row[0]), address, user_agent, device, "failed")
             raise Refused(ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
         player_id = int(row[0])
+        if str(row[2]) == CLOSED:  # said only once the password was right: it is about them
+            raise Refused(ErrorCode.ACCOUNT_CLOSED, "this account is closed")
         # TWO_FACTOR_REQUIRED leaves this attempt counted: were it cleared, someone holding
         # the password could reset the count before every batch of code guesses.
         if self.second_factor is not None:
@@ -373,15 +377,22 @@ class Accounts:
         """Restrict, disable or reopen an account. Any status but active ends the player's
         access elsewhere in the same transaction (`reason` is kept with what it ended); the
         place for every later feature that restricts an account (self-exclusion, a time-out,
-        a fraud hold) to call."""
+        a fraud hold) to call. Closing also ends every login session. A closed account stays
+        closed: reopening it is refused (ACCOUNT_CLOSED); a restriction, or closing it again,
+        changes nothing (an automated rule hitting a closed account has nothing left to do)."""
         if status not in STATUSES:
             raise ValueError(f"status is one of {', '.join(STATUSES)}")
         async with self.db.transaction() as tx:
-            changed = await tx.execute(
-                "UPDATE players SET status = ? WHERE id = ?", (status, player_id)
-            )
-            if not changed:
+            row = await tx.fetchone("SELECT status FROM players WHERE id = ?", (player_id,))
+            if row is None:
                 raise Refused(ErrorCode.NOT_FOUND, f"no player {player_id}")
+            if str(row[0]) == CLOSED:
+                if status != "active":
+                    return
+                raise Refused(ErrorCode.ACCOUNT_CLOSED, f"player {player_id} is closed")
+            await tx.execute("UPDATE players SET status = ? WHERE id = ?", (status, player_id))
+            if status == CLOSED:
+                await self.end_sessions(tx, player_id, None, reason)
             if status != "active":
                 await self._end_access(tx, player_id, reason)
             await outbox.emit(

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
+from server.bonus import campaign_offers
 from server.bonus.service import Bonuses, Claimant
 from server.context import Services
 from server.staff.accounts import StaffMember
@@ -38,6 +39,14 @@ async def mine(request: Request) -> Response:
 async def claim(request: Request) -> Response:
     player = await _claimant(request)
     data = await json_body(request)
+    campaign = data.get("campaign")
+    if campaign is not None:
+        # A provider's free-bet campaign offered to this player (server/bonus/campaign_offers.py).
+        if not (isinstance(campaign, str) and 1 <= len(campaign) <= 64):
+            raise Refused(ErrorCode.VALIDATION_FAILED, "campaign is an id", field="campaign")
+        bonuses = _bonuses(request)
+        award_id = await campaign_offers.accept(bonuses, player, campaign)
+        return json_response({"award_id": award_id, **await bonuses.view(player)}, 201)
     definition_id, code = data.get("definition_id"), data.get("code")
     if definition_id is not None and not (
         isinstance(definition_id, int) and 0 < definition_id <= MAX_ID
@@ -104,6 +113,26 @@ async def staff_cashback(request: Request, member: StaffMember) -> Response:
     return json_response({"paid": paid})
 
 
+@staff_route(Role.ADMIN)
+async def staff_campaign(request: Request, member: StaffMember) -> Response:
+    """Offer a campaign definition's free rounds to one player (they opt in to get them)."""
+    data = await json_body(request)
+    values = [data.get("definition_id"), data.get("player_id")]
+    for name, value in zip(("definition_id", "player_id"), values, strict=True):
+        if not (isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID):
+            raise Refused(ErrorCode.VALIDATION_FAILED, f"{name} is an id", field=name)
+    services: Services = request.app.state.services
+    found = await services.accounts.player(int(values[1]))  # type: ignore[arg-type]
+    if found is None:
+        raise Refused(ErrorCode.NOT_FOUND, "no such player", field="player_id")
+    offered = await campaign_offers.make_offer(
+        services.bonus, int(values[0]),  # type: ignore[arg-type]
+        Claimant(found.id, found.currency, found.country), client_address(request.scope),
+        member.actor,
+    )  # fmt: skip
+    return json_response(offered, 201)
+
+
 routes = [
     Route("/api/bonus", mine, methods=["GET"]),
     Route("/api/bonus/claim", claim, methods=["POST"]),
@@ -111,6 +140,7 @@ routes = [
     Route("/api/bonus/loyalty/redeem", redeem, methods=["POST"]),
     Route("/api/staff/bonus/definitions", staff_definitions, methods=["GET", "POST"]),
     Route("/api/staff/bonus/cashback", staff_cashback, methods=["POST"]),
+    Route("/api/staff/bonus/campaigns", staff_campaign, methods=["POST"]),
 ]
 
 
@@ -128,15 +158,19 @@ OPENAPI_PATHS: dict[str, Any] = {
     },
     "/api/bonus/claim": {
         "post": operation(
-            "bonus_claim", "Opt into a promotion by its id or promo code", tag="Bonus",
-            auth=True, body=obj({"definition_id": {"type": "integer"}, "code": {"type": "string"}}),
+            "bonus_claim", "Opt into a promotion by its id or promo code, or accept a campaign",
+            tag="Bonus", auth=True,
+            body=obj({"definition_id": {"type": "integer"}, "code": {"type": "string"},
+                      "campaign": {"type": "string"}}),
             description="No promotion is offered to, or claimed by, a player in a time-out or"
             " self-exclusion (PLAY_BLOCKED), nor claimed while a fraud alert blocks bonuses"
-            " (BONUSES_BLOCKED).",
+            " (BONUSES_BLOCKED). `campaign` accepts a provider free-bet campaign offered to the"
+            " player: the provider awards it first; when it does not answer, nothing changes"
+            " and the offer stays open (PROVIDER_UNAVAILABLE).",
             responses={"201": reply("claimed; the bonus page", _ANY)},
             errors=[
                 *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUS_NOT_AVAILABLE,
-                ErrorCode.PLAY_BLOCKED, ErrorCode.BONUSES_BLOCKED,
+                ErrorCode.PLAY_BLOCKED, ErrorCode.BONUSES_BLOCKED, ErrorCode.PROVIDER_UNAVAILABLE,
             ],
         )
     },
@@ -172,6 +206,20 @@ OPENAPI_PATHS: dict[str, Any] = {
                 *_GUARD, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.BONUSES_BLOCKED,
             ],
         ),
+    },
+    "/api/staff/bonus/campaigns": {
+        "post": operation(
+            "staff_bonus_campaign", "Offer a provider free-bet campaign to one player (admin)",
+            tag="Staff", description="Staff session of role admin (server/staff/guard.py). The"
+            " definition has trigger `campaign`; the player accepts with /api/bonus/claim.",
+            body=obj({"definition_id": {"type": "integer"}, "player_id": {"type": "integer"}},
+                     ["definition_id", "player_id"]),
+            responses={"201": reply("the campaign offered", _ANY)},
+            errors=[
+                *_GUARD, *BACKEND_ERRORS, ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND,
+                ErrorCode.BONUS_NOT_AVAILABLE,
+            ],
+        )
     },
     "/api/staff/bonus/cashback": {
         "post": operation(

@@ -1,7 +1,8 @@
 """Definitions and awards: who may claim what, and the order in which awards become active.
 
 Owns `bonus_definitions` and `bonus_awards`. An award is born when the player opts in (by a
-definition's id or by its promo code: never without the player asking); a deposit match waits
+definition's id or by its promo code, or by accepting a provider campaign staff offered them:
+server/bonus/campaign_offers.py; never without the player asking); a deposit match waits
 for its qualifying deposit ('opted_in'), any other grant is 'queued' at once. At most one
 wagering bonus is active: `activate` grants the oldest queued award when none is, through money
 (`BonusWallet.grant`), and first notes how the last one ended, as the hot bonus hash tells it
@@ -31,7 +32,7 @@ from typing import Any, Protocol
 
 from protocol.errors import ErrorCode, Refused
 from server.audit import trail
-from server.bonus import loyalty
+from server.bonus import campaign_offers, loyalty
 from server.bonus import terms as rules
 from server.bonus.restore import Ended, rebuild
 from server.bonus.terms import Terms
@@ -131,6 +132,8 @@ class Bonuses:
         self.hot = hot
         self.marketing_allowed: MarketingCheck = _anyone
         self.bonus_block: BonusBlock = _unblocked
+        # The provider domain's campaigns (server/provider/campaigns.py), plugged in at wiring.
+        self.campaigns: campaign_offers.Desk | None = None
 
     # Staff ------------------------------------------------------------------------------------
     async def define(
@@ -157,6 +160,14 @@ class Bonuses:
         if not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
             raise Refused(ErrorCode.VALIDATION_FAILED, "currency is ISO 4217", field="currency")
         terms = rules.parse(data)
+        if trigger == campaign_offers.TRIGGER and not (
+            terms.kind == "free_spins" and terms.provider
+        ):
+            raise Refused(
+                ErrorCode.VALIDATION_FAILED,
+                "a campaign is free rounds on a provider game",
+                field="trigger",
+            )
         if "GB" in terms.countries and (refusal := rules.uk_refusal(terms)) is not None:
             raise refusal
         created = now_ms()
@@ -211,7 +222,9 @@ class Bonuses:
         return [
             d
             for d in await self.definitions()
-            if d.open_to(player, at) and d.trigger != "code" and d.id not in claimed
+            if d.open_to(player, at)
+            and d.trigger not in ("code", campaign_offers.TRIGGER)
+            and d.id not in claimed
         ]
 
     async def claim(
@@ -236,6 +249,7 @@ class Bonuses:
             found is None
             or not found.open_to(player, now_ms())
             or (found.trigger == "code" and code is None)
+            or found.trigger == campaign_offers.TRIGGER  # offered to named players only
         ):
             raise Refused(ErrorCode.BONUS_NOT_AVAILABLE, "no such offer for this player")
         waits = found.terms.kind in ("deposit_match", "cashback", "loyalty")
@@ -481,6 +495,21 @@ class Bonuses:
         await self.hot.end(player_id, currency, forfeit=True)
         return await self.activate(player_id, currency)
 
+    async def close_account(self, player_id: int, currency: str) -> int:
+        """A closed account's bonuses end: awards that never started end as 'cancelled' (so
+        none is granted after), and the active one is forfeited through the player's own
+        forfeit path (its bonus money to the operator's bonus cost). The bonus money that
+        left."""
+        before = await self.wallet.hot.bonus(player_id, currency)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE bonus_awards SET status = 'ended', outcome = 'cancelled'"
+                " WHERE player_id = ? AND currency = ? AND status IN ('opted_in', 'queued')",
+                (player_id, currency),
+            )
+        await self.forfeit(player_id, currency)
+        return before - await self.wallet.hot.bonus(player_id, currency)
+
     async def view(self, player: Claimant) -> dict[str, Any]:
         """The player's bonus page: offers, the active bonus with progress, every award."""
         active = await self.activate(player.id, player.currency)
@@ -518,7 +547,10 @@ class Bonuses:
                 }
                 for r in rows
             ],
-            "offers": [d.public() for d in await self.offers(player)],
+            "offers": [
+                *(d.public() for d in await self.offers(player)),
+                *await campaign_offers.offered(self, player),
+            ],
         }
 
     async def wagering(self, player_id: int, currency: str) -> bool:

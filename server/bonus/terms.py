@@ -29,7 +29,9 @@ from games.base import StakeError, check_stake
 from protocol.errors import ErrorCode, Refused
 
 KINDS = ("no_deposit", "welcome", "deposit_match", "cashback", "free_spins", "loyalty")
-TRIGGERS = ("code", "deposit", "registration", "manual")
+# `campaign`: offered only to the players staff name, as a provider's free-bet campaign
+# (server/bonus/campaign_offers.py); never listed to everyone nor claimed by its id.
+TRIGGERS = ("code", "deposit", "registration", "manual", "campaign")
 WAGERING_ON = ("bonus", "bonus_deposit")
 MAX_AMOUNT = 10**12
 # Product types a weight key belongs to (house kinds and game ids; anything else: a provider

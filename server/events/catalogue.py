@@ -368,6 +368,31 @@ class DebtRepaid(Event, frozen=True, kw_only=True, tag="debt_repaid"):
     owed: int
 
 
+class ProviderSessionsRevoked(Event, frozen=True, kw_only=True, tag="provider_sessions_revoked"):
+    """Staff ended every live provider game session of the player (`revoked` of them): the
+    provider's next call with one of their tokens is refused."""
+
+    revoked: int
+    by: str  # the staff actor, as on the audit trail
+    reason: str
+
+
+class AccountClosed(Event, frozen=True, kw_only=True, tag="account_closed"):
+    """Staff closed the account for good: its access ended, its bonus money forfeited, its
+    cash paid out (`payout`: a withdrawal to the last deposit method, `payable` to the
+    operator's closed-accounts liability, or `none` when there was no cash); `locked` is
+    what pending withdrawals still held, left to finish."""
+
+    currency: str
+    cash: int  # what left the cash balance
+    bonus_forfeited: int
+    locked: int
+    payout: Literal["withdrawal", "payable", "none"]
+    payment_id: int | None
+    by: str
+    reason: str
+
+
 KINDS: tuple[type[Event], ...] = (
     Registered,
     LoggedIn,
@@ -405,6 +430,8 @@ KINDS: tuple[type[Event], ...] = (
     BonusWagered,
     Chargeback,
     RiskAlerted,
+    ProviderSessionsRevoked,
+    AccountClosed,
 )
 
 

@@ -101,6 +101,12 @@ def adjustment(player_id: int, adjustment_id: int) -> str:
     return f"{player_prefix(player_id)}:adj:{adjustment_id}"
 
 
+def closed_payable(player_id: int, closure_id: int) -> str:
+    """Marker of one closure's move of cash to the closed-accounts liability: the amount it
+    moved (exactly once)."""
+    return f"{player_prefix(player_id)}:closed:{closure_id}"
+
+
 def withdrawal(player_id: int, payment_id: int) -> str:
     """Hash of one withdrawal's hot state: locked, then paid or returned (exactly once)."""
     return f"{player_prefix(player_id)}:wd:{payment_id}"

@@ -86,6 +86,15 @@ def house_adjustments(currency: str) -> AccountRef:
     return AccountRef(f"house:adjustments:{currency}", "adjustments", currency, None, True)
 
 
+def closed_accounts_payable(currency: str) -> AccountRef:
+    """What the operator owes closed accounts whose cash no payment method could take back
+    (server/staff/closure.py): a liability, paid out by hand once the person is reached."""
+    return AccountRef(
+        f"house:closed_accounts_payable:{currency}", "closed_accounts_payable", currency, None,
+        True,
+    )  # fmt: skip
+
+
 def player_debt(player_id: int, currency: str) -> AccountRef:
     """What a player owes after a chargeback their cash did not cover (negative: owed). Not
     cash, never spendable: the cash account itself never goes below zero."""

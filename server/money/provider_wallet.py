@@ -78,9 +78,12 @@ class ProviderHot:
         refusal: str,
         weight_class: str = "",
         free: bool = False,
+        reward_award: int | None = None,
     ) -> ScriptReply:
         """A bet; `free` (the provider flagged it is_free) plays one of the active bonus's
-        provider free rounds, funded by the promotion, or is refused NO_FREE_ROUND."""
+        provider free rounds, funded by the promotion, or is refused NO_FREE_ROUND; with
+        `reward_award` (the bonus award of the campaign its reward_uuid names) only while that
+        award is the active bonus with rounds left, else REWARD_USED_UP."""
         return await self._bet(
             keys=[
                 keys.wallet(player_id, wallet_currency),
@@ -96,6 +99,7 @@ class ProviderHot:
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
                 round_id, game, _flag(round_closed), refusal, KEEP_MS, self.max_backlog,
                 self.max_lag_ms, weight_class, _flag(free),
+                "" if reward_award is None else str(reward_award),
             ],
         )  # fmt: skip
 

@@ -153,6 +153,16 @@ async def adjustment_history(db: Database) -> dict[tuple[int, str], Movements]:
     return {(int(pid), str(cur)): Movements(int(net)) for pid, cur, net in rows}
 
 
+async def closed_payable_history(db: Database) -> dict[tuple[int, str], Movements]:
+    """Cash of closed accounts moved to the closed-accounts liability, from money's own
+    `closed_account_payables` table, written with each move's ledger transfer."""
+    rows = await db.fetchall(
+        "SELECT player_id, currency, SUM(amount) FROM closed_account_payables"
+        " GROUP BY player_id, currency"
+    )
+    return {(int(pid), str(cur)): Movements(-int(total)) for pid, cur, total in rows}
+
+
 async def reconcile(db: Database, hot: HotWallet, histories: Sequence[History]) -> Report:
     """Check every wallet and the ledger; `histories` are the domains' own figures (the
     process's are `server.wiring.histories()`)."""
@@ -187,9 +197,12 @@ async def reconcile(db: Database, hot: HotWallet, histories: Sequence[History]) 
         "   WHERE r.player_id = p.id AND r.currency = p.currency AND r.status = 'settled'), 0)"
         " FROM players p ORDER BY p.id"
     )
-    told = [await provider_history(db), await bonus_history(db), await adjustment_history(db)] + [
-        await history(db) for history in histories
-    ]
+    told = [
+        await provider_history(db),
+        await bonus_history(db),
+        await adjustment_history(db),
+        await closed_payable_history(db),
+    ] + [await history(db) for history in histories]
     for (
         player_id,
         currency,

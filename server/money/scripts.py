@@ -62,6 +62,7 @@ class ScriptStatus(StrEnum):
     LOSS_LIMIT_REACHED = "LOSS_LIMIT_REACHED"  # the stake could pass the player's loss limit
     BONUS_MAX_STAKE = "BONUS_MAX_STAKE"  # over the active bonus's maximum stake; carries it
     NO_FREE_ROUND = "NO_FREE_ROUND"  # a bet flagged free, and no free round of it is due
+    REWARD_USED_UP = "REWARD_USED_UP"  # a free bet's campaign award has no free round left
 
 
 class ScriptReplyError(RuntimeError):
@@ -189,7 +190,7 @@ PROVIDER_BET = Script("provider_bet", {
     S.BUSY: _NOTHING, S.REFUSED: ("reason",), S.WRONG_CURRENCY: _NOTHING,
     S.NO_WALLET: _NOTHING, S.ROUND_CLOSED: _CASH, S.INSUFFICIENT_FUNDS: _CASH,
     S.PLAY_BLOCKED: _NOTHING, S.LOSS_LIMIT_REACHED: _NOTHING,
-    S.BONUS_MAX_STAKE: _MAX, S.NO_FREE_ROUND: _CASH,
+    S.BONUS_MAX_STAKE: _MAX, S.NO_FREE_ROUND: _CASH, S.REWARD_USED_UP: _CASH,
 })  # fmt: skip
 PROVIDER_WIN = Script("provider_win", {
     S.OK: _MOVED, S.ALREADY: _CASH, S.DUPLICATE: _NOTHING, S.WRONG_CURRENCY: _NOTHING,
@@ -222,12 +223,16 @@ CHARGEBACK = Script("chargeback", {
 ADJUST = Script("adjust", {
     S.OK: _CASH, S.ALREADY: _CASH, S.NO_WALLET: _NOTHING, S.INSUFFICIENT_FUNDS: _CASH,
 })  # fmt: skip
+CLOSED_PAYABLE = Script("closed_payable", {
+    S.OK: ("moved",), S.ALREADY: ("moved",), S.NO_WALLET: _NOTHING,
+})  # fmt: skip
 del S
 
 ALL: tuple[Script, ...] = (
     RESERVE, SPIN, STEP, SETTLE, RELEASE, CREDIT, HYDRATE, SEEDS, CLIENT_SEED, PROVIDER_BET,
     PROVIDER_WIN, PROVIDER_ROLLBACK, PROVIDER_CLAIM, PROVIDER_RESTORE, WITHDRAW_LOCK,
     WITHDRAW_RESOLVE, BONUS_GRANT, BONUS_END, BONUS_RESTORE, CHARGEBACK, ADJUST,
+    CLOSED_PAYABLE,
 )  # fmt: skip
 
 

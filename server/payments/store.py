@@ -117,6 +117,16 @@ class PaymentStore:
         )
         return _payment(row) if row else None
 
+    async def last_deposit(self, player_id: int, currency: str) -> Payment | None:
+        """The player's latest completed gateway deposit in `currency`: where the closed loop
+        pays a closed account's balance back to (server/staff/closure.py)."""
+        row = await self.db.fetchone(
+            SELECT + " WHERE player_id = ? AND currency = ? AND kind = 'deposit'"
+            " AND status = 'completed' ORDER BY id DESC LIMIT 1",
+            (player_id, currency),
+        )
+        return _payment(row) if row else None
+
     async def withdrawn_to(self, player_id: int, method_id: int) -> bool:
         """Whether this player ever withdrew to this method (a withdrawal pending or paid: its
         row exists only once every withdrawal rule, the second factor's included, let it by)."""

@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--launch-url", required=True, help="the provider's game launch URL")
     add.add_argument("--rsa-public-key", type=Path, help="PEM file: the provider signs with RSA")
+    add.add_argument("--campaign-url", help="where the provider takes free-bet campaigns")
     add.add_argument("--session-ttl", type=int, default=registry.DEFAULT_SESSION_TTL_S)
     add.add_argument("--replay-window", type=int, default=registry.DEFAULT_REPLAY_WINDOW_S)
     for name, text in (
@@ -48,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("enable", "accept a disabled provider again"),
     ):
         commands.add_parser(name, help=text).add_argument("provider_id")
+    campaigns = commands.add_parser(
+        "campaign-url", help="set (or with --none clear) where a provider takes campaigns"
+    )
+    campaigns.add_argument("provider_id")
+    campaigns.add_argument("url", nargs="?")
+    campaigns.add_argument("--none", action="store_true", help="the provider runs no campaigns")
     game = commands.add_parser("add-game", help="add or replace a provider game")
     game.add_argument("provider_id")
     game.add_argument("game_code")
@@ -66,13 +73,14 @@ async def _run(args: argparse.Namespace, db: Database, public_key_pem: str | Non
         lines = []
         for p in await registry.all_providers(db):
             count = sum(1 for g in games if g.provider_id == p.id)
-            lines.append(f"{p.id}\t{p.status}\t{p.scheme}\t{count} games\t{p.launch_url}")
+            line = f"{p.id}\t{p.status}\t{p.scheme}\t{count} games\t{p.launch_url}"
+            lines.append(line + (f"\tcampaigns {p.campaign_url}" if p.campaign_url else ""))
         return "\n".join(lines)
     if args.command == "add":
         scheme = Scheme.RSA_SHA256 if public_key_pem else Scheme.HMAC_SHA256
         secret = await registry.add(
             db, args.provider_id, args.name, scheme, args.launch_url, public_key_pem,
-            args.session_ttl, args.replay_window,
+            args.session_ttl, args.replay_window, campaign_url=args.campaign_url,
         )  # fmt: skip
         if secret is None:
             return f"added {args.provider_id} (RSA-SHA256)"
@@ -88,6 +96,11 @@ async def _run(args: argparse.Namespace, db: Database, public_key_pem: str | Non
         status = "disabled" if args.command == "disable" else "active"
         await registry.set_status(db, args.provider_id, status)
         return f"{args.provider_id} {status}"
+    if args.command == "campaign-url":
+        if args.none == (args.url is not None):
+            raise ValueError("give the campaign URL, or --none")
+        await registry.set_campaign_url(db, args.provider_id, args.url)
+        return f"{args.provider_id} campaigns: {args.url or 'none'}"
     if args.command == "add-game":
         categories = tuple(c.strip() for c in args.categories.split(",") if c.strip())
         await catalogue.add_game(

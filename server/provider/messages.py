@@ -50,6 +50,8 @@ class BetRequest(msgspec.Struct):
     amount: Amount
     round_closed: bool = False
     is_free: bool = False
+    # With is_free: the free-bet campaign (Hub88's reward) the bet plays a round of.
+    reward_uuid: Id | None = None
     supplier_user: Extra | None = None
     supplier_transaction_id: Extra | None = None
     bet: Extra | None = None
@@ -68,6 +70,8 @@ class WinRequest(msgspec.Struct):
     amount: Amount
     round_closed: bool = False
     is_free: bool = False
+    # With is_free: the free-bet campaign (Hub88's reward) the bet plays a round of.
+    reward_uuid: Id | None = None
     supplier_user: Extra | None = None
     supplier_transaction_id: Extra | None = None
     bet: Extra | None = None

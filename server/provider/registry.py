@@ -37,6 +37,7 @@ class Provider:
     replay_window_s: int
     hmac_secret: str | None = field(default=None, repr=False)
     public_key_pem: str | None = field(default=None, repr=False)
+    campaign_url: str | None = None  # where it takes free-bet campaigns; None: it runs none
 
     @property
     def active(self) -> bool:
@@ -45,7 +46,7 @@ class Provider:
 
 _COLUMNS = (
     "id, name, status, signature_scheme, launch_url, session_ttl_s, replay_window_s,"
-    " hmac_secret, public_key_pem"
+    " hmac_secret, public_key_pem, campaign_url"
 )
 
 
@@ -60,6 +61,7 @@ def _provider(row: Row) -> Provider:
         replay_window_s=int(row[6]),
         hmac_secret=None if row[7] is None else str(row[7]),
         public_key_pem=None if row[8] is None else str(row[8]),
+        campaign_url=None if row[9] is None else str(row[9]),
     )
 
 
@@ -85,6 +87,7 @@ async def add(
     session_ttl_s: int = DEFAULT_SESSION_TTL_S,
     replay_window_s: int = DEFAULT_REPLAY_WINDOW_S,
     if_absent: bool = False,
+    campaign_url: str | None = None,
 ) -> str | None:
     """Register a provider; returns the new HMAC secret (None for RSA, or when `if_absent`
     found it already registered). Show the secret to the operator once; it is not logged."""
@@ -92,6 +95,7 @@ async def add(
         raise ValueError("a provider id is 1-32 of a-z, 0-9, '_' and '-', starting alphanumeric")
     if not launch_url.startswith(("https://", "http://")):
         raise ValueError("the launch URL must be http(s)")
+    _check_campaign_url(campaign_url)
     if session_ttl_s < 1 or replay_window_s < 1:
         raise ValueError("session TTL and replay window are positive seconds")
     secret: str | None = None
@@ -106,11 +110,12 @@ async def add(
         async with db.transaction() as tx:
             inserted = await tx.insert(
                 "INSERT INTO providers (id, name, status, signature_scheme, hmac_secret,"
-                " public_key_pem, launch_url, session_ttl_s, replay_window_s, created_at)"
-                " VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                " public_key_pem, launch_url, session_ttl_s, replay_window_s, created_at,"
+                " campaign_url) VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
                 (
                     provider_id, name, scheme.value, secret, public_key_pem, launch_url,
-                    session_ttl_s, replay_window_s, now_ms(),
+                    session_ttl_s, replay_window_s, now_ms(), campaign_url,
                 ),
             )  # fmt: skip
     except IntegrityError as error:
@@ -133,6 +138,22 @@ async def rotate_secret(db: Database, provider_id: str) -> str:
     if changed != 1:
         raise ValueError(f"no HMAC provider {provider_id}")
     return secret
+
+
+def _check_campaign_url(url: str | None) -> None:
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise ValueError("the campaign URL must be http(s)")
+
+
+async def set_campaign_url(db: Database, provider_id: str, url: str | None) -> None:
+    """Where the provider takes free-bet campaigns (None: it runs none); at once, like all."""
+    _check_campaign_url(url)
+    async with db.transaction() as tx:
+        if await tx.execute(
+            "UPDATE providers SET campaign_url = ? WHERE id = ?", (url, provider_id)
+        ):
+            return
+    raise ValueError(f"no provider {provider_id}")
 
 
 async def set_status(db: Database, provider_id: str, status: str) -> None:

@@ -28,7 +28,7 @@ from server.money import keys
 from server.money.provider_wallet import ProviderHot
 from server.money.scripts import ScriptReply, ScriptStatus
 from server.money.wallet import Wallet
-from server.provider import catalogue, durable, registry, rules, sandbox, sessions
+from server.provider import campaigns, catalogue, durable, registry, rules, sandbox, sessions
 from server.provider.messages import (
     BalanceRequest,
     BetRequest,
@@ -61,6 +61,8 @@ _STATUSES: dict[ScriptStatus, Status] = {
     # A bet flagged free that no free round of the player's active bonus pays for: the player's
     # campaign is used up, over, or never was; nothing is taken (a paid bet is not is_free).
     ScriptStatus.NO_FREE_ROUND: Status.LIMIT_REACHED,
+    # A free bet whose reward_uuid names a campaign with nothing left to play for it.
+    ScriptStatus.REWARD_USED_UP: Status.REWARD_USED_UP,
 }
 
 
@@ -237,6 +239,9 @@ class ProviderService:
         if recalled := await self._recall(provider.id, pid, req.transaction_uuid, None, req.round):
             return Reply(recalled, base)
         refusal = await self._bet_refusal(provider, found, req)
+        reward = await self._reward(provider, found, req)
+        if isinstance(reward, Status):
+            refusal, reward = refusal or reward, None
         # A bonus's wagering counts a provider game by its first category (or by its code).
         listed = await catalogue.get(self.db, provider.id, req.game_code)
         weight_class = listed.categories[0] if listed and listed.categories else ""
@@ -245,10 +250,26 @@ class ProviderService:
             lambda: self.hot.bet(
                 provider.id, req.transaction_uuid, pid, currency, req.currency, req.amount,
                 req.round, req.game_code, req.round_closed, refusal.value if refusal else "",
-                weight_class, req.is_free,
+                weight_class, req.is_free, reward,
             ),
         )  # fmt: skip
         return self._reply(outcome, base, currency)
+
+    async def _reward(
+        self, provider: Provider, found: _Session, req: BetRequest
+    ) -> int | Status | None:
+        """The bonus award a free bet's reward_uuid plays a round of (the script checks it is
+        the active bonus with rounds left), a refusal, or None for a bet naming no reward (a
+        paid bet's reward_uuid means nothing; a free one without it is matched by game and
+        stake). Like every refusal, one the script applies only to a new transaction id."""
+        if not req.is_free or req.amount <= 0 or req.reward_uuid is None:
+            return None
+        named = await campaigns.reward(self.db, provider.id, req.reward_uuid)
+        if named is None:
+            return Status.UNKNOWN_REWARD
+        if named.player_id != found.player.id:
+            return Status.REWARD_OF_ANOTHER_USER
+        return named.award_id
 
     async def _bet_refusal(
         self, provider: Provider, found: _Session, req: BetRequest

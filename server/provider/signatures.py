@@ -34,6 +34,9 @@ SIGNATURE_HEADER = "X-Signature"
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 # Prefixed to every reply's signed message (and never to a request's): the domain separation.
 REPLY_DOMAIN = b"casino-wallet-reply-v1."
+# Prefixed to the signed message of our own calls to a provider (a campaign award): neither a
+# request nor a reply of the wallet API can pass for one.
+CALL_DOMAIN = b"casino-operator-call-v1."
 MAX_SIGNATURE_CHARS = 1024  # a 4096-bit RSA signature is 684 base64 characters
 
 
@@ -42,9 +45,12 @@ class Scheme(StrEnum):
     RSA_SHA256 = "rsa-sha256"
 
 
-def signed_message(timestamp: str, body: bytes, reply: bool = False) -> bytes:
-    """What a request (or, with `reply`, one of our replies) is signed over."""
+def signed_message(timestamp: str, body: bytes, reply: bool = False, call: bool = False) -> bytes:
+    """What a request (with `reply`, one of our replies; with `call`, one of our calls to a
+    provider) is signed over."""
     message = timestamp.encode("ascii") + b"." + body
+    if call:
+        return CALL_DOMAIN + message
     return REPLY_DOMAIN + message if reply else message
 
 
@@ -55,8 +61,10 @@ def timestamp_is_fresh(timestamp: str, now_s: int, window_s: int) -> bool:
     return abs(int(timestamp) - now_s) <= window_s
 
 
-def hmac_sign(secret: str, timestamp: str, body: bytes, reply: bool = False) -> str:
-    message = signed_message(timestamp, body, reply)
+def hmac_sign(
+    secret: str, timestamp: str, body: bytes, reply: bool = False, call: bool = False
+) -> str:
+    message = signed_message(timestamp, body, reply, call)
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -68,9 +76,13 @@ def hmac_verify(secret: str, timestamp: str, body: bytes, signature: str) -> boo
 
 
 def rsa_sign(
-    private_key: rsa.RSAPrivateKey, timestamp: str, body: bytes, reply: bool = False
+    private_key: rsa.RSAPrivateKey,
+    timestamp: str,
+    body: bytes,
+    reply: bool = False,
+    call: bool = False,
 ) -> str:
-    message = signed_message(timestamp, body, reply)
+    message = signed_message(timestamp, body, reply, call)
     raw = private_key.sign(message, padding.PKCS1v15(), hashes.SHA256())
     return base64.b64encode(raw).decode("ascii")
 

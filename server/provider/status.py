@@ -32,6 +32,9 @@ class Status(StrEnum):
     TRANSACTION_ROLLED_BACK = "RS_ERROR_TRANSACTION_ROLLED_BACK"
     BET_ALREADY_SETTLED = "RS_ERROR_BET_ALREADY_SETTLED"
     ROUND_CLOSED = "RS_ERROR_ROUND_CLOSED"
+    UNKNOWN_REWARD = "RS_ERROR_UNKNOWN_REWARD"
+    REWARD_OF_ANOTHER_USER = "RS_ERROR_REWARD_OF_ANOTHER_USER"
+    REWARD_USED_UP = "RS_ERROR_REWARD_USED_UP"
 
 
 DESCRIPTIONS: dict[Status, str] = {
@@ -63,6 +66,13 @@ DESCRIPTIONS: dict[Status, str] = {
     " rolled-back id, or a win for a rolled-back bet.",
     Status.BET_ALREADY_SETTLED: "(ours) A rollback of a bet that already has a win.",
     Status.ROUND_CLOSED: "The round was closed (round_closed: true); no more bets or wins in it.",
+    Status.UNKNOWN_REWARD: "(ours) A free bet's reward_uuid names no campaign this provider"
+    " awarded to a player (or one the player has not accepted yet). Nothing moved.",
+    Status.REWARD_OF_ANOTHER_USER: "(ours) A free bet's reward_uuid names a campaign awarded"
+    " to another player than the session's. Nothing moved.",
+    Status.REWARD_USED_UP: "(ours) A free bet's campaign has no round left to play: all"
+    " played, or its bonus ended (completed, expired, forfeited) or is not active yet."
+    " Nothing moved.",
 }
 
 # How a refusal of the server's own rules (a `protocol.errors.Refused`, e.g. from the stake

@@ -113,7 +113,8 @@ async def liabilities_report(db: Database) -> dict[str, Any]:
         "rows": [
             {
                 "currency": found.currency, "cash": found.cash, "bonus": found.bonus,
-                "locked": found.locked, "owed": found.owed, "players": found.players,
+                "locked": found.locked, "closed_accounts": found.closed, "owed": found.owed,
+                "players": found.players,
                 "operator_liability": found.operator,
                 "balanced": found.owed == found.operator,
             }

@@ -123,6 +123,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "cash",
         "bonus",
         "locked",
+        "closed_accounts",
         "owed",
         "players",
         "operator_liability",

@@ -1,7 +1,8 @@
-"""The staff HTTP API of player management: search, one player's whole profile, notes, and
+"""The staff HTTP API of player management: search, one player's whole profile, notes,
 suspending or reinstating an account (a connected player is told at once: their sessions
-end with a `forced_logout` push). Every change is on the audit trail with who, from where
-and why.
+end with a `forced_logout` push), ending the player's provider game sessions, and closing
+the account (server/staff/closure.py). Every change is on the audit trail with who, from
+where and why.
 """
 
 from __future__ import annotations
@@ -16,16 +17,22 @@ from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.audit import trail
 from server.context import Services
-from server.events import push
+from server.events import outbox, push
+from server.events.catalogue import ProviderSessionsRevoked
+from server.provider import sessions as provider_sessions
 from server.staff import players
 from server.staff.accounts import StaffMember
+from server.staff.closure import MAX_KEY, Closing, Closures
 from server.staff.guard import staff_route
 from server.staff.roles import Role
+from server.storage.database import now_ms
 from server.web import client_address, json_body, json_response
 
 READ = (Role.SUPPORT, Role.COMPLIANCE, Role.FINANCE, Role.RISK, Role.ADMIN)
 NOTE = (Role.SUPPORT, Role.COMPLIANCE, Role.RISK, Role.ADMIN)
 SUSPEND = (Role.COMPLIANCE, Role.RISK, Role.ADMIN)
+REVOKE = (Role.SUPPORT, Role.COMPLIANCE, Role.RISK, Role.ADMIN)
+CLOSE = (Role.COMPLIANCE, Role.ADMIN)
 MAX_QUERY = 254
 MAX_REASON = 500
 MAX_ID = 2**63 - 1
@@ -84,6 +91,9 @@ async def _set_status(request: Request, member: StaffMember, status: str) -> Res
     services: Services = request.app.state.services
     player_id = _player_id(request)
     reason = _text(await json_body(request), "reason", MAX_REASON)
+    found = await services.accounts.player(player_id)
+    if found is not None and found.status == "closed":
+        raise Refused(ErrorCode.ACCOUNT_CLOSED, "a closed account stays closed")
     await services.accounts.set_status(player_id, status, f"staff:{member.name}")
     await trail.record(
         services.db, member.actor, f"player_{'reinstated' if status == 'active' else 'suspended'}",
@@ -104,6 +114,50 @@ async def reinstate(request: Request, member: StaffMember) -> Response:
     return await _set_status(request, member, "active")
 
 
+@staff_route(*REVOKE)
+async def revoke_provider_sessions(request: Request, member: StaffMember) -> Response:
+    """End every live provider game session of the player at once (a stolen or abused token):
+    the provider's next call with one is refused as expired (RS_ERROR_TOKEN_EXPIRED). The
+    login sessions stay: this is not a suspension."""
+    services: Services = request.app.state.services
+    player_id = _player_id(request)
+    reason = _text(await json_body(request), "reason", MAX_REASON)
+    if await services.accounts.player(player_id) is None:
+        raise Refused(ErrorCode.NOT_FOUND, "no such player")
+    async with services.db.transaction() as tx:
+        revoked = await provider_sessions.revoke_provider_sessions(tx, player_id, member.actor)
+        await trail.record(
+            tx, member.actor, "provider_sessions_revoked", f"player:{player_id}", reason,
+            client_address(request.scope), {"revoked": revoked},
+        )  # fmt: skip
+        await outbox.emit(
+            tx,
+            ProviderSessionsRevoked(
+                id=outbox.new_id("provider_sessions_revoked"), player_id=player_id,
+                at_ms=now_ms(), revoked=revoked, by=member.actor, reason=reason,
+            ),
+        )  # fmt: skip
+    return json_response({"revoked": revoked})
+
+
+@staff_route(*CLOSE)
+async def close(request: Request, member: StaffMember) -> Response:
+    """Close the account for good, its balance paid out (server/staff/closure.py); a retry
+    with the same idempotency key answers the same reply and moves nothing twice."""
+    closures: Closures = request.app.state.closures
+    player_id = _player_id(request)
+    data = await json_body(request)
+    reason = _text(data, "reason", MAX_REASON)
+    key = data.get("idempotency_key")
+    if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY or not key.isprintable():
+        raise Refused(
+            ErrorCode.VALIDATION_FAILED, f"idempotency_key is 1-{MAX_KEY} printable characters",
+            field="idempotency_key",
+        )  # fmt: skip
+    closing = Closing(player_id, key, reason, member, client_address(request.scope))
+    return json_response(await closures.close(closing))
+
+
 PLAYERS = "/api/staff/players"
 PLAYER = "/api/staff/players/{player_id}"
 routes = [
@@ -112,6 +166,8 @@ routes = [
     Route(f"{PLAYER}/notes", note, methods=["POST"]),
     Route(f"{PLAYER}/suspend", suspend, methods=["POST"]),
     Route(f"{PLAYER}/reinstate", reinstate, methods=["POST"]),
+    Route(f"{PLAYER}/provider-sessions/revoke", revoke_provider_sessions, methods=["POST"]),
+    Route(f"{PLAYER}/close", close, methods=["POST"]),
 ]
 
 _GUARD = [ErrorCode.STAFF_ONLY, ErrorCode.STAFF_ROLE_REFUSED, ErrorCode.VALIDATION_FAILED]
@@ -132,7 +188,7 @@ def _change(name: str, summary: str) -> dict[str, Any]:
             parameters=[_ID],
             body=_REASON,
             responses={"200": reply("the account's status now", _STATUS)},
-            errors=[*_GUARD, ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
+            errors=[*_GUARD, ErrorCode.NOT_FOUND, ErrorCode.ACCOUNT_CLOSED, *BACKEND_ERRORS],
         )
     }
 
@@ -198,4 +254,69 @@ OPENAPI_PATHS: dict[str, Any] = {
     f"{PLAYER}/reinstate": _change(
         "staffPlayerReinstate", "Reinstate a suspended account (roles compliance, risk, admin)"
     ),
+    f"{PLAYER}/close": {
+        "post": operation(
+            "staffPlayerClose",
+            "Close an account for good: sessions end (a connected player is told at once),"
+            " bonus money is forfeited, the cash is paid out to the last deposit method (else"
+            " held in the closed-accounts liability); retried safely with the same"
+            " idempotency_key (roles compliance, admin)",
+            tag="Staff",
+            auth=True,
+            parameters=[_ID],
+            body=obj(
+                {
+                    "reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON},
+                    "idempotency_key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY},
+                },
+                ["reason", "idempotency_key"],
+            ),
+            responses={
+                "200": reply(
+                    "what the closure did",
+                    obj(
+                        {
+                            "player_id": {"type": "integer"},
+                            "status": {"type": "string", "enum": ["closed"]},
+                            "currency": {"type": "string"},
+                            "payout": {"type": "string", "enum": ["withdrawal", "payable", "none"]},
+                            "cash": {"type": "integer"},
+                            "payment_id": {"type": ["integer", "null"]},
+                            "bonus_forfeited": {"type": "integer"},
+                            "locked": {"type": "integer"},
+                            "refused": {"type": ["string", "null"]},
+                        },
+                        [
+                            "player_id",
+                            "status",
+                            "currency",
+                            "payout",
+                            "cash",
+                            "bonus_forfeited",
+                            "locked",
+                        ],
+                    ),
+                )
+            },
+            errors=[*_GUARD, ErrorCode.NOT_FOUND, ErrorCode.IDEMPOTENCY_CONFLICT, *BACKEND_ERRORS],
+        )
+    },
+    f"{PLAYER}/provider-sessions/revoke": {
+        "post": operation(
+            "staffPlayerRevokeProviderSessions",
+            "End every live provider game session of the player: the provider's next call with"
+            " one of their tokens gets RS_ERROR_TOKEN_EXPIRED (roles support, compliance, risk,"
+            " admin)",
+            tag="Staff",
+            auth=True,
+            parameters=[_ID],
+            body=_REASON,
+            responses={
+                "200": reply(
+                    "how many sessions ended", obj({"revoked": {"type": "integer"}}, ["revoked"])
+                )
+            },
+            errors=[*_GUARD, ErrorCode.NOT_FOUND, *BACKEND_ERRORS],
+        )
+    },
 }

@@ -48,6 +48,7 @@ from server.config import Settings
 from server.events import push
 from server.money.journal import adjustments as adjustments_journal
 from server.money.journal import bonus as bonus_journal
+from server.money.journal import closures as closures_journal
 from server.money.journal import payments as payments_journal
 from server.money.journal import provider as provider_journal
 from server.money.journal.flusher import Flusher, Writer
@@ -75,6 +76,7 @@ WRITERS: dict[str, Writer] = {
     **payments_journal.WRITERS,
     **bonus_journal.WRITERS,
     **adjustments_journal.WRITERS,
+    **closures_journal.WRITERS,
 }
 
 
@@ -374,8 +376,9 @@ async def _serve(settings: FlusherSettings, reporter: _Reporter) -> None:
         await client.ping()
         flusher = Flusher(client, db, settings.batch, settings.block_ms, writers=WRITERS)
         flusher.consumer = settings.consumer  # the parent's: its drains see what we hold
-        consumers = {path: consumer_at(path, client, db) for path in settings.consumers}
         reporter.send(Ready(os.getpid()))
+        # Built once ready: their imports (domains above money) need not delay the start.
+        consumers = {path: consumer_at(path, client, db) for path in settings.consumers}
         # Balance pushes are read off the event stream here too, beside the journal and off
         # the request path: the server process spends its CPU on bets, not on relaying.
         async with asyncio.TaskGroup() as tasks:

@@ -72,6 +72,17 @@ local function bonus_free_spin_due(bkey, game, stake, now)
     and b[4] == game and tonumber(b[5]) == stake
 end
 
+-- Whether the campaign award `award` (a provider's free-bet reward) is the active bonus and has
+-- free rounds left to play: a free bet naming its reward plays only then.
+local function bonus_reward_due(bkey, award, now)
+  if not bkey then
+    return false
+  end
+  local b = redis.call('HMGET', bkey, 'state', 'award', 'expires_at', 'fs_left')
+  return b[1] == 'active' and b[2] == award and now < tonumber(b[3])
+    and tonumber(b[4] or '0') > 0
+end
+
 -- Play a free spin the caller found due: the promotion funds its stake (bonus cost -> bonus,
 -- on the journal before the round, so the ledger's bonus account never dips), and its win adds
 -- `fs_wagering` times itself to the wagering required. Returns the stake's parts: all bonus.

@@ -8,7 +8,8 @@
 -- ARGV: provider, transaction_uuid, player_id, wallet_currency, currency, amount, round,
 --       game, round_closed ('1'/'0'), refusal ('' or a status the caller's rules gave), keep_ms,
 --       max_backlog, max_lag_ms, weight_class, free ('1': flagged is_free, a free round of
---       the active bonus's provider free rounds; '0')
+--       the active bonus's provider free rounds; '0'), reward award ('' or the bonus award of
+--       the campaign the free bet's reward_uuid names: it must be the one being played)
 --#include _clock
 --#include _backpressure
 --#include _spend
@@ -58,6 +59,9 @@ local now = now_ms()
 -- A free round is the promotion's: due only while the active bonus holds free rounds of this
 -- game at this stake; it takes nothing from cash and counts towards no loss limit or wagering.
 local free = free_flag == '1'
+if free and (ARGV[16] or '') ~= '' and not bonus_reward_due(KEYS[7], ARGV[16], now) then
+  return {'REWARD_USED_UP', cash}
+end
 if free and not bonus_free_spin_due(KEYS[7], ARGV[1] .. ':' .. ARGV[8], amount, now) then
   return {'NO_FREE_ROUND', cash}
 end

@@ -73,19 +73,25 @@ function activePanel(page, currency, refresh) {
 }
 
 function offerRow(offer, currency, refresh) {
-  const button = el("button", { type: "button", class: "primary small", dataset: { optIn: String(offer.id) } }, "Opt in");
+  // A provider's free-bet campaign is offered to this player alone and accepted by its id; the
+  // provider awards it then (if it does not answer, the offer stays and can be accepted again).
+  const campaign = offer.campaign;
+  const button = campaign
+    ? el("button", { type: "button", class: "primary small", dataset: { acceptCampaign: campaign } }, "Accept")
+    : el("button", { type: "button", class: "primary small", dataset: { optIn: String(offer.id) } }, "Opt in");
   button.addEventListener("click", () =>
     busy(button, async () => {
-      await call("POST", "/api/bonus/claim", { definition_id: offer.id });
+      await call("POST", "/api/bonus/claim", campaign ? { campaign } : { definition_id: offer.id });
       notify(`You opted into ${offer.name}.`, "success");
       await refresh();
     }),
   );
   const what = [
-    offer.kind.replace(/_/g, " "),
+    campaign ? "free rounds" : offer.kind.replace(/_/g, " "),
     offer.percent ? `${offer.percent} %` : null,
     offer.amount ? formatAmount(offer.amount, currency) : null,
-    offer.spins ? `${offer.spins} spins of ${offer.game}` : null,
+    offer.spins && campaign ? `${offer.spins} rounds of ${offer.game} at ${formatAmount(offer.spin_stake, currency)}` : null,
+    offer.spins && !campaign ? `${offer.spins} spins of ${offer.game}` : null,
     offer.wagering ? `${offer.wagering}x wagering` : "no wagering",
     offer.max_stake ? `max stake ${formatAmount(offer.max_stake, currency)}` : null,
   ].filter(Boolean);
