@@ -27,7 +27,7 @@ SERVE_LOCK = "requirements.txt"
 TEST_LOCK = "requirements-test.txt"
 
 # Commands that need a redis-server binary on this machine (unless CASINO_REDIS_URL is set).
-NEEDS_REDIS = {"serve", "demo", "test", "bench", "soak", "mutate"}
+NEEDS_REDIS = {"serve", "demo", "test", "bench", "soak", "mutate", "risk-population"}
 # Commands whose tools (pytest, hypothesis, mypy, mkdocs, uv) only the test lock holds.
 NEEDS_TEST_LOCK = {"test", "soak", "mutate", "docs", "lock"}
 

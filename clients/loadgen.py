@@ -109,8 +109,11 @@ async def run_load(
     mix: bool = False,
     stake: int = 100,
     progress: Callable[[float, int], None] | None = None,
+    think_s: float = 0.0,
 ) -> LoadResult:
-    """Every token plays as fast as its replies come back, for warmup + seconds."""
+    """Every token plays as fast as its replies come back, for warmup + seconds; with
+    `think_s`, it waits between half and one and a half times that after each reply, as a
+    person does (the fraud rules' ordinary players)."""
     result = LoadResult()
     started = time.monotonic()
     measure_from = started + warmup
@@ -134,6 +137,8 @@ async def run_load(
                     reply = decoder.decode(raw if isinstance(raw, bytes) else raw.encode())
                     if reply.get("id") == request_id:
                         break
+                if think_s:
+                    await asyncio.sleep(think_s * (0.5 + rng.random()))
                 if now < measure_from:
                     continue
                 result.latencies_ns.append(time.perf_counter_ns() - sent)

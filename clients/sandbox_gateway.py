@@ -20,7 +20,10 @@ It never moves real money; bind it to 127.0.0.1.
 
 A payment may also name a method, as a processor's test mode does:
 `{"type": "card", "token": "pm_..."}` (a card tokenised by `POST
-/payment_methods`; the test number picks the outcome, see `CARDS`), `{"type":
+/payment_methods`; the test number picks the outcome, see `CARDS`; an e-wallet
+account id or an IBAN is tokenised the same way, `{"type": "ewallet" or
+"bank_transfer", "account": ...}`, for its fingerprint: one account, one
+fingerprint, as for a card), `{"type":
 "ewallet"}` (the player approves it on the gateway's page) or `{"type":
 "bank_transfer"}` (`processing` until it settles: `POST /admin/settle/{key}`,
 or by itself after `--transfer-settle-s`). A payment goes `requires_action`
@@ -146,6 +149,21 @@ def _terms(data: Any) -> dict[str, Any] | str:
                 return "a card payment names its token (POST /payment_methods)"
             terms["token"] = method["token"]
     return terms
+
+
+# Methods whose instrument is an account: the e-wallet's account id, the bank's IBAN.
+ACCOUNT_METHODS = ("ewallet", "bank_transfer")
+
+
+def account_of(kind: str, raw: object) -> str | None:
+    """An e-wallet account id or IBAN as the fingerprint reads it (an IBAN without spaces in
+    capitals, an account id in lower case: one account however it is typed), or None when
+    it is none."""
+    if not isinstance(raw, str):
+        return None
+    account = "".join(raw.split())
+    account = account.upper() if kind == "bank_transfer" else account.lower()
+    return account if 4 <= len(account) <= 64 and account.isascii() else None
 
 
 def key_refusal(header: str, key: str) -> str | None:
@@ -295,7 +313,14 @@ def create_app(
         if (refusal := refused(request)) is not None:
             return refusal
         data = msgspec.json.decode(await request.body())
-        number = data.get("number") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return _json({"error": "a JSON object", "code": "invalid_request"}, 422)
+        if data.get("type") in ACCOUNT_METHODS:
+            account = account_of(data["type"], data.get("account"))
+            if account is None:
+                return _json({"error": "not an account id", "code": "invalid_account"}, 422)
+            return _json(await asyncio.to_thread(ledger.tokenise, data["type"], account))
+        number = data.get("number")
         if not isinstance(number, str) or number not in CARDS:
             return _json({"error": "not a test card number", "code": "invalid_number"}, 422)
         return _json(await asyncio.to_thread(ledger.tokenise, "card", number))

@@ -88,15 +88,17 @@ class Ledger:
         return found
 
     def tokenise(self, kind: str, number: str) -> dict[str, Any]:
+        """A new token for an instrument: a card's number, an e-wallet's account id or a
+        bank account's IBAN (`number`, already normalised by the caller)."""
         token = f"pm_{rng.token_urlsafe(12)}"
         with self.lock:
             self.conn.execute(
                 "INSERT INTO payment_methods (token, type, number, last4) VALUES (?, ?, ?, ?)",
                 (token, kind, number, number[-4:]),
             )
-        # As a real gateway's card fingerprint: one card number, one fingerprint, whoever
-        # saves it and however often (a token is new every time).
-        fingerprint = "fp_" + hashlib.sha256(f"sandbox-card:{number}".encode()).hexdigest()[:24]
+        # As a real gateway's fingerprint: one instrument, one fingerprint, whoever saves it
+        # and however often (a token is new every time).
+        fingerprint = "fp_" + hashlib.sha256(f"sandbox-{kind}:{number}".encode()).hexdigest()[:24]
         return {"token": token, "type": kind, "last4": number[-4:], "fingerprint": fingerprint}
 
     def card_number(self, token: str) -> str | None:

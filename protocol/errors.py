@@ -117,6 +117,7 @@ class ErrorCode(StrEnum):
     FOUR_EYES_REQUIRED = "FOUR_EYES_REQUIRED"
     PROPOSAL_NOT_PENDING = "PROPOSAL_NOT_PENDING"
     WITHDRAWAL_APPROVAL_REQUIRED = "WITHDRAWAL_APPROVAL_REQUIRED"
+    QUEUE_ITEM_CLAIMED = "QUEUE_ITEM_CLAIMED"
     # HTTP
     ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
@@ -322,6 +323,9 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.WITHDRAWAL_APPROVAL_REQUIRED: (
         "A withdrawal this large waits for two staff members' approval (`proposal_id`);"
         " withdraw the same amount again once approved. Nothing was moved."
+    ),
+    ErrorCode.QUEUE_ITEM_CLAIMED: (
+        "Another staff member holds this queue item (`holder`); nothing changed."
     ),
     ErrorCode.STAFF_ROLE_REFUSED: (
         "The staff member's role may not call this route (`allowed` names the roles that may)."

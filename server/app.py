@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -93,10 +95,8 @@ from server.rg.register import RegisterGate
 from server.rg.rules import ProfileRules
 from server.rg.state import ResponsibleGambling
 from server.risk import alerts as risk_alerts
-from server.risk import geoip
-from server.risk import policy as risk_policy
 from server.risk import routes as risk_routes
-from server.risk.monitor import Monitor as RiskMonitor
+from server.risk.process import MonitorProcess as RiskProcess
 from server.rounds import routes as round_routes
 from server.rounds import sweeper
 from server.rounds.fairness import Fairness
@@ -105,7 +105,14 @@ from server.security_headers import SecurityHeaders
 from server.sessions import endpoint
 from server.sessions import hub as hub_module
 from server.sessions.hub import Hub
-from server.staff import audit_head, four_eyes_routes, players_routes
+from server.staff import (
+    audit_head,
+    audit_routes,
+    claims_routes,
+    four_eyes_routes,
+    kyc_documents,
+    players_routes,
+)
 from server.staff import routes as staff_routes
 from server.staff.accounts import StaffAccounts
 from server.staff.closure import Closures
@@ -122,6 +129,7 @@ log = logging.getLogger(__name__)
 CHILD_CONSUMERS = ("server.bonus.loyalty:LoyaltyEarner", "server.reports.feeder:Feeder")
 
 WEB_CLIENT_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
+BACKOFFICE_DIR = Path(__file__).resolve().parent.parent / "clients" / "backoffice"
 # The browser client loads only its own files and talks only to this origin; the headers
 # every response carries (nosniff, DENY, no-referrer) come from server/security_headers.py.
 WEB_CLIENT_HEADERS = {
@@ -328,6 +336,7 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *care_routes.routes,
         *mail_sandbox_routes.routes,
         *kyc_routes.routes,
+        *kyc_documents.routes,
         *aml_routes.routes,
         *wallet_routes.routes,
         *bonus_routes.routes,
@@ -339,12 +348,16 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
         *staff_routes.routes,
         *four_eyes_routes.routes,
         *players_routes.routes,
+        *claims_routes.routes,
+        *audit_routes.routes,
         *rg_routes.routes,
         *risk_routes.routes,
         *report_routes.routes,
         *recall_routes.routes,
         *api_docs_routes.routes,
         *endpoint.routes,
+        # The staff web app: static files under the player client's CSP (WebClient's headers).
+        Mount("/backoffice", app=WebClient(BACKOFFICE_DIR)),
         Mount("/", app=WebClient(WEB_CLIENT_DIR)),  # last: every path not routed above
     ]
     return routes_for(served_mode, every)
@@ -407,11 +420,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WITHDRAWAL_RULES.append(four_eyes.hold_withdrawal)
         services.accounts.on_profile_set(aml.screen)
         app.state.aml = aml
-        # Fraud rules on the event stream: in this process, where accounts' set_status is
-        # (a hit may restrict the account); see server/risk/monitor.py for why not the child.
-        risk = RiskMonitor(
-            services.redis, services.db, risk_policy.load(settings.risk_policy_file),
-            geoip.load(settings.geoip_file), services.accounts.set_status,
+        # Fraud rules on the event stream, in a child process of this one (no CPU here per
+        # bet); a hit that restricts an account comes back here, to accounts' set_status.
+        risk = RiskProcess(
+            settings, f"{socket.gethostname()}-{os.getpid()}", services.accounts.set_status,
+            services.redis,
         )  # fmt: skip
         app.state.risk = risk
         hub = Hub(
@@ -432,7 +445,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             asyncio.create_task(
                 outbox.Relay(services.db, services.redis).run(), name="event-relay"
             ),
-            asyncio.create_task(risk.run(), name="risk-monitor"),
             # The audit chain's head to the log, which pins the trail's length (truncation).
             asyncio.create_task(
                 audit_head.publish_forever(services.db, settings.audit_head_s), name="audit-head"
@@ -440,6 +452,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ]
         try:
             await flusher.start()  # start-up fails here if the child never reports ready
+            await risk.start()  # and here if the risk monitor's child does not
             gc_policy.freeze_start_up()
             yield
         finally:
@@ -448,6 +461,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await risk.stop()
             await flusher.stop()
             with contextlib.suppress(Exception):
                 await services.flusher.drain()  # leave nothing in the stream that we could write

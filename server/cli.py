@@ -322,6 +322,12 @@ def _bench(args: argparse.Namespace) -> int:
     return bench.main(args.args)
 
 
+def _risk_population(args: argparse.Namespace) -> int:
+    from server.tools import risk_population
+
+    return risk_population.main(args.args)
+
+
 def _soak(args: argparse.Namespace) -> int:
     from server.tools.soak import main
 
@@ -524,6 +530,7 @@ COMMANDS = {
     **dict.fromkeys(ADMIN, _admin),
     "events-export": _events_export,
     "risk-replay": _risk_replay,
+    "risk-population": _risk_population,
     "staff": _staff,
     "audit-verify": _audit_verify,
 }
@@ -534,6 +541,7 @@ PASS_THROUGH = {
     "rtp": "print every game's exact RTP, hit rate, SD, max win (--simulate N to check)",
     "rng-certify": "run the statistical battery on the production generator, write a report",
     "bench": "load-test a server: bets/s, latency percentiles, flusher lag, ceilings",
+    "risk-population": "fraud rules on ordinary players and scripted abusers: false vs true +",
     "soak": "run the crash, race and fuzz scenarios for --minutes N; exit 1 on any finding",
     "mutate": "run each listed money mutation against its tests; exit 1 if any survives",
     "docs": "serve the documentation site on http://127.0.0.1:8001 (or: docs build)",

@@ -72,6 +72,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.STAFF_ROLE_REFUSED: 403,
     ErrorCode.FOUR_EYES_REQUIRED: 409,
     ErrorCode.PROPOSAL_NOT_PENDING: 409,
+    ErrorCode.QUEUE_ITEM_CLAIMED: 409,
     ErrorCode.WITHDRAWAL_APPROVAL_REQUIRED: 409,
     ErrorCode.BAD_FRAME: 400,
     ErrorCode.FRAME_TOO_LARGE: 413,

@@ -37,6 +37,9 @@ from tests.support.kyc import STAFF_TOKEN, verify_address, verify_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_PASSWORD = "Correct-Horse-42"
+# A server starts in a few seconds; the bound is for a machine running two test workers
+# beside other work, where a start (three processes, every migration) can take far longer.
+START_TIMEOUT_S = 90
 
 
 @dataclass
@@ -100,7 +103,7 @@ def start_server(
     server = ServerProcess(
         f"http://127.0.0.1:{port}", port, database_path, redis_child, process, log_path
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         try:
             with urllib.request.urlopen(f"{server.base_url}/health", timeout=1) as response:
@@ -282,7 +285,7 @@ def serving_workers(workdir: Path, workers: int = 2) -> Iterator[Workers]:
         )  # fmt: skip
     served = Workers(process, f"http://127.0.0.1:{port}", log_path, env)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_TIMEOUT_S
         while served.log().count("Application startup complete") < workers:
             assert process.poll() is None and time.monotonic() < deadline, served.log()
             time.sleep(0.1)

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from clients import loadgen
+from server.tools import risk_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = (
     "bets_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "errors", "flusher_lag_p99_ms",
     "server_cpu_s", "bets_per_cpu_s", "ceiling_ws_echo_per_s", "ceiling_redis_evalsha_per_s",
     "ratio_to_ws_echo", "ratio_to_redis_evalsha", "bytes_per_idle_session",
+    "risk_rules_per_s", "risk_alert_lag_p99_ms", "risk_catch_up_s",
 )  # fmt: skip
 
 
@@ -46,6 +48,7 @@ def test_a_tiny_bench_run_writes_every_figure_and_prints_progress_and_histogram(
     assert [name for name in FIGURES if not isinstance(figures.get(name), int | float)] == []
     assert (figures["workers"], figures["clients"], figures["errors"]) == (1, 2, 0)
     assert figures["bets_per_s"] > 0
+    assert figures["risk_rules_per_s"] > 0  # every spin is judged; players this fast are hits
     assert figures["p50_ms"] <= figures["p90_ms"] <= figures["p99_ms"] <= figures["p999_ms"]
     requests = round(figures["bets_per_s"] * figures["seconds"])
     assert sum(count for _, count in figures["histogram"]) == requests
@@ -79,3 +82,22 @@ def test_the_histogram_counts_each_latency_in_the_first_bucket_that_holds_it() -
 
 def test_an_empty_run_has_an_empty_histogram() -> None:
     assert [count for _, count in loadgen.histogram([])] == [0] * 11
+
+
+def _lag_buckets(counts: dict[str, float]) -> risk_figures.Samples:
+    name = f"{risk_figures.LAG}_bucket"
+    return {(name, frozenset({("le", le)})): count for le, count in counts.items()}
+
+
+def test_the_risk_lag_p99_is_the_bound_of_the_bucket_that_holds_it() -> None:
+    before = _lag_buckets({"0.01": 5, "0.025": 5, "0.05": 5, "+Inf": 5})
+    # 100 hits in the run: 90 within 10 ms, 9 more within 25 ms, the last within 50 ms.
+    after = _lag_buckets({"0.01": 95, "0.025": 104, "0.05": 105, "+Inf": 105})
+    assert risk_figures.lag_quantile_ms(before, after, 0.99) == 25.0
+    assert risk_figures.lag_quantile_ms(before, after, 0.5) == 10.0
+    assert risk_figures.lag_quantile_ms(before, after, 1.0) == 50.0
+
+
+def test_a_run_without_hits_has_no_risk_lag() -> None:
+    same = _lag_buckets({"0.01": 5, "+Inf": 5})
+    assert risk_figures.lag_quantile_ms(same, same, 0.99) is None

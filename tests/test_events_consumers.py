@@ -93,6 +93,19 @@ async def test_a_dead_members_unacknowledged_entries_are_reclaimed_by_another(
     assert await pending(own_redis_client, "fraud") == 0
 
 
+async def test_a_member_started_again_under_its_name_reads_its_unacknowledged_entries_first(
+    own_redis_client: aioredis.Redis,
+) -> None:
+    before = Consumer(own_redis_client, "fraud", "server-1")
+    await before.join()
+    await append(own_redis_client, deposit(3, 1), deposit(3, 2))
+    batch = await before.read()
+    await before.ack(batch[:1])  # it processed one entry, then its process died
+    again = Consumer(own_redis_client, "fraud", "server-1")
+    assert [e.event.id for e in await again.read_own_pending()] == ["deposit:2"]
+    assert await Consumer(own_redis_client, "fraud", "server-2").read_own_pending() == []
+
+
 async def test_replay_reads_a_shard_from_an_offset_whatever_was_acknowledged(
     own_redis_client: aioredis.Redis,
 ) -> None:

@@ -121,6 +121,40 @@ async def test_an_ewallet_deposit_then_a_bank_withdrawal_cancelled_in_the_browse
     watched.assert_clean()
 
 
+async def test_a_bank_transfer_from_an_iban_is_saved_as_that_bank_account_in_the_browser(
+    world: Processing, browser: Browser
+) -> None:
+    client, player = await new_player(world.server.base_url, kyc_level=1)
+    await client.http.aclose()
+    watched = await open_page(browser, world.server.base_url, "cashier-iban", DESKTOP)
+    page = watched.page
+    await page.fill("[name=login]", str(player["username"]))
+    await page.fill("[name=password]", STRONG_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await screen(page, "lobby")
+    await page.goto(f"{world.server.base_url}/#/cashier")
+    await screen(page, "cashier")
+
+    await expect(page.locator("#pay-account")).to_be_hidden()  # a card needs no account
+    await page.fill("#pay-deposit [name='deposit amount']", "20.00")
+    await page.select_option("#pay-method", "bank_transfer")
+    await page.fill("#pay-account", "GB82 WEST 1234 5698 7654 33")  # one digit mistyped
+    await page.click("#pay-deposit button[type=submit]")
+    await expect(page.get_by_text("This IBAN's check digits do not match").first).to_be_visible()
+
+    await page.fill("#pay-account", "GB82 WEST 1234 5698 7654 32")
+    await page.click("#pay-deposit button[type=submit]")
+    first = page.locator("#pay-history tbody tr").first
+    await expect(first.locator(".status")).to_have_text("processing")
+    saved = page.locator("#pay-method option", has_text="Bank account ending 5432")
+    await expect(saved).to_have_count(1)
+    await watched.shot("cashier-iban")
+    # The mistyped IBAN's refusal is the browser's only error.
+    assert watched.errors == [
+        "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+    ]
+
+
 async def test_a_first_withdrawal_to_a_card_asks_for_the_two_factor_code_in_the_browser(
     world: Processing, browser: Browser
 ) -> None:

@@ -21,6 +21,8 @@ from server.events.catalogue import (
     PaymentMethodSaved,
     ProfileChangedV2,
     ProviderMovement,
+    RoundBets,
+    RoundSettledV2,
     StakeTaken,
     Withdrawal,
     encode,
@@ -89,6 +91,16 @@ class World:
         return StakeTaken(
             id=self._id("stake"), player_id=player, at_ms=at, round_id=f"r{self.n}",
             game="classic", currency="EUR", amount=amount, balance=0,
+        )  # fmt: skip
+
+    def roulette(
+        self, player: int, at: int, bets: list[dict[str, object]], stake_bonus: int = 0
+    ) -> RoundBets:
+        stake = sum(int(str(bet["amount"])) for bet in bets)
+        return RoundBets(
+            id=self._id("bets"), player_id=player, at_ms=at, round_id=f"r{self.n}",
+            game="european-roulette", currency="EUR", stake=stake, stake_bonus=stake_bonus,
+            options={"bets": bets},
         )  # fmt: skip
 
     def login(
@@ -199,6 +211,33 @@ async def test_betting_faster_than_a_person_clicks_is_flagged(world: World) -> N
     assert raised[0].evidence == {"bets": 30, "window_s": 10}
 
 
+def settled_round(
+    player: int, n: int, game: str, free: bool = False, voided: bool = False
+) -> RoundSettledV2:
+    return RoundSettledV2(
+        id=f"round:s{n}", player_id=player, at_ms=T0 + n * 200, round_id=f"s{n}", game=game,
+        currency="EUR", stake=100, win=0, balance=0, voided=voided, free=free,
+    )  # fmt: skip
+
+
+async def test_slot_spins_settled_in_one_step_count_towards_rapid_betting(world: World) -> None:
+    raised = await world.feed(*(settled_round(16, n, "classic-sevens") for n in range(30)))
+    assert rules_of(raised) == ["rapid_betting"]
+    assert raised[0].evidence == {"bets": 30, "window_s": 10}
+
+
+async def test_free_spins_and_voided_rounds_are_no_bets(world: World) -> None:
+    rounds = [settled_round(17, n, "classic-sevens", free=n % 2 == 0) for n in range(40)]
+    voided = [settled_round(17, 100 + n, "classic-sevens", voided=True) for n in range(40)]
+    assert await world.feed(*rounds, *voided) == []
+
+
+async def test_a_blackjack_hands_settlement_is_not_counted_as_a_second_bet(world: World) -> None:
+    hands = [world.stake(18, 100, T0 + n * 200) for n in range(29)]
+    settled = [settled_round(18, n, "blackjack") for n in range(29)]
+    assert await world.feed(*hands, *settled) == []
+
+
 async def test_a_providers_bets_count_towards_rapid_betting(world: World) -> None:
     bets = [
         ProviderMovement(
@@ -254,6 +293,108 @@ async def test_a_disabled_rule_stays_silent(
     policy = from_data({"rules": {"rapid_betting": {"enabled": False}}})
     world = World(own_redis_client, db, geo, policy)
     assert await world.feed(*(world.stake(15, 100, T0 + n * 100) for n in range(40))) == []
+
+
+# -- table rounds: hedged bets, minimal-risk play while clearing a bonus ------------------------
+
+
+def red(amount: int) -> dict[str, object]:
+    return {"type": "red", "amount": amount}
+
+
+def black(amount: int) -> dict[str, object]:
+    return {"type": "black", "amount": amount}
+
+
+def dozen(index: int, amount: int) -> dict[str, object]:
+    return {"type": "dozen", "index": index, "amount": amount}
+
+
+async def ordinary_roulette(world: World, player: int, stake_bonus: int) -> list[alerts.Alert]:
+    """An evening of ordinary roulette: a colour, a colour and a number, two dozens, odd with
+    red (no pair), a few numbers: never both sides of a pair, never most of the wheel."""
+    rounds = [
+        [red(100)],
+        [black(200), {"type": "straight", "numbers": [17], "amount": 50}],
+        [dozen(1, 100), dozen(2, 100)],
+        [red(100), {"type": "odd", "amount": 100}],
+        [{"type": "corner", "numbers": [1, 2, 4, 5], "amount": 100}, {"type": "low", "amount": 50}],
+    ]
+    return await world.feed(
+        *(
+            world.roulette(player, T0 + n * MINUTE, bets, stake_bonus)
+            for n, bets in enumerate(rounds)
+        )
+    )
+
+
+async def test_an_ordinary_roulette_players_rounds_raise_no_alert(world: World) -> None:
+    assert await ordinary_roulette(world, 180, stake_bonus=0) == []
+
+
+async def test_an_ordinary_roulette_player_clearing_a_bonus_raises_no_alert(world: World) -> None:
+    assert await ordinary_roulette(world, 181, stake_bonus=50) == []
+
+
+async def test_red_and_black_in_one_round_are_hedged_bets(world: World) -> None:
+    bets = [red(500), black(400), {"type": "straight", "numbers": [0], "amount": 100}]
+    raised = await world.feed(world.roulette(182, T0, bets))
+    assert rules_of(raised) == ["hedged_bets"]
+    assert raised[0].evidence == {
+        "game": "european-roulette", "round_id": "r1", "stake": 1_000, "stake_bonus": 0,
+        "hedged": 800, "pairs": ["red+black"], "covered": 37, "pockets": 37,
+    }  # fmt: skip
+    assert (raised[0].severity, raised[0].action) == ("medium", "flag")
+
+
+async def test_odd_and_even_and_low_and_high_are_hedged_pairs_too(world: World) -> None:
+    bets: list[dict[str, object]] = [
+        {"type": t, "amount": 100} for t in ("odd", "even", "low", "high")
+    ]
+    raised = await world.feed(world.roulette(183, T0, bets))
+    assert rules_of(raised) == ["hedged_bets"]
+    assert (raised[0].evidence["hedged"], raised[0].evidence["pairs"]) == (
+        400,
+        ["odd+even", "low+high"],
+    )
+
+
+async def test_a_small_hedge_beside_a_large_bet_is_below_the_threshold(world: World) -> None:
+    bets = [red(50), black(50), {"type": "straight", "numbers": [7], "amount": 900}]
+    assert await world.feed(world.roulette(184, T0, bets)) == []
+
+
+async def test_covering_most_of_the_wheel_with_bonus_money_is_low_risk_bonus_play(
+    own_redis_client: aioredis.Redis, db: Database, geo: GeoIp
+) -> None:
+    policy = from_data({"rules": {"bonus_low_risk": {"action": "block_bonuses"}}})
+    world = World(own_redis_client, db, geo, policy)
+    bets = [dozen(1, 100), dozen(2, 100), dozen(3, 100)]
+    raised = await world.feed(world.roulette(185, T0, bets, stake_bonus=300))
+    assert rules_of(raised) == ["bonus_low_risk"]
+    assert raised[0].evidence == {
+        "game": "european-roulette", "round_id": "r1", "stake": 300, "stake_bonus": 300,
+        "hedged": 0, "pairs": [], "covered": 36, "pockets": 37,
+    }  # fmt: skip
+    assert (raised[0].severity, raised[0].action) == ("high", "block_bonuses")
+
+
+async def test_the_same_coverage_staked_with_cash_only_is_no_bonus_play(world: World) -> None:
+    bets = [dozen(1, 100), dozen(2, 100), dozen(3, 100)]
+    assert await world.feed(world.roulette(186, T0, bets, stake_bonus=0)) == []
+
+
+async def test_a_bonus_players_hedged_round_raises_both_table_rules(world: World) -> None:
+    raised = await world.feed(world.roulette(187, T0, [red(100), black(100)], stake_bonus=20))
+    assert rules_of(raised) == ["hedged_bets", "bonus_low_risk"]
+
+
+async def test_a_baccarat_round_takes_one_side_and_is_never_hedged(world: World) -> None:
+    event = RoundBets(
+        id="bets:b1", player_id=188, at_ms=T0, round_id="b1", game="punto-banco",
+        currency="EUR", stake=1_000, stake_bonus=1_000, options={"bet": "banker"},
+    )  # fmt: skip
+    assert await world.feed(event) == []
 
 
 class Request:

@@ -120,3 +120,20 @@ async def entries(db: Database, subject: str | None = None) -> list[dict[str, An
     return [
         {**dict(zip(names, row, strict=True)), "details": json.loads(str(row[7]))} for row in rows
     ]
+
+
+async def page(
+    db: Database, before: int | None, limit: int, subject: str | None = None
+) -> list[dict[str, Any]]:
+    """Up to `limit` entries older than id `before` (the newest when None), newest first,
+    of one subject when given; details decoded. The staff audit viewer pages with it."""
+    rows = await db.fetchall(
+        f"SELECT {COLUMNS} FROM audit_trail"  # noqa: S608
+        " WHERE (CAST(? AS BIGINT) IS NULL OR id < ?) AND (CAST(? AS TEXT) IS NULL OR subject = ?)"
+        " ORDER BY id DESC LIMIT ?",
+        (before, before, subject, subject, limit),
+    )
+    names = COLUMNS.split(", ")
+    return [
+        {**dict(zip(names, row, strict=True)), "details": json.loads(str(row[7]))} for row in rows
+    ]

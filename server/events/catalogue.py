@@ -17,7 +17,7 @@ stream as one field, and a Lua script can write the same shape
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -220,6 +220,22 @@ class ProviderMovementV2(ProviderMovement, frozen=True, kw_only=True, tag="provi
     free: bool
 
 
+class RoundBets(Event, frozen=True, kw_only=True, tag="round_bets"):
+    """The bets of one settled table round (roulette, baccarat, blackjack): what the fraud
+    rules read for hedged play and minimal-risk play while clearing a bonus. The flusher
+    emits it from the round's journal entry once the round is durable, never the bet's own
+    script, so the bet's hot path pays nothing for it. `options` are the game's options as
+    the round was dealt with them (roulette: `{"bets": [...]}`); `stake_bonus` is the part of
+    `stake` that was bonus money (cash is spent first). `at_ms` is when the round settled."""
+
+    round_id: str
+    game: str
+    currency: str
+    stake: int
+    stake_bonus: int
+    options: dict[str, Any] | None = None
+
+
 class DepositCredited(Event, frozen=True, kw_only=True, tag="deposit_credited"):
     """A deposit already durable in the ledger (`Deposited`) reached the spendable balance."""
 
@@ -415,6 +431,7 @@ KINDS: tuple[type[Event], ...] = (
     RoundSettledV2,
     ProviderMovement,
     ProviderMovementV2,
+    RoundBets,
     DepositCredited,
     BalanceAdjusted,
     WithdrawalFunds,

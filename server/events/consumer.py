@@ -21,6 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
@@ -35,6 +36,20 @@ BLOCK_MS = 1_000
 RETRY_S = 1.0
 RECLAIM_IDLE_MS = 30_000  # a member silent this long is taken to be dead
 RECLAIM_EVERY_S = 10.0
+
+
+def _found(reply: Any) -> list[Entry]:
+    """The readable entries of an XREADGROUP reply."""
+    if not reply:
+        return []
+    # RESP3 answers a map of stream -> entries, RESP2 a list of [stream, entries].
+    pairs = reply.items() if isinstance(reply, dict) else reply
+    found: list[Entry] = []
+    for name, raw in pairs:
+        # redis-py's RESP3 reply wraps a stream's entries (tuples) in one more list.
+        entries = raw[0] if raw and isinstance(raw[0], list) else raw
+        found.extend(stream.entries(stream.text(name), entries))
+    return found
 
 
 class Consumer:
@@ -77,16 +92,15 @@ class Consumer:
             block=block_ms,
             noack=noack,
         )
-        if not reply:
-            return []
-        # RESP3 answers a map of stream -> entries, RESP2 a list of [stream, entries].
-        pairs = reply.items() if isinstance(reply, dict) else reply
-        found: list[Entry] = []
-        for name, raw in pairs:
-            # redis-py's RESP3 reply wraps a stream's entries (tuples) in one more list.
-            entries = raw[0] if raw and isinstance(raw[0], list) else raw
-            found.extend(stream.entries(stream.text(name), entries))
-        return found
+        return _found(reply)
+
+    async def read_own_pending(self, count: int = 100) -> list[Entry]:
+        """Entries delivered to this member (by its name) and never acknowledged, oldest
+        first: what a process of the same name read before it died, to process first."""
+        reply = await self.client.xreadgroup(
+            self.group, self.name, dict.fromkeys(self.streams, "0"), count=count
+        )
+        return _found(reply)
 
     async def ack(self, entries: Sequence[Entry]) -> int:
         """Acknowledge processed entries; how many were still pending."""

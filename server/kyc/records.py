@@ -296,6 +296,15 @@ async def document(db: Database, player_id: int, document_id: int) -> Document |
     return _document(row) if row else None
 
 
+async def any_document(db: Database, document_id: int) -> Document | None:
+    """A document by its id alone, whoever's it is: for staff review only."""
+    row = await db.fetchone(
+        f"SELECT {_COLUMNS} FROM kyc_documents WHERE id = ?",  # noqa: S608
+        (document_id,),
+    )
+    return _document(row) if row else None
+
+
 def level_of_kind(kind: str) -> int:
     """The level a document of `kind` can prove: identity, or address and source of funds."""
     return IDENTITY if kind == "id" else ADDRESS_AND_FUNDS

@@ -130,6 +130,19 @@ FLUSHER_DEAD_LETTERS = Counter(
     ["kind"],
 )
 
+# -- fraud monitor (counted by its child process, recorded here by the server) --------------
+RISK_EVENTS = Counter("casino_risk_events", "Events the fraud monitor read.")
+RISK_RULES_EVALUATED = Counter(
+    "casino_risk_rules_evaluated", "Rules the fraud monitor evaluated (events read x rules on)."
+)
+RISK_HITS = Counter("casino_risk_hits", "Fraud rule hits, by rule.", ["rule"])
+RISK_ALERTS = Counter("casino_risk_alerts", "Fraud alerts raised.")
+RISK_ALERT_LAG = Histogram(
+    "casino_risk_alert_lag_seconds",
+    "Time from an event (its own at_ms) to the alert its hit raised or found standing.",
+    buckets=(0.005, *LAG_BUCKETS),
+)
+
 # -- backends, providers, payments -----------------------------------------------------------
 REDIS_ERRORS = Counter("casino_redis_errors", "Redis errors, by component.", ["component"])
 DATABASE_ERRORS = Counter("casino_database_errors", "Database errors, by component.", ["component"])
@@ -254,6 +267,19 @@ def record_flushed(entries: int, written: int, lags_ms: Sequence[int]) -> None:
         _observe(FLUSHER_LAG, lag_ms / 1000)
     _inc(FLUSHER_ENTRIES, entries)
     _inc(FLUSHER_ROUNDS_WRITTEN, written)
+
+
+def record_risk(
+    events: int, evaluated: int, hits: Mapping[str, int], alerts: int, lags_ms: Sequence[int]
+) -> None:
+    """One batch of the fraud monitor's work, forwarded by its process."""
+    _inc(RISK_EVENTS, events)
+    _inc(RISK_RULES_EVALUATED, evaluated)
+    for rule, count in hits.items():
+        _inc(RISK_HITS.labels(rule), count)
+    _inc(RISK_ALERTS, alerts)
+    for lag_ms in lags_ms:
+        _observe(RISK_ALERT_LAG, lag_ms / 1000)
 
 
 def record_flusher_error(error: BaseException) -> None:

@@ -136,6 +136,10 @@ class GatewayClient:
         """The gateway's token for a card (the number goes no further than this call)."""
         return await self._raw("POST", "/payment_methods", {"type": "card", "number": number})
 
+    async def tokenise_account(self, kind: str, account: str) -> dict[str, str]:
+        """The gateway's token and fingerprint for an e-wallet account id or an IBAN."""
+        return await self._raw("POST", "/payment_methods", {"type": kind, "account": account})
+
     async def submit_evidence(self, dispute: str, text: str) -> dict[str, str]:
         return await self._raw("POST", f"/disputes/{dispute}/evidence", {"text": text})
 

@@ -15,7 +15,7 @@ from protocol.errors import ErrorCode, Refused
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, query_limit, reply
 from server.context import Services
 from server.observability import log_context
-from server.payments import webhooks
+from server.payments import instruments, webhooks
 from server.payments.gateway import GatewayRefused, GatewayUnavailable
 from server.payments.methods import TYPES, Method
 from server.payments.runtime import PaymentsRuntime
@@ -31,6 +31,7 @@ MAX_ID = 2**63 - 1
 
 MAX_WEBHOOK_BYTES = 65536
 LABELS = {"ewallet": "Sandbox e-wallet", "bank_transfer": "Bank transfer"}
+ACCOUNT_LABELS = {"ewallet": "E-wallet", "bank_transfer": "Bank account"}
 
 
 def _runtime(request: Request) -> PaymentsRuntime:
@@ -62,12 +63,30 @@ async def _card(payments: Payments, player_id: int, number: object) -> Method:
     return await payments.methods.save(player_id, "card", str(token["token"]), label, fingerprint)
 
 
+async def _account(payments: Payments, player_id: int, kind: str, raw: object) -> Method:
+    """Tokenise an e-wallet account id or an IBAN at the gateway, for its fingerprint (the
+    fraud monitor links accounts paying from one), and save the token."""
+    account = instruments.iban(raw) if kind == "bank_transfer" else instruments.wallet_account(raw)
+    try:
+        token = await payments.gateway.tokenise_account(kind, account)
+    except GatewayRefused as refused:
+        raise Refused(ErrorCode.INVALID_PAYMENT_METHOD, refused.reason) from None
+    except GatewayUnavailable:
+        raise Refused(ErrorCode.GATEWAY_UNAVAILABLE, "the gateway did not answer") from None
+    label = f"{ACCOUNT_LABELS[kind]} ending {instruments.last4(account)}"
+    fingerprint = str(token.get("fingerprint", ""))[:64]
+    return await payments.methods.save(player_id, kind, str(token["token"]), label, fingerprint)
+
+
 async def _method(payments: Payments, player_id: int, data: dict[str, Any]) -> Method | None:
     """The method a payment names: a saved one (`method_id`), a new card (`card_number`),
-    the e-wallet or bank transfer (`method`), or none (the plain sandbox)."""
+    the e-wallet or bank transfer (`method`, with the `account` it pays from: the wallet's
+    account id or the IBAN), or none (the plain sandbox)."""
     if "card_number" in data:
         return await _card(payments, player_id, data["card_number"])
     kind = data.get("method")
+    if kind in ("ewallet", "bank_transfer") and data.get("account") is not None:
+        return await _account(payments, player_id, kind, data["account"])
     if kind in ("ewallet", "bank_transfer"):
         return await payments.methods.save(player_id, kind, kind, LABELS[kind])
     if kind is not None:
@@ -343,6 +362,11 @@ OPENAPI_PATHS: dict[str, Any] = {
             {
                 "card_number": {"type": "string", "description": "a new card, tokenised"},
                 "method": {"enum": ["ewallet", "bank_transfer"]},
+                "account": {
+                    "type": "string",
+                    "description": "with `method`: the e-wallet's account id (an email"
+                    " address) or the bank account's IBAN, tokenised",
+                },
             },
             [ErrorCode.GATEWAY_UNAVAILABLE],
         )

@@ -11,7 +11,8 @@ after a crash without counting it twice, with no per-event marker to store.
 
 What is kept (bounded by count, and expiring when the player is idle):
 - `dep`, `wd`: the last `KEEP_MOVEMENTS` deposits and withdrawal requests (`id|amount`);
-- `bets`: the last `KEEP_STAKES` stakes (`id|amount`), for rapid betting and for play
+- `bets`: the last `KEEP_STAKES` bets (`id|amount`: `rules.bet_amount`, which reads a
+  one-step game's `round_settled` as its bet), for rapid betting and for play
   since a deposit;
 - `devices`, `countries`: each device id and login country with when it was first seen;
 - `logins`: the last `KEEP_LOGINS` successful logins (`id|country|lat|lon`).
@@ -43,13 +44,12 @@ from server.events.catalogue import (
     LoggedInV2,
     PaymentMethodSaved,
     ProfileChangedV2,
-    ProviderMovement,
-    StakeTaken,
+    RoundBets,
     Withdrawal,
 )
 from server.risk.geoip import Place
 from server.risk.policy import Policy
-from server.risk.rules import Facts, Login, Movement
+from server.risk.rules import Facts, Login, Movement, bet_amount
 from server.storage.slots import player_prefix
 
 KEEP_MOVEMENTS = 50
@@ -89,17 +89,11 @@ def _evidence_device(device_id: str) -> bool:
     return bool(device_id) and not device_id.startswith(UA_DEVICE)
 
 
-def is_bet(event: Event) -> bool:
-    return isinstance(event, StakeTaken) or (
-        isinstance(event, ProviderMovement) and event.action == "bet"
-    )
-
-
 def relevant(event: Event) -> bool:
     """Whether any rule reads this kind of event: the rest are acknowledged unread."""
     return (
-        is_bet(event)
-        or isinstance(event, Deposited | LoggedInV2)
+        bet_amount(event) is not None
+        or isinstance(event, Deposited | LoggedInV2 | RoundBets)
         or (isinstance(event, Withdrawal) and event.status == "requested")
         or (isinstance(event, PaymentMethodSaved) and bool(event.fingerprint))
         or (isinstance(event, ProfileChangedV2) and bool(event.address_digest))
@@ -211,8 +205,8 @@ class Features:
         """Queue the writes and reads of one event; the names of the replies to keep (`_`
         for a write's reply)."""
         pid, at = event.player_id, event.at_ms
-        if is_bet(event):
-            amount = event.amount  # type: ignore[attr-defined]
+        amount = bet_amount(event)
+        if amount is not None:
             bets = key(pid, "bets")
             pipe.zadd(bets, {f"{event.id}|{amount}": at})
             pipe.zremrangebyrank(bets, 0, -KEEP_STAKES - 1)

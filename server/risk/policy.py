@@ -71,6 +71,14 @@ DEFAULTS: dict[str, RuleSettings] = {
     "rapid_betting": RuleSettings(
         "rapid_betting", "flag", "high", {"count": 30, "window_s": 10}
     ),
+    # A table round with `percent` % of its stake on both sides of even-money pairs.
+    "hedged_bets": RuleSettings("hedged_bets", "flag", "medium", {"percent": 50}),
+    # A table round staked partly with bonus money, `hedged_percent` % of it hedged or
+    # covering `coverage_percent` % of the pockets: clearing a bonus at almost no risk. An
+    # operator may set block_bonuses here.
+    "bonus_low_risk": RuleSettings(
+        "bonus_low_risk", "flag", "high", {"hedged_percent": 50, "coverage_percent": 90}
+    ),
     "new_device": RuleSettings("new_device", "flag", "low"),
     "new_country": RuleSettings("new_country", "flag", "medium"),
     # Two successful logins whose places are at least `min_km` apart at more than `max_kmh`.

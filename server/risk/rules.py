@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from games import catalogue as games
+from games.base import SingleStepGame
 from server.events.catalogue import (
     Deposited,
     Event,
@@ -19,9 +21,13 @@ from server.events.catalogue import (
     PaymentMethodSaved,
     ProfileChangedV2,
     ProviderMovement,
+    RoundBets,
+    RoundSettled,
+    RoundSettledV2,
     StakeTaken,
     Withdrawal,
 )
+from server.risk import exposure
 from server.risk.policy import Policy, RuleSettings
 
 
@@ -167,14 +173,70 @@ def quick_cashout(policy: Policy, event: Event, facts: Facts) -> Hit | None:
     )  # fmt: skip
 
 
+# Our games that settle in one step (slots, roulette, baccarat): their script emits no
+# `stake` event, only `round_settled`, which is then the bet. A game of several steps
+# (blackjack) emits `stake` for each stake it holds, and its `round_settled` is no new bet.
+ONE_STEP_GAMES = frozenset(
+    game_id for game_id, game in games.GAMES.items() if isinstance(game, SingleStepGame)
+)
+
+
+def bet_amount(event: Event) -> int | None:
+    """The player's stake when `event` is a bet (ours or a provider's), else None. A voided
+    round and a bonus's free round stake none of the player's money."""
+    if isinstance(event, StakeTaken):
+        return event.amount
+    if isinstance(event, ProviderMovement):
+        return event.amount if event.action == "bet" else None
+    if isinstance(event, RoundSettled) and event.game in ONE_STEP_GAMES:
+        free = isinstance(event, RoundSettledV2) and event.free
+        return None if event.voided or free else event.stake
+    return None
+
+
 def rapid_betting(policy: Policy, event: Event, facts: Facts) -> Hit | None:
     settings = policy.rule("rapid_betting")
-    is_bet = isinstance(event, StakeTaken) or (
-        isinstance(event, ProviderMovement) and event.action == "bet"
-    )
-    if settings is None or not is_bet or facts.recent_bets < settings["count"]:
+    if settings is None or bet_amount(event) is None or facts.recent_bets < settings["count"]:
         return None
     return _hit(settings, event, {"bets": facts.recent_bets, "window_s": settings["window_s"]})
+
+
+def _round_evidence(event: RoundBets, found: exposure.Exposure) -> dict[str, Any]:
+    return {
+        "game": event.game, "round_id": event.round_id, "stake": event.stake,
+        "stake_bonus": event.stake_bonus, "hedged": found.hedged, "pairs": list(found.pairs),
+        "covered": found.covered, "pockets": found.pockets,
+    }  # fmt: skip
+
+
+def hedged_bets(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    """A table round with at least `percent` % of its stake on both sides of even-money
+    pairs (red and black, odd and even, low and high): turnover at almost no risk, to wager
+    a bonus through, earn points or cashback on, or pass money through."""
+    settings = policy.rule("hedged_bets")
+    if settings is None or not isinstance(event, RoundBets) or event.stake <= 0:
+        return None
+    found = exposure.of_round(event.game, event.options)
+    if not found.hedged or found.hedged * 100 < settings["percent"] * event.stake:
+        return None
+    return _hit(settings, event, _round_evidence(event, found))
+
+
+def bonus_low_risk(policy: Policy, event: Event, facts: Facts) -> Hit | None:
+    """A table round staked partly with bonus money that risks almost nothing: at least
+    `hedged_percent` % of the stake hedged, or at least `coverage_percent` % of the wheel's
+    pockets covered. The bonus's wagering is cleared without the risk it is meant to carry."""
+    settings = policy.rule("bonus_low_risk")
+    if settings is None or not isinstance(event, RoundBets) or event.stake_bonus <= 0:
+        return None
+    found = exposure.of_round(event.game, event.options)
+    hedged = found.hedged > 0 and found.hedged * 100 >= settings["hedged_percent"] * event.stake
+    covering = (
+        found.pockets > 0 and found.covered * 100 >= settings["coverage_percent"] * found.pockets
+    )
+    if not (hedged or covering):
+        return None
+    return _hit(settings, event, _round_evidence(event, found))
 
 
 def _ok_login(event: Event) -> bool:
@@ -311,6 +373,8 @@ RULES = (
     withdrawal_outlier,
     quick_cashout,
     rapid_betting,
+    hedged_bets,
+    bonus_low_risk,
     new_device,
     new_country,
     impossible_travel,

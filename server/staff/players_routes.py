@@ -65,9 +65,23 @@ async def search(request: Request, member: StaffMember) -> Response:
 @staff_route(*READ)
 async def profile(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
-    found = await players.profile(services.db, services.wallet.hot, _player_id(request))
+    player_id = _player_id(request)
+    found = await players.profile(services.db, services.wallet.hot, player_id)
     if found is None:
         raise Refused(ErrorCode.NOT_FOUND, "no such player")
+    # The player's own responsible-gambling limits and any exclusion, as they see them.
+    limits = await services.rg.limits(player_id)
+    exclusion = await services.rg.exclusion(player_id)
+    found["limits"] = {
+        kind: {
+            "value": limit.value,
+            "pending_value": limit.pending_value if limit.pending else None,
+        }
+        for kind, limit in limits.items()
+    }
+    found["exclusion"] = (
+        None if exclusion is None else {"kind": exclusion.kind, "until_ms": exclusion.until_ms}
+    )
     return json_response(found)
 
 
@@ -222,7 +236,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "get": operation(
             "staffPlayer",
             "One player's profile, balances (cash, bonus, locked), open sessions,"
-            " KYC level, alerts and notes",
+            " KYC level, limits and exclusion, alerts and notes",
             tag="Staff",
             auth=True,
             parameters=[_ID],

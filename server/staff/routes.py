@@ -19,7 +19,7 @@ from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.audit import trail
 from server.context import Services
 from server.staff.accounts import MAX_CODE, MAX_NAME, MAX_PASSWORD, StaffAccounts, StaffMember
-from server.staff.guard import staff_route
+from server.staff.guard import declared_roles, staff_route
 from server.staff.roles import EVERY
 from server.web import client_address, json_body, json_response
 
@@ -64,6 +64,23 @@ async def me(request: Request, member: StaffMember) -> Response:
     return json_response(_public(member))
 
 
+def granted(app_routes: list[Any], member: StaffMember) -> list[dict[str, str]]:
+    """The staff routes `member`'s role may call, as method and path, in route order: the
+    staff web app shows only the pages these reach."""
+    found = []
+    for route in app_routes:
+        roles = declared_roles(getattr(route, "endpoint", None))
+        if roles is not None and member.role in roles:
+            for method in sorted(set(route.methods or ()) - {"HEAD"}):
+                found.append({"method": method, "path": str(route.path)})
+    return found
+
+
+@staff_route(*EVERY)
+async def grants(request: Request, member: StaffMember) -> Response:
+    return json_response({**_public(member), "routes": granted(request.app.routes, member)})
+
+
 @staff_route(*EVERY)
 async def logout(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
@@ -80,6 +97,7 @@ async def logout(request: Request, member: StaffMember) -> Response:
 routes = [
     Route("/api/staff/login", login, methods=["POST"]),
     Route("/api/staff/me", me, methods=["GET"]),
+    Route("/api/staff/me/grants", grants, methods=["GET"]),
     Route("/api/staff/logout", logout, methods=["POST"]),
 ]
 
@@ -132,6 +150,33 @@ OPENAPI_PATHS: dict[str, Any] = {
             tag="Staff",
             description=_SESSION,
             responses={"200": reply("the staff member", obj(_MEMBER, list(_MEMBER)))},
+            errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS],
+        )
+    },
+    "/api/staff/me/grants": {
+        "get": operation(
+            "staff_me_grants",
+            "Staff: who the session is and every staff route its role may call",
+            tag="Staff",
+            description=_SESSION,
+            responses={
+                "200": reply(
+                    "the staff member and the granted routes",
+                    obj(
+                        {
+                            **_MEMBER,
+                            "routes": {
+                                "type": "array",
+                                "items": obj(
+                                    {"method": {"type": "string"}, "path": {"type": "string"}},
+                                    ["method", "path"],
+                                ),
+                            },
+                        },
+                        [*_MEMBER, "routes"],
+                    ),
+                )
+            },
             errors=[ErrorCode.STAFF_ONLY, *BACKEND_ERRORS],
         )
     },

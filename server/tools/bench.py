@@ -37,6 +37,7 @@ from clients import idle_sessions, loadgen
 from server.observability import backlog
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
+from server.tools import risk_figures
 from server.wiring import backlog_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -321,6 +322,8 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             await _give_bonuses(stack.url, tokens)
         started_ms = time.time_ns() // 1_000_000 + int(args.warmup * 1000)
         cpu_before = _cpu_seconds(stack.process.pid) if stack.process else 0.0
+        risk_before = await risk_figures.scrape(stack.url)
+        load_began = time.monotonic()
         with _Progress() as progress:
             result = await loadgen.run_load(
                 stack.ws_url, tokens, args.seconds, args.warmup, mix=args.mix,
@@ -328,6 +331,7 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             )  # fmt: skip
         cpu = (_cpu_seconds(stack.process.pid) - cpu_before) if stack.process else 0.0
         await _wait_flushed(stack.redis_url)
+        risk = await _risk(stack, risk_before, load_began)
         lag_p50, lag_p99, flushed = (0.0, 0.0, 0)
         if stack.database.exists():
             lag_p50, lag_p99, flushed = _flusher_lag_ms(stack.database, started_ms)
@@ -351,6 +355,7 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             "flusher_lag_p50_ms": lag_p50,
             "flusher_lag_p99_ms": lag_p99,
             "rounds_flushed": flushed,
+            **risk,
             "histogram": loadgen.histogram(result.latencies_ns),
         }
         if workers == 1 and args.idle and stack.process is not None:
@@ -365,6 +370,24 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
                 ceiling = figures[key]
                 figures[name] = round(figures["bets_per_s"] / ceiling, 4) if ceiling else None
         return figures
+
+
+async def _risk(
+    stack: Stack, before: risk_figures.Samples | None, load_began: float
+) -> dict[str, Any]:
+    """The fraud monitor's figures over the run, once it has judged every event of it:
+    rules per second (over the load and the catch-up after it), the event-to-alert lag at
+    p99 (a bucket's bound), and how long it still needed after the load stopped."""
+    catch_up_s = await risk_figures.wait_caught_up(stack.redis_url)
+    after = await risk_figures.scrape(stack.url)
+    if before is None or after is None:
+        return {"risk_rules_per_s": None, "risk_alert_lag_p99_ms": None, "risk_catch_up_s": None}
+    seconds = time.monotonic() - load_began
+    return {
+        "risk_rules_per_s": round(risk_figures.rules_per_s(before, after, seconds), 1),
+        "risk_alert_lag_p99_ms": risk_figures.lag_quantile_ms(before, after, 0.99),
+        "risk_catch_up_s": catch_up_s,
+    }
 
 
 async def _give_bonuses(base_url: str, tokens: list[str]) -> None:

@@ -17,6 +17,10 @@ entries that fail on their own move to the dead-letter stream, where they stay
 until an operator fixes the cause; every start-up retries them first. Trouble
 with the backends themselves (a locked database, Redis down) is never a reason
 to quarantine: it is retried with backoff.
+
+A settled table round also becomes a `RoundBets` event on the player's event stream,
+appended just before its entry is acknowledged (server/money/journal/table_bets.py): the
+fraud rules read its bets there, and the bet's script pays nothing for it.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from typing import Any, NamedTuple
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
+from server.events import stream as events_stream
 from server.money import keys, ledger
+from server.money.journal import table_bets
 from server.observability import metrics
 from server.storage.database import Database, IntegrityError, Transaction, now_ms
 
@@ -228,6 +234,14 @@ def _by_stream(reply: Any) -> Batch:
     return batch
 
 
+def _queue_events(pipe: Any, events: Sequence[tuple[int, bytes]]) -> None:
+    for player_id, payload in events:
+        pipe.xadd(
+            events_stream.key_of(player_id), {events_stream.FIELD: payload},
+            maxlen=events_stream.MAX_LENGTH, approximate=True,
+        )  # fmt: skip
+
+
 def _size(batch: Batch) -> int:
     return sum(len(entries) for entries in batch.values())
 
@@ -413,6 +427,9 @@ class Flusher:
 
     async def _write(self, batch: Batch, acknowledge: bool) -> int:
         new = 0
+        # Built first: an entry too malformed for its event is refused like one the
+        # database refuses (a KeyError or ValueError: quarantined, blocking nothing).
+        bets = table_bets.events(entry for entries in batch.values() for entry in entries)
         async with self.db.transaction() as tx:
             # Each shard's entries in its stream order (a player's are all in one shard), one
             # shard after another: consecutive rounds, across shards too, go in one multi-row
@@ -433,11 +450,17 @@ class Flusher:
             new += await write_round_entries(tx, run)
         if acknowledge:
             async with self.redis.pipeline(transaction=False) as pipe:
+                # The table rounds' events before the acknowledgements, in one round trip: a
+                # crash between them leaves the entries pending, and their second flush
+                # appends the same events again (same ids), which consumers dedupe.
+                _queue_events(pipe, bets)
                 for stream, entries in batch.items():
                     ids = [entry_id for entry_id, _ in entries]
                     pipe.xack(stream, GROUP, *ids)
                     pipe.xdel(stream, *ids)
                 await pipe.execute()
+        elif bets:
+            await events_stream.append(self.redis, bets)
         self.rounds_written += new
         flat = [entry for entries in batch.values() for entry in entries]
         metrics.record_flush(flat, new)

@@ -114,8 +114,19 @@ export function renderPayments() {
       "aria-label": "card number",
       size: 19,
     });
+    // The e-wallet's account id or the bank account's IBAN: saved as a method of its own
+    // (optional: without it the plain sandbox e-wallet or transfer is used).
+    const account = el("input", {
+      id: "pay-account",
+      name: "account",
+      autocomplete: "off",
+      "aria-label": "e-wallet account or IBAN",
+      size: 28,
+    });
     const showCard = () => {
       cardNumber.hidden = method.value !== "card";
+      account.hidden = method.value !== "ewallet" && method.value !== "bank_transfer";
+      account.placeholder = method.value === "ewallet" ? "you@wallet.example (optional)" : "IBAN (optional)";
     };
     method.value = saved.length ? saved[0].value : "card";
     method.addEventListener("change", showCard);
@@ -128,6 +139,7 @@ export function renderPayments() {
       el("span", { class: "currency" }, currency),
       method,
       cardNumber,
+      account,
       el("button", { type: "submit", class: "primary" }, "Deposit"),
     );
     deposit.addEventListener("submit", async (event) => {
@@ -137,7 +149,10 @@ export function renderPayments() {
       const body = { amount };
       if (method.value === "card") body.card_number = cardNumber.value.replace(/\s/g, "");
       else if (method.value.startsWith("saved:")) body.method_id = Number(method.value.slice(6));
-      else body.method = method.value;
+      else {
+        body.method = method.value;
+        if (account.value.trim()) body.account = account.value.trim();
+      }
       await submit(deposit, "deposits", body);
     });
 
