@@ -369,21 +369,46 @@ def _checkout() -> Path | None:
     return ROOT if (ROOT / "run.py").exists() and (ROOT / "pyproject.toml").exists() else None
 
 
+# The suite runs on two pytest-xdist workers, a file to a worker: most of a test's time is
+# spent waiting on the servers, browsers and redis-servers it starts, so two at once nearly
+# halve the wall time on two cores. `run.py test -n 0` runs it in one process.
+TEST_WORKERS = ["-n", "2", "--dist", "loadfile", "--durations", "25"]
+
+
+def _workers(pytest_args: list[str]) -> list[str]:
+    chosen = any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args)
+    return [] if chosen else TEST_WORKERS
+
+
+def _test_database(pytest_args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """`--database sqlite|postgres` (first, before pytest's own flags) taken out of the pytest
+    arguments as CASINO_TEST_DATABASE: which database every test's server runs on."""
+    env = dict(os.environ)
+    if pytest_args[:1] == ["--database"] and len(pytest_args) > 1:
+        env["CASINO_TEST_DATABASE"] = pytest_args[1]
+        return pytest_args[2:], env
+    if pytest_args[:1] and pytest_args[0].startswith("--database="):
+        env["CASINO_TEST_DATABASE"] = pytest_args[0].split("=", 1)[1]
+        return pytest_args[1:], env
+    return pytest_args, env
+
+
 def _test(args: argparse.Namespace) -> int:
     root = _checkout()
     if root is None:
         print("`test` runs from a source checkout: python3 run.py test", file=sys.stderr)
         return 2
+    pytest_args, env = _test_database(args.pytest_args)
     steps = [
         [sys.executable, "-m", "ruff", "check", "."],
         [sys.executable, "-m", "ruff", "format", "--check", "."],
         [sys.executable, "-m", "mypy", "."],
         [sys.executable, "-m", "server.docs_site", "build"],
-        [sys.executable, "-m", "pytest", *args.pytest_args],
+        [sys.executable, "-m", "pytest", *_workers(pytest_args), *pytest_args],
     ]
     for step in steps:
         print("$", " ".join(step[2:]), flush=True)
-        code = subprocess.run(step, cwd=root).returncode
+        code = subprocess.run(step, cwd=root, env=env).returncode
         if code:
             return code
     return 0
@@ -569,7 +594,11 @@ def build_parser(prog: str = "casino") -> argparse.ArgumentParser:
     demo.add_argument("--stake", type=int, default=100, help="stake per spin, minor units")
 
     test = commands.add_parser("test", help="lint, type-check, build the docs, run every test")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    test.add_argument(
+        "pytest_args",
+        nargs=argparse.REMAINDER,
+        help="extra pytest arguments; first `--database postgres` to run them on PostgreSQL",
+    )
     lock = commands.add_parser("lock", help="re-resolve the lock files (then run the tests)")
     lock.add_argument("--upgrade", action="store_true", help="take the newest allowed releases")
 

@@ -562,8 +562,13 @@ class Settings:
                 f"CASINO_DATABASE_URL must start with sqlite:/// or postgresql:// (got {scheme}:)"
             )
         redis_url = env.get("CASINO_REDIS_URL", "")
-        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise ConfigError("CASINO_REDIS_URL must start with redis://, rediss:// or unix://")
+        if redis_url and not redis_url.startswith(
+            ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
+        ):
+            raise ConfigError(
+                "CASINO_REDIS_URL must start with redis://, rediss://, unix://, redis+sentinel://"
+                " or redis+cluster://"
+            )
         return cls(
             data_dir=data_dir,
             redis_url=redis_url,

@@ -25,15 +25,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 
 from server import mode
 from server.config import ConfigError, Mode, Settings
 from server.observability import backlog
 from server.provider import sandbox
-from server.storage import database, redis_child
+from server.storage import database, redis_child, redis_client
 from server.wiring import backlog_keys
 
 GIB = 1024**3
@@ -72,14 +74,45 @@ def _fail(check: str, detail: str, fix: str) -> Finding:
 
 
 # -- pure judgements ---------------------------------------------------------------------------
+SENTINEL_FORM = "redis+sentinel://:PASSWORD@HOST:PORT,HOST:PORT,HOST:PORT/SERVICE?replicas=1"
+CLUSTER_FORM = "redis+cluster://:PASSWORD@HOST:PORT,HOST:PORT,HOST:PORT"
+
+
+def _replication_finding(replicas: int) -> Finding:
+    if replicas:
+        return _ok("redis replication", f"a write counts once {replicas} replica(s) hold it")
+    return _warn(
+        "redis replication",
+        "a round the master answered but had not yet sent to a replica is lost at a failover",
+        "add ?replicas=1 to CASINO_REDIS_URL (and run two replicas, so one is left to"
+        " wait for after a failover)",
+    )
+
+
 def redis_url_findings(url: str) -> list[Finding]:
     parts = urlsplit(url)
     if parts.scheme == "unix":
         return [_ok("redis access", "unix socket: protected by file permissions")]
     host = parts.hostname or ""
+    loopback = mode.is_loopback(host)
     found = []
+    if parts.scheme == redis_client.SENTINEL_SCHEME:
+        try:
+            sentinels, _, _, _, replicas = redis_client.sentinel_parts(url)
+        except ValueError as error:
+            return [_fail("redis access", f"CASINO_REDIS_URL: {error}", SENTINEL_FORM)]
+        host = ",".join(name for name, _ in sentinels)
+        loopback = all(mode.is_loopback(name) for name, _ in sentinels)
+        found.append(_replication_finding(replicas))
+    elif parts.scheme == redis_client.CLUSTER_SCHEME:
+        try:
+            seeds, _ = redis_client.cluster_parts(url)
+        except ValueError as error:
+            return [_fail("redis access", f"CASINO_REDIS_URL: {error}", CLUSTER_FORM)]
+        host = ",".join(name for name, _ in seeds)
+        loopback = all(mode.is_loopback(name) for name, _ in seeds)
     if not parts.password:
-        if mode.is_loopback(host):
+        if loopback:
             found.append(
                 _warn(
                     "redis access",
@@ -99,7 +132,8 @@ def redis_url_findings(url: str) -> list[Finding]:
             )
     else:
         found.append(_ok("redis access", f"password set for {host}"))
-    if parts.scheme == "redis" and not mode.is_loopback(host):
+    plain = ("redis", redis_client.SENTINEL_SCHEME, redis_client.CLUSTER_SCHEME)
+    if parts.scheme in plain and not loopback:
         found.append(
             _warn(
                 "redis transport",
@@ -284,9 +318,12 @@ def permission_findings(settings: Settings) -> list[Finding]:
 
 # -- live checks -------------------------------------------------------------------------------
 async def _live_redis(url: str, bound_s: int) -> list[Finding]:
-    client = aioredis.Redis.from_url(
-        url, decode_responses=True, socket_connect_timeout=TIMEOUT_S, socket_timeout=TIMEOUT_S
-    )
+    if url.startswith((f"{redis_client.SENTINEL_SCHEME}://", f"{redis_client.CLUSTER_SCHEME}://")):
+        client = redis_client.connect(url, retries=0)  # the sentinels or seeds name the nodes
+    else:
+        client = aioredis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=TIMEOUT_S, socket_timeout=TIMEOUT_S
+        )
     try:
         try:
             await client.ping()
@@ -302,10 +339,13 @@ async def _live_redis(url: str, bound_s: int) -> list[Finding]:
         found = [_ok("redis reachable", "PING answered")]
         try:
             config: dict[str, str] = {}
-            for name in ("appendonly", "appendfsync", "maxmemory-policy"):
-                reply = await client.config_get(name)
-                config.update({str(key): str(value) for key, value in reply.items()})
-            found += persistence_findings(config, "CONFIG GET")
+            if redis_client.is_cluster(client):
+                found += await _cluster_persistence(client)
+            else:
+                for name in ("appendonly", "appendfsync", "maxmemory-policy"):
+                    reply = await client.config_get(name)
+                    config.update({str(key): str(value) for key, value in reply.items()})
+                found += persistence_findings(config, "CONFIG GET")
         except Exception as error:
             found.append(
                 _warn(
@@ -323,6 +363,19 @@ async def _live_redis(url: str, bound_s: int) -> list[Finding]:
         return found
     finally:
         await client.aclose()
+
+
+async def _cluster_persistence(client: aioredis.Redis) -> list[Finding]:
+    """`persistence_findings` for every primary of a cluster (each holds its own shards)."""
+    cluster = cast(RedisCluster, client)
+    found = []
+    for node in cluster.get_primaries():
+        config: dict[str, str] = {}
+        for name in ("appendonly", "appendfsync", "maxmemory-policy"):
+            reply = await cluster.config_get(name, target_nodes=node)
+            config.update({str(key): str(value) for key, value in reply.items()})
+        found += persistence_findings(config, f"CONFIG GET on {node.host}:{node.port}")
+    return found
 
 
 async def _redis(settings: Settings) -> list[Finding]:

@@ -3,6 +3,10 @@ server itself (`run.py serve`) on another, each in a temporary directory.
 
 Every test that used the server is followed by a reconciliation of the whole
 ledger against Redis and the rounds table: no test may leave money unexplained.
+
+`CASINO_TEST_DATABASE=postgres` runs every server on a fresh database in one private
+PostgreSQL cluster instead of a SQLite file (tests/support/db.py); tests marked
+`sqlite_only` (about the SQLite file itself) are skipped there, with their reason.
 """
 
 from __future__ import annotations
@@ -27,13 +31,15 @@ from clients.api import CasinoClient
 from server.money import keys
 from server.money.hot import HotWallet
 from server.money.reconcile import Report, reconcile
-from server.storage.database import Database
+from server.storage.database import Database, DatabaseTarget, is_postgres
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 from server.tools.soak import stack as soak_stack
 from server.wiring import histories
+from tests.support import db as test_db
 from tests.support import round_audit
 from tests.support.kyc import STAFF_TOKEN, verify_address, verify_identity
+from tests.support.postgres import stop_shared_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_PASSWORD = "Correct-Horse-42"
@@ -42,14 +48,37 @@ STRONG_PASSWORD = "Correct-Horse-42"
 START_TIMEOUT_S = 90
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): about SQLite itself; skipped when the suite runs on PostgreSQL",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not test_db.ON_POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+def pytest_sessionfinish() -> None:
+    stop_shared_cluster()
+
+
 @dataclass
 class ServerProcess:
     base_url: str
     port: int
-    database_path: Path
+    # The server's database: its SQLite file, or on PostgreSQL its URL (tests/support/db.py).
+    database_path: DatabaseTarget
     redis: RedisChild
     process: subprocess.Popen[bytes]
     log_path: Path
+    workdir: Path  # CASINO_DATA_DIR: its KYC files, mail sink, logs
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -59,9 +88,10 @@ def start_server(
     workdir: Path, redis_child: RedisChild, extra_env: dict[str, str] | None = None
 ) -> ServerProcess:
     port = free_port()
-    database_path = workdir / "casino.db"
+    database_path: DatabaseTarget = test_db.target_for(workdir)
     if "CASINO_DATABASE_URL" in (extra_env or {}):
-        database_path = Path((extra_env or {})["CASINO_DATABASE_URL"].removeprefix("sqlite:///"))
+        given = (extra_env or {})["CASINO_DATABASE_URL"]
+        database_path = given if is_postgres(given) else Path(given.removeprefix("sqlite:///"))
     shared = getattr(redis_child, "shared_database", None)
     if shared is not None and shared != database_path:
         # Its flusher would take the shared server's rounds into a database without their
@@ -72,7 +102,7 @@ def start_server(
         "CASINO_NO_BOOTSTRAP": "1",
         "CASINO_DATA_DIR": str(workdir),
         "CASINO_REDIS_URL": redis_child.url,
-        "CASINO_DATABASE_URL": f"sqlite:///{database_path}",
+        "CASINO_DATABASE_URL": test_db.url_of(database_path),
         "CASINO_RESERVATION_TTL_SECONDS": "5",
         "CASINO_ROUND_TIMEOUT_SECONDS": "4",
         "CASINO_MAX_SESSIONS_PER_PLAYER": "64",
@@ -101,7 +131,7 @@ def start_server(
             cwd=ROOT,
         )
     server = ServerProcess(
-        f"http://127.0.0.1:{port}", port, database_path, redis_child, process, log_path
+        f"http://127.0.0.1:{port}", port, database_path, redis_child, process, log_path, workdir
     )
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
@@ -140,7 +170,7 @@ def casino(
     tmp_path_factory: pytest.TempPathFactory, redis_child: RedisChild
 ) -> Iterator[ServerProcess]:
     workdir = tmp_path_factory.mktemp("casino")
-    redis_child.shared_database = workdir / "casino.db"  # type: ignore[attr-defined]
+    redis_child.shared_database = test_db.target_for(workdir)  # type: ignore[attr-defined]
     server = start_server(workdir, redis_child)
     yield server
     stop_server(server)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import STRONG_PASSWORD, ServerProcess, unique
+from tests.support import db as test_db
 from tests.support.accounts import (
     auth,
     code_now,
@@ -447,15 +448,13 @@ async def test_wrong_codes_count_as_failed_logins_until_the_lock(http: httpx.Asy
 async def test_the_two_factor_secret_is_stored_encrypted(
     http: httpx.AsyncClient, casino: ServerProcess
 ) -> None:
-    import sqlite3
 
     name, _ = await register(http)
     token = await token_of(http, name)
     setup = (await http.post("/api/me/two-factor/setup", headers=auth(token))).json()
-    with sqlite3.connect(casino.database_path) as db:
-        (stored,) = db.execute(
-            "SELECT totp_secret FROM players WHERE username = ?", (name,)
-        ).fetchone()
+    [(stored,)] = test_db.query(
+        casino.database_path, "SELECT totp_secret FROM players WHERE username = ?", (name,)
+    )
     assert stored.startswith("v1:")
     assert setup["secret"] not in stored and secret_of(setup).hex() not in stored
 

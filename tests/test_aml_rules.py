@@ -17,6 +17,7 @@ from server.aml.service import Aml
 from server.audit import trail
 from server.money import ledger
 from server.storage.database import Database, now_ms
+from tests.support import db as test_db
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Request:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "aml.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     yield database
     await database.close()

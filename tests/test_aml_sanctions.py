@@ -20,6 +20,7 @@ from server.audit import trail
 from server.storage.database import Database, now_ms
 from server.storage.redis_child import RedisChild
 from tests.conftest import STRONG_PASSWORD, settled_report, start_server, stop_server, unique
+from tests.support import db as test_db
 
 ROWS = [
     {"id": "NK-1", "schema": "Person", "name": "Viktor Ivanovich Petrenko",
@@ -99,7 +100,7 @@ def test_a_file_in_another_format_is_refused_by_name(tmp_path: Path) -> None:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "aml.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     yield database
     await database.close()

@@ -9,13 +9,13 @@ The ledger reconciles after each test (the `client` fixture).
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import httpx
 import pytest
 
 from clients.api import CasinoClient
+from tests.support import db as test_db
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.payments import Paying, pay
 from tests.support.staff import add_staff, bearer, login
@@ -49,11 +49,11 @@ def staff(world: Paying) -> httpx.AsyncClient:
 
 
 def audit_entries(world: Paying, action: str) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(world.server.database_path) as conn:
-        rows = conn.execute(
-            "SELECT actor, subject, reason FROM audit_trail WHERE action = ? ORDER BY id",
-            (action,),
-        ).fetchall()
+    rows = test_db.query(
+        world.server.database_path,
+        "SELECT actor, subject, reason FROM audit_trail WHERE action = ? ORDER BY id",
+        (action,),
+    )
     return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
@@ -123,8 +123,9 @@ async def test_confirming_a_case_closes_the_account(
             json={"reason": "no source of funds"},
         )
     assert (reply.status_code, reply.json()["status"]) == (200, "confirmed")
-    with sqlite3.connect(screening.server.database_path) as conn:
-        [(account,)] = conn.execute("SELECT status FROM players WHERE id = ?", (me,)).fetchall()
+    [(account,)] = test_db.query(
+        screening.server.database_path, "SELECT status FROM players WHERE id = ?", (me,)
+    )
     assert account == "disabled"
     assert ("staff:automation", f"player:{me}", "no source of funds") in audit_entries(
         screening, "aml_case_confirmed"
@@ -189,11 +190,10 @@ async def test_the_audit_trail_verifies_with_its_entry_count_and_head(
     screening: Paying, client: CasinoClient
 ) -> None:
     await held(screening, client)
-    with sqlite3.connect(screening.server.database_path) as conn:
-        [(count, head)] = conn.execute(
-            "SELECT COUNT(*), (SELECT hash FROM audit_trail ORDER BY id DESC LIMIT 1)"
-            " FROM audit_trail"
-        ).fetchall()
+    [(count, head)] = test_db.query(
+        screening.server.database_path,
+        "SELECT COUNT(*), (SELECT hash FROM audit_trail ORDER BY id DESC LIMIT 1) FROM audit_trail",
+    )
     async with staff(screening) as http:
         verdict = (await http.get("/api/staff/audit/verify")).json()
     assert verdict == {"ok": True, "entries": count, "head": head, "broken_at": None,

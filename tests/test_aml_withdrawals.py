@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +22,7 @@ from clients.api import CasinoClient
 from server.storage.database import now_ms
 from server.storage.redis_child import RedisChild, free_port
 from tests.conftest import ROOT, settled_report, start_server, stop_server
+from tests.support import db as test_db
 from tests.support.payments import SERVER_ENV, Gateway, Paying, balance, pay, player
 
 # Quick cash-out fires from EUR 3,000 deposited: above the CDD threshold, so a test can
@@ -73,7 +73,7 @@ async def player_id(client: CasinoClient) -> int:
 
 
 def set_kyc_level(world: Paying, player: int, level: int) -> None:
-    with sqlite3.connect(world.server.database_path) as conn:
+    with test_db.connect(world.server.database_path) as conn:
         conn.execute(
             "INSERT INTO kyc_status (player_id, status, updated_at, level) VALUES (?, 'verified',"
             " ?, ?) ON CONFLICT (player_id) DO UPDATE SET level = excluded.level",
@@ -82,18 +82,18 @@ def set_kyc_level(world: Paying, player: int, level: int) -> None:
 
 
 def open_cases(world: Paying, player: int) -> list[tuple[int, str, str]]:
-    with sqlite3.connect(world.server.database_path) as conn:
-        rows = conn.execute(
-            "SELECT id, rule, action FROM aml_cases WHERE player_id = ? AND status = 'open'"
-            " ORDER BY id",
-            (player,),
-        ).fetchall()
+    rows = test_db.query(
+        world.server.database_path,
+        "SELECT id, rule, action FROM aml_cases WHERE player_id = ? AND status = 'open'"
+        " ORDER BY id",
+        (player,),
+    )
     return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
 def admin(world: Paying, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CASINO_DATA_DIR": str(world.workdir),
-           "CASINO_DATABASE_URL": f"sqlite:///{world.server.database_path}"}  # fmt: skip
+           "CASINO_DATABASE_URL": test_db.url_of(world.server.database_path)}  # fmt: skip
     return subprocess.run(
         [sys.executable, "-m", "server.aml.admin", *args],
         capture_output=True, text=True, env=env, cwd=ROOT, check=False, timeout=60,

@@ -9,11 +9,12 @@ import pytest
 
 from server.audit import trail
 from server.storage.database import Database
+from tests.support import db as test_db
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "audit.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     yield database
     await database.close()

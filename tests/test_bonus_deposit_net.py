@@ -15,13 +15,14 @@ from server.money.wallet import Wallet
 from server.storage.database import Database
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
+from tests.support import db as test_db
 
 PLAYER = 1
 
 
 @pytest.fixture
 async def wallet(tmp_path: Path, own_redis: RedisChild) -> AsyncIterator[Wallet]:
-    db = Database(tmp_path / "casino.db")
+    db = Database(test_db.target_for(tmp_path))
     await db.open()
     async with db.transaction() as tx:
         await tx.execute(

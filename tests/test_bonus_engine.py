@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from server.money import keys
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, settled_report, start_server, stop_server, unique
+from tests.support import db as test_db
 from tests.support.kyc import STAFF_TOKEN, verify_identity
 from tests.support.payments import SERVER_ENV, Gateway, pay, player
 from tests.support.provider import FRUITS, SANDBOX, launch, sandbox_client, seat
@@ -284,11 +284,11 @@ async def test_cashback_pays_a_share_of_the_net_loss_as_cash(
 
 def trail_entries(server: ServerProcess, subject: str) -> list[tuple[str, str, str]]:
     """(actor, action, details) of the audit trail's entries about `subject`."""
-    with sqlite3.connect(server.database_path) as conn:
-        rows = conn.execute(
-            "SELECT actor, action, details FROM audit_trail WHERE subject = ? ORDER BY id",
-            (subject,),
-        ).fetchall()
+    rows = test_db.query(
+        server.database_path,
+        "SELECT actor, action, details FROM audit_trail WHERE subject = ? ORDER BY id",
+        (subject,),
+    )
     return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 

@@ -96,7 +96,7 @@ async def test_a_free_spin_is_recorded_as_free_and_a_paid_spin_is_not(
     await settled_report(casino)
     me = await client.call("GET", "/api/me")
     rows = db_query(
-        casino, "SELECT stake, free FROM rounds WHERE player_id = ? ORDER BY rowid",
+        casino, "SELECT stake, free FROM rounds WHERE player_id = ? ORDER BY settled_at",
         (int(me["player_id"]),),
     )  # fmt: skip
     assert rows == [(100, 1), (100, 1), (105, 0)]

@@ -6,11 +6,10 @@ the Verification screen; the ledger reconciles after each test (the world fixtur
 
 from __future__ import annotations
 
-import sqlite3
-
 from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import STRONG_PASSWORD, new_player, unique
+from tests.support import db as test_db
 from tests.support.payment_webhooks import CARD_OK, Processing, processing, world
 from tests.test_web_client import DESKTOP, PHONE, browser, no_sideways_scroll, open_page, screen
 
@@ -18,10 +17,9 @@ __all__ = ["browser", "processing", "world"]
 
 
 def full_name_of(world: Processing, username: str) -> str | None:
-    with sqlite3.connect(world.server.database_path) as conn:
-        [(name,)] = conn.execute(
-            "SELECT full_name FROM players WHERE username = ?", (username,)
-        ).fetchall()
+    [(name,)] = test_db.query(
+        world.server.database_path, "SELECT full_name FROM players WHERE username = ?", (username,)
+    )
     return None if name is None else str(name)
 
 

@@ -52,6 +52,7 @@ async def test_a_read_after_a_commit_sees_it_while_other_reads_overlap(db: Datab
     assert missed == []
 
 
+@pytest.mark.sqlite_only(reason="SQLite's switch to WAL and its file lock")
 async def test_opening_waits_for_another_connections_write_lock(tmp_path: Path) -> None:
     """`--workers N` on a first start: one worker migrates while the others open the file.
     Switching to WAL takes a lock, and it used to fail at once instead of waiting."""

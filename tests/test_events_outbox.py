@@ -15,11 +15,12 @@ from server.events.catalogue import Deposited, StatusChanged
 from server.events.lua import source as lua_source
 from server.storage.database import Database
 from server.storage.slots import shard
+from tests.support import db as test_db
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "events.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     yield database
     await database.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +33,8 @@ from tests.conftest import (
     start_server,
     stop_server,
 )
+from tests.support import db as test_db
+from tests.support import processes
 from tests.support.observability import delta, scrape
 
 TIMEOUT_S = 20.0
@@ -41,65 +42,13 @@ LETTERS = "casino_flusher_dead_letters_total"
 T = TypeVar("T")
 
 
-def _stat(pid: int) -> tuple[str, int] | None:
-    """(state, parent pid) of a process, None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    return fields[0], int(fields[1])
-
-
-def _alive(pid: int) -> bool:
-    stat = _stat(pid)
-    return stat is not None and stat[0] != "Z"  # a zombie has exited; only its entry is left
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return []
-
-
 def flusher_processes(parents: set[int] | None = None) -> dict[int, int]:
     """{pid: parent pid} of every live flusher process (whose parent is in `parents`)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        stat = _stat(pid)
-        if stat is None or stat[0] == "Z" or MODULE not in _cmdline(pid):
-            continue
-        if parents is None or stat[1] in parents:
-            found[pid] = stat[1]
-    return found
-
-
-def descendants(pid: int) -> set[int]:
-    family = {pid}
-    grew = True
-    while grew:
-        grew = False
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit() and int(entry.name) not in family:
-                stat = _stat(int(entry.name))
-                if stat is not None and stat[1] in family:
-                    family.add(int(entry.name))
-                    grew = True
-    return family
+    return processes.running(MODULE, parents)
 
 
 def until(find: Callable[[], T], done: Callable[[T], bool], what: str) -> T:
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        found = find()
-        if done(found):
-            return found
-        assert time.monotonic() < deadline, f"{what} within {TIMEOUT_S}s; last saw {found!r}"
-        time.sleep(0.05)
+    return processes.until(find, done, what, TIMEOUT_S)
 
 
 def the_flusher_of(server: ServerProcess) -> int:
@@ -128,12 +77,11 @@ async def spin_and_count_rows(server: ServerProcess, spins: int) -> list[str]:
 
 
 async def _durable(server: ServerProcess, round_ids: list[str]) -> int:
-    with sqlite3.connect(server.database_path, timeout=5) as conn:
-        marks = ", ".join("?" * len(round_ids))
-        row = conn.execute(
-            f"SELECT COUNT(*) FROM rounds WHERE round_id IN ({marks})", round_ids
-        ).fetchone()
-    return int(row[0])
+    marks = ", ".join("?" * len(round_ids))
+    [(count,)] = test_db.query(
+        server.database_path, f"SELECT COUNT(*) FROM rounds WHERE round_id IN ({marks})", round_ids
+    )
+    return int(count)
 
 
 @pytest.fixture
@@ -177,8 +125,8 @@ async def test_the_loyalty_and_reports_consumers_run_in_the_flusher_process(
 
 def test_the_redis_password_is_not_on_the_flusher_command_line(casino: ServerProcess) -> None:
     pid = the_flusher_of(casino)
-    assert casino.redis.password not in " ".join(_cmdline(pid))
-    assert _cmdline(pid)[1:3] == ["-m", MODULE]
+    assert casino.redis.password not in " ".join(processes.cmdline(pid))
+    assert processes.cmdline(pid)[1:3] == ["-m", MODULE]
 
 
 async def test_a_dead_letter_in_the_flusher_process_shows_on_the_server_metrics(
@@ -230,12 +178,12 @@ async def test_a_server_killed_with_sigkill_leaves_no_flusher_process(
     child = the_flusher_of(own_server)
     own_server.process.kill()
     own_server.process.wait(10)
-    until(lambda: _alive(child), lambda alive: not alive, "the orphaned flusher to exit")
+    until(lambda: processes.alive(child), lambda alive: not alive, "the orphaned flusher to exit")
 
 
 def test_every_worker_has_a_flusher_process_of_its_own(tmp_path: Path) -> None:
     with serving_workers(tmp_path, workers=2) as served:
-        family = descendants(served.process.pid)
+        family = processes.descendants(served.process.pid)
         found = until(
             lambda: flusher_processes(family),
             lambda f: len(f) == 2,

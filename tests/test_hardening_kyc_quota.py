@@ -40,7 +40,7 @@ def pdf_of(size: int) -> bytes:
 
 
 def stored_files(server: ServerProcess) -> int:
-    folder = server.database_path.parent / "kyc"
+    folder = server.workdir / "kyc"
     return len(list(folder.iterdir())) if folder.exists() else 0
 
 

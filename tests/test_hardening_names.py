@@ -29,6 +29,7 @@ from tests.conftest import (
     stop_server,
     unique,
 )
+from tests.support import db as test_db
 from tests.support.provider import db_query
 from tests.test_hardening_registration_limit import register
 
@@ -147,11 +148,13 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess
     child.stop()
 
 
+@pytest.mark.sqlite_only(reason="upgrades an old-schema database built with sqlite3")
 def test_the_migration_keeps_every_account_as_it_was(upgraded: ServerProcess) -> None:
     rows = db_query(upgraded, "SELECT id, username, email FROM players ORDER BY id")
     assert rows == [(a.id, a.username, a.email) for a in ACCOUNTS]
 
 
+@pytest.mark.sqlite_only(reason="upgrades an old-schema database built with sqlite3")
 def test_start_up_names_the_clashing_accounts_by_id_only(upgraded: ServerProcess) -> None:
     warnings = [line for line in upgraded.log().splitlines() if "share a username" in line]
     assert len(warnings) == 1 and '"level":"WARNING"' in warnings[0]
@@ -176,6 +179,7 @@ def test_start_up_names_the_clashing_accounts_by_id_only(upgraded: ServerProcess
         ("CAROL@EXAMPLE.COM", 3),
     ],
 )
+@pytest.mark.sqlite_only(reason="upgrades an old-schema database built with sqlite3")
 async def test_every_account_still_logs_in(
     upgraded: ServerProcess, name: str, player_id: int
 ) -> None:
@@ -183,6 +187,7 @@ async def test_every_account_still_logs_in(
     assert (reply.status_code, reply.json()["player_id"]) == (201, player_id)
 
 
+@pytest.mark.sqlite_only(reason="upgrades an old-schema database built with sqlite3")
 async def test_a_new_registration_cannot_take_a_clashing_name_in_any_case(
     upgraded: ServerProcess,
 ) -> None:
@@ -201,11 +206,12 @@ def admin(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]
     return subprocess.run(
         [sys.executable, "-m", "server.accounts.admin", *args],
         env={**os.environ, "CASINO_NO_BOOTSTRAP": "1",
-             "CASINO_DATABASE_URL": f"sqlite:///{server.database_path}"},
+             "CASINO_DATABASE_URL": test_db.url_of(server.database_path)},
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
 
+@pytest.mark.sqlite_only(reason="upgrades an old-schema database built with sqlite3")
 async def test_the_operator_lists_the_clashes_and_renames_one_away(
     upgraded: ServerProcess,
 ) -> None:

@@ -24,6 +24,7 @@ from server.app import close_services, open_services
 from server.config import Settings
 from server.provider.signatures import PROVIDER_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.conftest import STRONG_PASSWORD, ServerProcess, new_player
+from tests.support import db as test_db
 from tests.support.provider import (
     FRUITS,
     SANDBOX,
@@ -267,9 +268,9 @@ async def test_a_logout_ends_only_its_players_sessions(casino: ServerProcess) ->
 def _settings(server: ServerProcess) -> Settings:
     return Settings.from_env(
         {
-            "CASINO_DATA_DIR": str(server.database_path.parent),
+            "CASINO_DATA_DIR": str(server.workdir),
             "CASINO_REDIS_URL": server.redis.url,
-            "CASINO_DATABASE_URL": f"sqlite:///{server.database_path}",
+            "CASINO_DATABASE_URL": test_db.url_of(server.database_path),
         }
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import ServerProcess, new_player, unique
+from tests.support import db as test_db
 from tests.support.http_edge import (
     WAIT_S,
     closed_by_server,
@@ -63,8 +63,9 @@ def padded(data: dict[str, str], size: int) -> bytes:
 
 
 def players_named(server: ServerProcess, name: str) -> int:
-    with sqlite3.connect(server.database_path) as db:
-        (count,) = db.execute("SELECT COUNT(*) FROM players WHERE username = ?", (name,)).fetchone()
+    [(count,)] = test_db.query(
+        server.database_path, "SELECT COUNT(*) FROM players WHERE username = ?", (name,)
+    )
     return int(count)
 
 

@@ -22,6 +22,7 @@ from server.money.key_migration import KeyMigrationError, migrate
 from server.money.reconcile import reconcile
 from server.storage.database import Database
 from server.wiring import histories
+from tests.support import db as test_db
 
 SPINNER = 3  # shard 3: one settled spin, flushed by nobody yet
 HOLDER = 20  # shard 4: one stake held by a pending reservation
@@ -67,7 +68,7 @@ class Old:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "casino.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     for player_id in (SPINNER, HOLDER):
         await deposited(database, player_id, 1_000)

@@ -13,6 +13,7 @@ from server import kyc
 from server.kyc.review import Decision, IllegalReview, Status, after_review, after_upload
 from server.storage.database import Database
 from tests.conftest import ROOT, ServerProcess, new_player
+from tests.support import db as test_db
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n"
 
@@ -47,7 +48,7 @@ def test_only_a_pending_player_can_be_reviewed(status: Status) -> None:
 
 
 def admin(casino: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CASINO_DATABASE_URL": f"sqlite:///{casino.database_path}"}
+    env = {**os.environ, "CASINO_DATABASE_URL": test_db.url_of(casino.database_path)}
     return subprocess.run(
         [sys.executable, "-m", "server.kyc.admin", *args],
         cwd=ROOT,

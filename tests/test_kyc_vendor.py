@@ -436,7 +436,7 @@ async def test_a_document_is_encrypted_on_disk_and_reads_back_by_its_hash(
         (document["document_id"],),
     )
     assert row is not None and row[1] == 1
-    on_disk = (Path(kyc_casino.database_path).parent / "kyc" / str(row[0])).read_bytes()
+    on_disk = (kyc_casino.workdir / "kyc" / str(row[0])).read_bytes()
     assert marker not in on_disk and b"PLAINTEXT-MARKER" not in on_disk
     assert document["sha256"] == hashlib.sha256(marker).hexdigest()
     assert download.content == marker

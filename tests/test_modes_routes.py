@@ -5,7 +5,6 @@ a sandbox server says `Casino-Mode: sandbox` on every reply, errors and pages in
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
 import httpx
@@ -18,6 +17,7 @@ from server import mode
 from server.app import routes
 from server.config import Mode
 from tests.conftest import ServerProcess, new_player
+from tests.support import db as test_db
 from tests.support.modes import live_server
 
 
@@ -105,8 +105,7 @@ async def test_a_live_server_answers_every_sandbox_path_not_found_and_credits_no
                 "error": {"code": "NOT_FOUND", "message": "no such endpoint"}
             }
         assert (await client.call("GET", "/api/wallet"))["balance"] == 0
-    with sqlite3.connect(live_casino.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM deposits").fetchone() == (0,)
+    assert test_db.query(live_casino.database_path, "SELECT COUNT(*) FROM deposits") == [(0,)]
 
 
 async def test_a_live_server_says_live_on_every_reply(live_casino: ServerProcess) -> None:
@@ -124,8 +123,9 @@ async def test_a_live_server_registers_no_sandbox_provider(live_casino: ServerPr
     async with httpx.AsyncClient(base_url=live_casino.base_url) as http:
         games = (await http.get("/games")).json()["games"]
     assert [game for game in games if game.get("provider") == "sandbox"] == []
-    with sqlite3.connect(live_casino.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM providers WHERE id = 'sandbox'").fetchone() == (0,)
+    assert test_db.query(
+        live_casino.database_path, "SELECT COUNT(*) FROM providers WHERE id = 'sandbox'"
+    ) == [(0,)]
 
 
 async def test_a_live_server_describes_no_sandbox_path(live_casino: ServerProcess) -> None:

@@ -8,7 +8,6 @@ the ledger reconciles after every test."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -25,6 +24,7 @@ from tests.conftest import (
     stop_server,
     unique,
 )
+from tests.support import db as test_db
 
 LIMIT = 10_000
 
@@ -81,10 +81,11 @@ async def balance(client: CasinoClient) -> int:
 
 
 def deposit_rows(server: ServerProcess, player_id: int) -> list[int]:
-    with sqlite3.connect(server.database_path) as db:
-        rows = db.execute(
-            "SELECT amount FROM deposits WHERE player_id = ? ORDER BY id", (player_id,)
-        ).fetchall()
+    rows = test_db.query(
+        server.database_path,
+        "SELECT amount FROM deposits WHERE player_id = ? ORDER BY id",
+        (player_id,),
+    )
     return [int(amount) for (amount,) in rows]
 
 
@@ -171,7 +172,7 @@ async def test_deposits_older_than_24_hours_no_longer_count(
 ) -> None:
     assert (await deposit(player, LIMIT))[0] == 201
     assert (await deposit(player, 1))[0] == 403
-    with sqlite3.connect(limited.database_path) as db:  # as if the deposit were a day old
+    with test_db.connect(limited.database_path) as db:  # as if the deposit were a day old
         db.execute(
             "UPDATE deposits SET created_at = created_at - ? WHERE player_id = ?",
             (DAY_MS, await player_id(player)),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from clients.api import ApiFailure, CasinoClient
 from games.classic_slot import INFO as CLASSIC
 from server.storage.redis_child import RedisChild
 from tests.conftest import ServerProcess, start_server, stop_server, unique
+from tests.support import db as test_db
 from tests.support.observability import log_lines
 from tests.support.provider import FRUITS, SANDBOX, launch, sandbox_client
 
@@ -39,6 +39,9 @@ def verbose(tmp_path: Path) -> Iterator[ServerProcess]:
     child.stop()
 
 
+@pytest.mark.sqlite_only(
+    reason="the net is tested on aiosqlite's DEBUG lines, which print statement parameters"
+)
 async def test_no_secret_or_personal_datum_reaches_the_log(verbose: ServerProcess) -> None:
     name = unique("obs_")
     email = f"{name}@example.org"
@@ -81,10 +84,11 @@ async def test_no_secret_or_personal_datum_reaches_the_log(verbose: ServerProces
         await http.get("/ready")
     stop_server(verbose)  # the shutdown lines are part of the output too
 
-    with sqlite3.connect(verbose.database_path) as db:
-        (password_hash,) = db.execute(
-            "SELECT password_hash FROM players WHERE id = ?", (player["player_id"],)
-        ).fetchone()
+    [(password_hash,)] = test_db.query(
+        verbose.database_path,
+        "SELECT password_hash FROM players WHERE id = ?",
+        (player["player_id"],),
+    )
     secrets = {
         "password": password,
         "password hash": str(password_hash),

@@ -4,12 +4,12 @@ each (the world fixture checks)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
 
 from clients.api import CasinoClient
+from tests.support import db as test_db
 from tests.support.payment_webhooks import (
     CARD_DISPUTED,
     CARD_OK,
@@ -34,17 +34,18 @@ async def client(verified: CasinoClient) -> AsyncIterator[CasinoClient]:
 
 
 def _dispute(world: Processing, payment_id: int) -> tuple[int, str, int | None, int | None]:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute(
-            "SELECT id, status, taken, debt FROM payment_disputes WHERE payment_id = ?",
-            (payment_id,),
-        ).fetchone()
+    row = test_db.one(
+        world.server.database_path,
+        "SELECT id, status, taken, debt FROM payment_disputes WHERE payment_id = ?",
+        (payment_id,),
+    )
     return (0, "", None, None) if row is None else (int(row[0]), str(row[1]), row[2], row[3])
 
 
 def _ledger(world: Processing, code: str) -> int:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute("SELECT balance FROM ledger_accounts WHERE code = ?", (code,)).fetchone()
+    row = test_db.one(
+        world.server.database_path, "SELECT balance FROM ledger_accounts WHERE code = ?", (code,)
+    )
     return 0 if row is None else int(row[0])
 
 
@@ -58,8 +59,10 @@ async def _disputed_deposit(world: Processing, client: CasinoClient, amount: int
 
 
 def _player_id(world: Processing, payment_id: int) -> int:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute("SELECT player_id FROM payments WHERE id = ?", (payment_id,)).fetchone()
+    row = test_db.one(
+        world.server.database_path, "SELECT player_id FROM payments WHERE id = ?", (payment_id,)
+    )
+    assert row is not None, payment_id
     return int(row[0])
 
 
@@ -181,8 +184,11 @@ async def test_a_chargeback_the_server_crashed_before_recording_is_recorded_on_r
     # database, the cash taken in Redis (and journalled), `taken` not yet written.
     world.server.process.kill()
     world.server.process.wait()
-    with sqlite3.connect(world.server.database_path) as conn:
-        conn.execute("UPDATE payment_disputes SET status = 'lost' WHERE id = ?", (dispute_id,))
+    test_db.execute(
+        world.server.database_path,
+        "UPDATE payment_disputes SET status = 'lost' WHERE id = ?",
+        (dispute_id,),
+    )
     redis = connect(world.redis.url)
     try:
         reply = await Chargebacks(redis).charge(dispute_id, player, "EUR", 5_000, "sandbox_gateway")
@@ -199,21 +205,23 @@ async def test_a_chargeback_the_server_crashed_before_recording_is_recorded_on_r
 
 
 def _gateway_dispute(world: Processing, dispute_id: int) -> str:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute(
-            "SELECT gateway_dispute_id FROM payment_disputes WHERE id = ?", (dispute_id,)
-        ).fetchone()
+    row = test_db.one(
+        world.server.database_path,
+        "SELECT gateway_dispute_id FROM payment_disputes WHERE id = ?",
+        (dispute_id,),
+    )
+    assert row is not None, dispute_id
     return str(row[0])
 
 
 def _repaid_transfers(world: Processing, player: int) -> list[int]:
-    with sqlite3.connect(world.server.database_path) as conn:
-        rows = conn.execute(
-            "SELECT t.amount FROM ledger_transfers t JOIN ledger_accounts a"
-            " ON a.id = t.credit_account_id WHERE t.kind = 'debt_repaid' AND a.code = ?"
-            " ORDER BY t.id",
-            (f"player:{player}:debt:EUR",),
-        ).fetchall()
+    rows = test_db.query(
+        world.server.database_path,
+        "SELECT t.amount FROM ledger_transfers t JOIN ledger_accounts a"
+        " ON a.id = t.credit_account_id WHERE t.kind = 'debt_repaid' AND a.code = ?"
+        " ORDER BY t.id",
+        (f"player:{player}:debt:EUR",),
+    )
     return [int(amount) for (amount,) in rows]
 
 

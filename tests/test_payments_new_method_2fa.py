@@ -6,10 +6,10 @@ The ledger reconciles after each test (the world fixture checks)."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from clients.api import CasinoClient
+from tests.support import db as test_db
 from tests.support.accounts import code_now, secret_of
 from tests.support.payment_webhooks import (
     CARD_OK,
@@ -39,11 +39,12 @@ async def _two_factor_on(client: CasinoClient) -> bytes:
 
 
 def _withdrawals(world: Processing, method_id: int) -> int:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute(
-            "SELECT COUNT(*) FROM payments WHERE kind = 'withdrawal' AND method_id = ?",
-            (method_id,),
-        ).fetchone()
+    row = test_db.one(
+        world.server.database_path,
+        "SELECT COUNT(*) FROM payments WHERE kind = 'withdrawal' AND method_id = ?",
+        (method_id,),
+    )
+    assert row is not None
     return int(row[0])
 
 

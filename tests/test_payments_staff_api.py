@@ -5,7 +5,6 @@ The ledger reconciles after each test (the world fixture checks)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from clients.api import CasinoClient
 from tests.conftest import unique
+from tests.support import db as test_db
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.payment_webhooks import (
     CARD_DISPUTED,
@@ -39,17 +39,19 @@ async def staff(world: Processing) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def _player_id(world: Processing, payment_id: int) -> int:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute("SELECT player_id FROM payments WHERE id = ?", (payment_id,)).fetchone()
+    row = test_db.one(
+        world.server.database_path, "SELECT player_id FROM payments WHERE id = ?", (payment_id,)
+    )
+    assert row is not None, payment_id
     return int(row[0])
 
 
 def _audit(world: Processing, action: str) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(world.server.database_path) as conn:
-        rows = conn.execute(
-            "SELECT actor, subject, reason FROM audit_trail WHERE action = ? ORDER BY id",
-            (action,),
-        ).fetchall()
+    rows = test_db.query(
+        world.server.database_path,
+        "SELECT actor, subject, reason FROM audit_trail WHERE action = ? ORDER BY id",
+        (action,),
+    )
     return [(str(a), str(s), str(r)) for a, s, r in rows]
 
 
@@ -83,10 +85,11 @@ async def test_every_staff_payments_route_needs_the_staff_token(
 
 
 def _dispute_status(world: Processing, payment_id: int) -> str:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute(
-            "SELECT status FROM payment_disputes WHERE payment_id = ?", (payment_id,)
-        ).fetchone()
+    row = test_db.one(
+        world.server.database_path,
+        "SELECT status FROM payment_disputes WHERE payment_id = ?",
+        (payment_id,),
+    )
     return "" if row is None else str(row[0])
 
 
@@ -134,10 +137,11 @@ async def test_losing_evidence_from_staff_charges_back_and_is_in_the_audit_trail
 
 
 def _disputes_taken(world: Processing, payment_id: int) -> bool:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute(
-            "SELECT taken FROM payment_disputes WHERE payment_id = ?", (payment_id,)
-        ).fetchone()
+    row = test_db.one(
+        world.server.database_path,
+        "SELECT taken FROM payment_disputes WHERE payment_id = ?",
+        (payment_id,),
+    )
     return row is not None and row[0] is not None
 
 

@@ -11,6 +11,7 @@ import sys
 
 from clients.provider_sim import Chaos, ProviderClient, Signer, Simulator, launch, new_uuid
 from tests.conftest import ROOT, ServerProcess
+from tests.support import db as test_db
 from tests.support.provider import FRUITS, SANDBOX, sandbox_secret
 
 
@@ -31,7 +32,7 @@ def _env(casino: ServerProcess, **extra: str) -> dict[str, str]:
     return {
         **os.environ,
         "CASINO_NO_BOOTSTRAP": "1",
-        "CASINO_DATABASE_URL": f"sqlite:///{casino.database_path}",
+        "CASINO_DATABASE_URL": test_db.url_of(casino.database_path),
         **extra,
     }
 

@@ -5,6 +5,10 @@ autouse fixture then reconciles the ledger."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from server.tools.soak import race
 from tests.conftest import ServerProcess
 from tests.support.kyc import STAFF_TOKEN
@@ -12,9 +16,11 @@ from tests.support.kyc import STAFF_TOKEN
 DEPOSIT = 30_000
 
 
+@pytest.mark.sqlite_only(reason="the race reads the sandbox provider's secret from the file")
 async def test_a_thousand_concurrent_stakes_on_one_wallet_keep_every_cent(
     casino: ServerProcess,
 ) -> None:
+    assert isinstance(casino.database_path, Path)
     result = await race.run(
         casino.base_url, casino.database_path, deposit=DEPOSIT, staff_token=STAFF_TOKEN
     )

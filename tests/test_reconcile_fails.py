@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from server.money import keys
 from server.money.reconcile import Report, WalletCheck
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ROOT, ServerProcess, new_player, report_of_this_test, settled_report
+from tests.support import db as test_db
 
 # Nothing flows while a test tampers: a clean report never comes, and a short bound is enough.
 BOUND_S = 1.0
@@ -79,7 +79,7 @@ async def test_run_py_reconcile_exits_1_and_names_the_wallet(
         env = {
             **os.environ,
             "CASINO_REDIS_URL": casino.redis.url,
-            "CASINO_DATABASE_URL": f"sqlite:///{casino.database_path}",
+            "CASINO_DATABASE_URL": test_db.url_of(casino.database_path),
         }
         done = await asyncio.to_thread(
             subprocess.run,
@@ -124,20 +124,21 @@ async def test_a_locked_amount_with_no_pending_withdrawal_is_named(
 async def test_a_deposit_the_ledger_never_received_is_named(
     casino: ServerProcess, funded: Funded
 ) -> None:
-    with sqlite3.connect(casino.database_path, timeout=10) as conn:
-        conn.execute(
-            "UPDATE deposits SET amount = amount + 50 WHERE player_id = ?", (funded.player_id,)
-        )
+    test_db.execute(
+        casino.database_path,
+        "UPDATE deposits SET amount = amount + 50 WHERE player_id = ?",
+        (funded.player_id,),
+    )
     try:
         report = await settled_report(casino, timeout_s=BOUND_S)
         check = wallet_of(report, funded.player_id)
         assert (check.ledger, check.from_history, check.mismatched) == (1_000, 1_050, ["history"])
     finally:
-        with sqlite3.connect(casino.database_path, timeout=10) as conn:
-            conn.execute(
-                "UPDATE deposits SET amount = amount - 50 WHERE player_id = ?",
-                (funded.player_id,),
-            )
+        test_db.execute(
+            casino.database_path,
+            "UPDATE deposits SET amount = amount - 50 WHERE player_id = ?",
+            (funded.player_id,),
+        )
 
 
 async def test_a_ledger_currency_that_does_not_sum_to_zero_is_named(
@@ -145,11 +146,11 @@ async def test_a_ledger_currency_that_does_not_sum_to_zero_is_named(
 ) -> None:
     """A transfer whose debit side points at no account: the credited account is consistent
     with its transfers, yet the currency holds money that came from nowhere."""
-    with sqlite3.connect(casino.database_path, timeout=10) as conn:
-        account = conn.execute(
+    with test_db.connect(casino.database_path, foreign_keys=False) as conn:
+        account = conn.insert(
             "INSERT INTO ledger_accounts (code, kind, currency, balance, allow_negative)"
             " VALUES ('test:from-nowhere', 'operator', 'XTS', 7, 0)"
-        ).lastrowid
+        )
         conn.execute(
             "INSERT INTO ledger_transfers (idempotency_key, debit_account_id, credit_account_id,"
             " amount, currency, kind, reference, created_at)"
@@ -162,7 +163,7 @@ async def test_a_ledger_currency_that_does_not_sum_to_zero_is_named(
         assert all(w.ok for w in report.wallets) and not report.ok
         assert "XTS=7" in report.lines()[2]
     finally:
-        with sqlite3.connect(casino.database_path, timeout=10) as conn:
+        with test_db.connect(casino.database_path) as conn:
             conn.execute("DELETE FROM ledger_transfers WHERE idempotency_key = 'test:from-nowhere'")
             conn.execute("DELETE FROM ledger_accounts WHERE code = 'test:from-nowhere'")
 
@@ -171,7 +172,7 @@ async def test_an_account_balance_that_is_not_its_transfers_is_named(
     casino: ServerProcess,
 ) -> None:
     """Two accounts whose balances sum to zero but were never moved by a transfer."""
-    with sqlite3.connect(casino.database_path, timeout=10) as conn:
+    with test_db.connect(casino.database_path) as conn:
         conn.execute(
             "INSERT INTO ledger_accounts (code, kind, currency, balance, allow_negative)"
             " VALUES ('test:drifted', 'operator', 'XTS', 5, 0)"
@@ -186,8 +187,9 @@ async def test_an_account_balance_that_is_not_its_transfers_is_named(
         assert sorted(report.drifted_accounts) == ["test:drifted", "test:drifted-back"]
         assert not report.ok
     finally:
-        with sqlite3.connect(casino.database_path, timeout=10) as conn:
-            conn.execute("DELETE FROM ledger_accounts WHERE code LIKE 'test:drifted%'")
+        test_db.execute(
+            casino.database_path, "DELETE FROM ledger_accounts WHERE code LIKE 'test:drifted%'"
+        )
 
 
 async def test_the_after_test_check_names_a_mismatch_once_and_not_to_every_later_test(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +17,11 @@ import httpx
 import pytest
 
 from server.money import keys
+from server.storage.database import DatabaseTarget
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player, settled_report, start_server, stop_server
+from tests.support import db as test_db
 from tests.support import round_audit
 
 
@@ -63,9 +64,8 @@ async def test_a_wallet_redis_lost_is_rebuilt_from_the_ledger_for_a_balance_and_
     await reconciled(own_server)
 
 
-def uncredited(database_path: Path) -> list[tuple[int, int]]:
-    with sqlite3.connect(database_path, timeout=10) as conn:
-        rows = conn.execute("SELECT id, amount FROM deposits WHERE credited_at IS NULL").fetchall()
+def uncredited(database_path: DatabaseTarget) -> list[tuple[int, int]]:
+    rows = test_db.query(database_path, "SELECT id, amount FROM deposits WHERE credited_at IS NULL")
     return [(int(i), int(a)) for i, a in rows]
 
 

@@ -29,6 +29,7 @@ from server.reports import store
 from server.reports.feeder import GROUP, Feeder
 from server.reports.lines import day_of, line_of
 from server.storage.database import Database
+from tests.support import db as test_db
 
 NOON = 1_764_072_000_000  # 2025-11-25 12:00 UTC
 
@@ -50,7 +51,7 @@ def provider(n: int, action: str, amount: int) -> ProviderMovement:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "reports.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     yield database
     await database.close()

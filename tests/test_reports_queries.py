@@ -13,6 +13,7 @@ from server.reports import queries, store
 from server.reports.lines import Line
 from server.reports.queries import Period
 from server.storage.database import Database
+from tests.support import db as test_db
 
 DAY1 = 1_764_028_800_000  # 2025-11-25 00:00 UTC
 DAY2 = DAY1 + 86_400_000
@@ -20,7 +21,7 @@ DAY2 = DAY1 + 86_400_000
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "reports.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     await store.record(
         database,

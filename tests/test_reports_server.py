@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ import httpx
 from clients.api import CasinoClient
 from clients.provider_sim import new_uuid
 from tests.conftest import ServerProcess, settled_report
+from tests.support import db as test_db
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.payments import Paying, pay, paying, player, world
 from tests.support.provider import seat
@@ -28,8 +28,7 @@ SLOT = "classic-sevens"
 
 
 def ledger(server: ServerProcess, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    with sqlite3.connect(server.database_path) as db:
-        return db.execute(sql, params).fetchall()
+    return test_db.query(server.database_path, sql, params)
 
 
 def ledger_figures(server: ServerProcess) -> dict[str, int]:
@@ -52,7 +51,7 @@ def ledger_figures(server: ServerProcess) -> dict[str, int]:
         server,
         "SELECT COUNT(DISTINCT player_id) FROM (SELECT player_id FROM rounds"
         " WHERE status = 'settled' UNION SELECT player_id FROM provider_transactions"
-        " WHERE kind = 'bet')",
+        " WHERE kind = 'bet') AS players",  # PostgreSQL needs the subquery named
     )
     ((ours,),) = ledger(server, "SELECT COUNT(*) FROM rounds WHERE status = 'settled'")
     ((theirs,),) = ledger(

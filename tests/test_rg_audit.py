@@ -4,25 +4,24 @@ time-out and a self-exclusion, each with the player as actor, their address and 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 from typing import Any
 
 from clients.api import CasinoClient
 from server.audit import trail
 from server.storage.database import Database
 from tests.conftest import ServerProcess, new_player
+from tests.support import db as test_db
 from tests.test_rg_registration_limits import registered
 
 
 def entries(casino: ServerProcess, player_id: int) -> list[tuple[str, str, str, str, Any]]:
-    with contextlib.closing(sqlite3.connect(casino.database_path)) as db:
-        rows = db.execute(
-            "SELECT actor, action, reason, address, details FROM audit_trail"
-            " WHERE subject = ? AND action LIKE 'rg.%' ORDER BY id",
-            (f"player:{player_id}",),
-        ).fetchall()
+    rows = test_db.query(
+        casino.database_path,
+        "SELECT actor, action, reason, address, details FROM audit_trail"
+        " WHERE subject = ? AND action LIKE 'rg.%' ORDER BY id",
+        (f"player:{player_id}",),
+    )
     return [(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
 
@@ -60,7 +59,7 @@ async def test_a_confirmed_raise_is_on_the_trail(casino: ServerProcess) -> None:
     async with client:
         await put_limit(client, "loss_24h", 1_000)
         await put_limit(client, "loss_24h", 3_000)
-        with contextlib.closing(sqlite3.connect(casino.database_path)) as db, db:
+        with test_db.connect(casino.database_path) as db:
             db.execute(  # the 24 hours have passed
                 "UPDATE rg_limits SET pending_at = 1 WHERE player_id = ? AND kind = 'loss_24h'",
                 (player_id,),

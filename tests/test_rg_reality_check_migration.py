@@ -7,6 +7,8 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from server.storage.database import Database, _statements, migrations
 
 BEFORE = 18  # the schema that kept minutes
@@ -30,6 +32,7 @@ def database_in_minutes(path: Path) -> None:
         )
 
 
+@pytest.mark.sqlite_only(reason="upgrades an old-schema database built with sqlite3")
 async def test_minutes_become_seconds_and_other_limits_stay(tmp_path: Path) -> None:
     path = tmp_path / "casino.db"
     database_in_minutes(path)

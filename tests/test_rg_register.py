@@ -6,7 +6,6 @@ records it) when the register does not answer."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from server.rg.register_child import SandboxRegisterChild
 from server.storage.redis_child import RedisChild
 from tests.conftest import STRONG_PASSWORD, ServerProcess, start_server, stop_server, unique
+from tests.support import db as test_db
 
 
 @pytest.fixture(scope="module")
@@ -84,16 +84,17 @@ def register_checks(server: ServerProcess) -> list[dict[str, Any]]:
     """The register_check events in the server's outbox, oldest first."""
     import json
 
-    with sqlite3.connect(server.database_path) as conn:
-        rows = conn.execute(
-            "SELECT payload FROM event_outbox WHERE kind = 'register_check' ORDER BY id"
-        ).fetchall()
+    rows = test_db.query(
+        server.database_path,
+        "SELECT payload FROM event_outbox WHERE kind = 'register_check' ORDER BY id",
+    )
     return [json.loads(payload) for (payload,) in rows]
 
 
 def players_named(server: ServerProcess, email: str) -> int:
-    with sqlite3.connect(server.database_path) as conn:
-        (count,) = conn.execute("SELECT COUNT(*) FROM players WHERE email = ?", (email,)).fetchone()
+    [(count,)] = test_db.query(
+        server.database_path, "SELECT COUNT(*) FROM players WHERE email = ?", (email,)
+    )
     return int(count)
 
 

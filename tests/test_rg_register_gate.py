@@ -18,6 +18,7 @@ from server.audit import trail
 from server.rg.register import RegisterClient, RegisterGate, RegisterUnavailable
 from server.storage.database import Database
 from server.storage.redis_child import free_port
+from tests.support import db as test_db
 
 APPLICANT: dict[str, Any] = {
     "player_id": None,
@@ -29,7 +30,7 @@ APPLICANT: dict[str, Any] = {
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "casino.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     yield database
     await database.close()

@@ -265,7 +265,7 @@ async def test_a_uk_players_balance_push_carries_the_sessions_figures(
 async def test_two_server_processes_at_once_never_take_net_losses_past_the_limit(
     casino: ServerProcess,
 ) -> None:
-    second = start_server(casino.database_path.parent, casino.redis)
+    second = start_server(casino.workdir, casino.redis)
     try:
         client, _ = await new_player(casino.base_url, deposit=10_000)
         async with client, CasinoClient(second.base_url) as other:

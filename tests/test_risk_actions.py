@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from server.events import stream
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, settled_report, start_server, stop_server, unique
+from tests.support import db as test_db
 from tests.support.kyc import STAFF_TOKEN, verify_address
 from tests.support.payment_webhooks import CARD_OK
 from tests.support.payments import SERVER_ENV, Gateway, pay, player
@@ -109,10 +109,9 @@ async def monitor_caught_up(server: ServerProcess) -> None:
     redis = connect_redis(server.redis.url)
     try:
         for _ in range(200):
-            with sqlite3.connect(server.database_path) as db:
-                (waiting,) = db.execute(
-                    "SELECT COUNT(*) FROM event_outbox WHERE relayed_at IS NULL"
-                ).fetchone()
+            [(waiting,)] = test_db.query(
+                server.database_path, "SELECT COUNT(*) FROM event_outbox WHERE relayed_at IS NULL"
+            )
             behind = 0
             for key in stream.all_keys():
                 if not await redis.exists(key):

@@ -25,6 +25,7 @@ from server.risk.process import MODULE
 from server.storage.redis_child import RedisChild
 from tests.conftest import ServerProcess, start_server, stop_server
 from tests.support import geoip as test_geoip
+from tests.support import processes
 from tests.support.accounts import login, register
 from tests.support.observability import delta, scrape
 
@@ -34,50 +35,13 @@ TIMEOUT_S = 20.0
 T = TypeVar("T")
 
 
-def _stat(pid: int) -> tuple[str, int] | None:
-    """(state, parent pid) of a process, None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    return fields[0], int(fields[1])
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return []
-
-
-def _alive(pid: int) -> bool:
-    stat = _stat(pid)
-    return stat is not None and stat[0] != "Z"
-
-
 def risk_processes(parent: int) -> set[int]:
     """The live risk monitor processes whose parent is `parent`."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            stat = _stat(int(entry.name))
-            if (
-                stat
-                and stat[0] != "Z"
-                and stat[1] == parent
-                and MODULE in _cmdline(int(entry.name))
-            ):
-                found.add(int(entry.name))
-    return found
+    return set(processes.running(MODULE, {parent}))
 
 
 def until(find: Callable[[], T], done: Callable[[T], bool], what: str) -> T:
-    deadline = time.monotonic() + TIMEOUT_S
-    while not done(found := find()):
-        assert time.monotonic() < deadline, f"{what} within {TIMEOUT_S}s; last saw {found!r}"
-        time.sleep(0.05)
-    return found
+    return processes.until(find, done, what, TIMEOUT_S)
 
 
 def the_risk_process_of(server: ServerProcess, other_than: int = 0) -> int:
@@ -126,8 +90,8 @@ async def two_devices(http: httpx.AsyncClient) -> str:
 
 def test_the_risk_monitor_is_a_child_process_of_the_server(server: ServerProcess) -> None:
     pid = the_risk_process_of(server)
-    assert _cmdline(pid)[1:3] == ["-m", MODULE]
-    assert server.redis.password not in " ".join(_cmdline(pid))
+    assert processes.cmdline(pid)[1:3] == ["-m", MODULE]
+    assert server.redis.password not in " ".join(processes.cmdline(pid))
 
 
 async def test_a_killed_risk_process_is_replaced_and_judges_what_came_meanwhile(
@@ -186,11 +150,13 @@ def test_the_risk_process_stops_with_the_server(tmp_path: Path, private_redis: R
     server = start(tmp_path, private_redis)
     child = the_risk_process_of(server)
     stop_server(server)
-    until(lambda: _alive(child), lambda alive: not alive, "the risk process to stop")
+    until(lambda: processes.alive(child), lambda alive: not alive, "the risk process to stop")
 
 
 def test_a_server_killed_with_sigkill_leaves_no_risk_process(server: ServerProcess) -> None:
     child = the_risk_process_of(server)
     server.process.kill()
     server.process.wait(10)
-    until(lambda: _alive(child), lambda alive: not alive, "the orphaned risk process to exit")
+    until(
+        lambda: processes.alive(child), lambda alive: not alive, "the orphaned risk process to exit"
+    )

@@ -33,6 +33,7 @@ from server.risk.geoip import GeoIp
 from server.risk.monitor import Monitor
 from server.risk.policy import Policy, PolicyError, from_data
 from server.storage.database import Database
+from tests.support import db as test_db
 from tests.support import geoip as test_geoip
 
 T0 = 1_700_000_000_000
@@ -42,7 +43,7 @@ HOUR = 60 * MINUTE
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "risk.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     yield database
     await database.close()

@@ -5,7 +5,6 @@ the staff API, every resolution landing in the audit trail."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 
 from server.storage.redis_child import RedisChild
 from tests.conftest import ServerProcess, start_server, stop_server
+from tests.support import db as test_db
 from tests.support import geoip as test_geoip
 from tests.support.accounts import login, register
 
@@ -79,14 +79,15 @@ async def test_a_login_from_a_new_device_is_an_alert_staff_resolve_with_a_reason
         assert (again.status_code, again.json()["error"]["code"]) == (409, "RISK_ALERT_RESOLVED")
         assert await alerts_of(http) == []  # open ones only, by default
         assert len(await alerts_of(http, status="any")) == 1
-    with sqlite3.connect(server.database_path) as db:
-        signals = db.execute(
-            "SELECT country, device_id, user_agent FROM login_signals ORDER BY at_ms"
-        ).fetchall()
-        trail = db.execute(
-            "SELECT actor, action, reason FROM audit_trail WHERE action LIKE 'risk_alert_%'"
-            " ORDER BY id"
-        ).fetchall()
+    signals = test_db.query(
+        server.database_path,
+        "SELECT country, device_id, user_agent FROM login_signals ORDER BY at_ms",
+    )
+    trail = test_db.query(
+        server.database_path,
+        "SELECT actor, action, reason FROM audit_trail WHERE action LIKE 'risk_alert_%'"
+        " ORDER BY id",
+    )
     assert [row[:2] for row in signals] == [("DE", "phone-1"), ("DE", "laptop-2")]
     assert trail == [
         ("rule:new_device", "risk_alert_raised", "low new_device"),

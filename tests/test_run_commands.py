@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from server import cli
 from server.cli import build_parser
 from server.storage.redis_child import free_port
 
@@ -150,3 +151,9 @@ def test_demo_of_a_game_that_does_not_exist_exits_non_zero_with_the_reason(
     assert result.stderr.startswith(
         "the demo stopped: the server refused a spin (UNKNOWN_GAME: "
     ), result.stderr
+
+
+def test_the_suite_runs_on_two_workers_unless_told_otherwise() -> None:
+    assert cli._workers([]) == ["-n", "2", "--dist", "loadfile", "--durations", "25"]
+    assert cli._workers(["-n", "0", "tests/test_bench.py"]) == []
+    assert cli._workers(["--numprocesses=4"]) == []

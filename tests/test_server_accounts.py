@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
 
 from clients.api import ApiFailure, CasinoClient
 from tests.conftest import STRONG_PASSWORD, ServerProcess, unique
+from tests.support import db as test_db
 
 
 def registration(**overrides: str) -> dict[str, str]:
@@ -52,10 +52,11 @@ async def test_passwords_are_stored_only_as_argon2id_hashes(casino: ServerProces
     fields = registration()
     async with CasinoClient(casino.base_url) as client:
         player = await client.register(**fields)
-    with sqlite3.connect(casino.database_path) as db:
-        (stored,) = db.execute(
-            "SELECT password_hash FROM players WHERE id = ?", (player["player_id"],)
-        ).fetchone()
+    [(stored,)] = test_db.query(
+        casino.database_path,
+        "SELECT password_hash FROM players WHERE id = ?",
+        (player["player_id"],),
+    )
     assert stored.startswith("$argon2id$")
     assert STRONG_PASSWORD not in stored
 
@@ -129,9 +130,10 @@ async def test_a_body_that_is_not_json_is_bad_frame(casino: ServerProcess) -> No
 async def test_nothing_is_stored_for_a_refused_registration(casino: ServerProcess) -> None:
     body = registration(date_of_birth="2015-01-01")
     await refusal(casino, "POST", "/api/players", body)
-    with sqlite3.connect(casino.database_path) as db:
-        found = db.execute("SELECT COUNT(*) FROM players WHERE username = ?", (body["username"],))
-        assert found.fetchone() == (0,)
+    found = test_db.query(
+        casino.database_path, "SELECT COUNT(*) FROM players WHERE username = ?", (body["username"],)
+    )
+    assert found == [(0,)]
 
 
 async def test_login_by_username_or_email_returns_an_expiring_token(casino: ServerProcess) -> None:
@@ -155,8 +157,9 @@ async def test_only_a_hash_of_the_session_token_is_stored(casino: ServerProcess)
     async with CasinoClient(casino.base_url) as client:
         await client.register(**fields)
         token = await client.login(fields["username"], STRONG_PASSWORD)
-    with sqlite3.connect(casino.database_path) as db:
-        hashes = [row[0] for row in db.execute("SELECT token_hash FROM sessions")]
+    hashes = [
+        row[0] for row in test_db.query(casino.database_path, "SELECT token_hash FROM sessions")
+    ]
     assert token not in hashes
     assert len(hashes[-1]) == 64
 

@@ -3,7 +3,6 @@ stream is flushed before it serves), each with its own private Redis and server.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from server.money.hot import HotWallet, Reserved
 from server.storage.redis_child import RedisChild
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player, settled_report, start_server, stop_server
+from tests.support import db as test_db
 
 
 @pytest.fixture
@@ -71,12 +71,12 @@ async def test_start_up_flushes_rounds_left_in_the_stream_before_serving(
         await hot.aclose()
     finally:
         await redis_client.aclose()
-    restarted = start_server(private.database_path.parent, private.redis)
+    restarted = start_server(private.workdir, private.redis)
     private.process = restarted.process
-    with sqlite3.connect(private.database_path) as db:
-        row = db.execute(
-            "SELECT status, stake, payout, balance_after FROM rounds WHERE round_id = 'left-behind'"
-        ).fetchone()
+    row = test_db.one(
+        private.database_path,
+        "SELECT status, stake, payout, balance_after FROM rounds WHERE round_id = 'left-behind'",
+    )
     assert row == ("settled", 200, 500, 1300)
     report = await settled_report(private)
     assert report.ok, "\n".join(report.lines())

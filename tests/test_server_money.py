@@ -4,7 +4,6 @@ are never settled."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 
 import pytest
@@ -15,6 +14,7 @@ from rng import fair
 from server.money.hot import HotWallet, Reserved
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player, settled_report, unique
+from tests.support import db as test_db
 
 
 async def test_a_sandbox_deposit_credits_the_balance(casino: ServerProcess) -> None:
@@ -103,14 +103,14 @@ async def test_200_spins_by_5_concurrent_players_reconcile_exactly(casino: Serve
     assert len(checks) == 5
     for check in checks.values():
         assert check.redis_cash == check.ledger == check.from_history
-    with sqlite3.connect(casino.database_path) as db:
-        counts = dict(
-            db.execute(
-                f"SELECT player_id, COUNT(*) FROM rounds WHERE player_id IN ({','.join('?' * 5)})"
-                " GROUP BY player_id",
-                players,
-            ).fetchall()
+    counts: dict[int, int] = dict(
+        test_db.query(
+            casino.database_path,
+            f"SELECT player_id, COUNT(*) FROM rounds WHERE player_id IN ({','.join('?' * 5)})"
+            " GROUP BY player_id",
+            players,
         )
+    )
     assert counts == {player_id: 40 for player_id in players}
 
 
@@ -134,8 +134,9 @@ async def test_a_reservation_never_settled_is_voided_by_the_sweeper(casino: Serv
     finally:
         await redis_client.aclose()
     await settled_report(casino)
-    with sqlite3.connect(casino.database_path) as db:
-        row = db.execute(
-            "SELECT status, stake, payout FROM rounds WHERE round_id = ?", (round_id,)
-        ).fetchone()
+    row = test_db.one(
+        casino.database_path,
+        "SELECT status, stake, payout FROM rounds WHERE round_id = ?",
+        (round_id,),
+    )
     assert row == ("expired", 400, 0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import sqlite3
 
 import msgspec
 import pytest
@@ -13,6 +12,7 @@ from clients.api import CasinoClient, GameSocket
 from clients.demo import DEPOSIT, run_demo
 from games.classic_slot import INFO as CLASSIC
 from tests.conftest import ServerProcess, new_player
+from tests.support import db as test_db
 
 GAME = CLASSIC.id
 
@@ -134,8 +134,9 @@ async def test_an_expired_token_is_refused(casino: ServerProcess) -> None:
     client, _ = await new_player(casino.base_url)
     assert client.token is not None
     digest = hashlib.sha256(client.token.encode()).hexdigest()
-    with sqlite3.connect(casino.database_path) as db:
-        db.execute("UPDATE sessions SET expires_at = 1 WHERE token_hash = ?", (digest,))
+    test_db.execute(
+        casino.database_path, "UPDATE sessions SET expires_at = 1 WHERE token_hash = ?", (digest,)
+    )
     async with client, client.socket() as sock:
         reply = await sock.hello(client.token)
     assert reply["code"] == "TOKEN_EXPIRED"

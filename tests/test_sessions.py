@@ -8,7 +8,6 @@ import base64
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from tests.conftest import (
     stop_server,
     unique,
 )
+from tests.support import db as test_db
 from tests.support.provider import seat
 
 
@@ -165,7 +165,7 @@ async def test_a_push_reaches_a_session_on_a_second_server_process(
     casino: ServerProcess, tmp_path: Path
 ) -> None:
     second = start_server(
-        tmp_path, casino.redis, {"CASINO_DATABASE_URL": f"sqlite:///{casino.database_path}"}
+        tmp_path, casino.redis, {"CASINO_DATABASE_URL": test_db.url_of(casino.database_path)}
     )
     try:
         client, _ = await new_player(casino.base_url)
@@ -559,12 +559,12 @@ async def test_sigterm_under_load_loses_no_request_and_the_ledger_reconciles(
         # Every round the database holds is one a client was told about, and no more.
         for session, player_id in player_of.items():
             told = {r.get("round_id") for (s, _), r in replies.items() if s == session} - {None}
-            with sqlite3.connect(restarted.database_path) as db:
-                rows = db.execute(
-                    "SELECT round_id FROM rounds WHERE player_id = ? AND status = 'settled'",
-                    (player_id,),
-                )
-                stored = {row[0] for row in rows}
+            rows = test_db.query(
+                restarted.database_path,
+                "SELECT round_id FROM rounds WHERE player_id = ? AND status = 'settled'",
+                (player_id,),
+            )
+            stored = {row[0] for row in rows}
             assert stored == told, session
     finally:
         stop_server(restarted)

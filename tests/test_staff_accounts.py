@@ -3,12 +3,12 @@ password and a TOTP or recovery code, sessions that expire and end, and lock-out
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import httpx
 
 from tests.conftest import ServerProcess
+from tests.support import db as test_db
 from tests.support.staff import PASSWORD, add_staff, bearer, login, staff_command
 
 
@@ -27,18 +27,20 @@ def test_adding_a_member_prints_the_secret_and_ten_codes_and_keeps_neither_reada
     casino: ServerProcess,
 ) -> None:
     member = add_staff(casino.database_path, "support")
-    with sqlite3.connect(casino.database_path) as conn:
-        sealed, role = conn.execute(
-            "SELECT totp_secret, role FROM staff_accounts WHERE name = ?", (member.name,)
-        ).fetchone()
-        hashes = [
-            row[0]
-            for row in conn.execute(
-                "SELECT code_hash FROM staff_recovery_codes r JOIN staff_accounts a"
-                " ON a.id = r.staff_id WHERE a.name = ?",
-                (member.name,),
-            )
-        ]
+    [(sealed, role)] = test_db.query(
+        casino.database_path,
+        "SELECT totp_secret, role FROM staff_accounts WHERE name = ?",
+        (member.name,),
+    )
+    hashes = [
+        row[0]
+        for row in test_db.query(
+            casino.database_path,
+            "SELECT code_hash FROM staff_recovery_codes r JOIN staff_accounts a"
+            " ON a.id = r.staff_id WHERE a.name = ?",
+            (member.name,),
+        )
+    ]
     assert (len(member.secret), len(member.recovery_codes), role) == (20, 10, "support")
     assert sealed.startswith("v1:") and len(hashes) == 10
     assert not set(member.recovery_codes) & set(hashes)
@@ -66,12 +68,12 @@ def test_a_session_expires_eight_hours_after_the_login_by_default(casino: Server
 def test_an_expired_session_is_refused(casino: ServerProcess) -> None:
     member = add_staff(casino.database_path, "finance")
     token = login(casino.base_url, member)
-    with sqlite3.connect(casino.database_path) as conn:
-        conn.execute(
-            "UPDATE staff_sessions SET expires_at = ? WHERE staff_id ="
-            " (SELECT id FROM staff_accounts WHERE name = ?)",
-            (int(time.time() * 1000) - 1, member.name),
-        )
+    test_db.execute(
+        casino.database_path,
+        "UPDATE staff_sessions SET expires_at = ? WHERE staff_id ="
+        " (SELECT id FROM staff_accounts WHERE name = ?)",
+        (int(time.time() * 1000) - 1, member.name),
+    )
     reply = httpx.get(f"{casino.base_url}/api/staff/me", headers=bearer(token))
     assert _error(reply) == (401, "STAFF_ONLY")
 
@@ -144,11 +146,12 @@ def test_logins_are_on_the_audit_trail_without_password_or_code(casino: ServerPr
     member = add_staff(casino.database_path, "support")
     code = member.code()
     login(casino.base_url, member, code)
-    with sqlite3.connect(casino.database_path) as conn:
-        rows = conn.execute(
-            "SELECT actor, action, address, details, reason FROM audit_trail WHERE subject = ?",
-            (f"staff:{member.name}",),
-        ).fetchall()
+    rows = test_db.query(
+        casino.database_path,
+        "SELECT actor, action, address, details, reason FROM audit_trail WHERE subject = ?"
+        " ORDER BY id",
+        (f"staff:{member.name}",),
+    )
     assert [(r[0], r[1], r[2]) for r in rows] == [
         ("staff:cli", "staff_created", "cli"),
         (f"staff:{member.name}", "staff_login", "127.0.0.1"),

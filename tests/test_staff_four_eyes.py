@@ -5,8 +5,6 @@ house:adjustments:CUR), and the ledger reconciles after each test."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import httpx
 import pytest
 
@@ -16,6 +14,7 @@ from server.events.catalogue import BalanceAdjusted
 from server.storage.redis_client import connect as connect_redis
 from server.storage.slots import shard
 from tests.conftest import ServerProcess, new_player, settled_report, unique
+from tests.support import db as test_db
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.staff import add_staff, bearer, login
 
@@ -127,14 +126,14 @@ async def test_a_debit_takes_cash_back_and_is_on_the_ledger_against_the_house_ac
         _decide(casino, finance[1], proposal_id, "approve")
         assert await _balance(client) == 6_000
     await settled_report(casino)  # the flusher has written the journal
-    with sqlite3.connect(casino.database_path) as conn:
-        transfers = conn.execute(
-            "SELECT d.code, c.code, t.amount, t.kind FROM ledger_transfers t"
-            " JOIN ledger_accounts d ON d.id = t.debit_account_id"
-            " JOIN ledger_accounts c ON c.id = t.credit_account_id"
-            " WHERE t.idempotency_key = ?",
-            (f"adjustment:{proposal_id}",),
-        ).fetchall()
+    transfers = test_db.query(
+        casino.database_path,
+        "SELECT d.code, c.code, t.amount, t.kind FROM ledger_transfers t"
+        " JOIN ledger_accounts d ON d.id = t.debit_account_id"
+        " JOIN ledger_accounts c ON c.id = t.credit_account_id"
+        " WHERE t.idempotency_key = ?",
+        (f"adjustment:{proposal_id}",),
+    )
     assert transfers == [
         (f"player:{player_id}:cash:EUR", "house:adjustments:EUR", 4_000, "adjustment")
     ]
@@ -192,12 +191,12 @@ async def test_proposal_and_approval_are_on_the_audit_trail_with_who_where_and_w
             "proposal_id"
         ]
         _decide(casino, login(casino.base_url, second), proposal_id, "approve")
-    with sqlite3.connect(casino.database_path) as conn:
-        rows = conn.execute(
-            "SELECT actor, action, reason, address FROM audit_trail WHERE subject = ?"
-            " AND action LIKE 'adjustment_%' ORDER BY id",
-            (f"player:{player_id}",),
-        ).fetchall()
+    rows = test_db.query(
+        casino.database_path,
+        "SELECT actor, action, reason, address FROM audit_trail WHERE subject = ?"
+        " AND action LIKE 'adjustment_%' ORDER BY id",
+        (f"player:{player_id}",),
+    )
     assert rows == [
         (f"staff:{first.name}", "adjustment_proposed", "goodwill for outage", "127.0.0.1"),
         (f"staff:{second.name}", "adjustment_approved", "checked the ticket", "127.0.0.1"),

@@ -6,7 +6,6 @@ and reinstating; every change on the audit trail; each behind its roles."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from clients.api import CasinoClient
 from tests.conftest import STRONG_PASSWORD, ServerProcess, new_player
+from tests.support import db as test_db
 from tests.support.staff import add_staff, bearer, login
 
 
@@ -97,12 +97,12 @@ async def test_a_suspension_reaches_a_connected_player_within_a_second(
             assert again.token is not None
             await sock.hello(again.token)
             assert (await sock.spin("classic-sevens", 100))["type"] == "spin"
-    with sqlite3.connect(casino.database_path) as db:
-        entries = db.execute(
-            "SELECT action, reason FROM audit_trail WHERE subject = ? AND action LIKE 'player_%'"
-            " ORDER BY id",
-            (f"player:{player_id}",),
-        ).fetchall()
+    entries = test_db.query(
+        casino.database_path,
+        "SELECT action, reason FROM audit_trail WHERE subject = ? AND action LIKE 'player_%'"
+        " ORDER BY id",
+        (f"player:{player_id}",),
+    )
     assert entries == [
         ("player_suspended", "chargeback fraud under review"),
         ("player_reinstated", "review cleared"),

@@ -4,8 +4,10 @@ statement timeout, retried deadlocks)."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -181,3 +183,27 @@ async def test_work_aborted_by_a_deadlock_with_another_client_is_run_again(
     finally:
         await other.close()
         await db.close()
+
+
+def storage_imports(name: str) -> set[str]:
+    """The server.storage modules one storage module imports, anywhere in its text."""
+    tree = ast.parse((Path(__file__).parents[1] / "server" / "storage" / f"{name}.py").read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "server.storage":
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("server.storage."):
+            found.add((node.module or "").rsplit(".", 1)[1])
+    return found
+
+
+def test_the_dialects_import_the_interfaces_and_only_the_facade_imports_the_dialects() -> None:
+    assert storage_imports("base") == set()
+    assert storage_imports("sqlite") == {"base"}
+    assert storage_imports("postgres") == {"base"}
+    assert storage_imports("database") == {"base", "postgres", "sqlite"}
+
+
+def test_the_facade_picks_the_dialect_class_from_the_target(tmp_path: Path) -> None:
+    assert type(Database(tmp_path / "casino.db")).__name__ == "SqliteDatabase"
+    assert type(Database("postgresql://casino@127.0.0.1:1/casino")).__name__ == "PostgresDatabase"

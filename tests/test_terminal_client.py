@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ from tests.conftest import (
     start_server,
     stop_server,
 )
+from tests.support import db as test_db
 
 ROOT = Path(__file__).resolve().parent.parent
 GAME_NAMES = (
@@ -291,7 +291,7 @@ async def test_a_forced_logout_during_a_request_ends_the_client_with_status_3(
     tmp_path: Path, private_redis: RedisChild
 ) -> None:
     server = start_server(tmp_path, private_redis)
-    locker = sqlite3.connect(server.database_path, timeout=10, isolation_level=None)
+    locker = test_db.WriteLock(server.database_path)
     try:
         client, player = await new_player(server.base_url, deposit=5_000)
         async with client, client.socket() as sock:
@@ -303,7 +303,7 @@ async def test_a_forced_logout_during_a_request_ends_the_client_with_status_3(
         await talk.until(r"logged in as")
         # No round can become durable now, so the history asked for after the last spin
         # waits on the server (up to 3 s): the logout arrives while it is in flight.
-        locker.execute("BEGIN IMMEDIATE")
+        locker.take()
         await talk.until(r"played 20 rounds; final balance")
         redis = connect_redis(private_redis.url)
         try:
@@ -312,11 +312,9 @@ async def test_a_forced_logout_during_a_request_ends_the_client_with_status_3(
         finally:
             await redis.aclose()
         code = await talk.finish()
-        locker.execute("ROLLBACK")
+        locker.release()
         report = await settled_report(server)
     finally:
-        if locker.in_transaction:
-            locker.execute("ROLLBACK")
         locker.close()
         stop_server(server)
     assert report.ok, "\n".join(report.lines())

@@ -10,12 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from server.storage.database import DatabaseTarget
 from tests.conftest import ServerProcess, new_player
+from tests.support import db as test_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def verify(database: Path, round_id: str) -> subprocess.CompletedProcess[str]:
+def verify(database: DatabaseTarget, round_id: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "run.py"), "verify", round_id],
         capture_output=True,
@@ -24,7 +28,7 @@ def verify(database: Path, round_id: str) -> subprocess.CompletedProcess[str]:
         env={
             **os.environ,
             "CASINO_NO_BOOTSTRAP": "1",
-            "CASINO_DATABASE_URL": f"sqlite:///{database}",
+            "CASINO_DATABASE_URL": test_db.url_of(database),
         },
         cwd=ROOT,
     )
@@ -72,6 +76,7 @@ async def test_a_round_whose_seed_is_still_secret_cannot_be_verified(casino: Ser
     assert "server seed " + seed_hash[1] not in result.stdout  # a hash, not called the seed
 
 
+@pytest.mark.sqlite_only(reason="tampers with a copy of the SQLite file (its backup API)")
 async def test_a_tampered_outcome_is_an_outcome_mismatch(
     casino: ServerProcess, tmp_path: Path
 ) -> None:
@@ -86,6 +91,7 @@ async def test_a_tampered_outcome_is_an_outcome_mismatch(
     assert "OUTCOME-MISMATCH" in result.stdout
 
 
+@pytest.mark.sqlite_only(reason="tampers with a copy of the SQLite file (its backup API)")
 async def test_a_tampered_nonce_is_an_outcome_mismatch(
     casino: ServerProcess, tmp_path: Path
 ) -> None:
@@ -96,6 +102,7 @@ async def test_a_tampered_nonce_is_an_outcome_mismatch(
     assert "OUTCOME-MISMATCH" in verify(copy, round_id).stdout
 
 
+@pytest.mark.sqlite_only(reason="tampers with a copy of the SQLite file (its backup API)")
 async def test_a_swapped_server_seed_is_a_seed_mismatch(
     casino: ServerProcess, tmp_path: Path
 ) -> None:
@@ -115,6 +122,7 @@ def test_an_unknown_round_is_not_found(casino: ServerProcess) -> None:
     assert (result.returncode, "NOT-FOUND" in result.stdout) == (4, True)
 
 
+@pytest.mark.sqlite_only(reason="tampers with a copy of the SQLite file (its backup API)")
 async def test_an_altered_client_seed_is_an_outcome_mismatch_for_every_game(
     casino: ServerProcess, tmp_path: Path
 ) -> None:

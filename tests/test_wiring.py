@@ -18,6 +18,7 @@ from server.observability.backlog import Watched
 from server.payments.history import chargebacks_by_wallet, withdrawals_by_wallet
 from server.storage.database import Database
 from server.wiring import backlog_keys, histories
+from tests.support import db as test_db
 
 PLAYER = 7
 
@@ -25,7 +26,7 @@ PLAYER = 7
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """A player who was paid 1000 by some domain and has 200 locked for a withdrawal."""
-    database = Database(tmp_path / "casino.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     async with database.transaction() as tx:
         await tx.execute(

@@ -112,12 +112,14 @@ class LoyaltyEarner:
                 gained = rules.points(weights, game, stake)
                 if gained <= 0:
                     continue
-                new = await tx.insert(
+                # `execute`, not `insert`: the table is keyed by event_id and has no `id`
+                # for PostgreSQL's RETURNING; the row count says whether it was new.
+                new = await tx.execute(
                     "INSERT INTO loyalty_earned (event_id, player_id, points, created_at)"
                     " VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
                     (event_id, player, gained, now_ms()),
                 )
-                if new is None:
+                if new == 0:
                     continue
                 await tx.execute(
                     "INSERT INTO loyalty_points (player_id, currency, points) VALUES (?, ?, ?)"

@@ -28,6 +28,7 @@ from redis.exceptions import ResponseError
 
 from server.events import stream
 from server.events.stream import Entry
+from server.storage import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ class Consumer:
         within each shard; they stay pending for this member until `ack` (with `noack`, they
         count as acknowledged once delivered: for a group that may lose what it was handed,
         such as pushes)."""
-        reply = await self.client.xreadgroup(
+        reply = await redis_client.read_group(
+            self.client,
             self.group,
             self.name,
             dict.fromkeys(self.streams, ">"),
@@ -97,8 +99,8 @@ class Consumer:
     async def read_own_pending(self, count: int = 100) -> list[Entry]:
         """Entries delivered to this member (by its name) and never acknowledged, oldest
         first: what a process of the same name read before it died, to process first."""
-        reply = await self.client.xreadgroup(
-            self.group, self.name, dict.fromkeys(self.streams, "0"), count=count
+        reply = await redis_client.read_group(
+            self.client, self.group, self.name, dict.fromkeys(self.streams, "0"), count=count
         )
         return _found(reply)
 

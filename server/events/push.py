@@ -49,6 +49,7 @@ from server.events.catalogue import (
     WithdrawalFunds,
 )
 from server.events.consumer import Consumer
+from server.storage import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,10 @@ class PushRelay:
         return await self._publish(wanted)
 
     async def _publish(self, wanted: Sequence[tuple[Event, dict[str, Any]]]) -> int:
+        if redis_client.is_cluster(self.client):  # a cluster pipeline refuses PUBLISH
+            for event, message in wanted:
+                await publish(self.client, event.player_id, message)
+            return len(wanted)
         async with self.client.pipeline(transaction=False) as pipe:
             for event, message in wanted:
                 pipe.publish(channel(event.player_id), msgspec.json.encode(message))

@@ -21,7 +21,7 @@ from redis.asyncio.client import Pipeline
 
 from server.money import keys, scripts
 from server.money.scripts import ScriptReply, ScriptStatus
-from server.storage.autopipeline import AutoPipeline
+from server.storage import autopipeline
 
 RESOLVED_KEEP_MS = 10 * 60 * 1000  # how long a resolved reservation answers retries
 ONE_SHOT_KEEP_MS = 60 * 1000  # a one-step round's record: long enough for client retries
@@ -87,7 +87,7 @@ class HotWallet:
     ) -> None:
         self.redis = client
         # The bet path's calls of concurrent players share one round trip per loop tick.
-        self.batch = AutoPipeline(client)
+        self.batch = autopipeline.for_client(client)
         self.reservation_ttl_ms = reservation_ttl_ms
         self.max_backlog = max_backlog  # stream entries not yet durable before bets wait
         self.max_lag_ms = max_lag_ms  # age of the oldest of them before bets wait

@@ -28,6 +28,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from server.money import keys
+from server.storage import redis_client
 from server.storage.slots import player_prefix
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,11 @@ async def migrate(client: aioredis.Redis) -> int:
     """Rename the old layout's keys unless that was done; returns how many keys moved."""
     if await client.exists(MARKER):
         return 0
-    if int((await client.info("cluster")).get("cluster_enabled", 0)):
+    # A cluster never held the old layout (its keys span slots); a cluster client answers
+    # INFO per node, so it is recognised by its type first.
+    if redis_client.is_cluster(client) or int(
+        (await client.info("cluster")).get("cluster_enabled", 0)
+    ):
         await client.set(MARKER, "cluster")
         return 0
     if not await client.set(LOCK, f"{os.getpid()}", nx=True, ex=LOCK_S):

@@ -21,6 +21,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from server.storage import redis_client
+
 
 @dataclass(frozen=True, slots=True)
 class Watched:
@@ -55,15 +57,19 @@ async def measure(client: aioredis.Redis, shards: Sequence[Watched]) -> Backlog:
     """The backlog summed over `shards`; the age is the oldest stream entry's."""
     # Due times are written with the server's clock, and the sweeper compares them with it.
     due_by = time.time_ns() // 10**6
+    cluster = redis_client.is_cluster(client)  # a cluster pipeline refuses keyless TIME
+    clock = await client.time() if cluster else None
     async with client.pipeline(transaction=False) as pipe:
-        pipe.time()
+        if not cluster:
+            pipe.time()
         for shard in shards:
             pipe.xlen(shard.stream)
             pipe.xrange(shard.stream, "-", "+", count=1)
             pipe.zcard(shard.due)
             pipe.zcount(shard.due, "-inf", due_by)
             pipe.xlen(shard.dead_letters)
-        now, *replies = await pipe.execute()
+        replies = await pipe.execute()
+    now = clock if clock is not None else replies.pop(0)
     now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
     length = pending = past_due = dead = 0
     oldest_ms: int | None = None

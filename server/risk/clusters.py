@@ -20,10 +20,11 @@ from server.storage.database import Database, now_ms
 MAX_MEMBERS = 500  # a cluster larger than this is listed up to here (its id stays right)
 
 # Every account reachable from the player through shared (kind, value) pairs. UNION (not
-# UNION ALL) drops the accounts already found, so the recursion ends.
+# UNION ALL) drops the accounts already found, so the recursion ends. The CAST types the
+# seed: PostgreSQL reads a bare `SELECT ?` as text, and text never equals a player id.
 MEMBERS = (
     "WITH RECURSIVE members (player_id) AS ("
-    " SELECT ? UNION"
+    " SELECT CAST(? AS BIGINT) UNION"
     " SELECT b.player_id FROM members m"
     " JOIN risk_links a ON a.player_id = m.player_id"
     " JOIN risk_links b ON b.kind = a.kind AND b.value = a.value"
@@ -32,7 +33,7 @@ MEMBERS = (
 # The links of those accounts: the same recursion, then their rows.
 LINKS = (
     "WITH RECURSIVE members (player_id) AS ("
-    " SELECT ? UNION"
+    " SELECT CAST(? AS BIGINT) UNION"
     " SELECT b.player_id FROM members m"
     " JOIN risk_links a ON a.player_id = m.player_id"
     " JOIN risk_links b ON b.kind = a.kind AND b.value = a.value"

@@ -154,10 +154,10 @@ class Features:
         async with self.client.pipeline(transaction=False) as pipe:
             count = 0
             for event, place in events:
-                before = len(pipe.command_stack)
+                before = len(pipe)
                 fields = self._queue(pipe, event, place)
                 plans.append(_Reads(event, place, count, fields))
-                count += len(pipe.command_stack) - before
+                count += len(pipe) - before
             replies = await pipe.execute() if count else []
         found = [(plan.event, self._facts(plan, replies)) for plan in plans]
         return await self._households(found)

@@ -20,6 +20,12 @@ of what redis-py spends on a call. No guarantee is loosened:
   command that was not answered is sent again, in order; that re-sends commands that may have
   run, which is safe only because everything we send is idempotent (see `redis_client`).
   When the retries run out, every waiting caller gets a `ConnectionError`.
+- Under Sentinel the connection goes to wherever the sentinels say the master is now; a
+  READONLY reply (a demoted master) drops the connection and the refused commands go again
+  to the new master. With `?replicas=N` (`redis_client`) each caller's commands are followed
+  by a WAIT, and a caller is answered only when N replicas hold its writes; fewer within
+  `WAIT_TIMEOUT_MS` fails it with `NotReplicated` (its writes happened on the master, may
+  yet be lost with it, and were never acknowledged).
 
 The connection speaks RESP3 as the client does, and each reply goes through the client's own
 response callbacks, so a call answers exactly what the same call on the client would. A
@@ -48,10 +54,12 @@ from redis.exceptions import (
     ConnectionError,
     DataError,
     NoScriptError,
+    ReadOnlyError,
     ResponseError,
 )
 
-from server.storage.redis_client import RETRIES
+from server.storage import redis_client
+from server.storage.redis_client import RETRIES, WAIT_TIMEOUT_MS, NotReplicated
 
 MAX_BATCH = 1000  # commands per write: bounds one write and the memory of one batch
 NOSCRIPT_RELOADS = 2  # a caller whose script vanished twice in a row is told so
@@ -176,6 +184,8 @@ class AutoPipeline:
         self._reloading: dict[str, asyncio.Future[Any]] = {}
         self._backoff = ExponentialWithJitterBackoff(base=0.02, cap=0.5)
         self._closed = False
+        self._replicas = redis_client.replicas(client)
+        self._wait = _pack_args([("WAIT", self._replicas, WAIT_TIMEOUT_MS)])
 
     # -- calls ----------------------------------------------------------------------------
     async def run(self, stage: Stage) -> list[Any]:
@@ -245,8 +255,17 @@ class AutoPipeline:
         """Send one caller's commands until they are answered: again after loading a script
         Redis had lost (`shas` names each EVALSHA's script) or while Redis is loading; an
         error reply to any of them is raised, after all of them were read."""
+        if self._replicas:
+            packed += self._wait
+            callbacks, options, shas = [*callbacks, None], [*options, {}], [*shas, None]
         for attempt in range(RETRIES + 1):
             replies = await self._submit(packed, callbacks, options)
+            if any(isinstance(reply, ReadOnlyError) for reply in replies) and attempt < RETRIES:
+                # A demoted master refused them: nothing ran; the new master is asked again.
+                if self._link is not None:
+                    self._link.close()
+                await asyncio.sleep(self._backoff.compute(attempt))
+                continue
             missing = {
                 sha
                 for sha, reply in zip(shas, replies, strict=True)
@@ -262,6 +281,12 @@ class AutoPipeline:
         for reply in replies:
             if isinstance(reply, ResponseError):
                 raise reply
+        if self._replicas:
+            acknowledged = replies.pop()
+            if acknowledged < self._replicas:
+                raise NotReplicated(
+                    f"{acknowledged} of {self._replicas} replicas acknowledged the write"
+                )
         return replies
 
     # -- batching -------------------------------------------------------------------------
@@ -326,7 +351,7 @@ class AutoPipeline:
 
     async def _connect(self) -> None:
         error: Exception | None = None
-        for attempt in range(RETRIES + 1):
+        for attempt in range(redis_client.reconnects(self.client) + 1):
             if attempt:
                 await asyncio.sleep(self._backoff.compute(attempt))
             try:
@@ -354,7 +379,11 @@ class AutoPipeline:
             if path:
                 await loop.create_unix_connection(lambda: link, path)
             else:
-                host, port = settings.get("host", "localhost"), settings.get("port", 6379)
+                master = await redis_client.master_address(self.client)
+                host, port = master or (
+                    settings.get("host", "localhost"),
+                    settings.get("port", 6379),
+                )
                 await loop.create_connection(lambda: link, host, port)
                 _give_up_on_a_silent_peer(link)
             replies = await self._handshake(link, settings)
@@ -424,3 +453,62 @@ def _split_name(args: tuple[Any, ...]) -> tuple[Any, ...]:
     if isinstance(name, str) and " " in name:
         return (*name.split(), *args[1:])
     return args
+
+
+class ClusterBatch(AutoPipeline):
+    """The pipeliner's calls on a Redis Cluster client, where one connection cannot reach
+    every key: a `run` stage's commands go through the cluster's own pipeline (which sends
+    each to the node holding its slot, in order per node) and a script call goes straight to
+    its node. Batching across callers is given up; every guarantee above is kept, NOSCRIPT
+    (a restarted node) included."""
+
+    def __init__(self, client: aioredis.Redis) -> None:
+        # Not AutoPipeline's: there is no connection of its own to set up.
+        self.client = client
+        self.counters = Counters()
+        self._loaded: set[str] = set()
+        self._staged_scripts: dict[str, AsyncScript] = {}
+
+    async def run(self, stage: Stage) -> list[Any]:
+        for attempt in range(NOSCRIPT_RELOADS + 1):
+            pipe = self.client.pipeline()
+            stage(pipe)
+            await self._load(self._staged_scripts)
+            self.counters.commands += len(pipe)
+            self.counters.batches += 1
+            try:
+                return list(await pipe.execute())
+            except NoScriptError:
+                if attempt == NOSCRIPT_RELOADS:
+                    raise
+                self.counters.script_reloads += 1
+                self._loaded.clear()  # a node lost its scripts: load them again
+        raise AssertionError("unreachable")
+
+    async def command(self, *args: Any, **options: Any) -> Any:
+        return await self.client.execute_command(*args, **options)  # type: ignore[no-untyped-call]
+
+    async def script(self, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+        self.counters.commands += 1
+        return await script(keys=keys, args=args, client=self.client)
+
+    def stage_script(
+        self, pipe: Pipeline, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]
+    ) -> None:
+        self._staged_scripts[script.sha] = script
+        pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+
+    async def _load(self, scripts: Mapping[str, AsyncScript]) -> None:
+        for sha, script in list(scripts.items()):
+            if sha not in self._loaded:
+                await self.client.script_load(script.script)  # on every primary
+                self._loaded.add(sha)
+
+    async def aclose(self, wait_s: float = CLOSE_WAIT_S) -> None:
+        """Nothing of its own to close: the calls went through the client's connections."""
+
+
+def for_client(client: aioredis.Redis) -> AutoPipeline:
+    """The bet path's pipeliner for `client`: batched on one connection of its own, or call
+    by call through a cluster client."""
+    return ClusterBatch(client) if redis_client.is_cluster(client) else AutoPipeline(client)

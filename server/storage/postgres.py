@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
-from server.storage.database import (
+from server.storage.base import (
     MAX_BOUND_VARIABLES,
     Database,
     Row,

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiosqlite
 
-from server.storage.database import (
+from server.storage.base import (
     MAX_BOUND_VARIABLES,
     Database,
     Row,

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import sqlite3
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from server.accounts import totp
+from server.storage.database import DatabaseTarget
 from tests.conftest import STRONG_PASSWORD, unique
+from tests.support import db as test_db
 
 
 async def register(http: httpx.AsyncClient, country: str = "DE") -> tuple[str, str]:
@@ -88,23 +88,22 @@ def code_now(secret: bytes, steps_ahead: int = 0) -> str:
     return totp.code_at(secret, time.time() + steps_ahead * totp.STEP_S)
 
 
-def events_of(database: Path, player_id: int) -> list[str]:
-    with sqlite3.connect(database) as conn:
-        rows = conn.execute(
-            "SELECT kind FROM event_outbox WHERE player_id = ? ORDER BY id", (player_id,)
-        ).fetchall()
+def events_of(database: DatabaseTarget, player_id: int) -> list[str]:
+    rows = test_db.query(
+        database, "SELECT kind FROM event_outbox WHERE player_id = ? ORDER BY id", (player_id,)
+    )
     return [str(kind) for (kind,) in rows]
 
 
-def player_id(database: Path, name: str) -> int:
-    with sqlite3.connect(database) as conn:
-        row = conn.execute("SELECT id FROM players WHERE username = ?", (name,)).fetchone()
+def player_id(database: DatabaseTarget, name: str) -> int:
+    row = test_db.one(database, "SELECT id FROM players WHERE username = ?", (name,))
+    assert row is not None, name
     return int(row[0])
 
 
-def expire_tokens(database: Path, player: int) -> None:
+def expire_tokens(database: DatabaseTarget, player: int) -> None:
     """Move every emailed link of the player past its expiry (a test cannot wait 15 min)."""
-    with sqlite3.connect(database, timeout=10) as conn:
+    with test_db.connect(database) as conn:
         conn.execute(
             "UPDATE account_tokens SET expires_at = expires_at - 100000000 WHERE player_id = ?",
             (player,),

@@ -27,6 +27,7 @@ from clients.api import CasinoClient
 from clients.sandbox_webhooks import sign
 from server.storage.redis_child import RedisChild, free_port
 from tests.conftest import ROOT, ServerProcess, settled_report, start_server, stop_server, unique
+from tests.support import db as test_db
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.payments import Gateway, player
 
@@ -111,7 +112,7 @@ class Processing:
         env = {
             **os.environ, **self.env(), "CASINO_NO_BOOTSTRAP": "1",
             "CASINO_DATA_DIR": str(self.workdir), "CASINO_REDIS_URL": self.redis.url,
-            "CASINO_DATABASE_URL": f"sqlite:///{self.server.database_path}",
+            "CASINO_DATABASE_URL": test_db.url_of(self.server.database_path),
         }  # fmt: skip
         return subprocess.run(
             [sys.executable, "-m", "server.payments.admin", *args],
@@ -125,10 +126,10 @@ class Processing:
         return httpx.post(self.webhook_url, content=body, headers=headers, timeout=10)
 
     def server_payments(self) -> list[tuple[str, str, int, str]]:
-        with sqlite3.connect(self.server.database_path) as conn:
-            rows = conn.execute(
-                "SELECT gateway_key, kind, amount, status FROM payments WHERE status <> 'refused'"
-            ).fetchall()
+        rows = test_db.query(
+            self.server.database_path,
+            "SELECT gateway_key, kind, amount, status FROM payments WHERE status <> 'refused'",
+        )
         return [(str(k), str(kind), int(a), str(s)) for k, kind, a, s in rows]
 
 
@@ -271,10 +272,10 @@ def signed_event(
 
 
 def gateway_key(world: Processing, payment_id: int) -> str:
-    with sqlite3.connect(world.server.database_path) as conn:
-        row = conn.execute(
-            "SELECT gateway_key FROM payments WHERE id = ?", (payment_id,)
-        ).fetchone()
+    row = test_db.one(
+        world.server.database_path, "SELECT gateway_key FROM payments WHERE id = ?", (payment_id,)
+    )
+    assert row is not None, payment_id
     return str(row[0])
 
 

@@ -1,7 +1,10 @@
 """A private PostgreSQL cluster for tests: `initdb` in a temporary directory, its own port
 and socket directory, no system service, stopped and deleted afterwards.
 
-`postgres_cluster` (one per test session) starts it; `database_target` parametrises a test on
+One cluster serves the whole session (`shared_cluster`, started on first use, stopped by
+tests/conftest.py when the session ends): the `postgres_cluster` fixture, and every server and
+database of a session run with `CASINO_TEST_DATABASE=postgres` (tests/support/db.py). Each
+user gets a fresh database in it (`new_database`). `database_target` parametrises a test on
 both dialects, giving a fresh SQLite file or a fresh PostgreSQL database per test. Where
 PostgreSQL is not installed the PostgreSQL cases skip with the reason (`run.py test` installs
 Debian's `postgresql` first, so under it they always run).
@@ -19,7 +22,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
 from pathlib import Path
 
 import pytest
@@ -49,6 +52,7 @@ class PostgresCluster:
         self.sockets = self.root / "sockets"
         self.port = free_port()
         self._names = itertools.count(1)
+        self._names_lock = threading.Lock()
         self._as: list[str] = []
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
@@ -91,7 +95,8 @@ class PostgresCluster:
 
     def new_database(self) -> str:
         """A fresh, empty database's URL."""
-        name = f"t{next(self._names)}"
+        with self._names_lock:
+            name = f"t{next(self._names)}"
         self._run(
             str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", USER,
             "-d", "postgres", "-q", "-c", f"CREATE DATABASE {name}",
@@ -99,17 +104,43 @@ class PostgresCluster:
         return self.url(name)
 
 
+NOT_INSTALLED = "PostgreSQL is not installed (run.py test installs Debian's postgresql)"
+_shared: PostgresCluster | None = None
+_lock = threading.Lock()
+
+
+def shared_cluster() -> PostgresCluster:
+    """The session's one cluster, started on first use (RuntimeError when not installed)."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            found = bin_dir()
+            if found is None:
+                raise RuntimeError(NOT_INSTALLED)
+            cluster = PostgresCluster(found)
+            try:
+                cluster.start()
+            except BaseException:
+                cluster.stop()
+                raise
+            _shared = cluster
+        return _shared
+
+
+def stop_shared_cluster() -> None:
+    """Stop and delete the session's cluster, if one was started (the session's end)."""
+    global _shared
+    with _lock:
+        if _shared is not None:
+            _shared.stop()
+        _shared = None
+
+
 @pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    found = bin_dir()
-    if found is None:
-        pytest.skip("PostgreSQL is not installed (run.py test installs Debian's postgresql)")
-    cluster = PostgresCluster(found)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
+def postgres_cluster() -> PostgresCluster:
+    if bin_dir() is None:
+        pytest.skip(NOT_INSTALLED)
+    return shared_cluster()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -11,7 +11,6 @@ passage of time would do (expire a token, disable a player).
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from server.provider import registry
 from server.provider.signatures import Scheme
 from server.storage.database import Database
 from tests.conftest import ServerProcess, new_player
+from tests.support import db as test_db
 
 SANDBOX = "sandbox"
 FRUITS = "sandbox-fruits"  # stakes 10..10_000
@@ -33,13 +33,11 @@ DICE = "sandbox-dice"
 
 
 def db_query(server: ServerProcess, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    with sqlite3.connect(server.database_path, timeout=10) as conn:
-        return conn.execute(sql, params).fetchall()
+    return test_db.query(server.database_path, sql, params)
 
 
 def db_execute(server: ServerProcess, sql: str, params: tuple[Any, ...] = ()) -> None:
-    with sqlite3.connect(server.database_path, timeout=10) as conn:
-        conn.execute(sql, params)
+    test_db.execute(server.database_path, sql, params)
 
 
 def sandbox_secret(server: ServerProcess) -> str:

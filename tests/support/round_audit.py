@@ -1,57 +1,62 @@
 """Auditing the rounds a server stored, and steering its next round, as an auditor with the
 database would: the one seam the tests use to see a secret server seed.
 
-The tests share the server's SQLite file, where every server seed is written before it is
-used (`fair_seeds`). Reading it there lets a test (1) recompute the payout of every round a
-test played with the independent checker (`tests/support/payouts.py`) and (2) pick a client
-seed whose next round reaches the outcome it wants, then play that round for real through
-the public `set_client_seed` message. The server gets no test hook: its seeds stay what
-production makes, and the test only chooses, as any player may, the client seed.
+The tests share the server's database (tests/support/db.py), where every server seed is
+written before it is used (`fair_seeds`). Reading it there lets a test (1) recompute the
+payout of every round a test played with the independent checker (`tests/support/payouts.py`)
+and (2) pick a client seed whose next round reaches the outcome it wants, then play that
+round for real through the public `set_client_seed` message. The server gets no test hook:
+its seeds stay what production makes, and the test only chooses, as any player may, the
+client seed.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from tests.support import payouts
+from server.storage.database import DatabaseTarget, is_postgres
+from tests.support import db, payouts
+
+# Which rounds are "stored after": SQLite's row id is the order they were written in;
+# PostgreSQL has no such column, so there it is the time they settled (milliseconds).
+_LAST = {
+    False: "SELECT COALESCE(MAX(rowid), 0) FROM rounds",
+    True: "SELECT COALESCE(MAX(settled_at), 0) FROM rounds",
+}
+_AFTER = {
+    False: "r.rowid > ?",
+    True: "r.settled_at > ?",
+}
+_ROUNDS = (
+    "SELECT r.round_id, r.game_id, r.stake, r.payout, r.balance_before, r.balance_after,"
+    " r.inputs, r.client_seed, r.nonce, s.server_seed, r.free FROM rounds r"
+    " JOIN fair_seeds s ON s.seed_hash = r.server_seed_hash"
+    " WHERE r.status = 'settled' AND "
+)
 
 
-def _connect(database_path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{database_path}?mode=ro", uri=True, timeout=10)
-
-
-def server_seed(database_path: Path, seed_hash: str) -> bytes:
+def server_seed(database_path: DatabaseTarget, seed_hash: str) -> bytes:
     """The server seed behind a commitment, revealed or not (the auditor's view)."""
-    with _connect(database_path) as conn:
-        row = conn.execute(
-            "SELECT server_seed FROM fair_seeds WHERE seed_hash = ?", (seed_hash,)
-        ).fetchone()
+    row = db.one(
+        database_path, "SELECT server_seed FROM fair_seeds WHERE seed_hash = ?", (seed_hash,)
+    )
     assert row is not None, f"no server seed stored for {seed_hash}"
     return bytes.fromhex(str(row[0]))
 
 
-def last_round(database_path: Path) -> int:
-    """The newest stored round's rowid (0 when none): audit what comes after it."""
-    with _connect(database_path) as conn:
-        return int(conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM rounds").fetchone()[0])
+def last_round(database_path: DatabaseTarget) -> int:
+    """Where the newest stored round is (0 when none): audit what comes after it."""
+    row = db.one(database_path, _LAST[is_postgres(database_path)])
+    return int(row[0]) if row else 0
 
 
-def audit_rounds_after(database_path: Path, rowid: int) -> list[str]:
-    """Every settled round stored after `rowid` whose payout the published rules do not give,
+def audit_rounds_after(database_path: DatabaseTarget, mark: int) -> list[str]:
+    """Every settled round stored after `mark` whose payout the published rules do not give,
     or whose balances did not move by exactly payout - stake; one line each."""
-    with _connect(database_path) as conn:
-        rows = conn.execute(
-            "SELECT r.round_id, r.game_id, r.stake, r.payout, r.balance_before, r.balance_after,"
-            " r.inputs, r.client_seed, r.nonce, s.server_seed, r.free FROM rounds r"
-            " JOIN fair_seeds s ON s.seed_hash = r.server_seed_hash"
-            " WHERE r.rowid > ? AND r.status = 'settled'",
-            (rowid,),
-        ).fetchall()
+    rows = db.query(database_path, _ROUNDS + _AFTER[is_postgres(database_path)], (mark,))
     found = []
     for (
         round_id,
@@ -96,7 +101,7 @@ def find_client_seed(
 
 
 async def steer_next_round(
-    sock: Any, database_path: Path, wanted: Callable[[payouts.Stream], bool]
+    sock: Any, database_path: DatabaseTarget, wanted: Callable[[payouts.Stream], bool]
 ) -> tuple[bytes, str, int]:
     """Set the client seed so the socket's player's next round is one `wanted` accepts;
     (server seed, client seed, nonce) of that round."""

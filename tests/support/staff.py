@@ -16,6 +16,8 @@ import httpx
 
 import rng
 from server.accounts import totp
+from server.storage.database import DatabaseTarget
+from tests.support import db as test_db
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "staff-Password-42"
@@ -33,13 +35,13 @@ class Member:
 
 
 def staff_command(
-    database_path: Path, *args: str, stdin: str = ""
+    database_path: DatabaseTarget, *args: str, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "CASINO_NO_BOOTSTRAP": "1",
-        "CASINO_DATA_DIR": str(database_path.parent),
-        "CASINO_DATABASE_URL": f"sqlite:///{database_path}",
+        "CASINO_DATA_DIR": str(test_db.workdir_of(database_path)),
+        "CASINO_DATABASE_URL": test_db.url_of(database_path),
     }
     return subprocess.run(
         [sys.executable, str(ROOT / "run.py"), "staff", *args],
@@ -47,7 +49,7 @@ def staff_command(
     )  # fmt: skip
 
 
-def add_staff(database_path: Path, role: str, name: str | None = None) -> Member:
+def add_staff(database_path: DatabaseTarget, role: str, name: str | None = None) -> Member:
     name = name or f"{role}-{rng.randbytes(4).hex()}"
     done = staff_command(database_path, "add", name, "--role", role, stdin=PASSWORD + "\n")
     assert done.returncode == 0, done.stderr

@@ -48,14 +48,16 @@ async def write_move(tx: Transaction, entry_id: str, fields: dict[str, str]) -> 
     key = fields["key"]
     player_id, currency = int(fields["player_id"]), fields["currency"]
     cash, bonus = int(fields["cash"]), int(fields["bonus"])
-    new = await tx.insert(
+    # `execute`, not `insert`: the table is keyed by move_key and has no `id` for
+    # PostgreSQL's RETURNING; the row count says whether the move was new.
+    new = await tx.execute(
         "INSERT INTO bonus_movements (move_key, award_id, player_id, currency, movement, cash,"
         " bonus, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (move_key) DO NOTHING",
         (key, int(fields["award"]), player_id, currency, fields["movement"], cash, bonus,
          int(fields["created_at"])),
     )  # fmt: skip
     await ledger.post_many(tx, transfers(key, player_id, currency, cash, bonus))
-    return new is not None
+    return new == 1
 
 
 WRITERS: dict[str, Callable[[Transaction, str, dict[str, str]], Awaitable[bool]]] = {

@@ -21,6 +21,11 @@ to quarantine: it is retried with backoff.
 A settled table round also becomes a `RoundBets` event on the player's event stream,
 appended just before its entry is acknowledged (server/money/journal/table_bets.py): the
 fraud rules read its bets there, and the bet's script pays nothing for it.
+
+Where Redis is a Sentinel-watched master with `?replicas=N` (`redis_client`), a batch is
+written only once N replicas hold everything read so far (a marker write, then WAIT on the
+same connection): a movement the old master had not sent on before it died is not in the
+promoted replica's balances, so it must not be in the ledger either.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from server.events import stream as events_stream
 from server.money import keys, ledger
 from server.money.journal import table_bets
 from server.observability import metrics
+from server.storage import redis_client
 from server.storage.database import Database, IntegrityError, Transaction, now_ms
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,9 @@ MAX_BACKOFF_S = 5.0
 # batches of a few dozen rounds at about 50 us each, against 30 us in batches of hundreds.
 # It adds at most this much to a round's time to durable, far inside the lag bounds.
 GATHER_S = 0.1
+# A throwaway write whose replication offset covers every entry read before it (WAIT waits
+# for the offset of the connection's own last write).
+REPLICATION_MARK = "flusher:replication-mark"
 
 Entry = tuple[str, dict[str, str]]
 # Entries by the journal stream they were read from: an id means something only in its stream.
@@ -269,6 +278,7 @@ class Flusher:
         # Whether entries read but not acknowledged may be ours: at start (a crash before the
         # ack) and after any failure; `_read` re-reads them first, then clears this.
         self._may_hold_pending = True
+        self.replicas = redis_client.replicas(client)
 
     async def ensure_group(self) -> None:
         for stream in keys.journals():
@@ -356,7 +366,8 @@ class Flusher:
         # stream, cost the flusher a fifth more CPU per round.
         starts = ("0", ">") if self._may_hold_pending else (">",)
         for start in starts:
-            reply = await self.redis.xreadgroup(
+            reply = await redis_client.read_group(
+                self.redis,
                 GROUP,
                 self.consumer,
                 dict.fromkeys(keys.journals(), start),
@@ -423,7 +434,22 @@ class Flusher:
         )
 
     async def _flush(self, batch: Batch) -> int:
+        await self._replicated()
         return await self._write(batch, acknowledge=True)
+
+    async def _replicated(self) -> None:
+        """Return once `replicas` replicas hold every entry read so far; NotReplicated
+        (retried by `run` with backoff) when they do not within WAIT_TIMEOUT_MS."""
+        if not self.replicas:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(REPLICATION_MARK, self.consumer, px=60_000)
+            pipe.wait(self.replicas, redis_client.WAIT_TIMEOUT_MS)
+            _, acknowledged = await pipe.execute()
+        if acknowledged < self.replicas:
+            raise redis_client.NotReplicated(
+                f"{acknowledged} of {self.replicas} replicas hold the journal entries read"
+            )
 
     async def _write(self, batch: Batch, acknowledge: bool) -> int:
         new = 0

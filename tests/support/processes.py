@@ -1,0 +1,72 @@
+"""Child processes seen through /proc, for the tests of the server's own children (the
+flusher's and the risk monitor's): which are alive, whose child each is, what they run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], int(fields[1])
+
+
+def alive(pid: int) -> bool:
+    found = stat(pid)
+    return found is not None and found[0] != "Z"  # a zombie has exited; only its entry is left
+
+
+def cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def running(module: str, parents: set[int] | None = None) -> dict[int, int]:
+    """{pid: parent pid} of every live process running `module` (whose parent is in
+    `parents`, when given)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        state = stat(pid)
+        if state is None or state[0] == "Z" or module not in cmdline(pid):
+            continue
+        if parents is None or state[1] in parents:
+            found[pid] = state[1]
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    family = {pid}
+    grew = True
+    while grew:
+        grew = False
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) not in family:
+                state = stat(int(entry.name))
+                if state is not None and state[1] in family:
+                    family.add(int(entry.name))
+                    grew = True
+    return family
+
+
+def until(find: Callable[[], T], done: Callable[[T], bool], what: str, timeout_s: float) -> T:
+    """What `find` returns once `done` says so; fails naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not done(found := find()):
+        assert time.monotonic() < deadline, f"{what} within {timeout_s}s; last saw {found!r}"
+        time.sleep(0.05)
+    return found

@@ -1,0 +1,117 @@
+"""The real server on a real three-master Redis Cluster (the `cluster` fixture of
+tests/test_cluster.py), reached by `CASINO_REDIS_URL=redis+cluster://127.0.0.1:PORT`: a
+player deposits and plays, a provider bets and wins, a withdrawal is paid, and the ledger
+reconciles against the balances spread over the three masters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from clients.api import CasinoClient
+from server.doctor import Level, redis_url_findings
+from server.storage import redis_client
+from server.storage.redis_child import RedisChild, free_port
+from server.tools.soak import stack as soak_stack
+from tests.conftest import ServerProcess, new_player, start_server, stop_server, unique
+from tests.support.kyc import verify_identity
+from tests.support.payments import SERVER_ENV, Gateway, pay
+from tests.support.provider import seat
+from tests.test_cluster import cluster
+from tests.test_doctor import _levels
+from tests.test_run_commands import embedded_env, run_py
+
+__all__ = ["cluster"]  # a fixture, used by name
+
+SLOT = "classic-sevens"  # stakes in steps of 5
+
+
+@dataclass
+class ClusterUrl:
+    """What start_server reads of a Redis: its URL."""
+
+    url: str
+
+
+@pytest.fixture
+def on_cluster(tmp_path: Path, cluster: int) -> Iterator[ServerProcess]:
+    gateway = Gateway(free_port(), tmp_path / "gateway.db", tmp_path / "gateway.log")
+    gateway.start()
+    try:
+        env = {**SERVER_ENV, "CASINO_PAYMENT_GATEWAY_URL": gateway.url}
+        redis = cast(RedisChild, ClusterUrl(f"redis+cluster://127.0.0.1:{cluster}"))
+        server = start_server(tmp_path, redis, env)
+        try:
+            yield server
+        finally:
+            stop_server(server)
+    finally:
+        gateway.stop()
+
+
+def test_a_cluster_url_names_its_seed_nodes_and_password() -> None:
+    assert redis_client.cluster_parts("redis+cluster://:s3cret@10.0.0.1:7000,10.0.0.2:7001") == (
+        [("10.0.0.1", 7000), ("10.0.0.2", 7001)],
+        "s3cret",
+    )
+
+
+def test_a_cluster_node_without_a_port_is_refused() -> None:
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        redis_client.cluster_parts("redis+cluster://10.0.0.1")
+
+
+async def test_play_provider_calls_and_a_withdrawal_reconcile_on_a_three_master_cluster(
+    on_cluster: ServerProcess,
+) -> None:
+    server = on_cluster
+    client, _ = await new_player(server.base_url, deposit=5_000)
+    async with client:
+        await verify_identity(client)
+        assert client.token is not None
+        async with client.socket() as sock:
+            await sock.hello(client.token)
+            rounds = [await sock.spin(SLOT, 100) for _ in range(10)]
+        assert [r["type"] for r in rounds] == ["spin"] * 10
+        status, body = await pay(client, "withdrawals", 1_000, unique("w-"))
+        assert status in (201, 202), body
+        wallet = await client.call("GET", "/api/wallet")
+    assert wallet["balance"] == 5_000 - 1_000 - sum(r["stake"] - r["payout"] for r in rounds)
+    table = await seat(server)
+    try:
+        bet = table.body(currency="EUR", amount=300)
+        await table.send("bet", bet)
+        await table.win(bet["transaction_uuid"], 120)
+        assert await table.balance() == 10_000 - 300 + 120
+    finally:
+        await table.provider.aclose()
+        await table.player.http.aclose()
+    report = await soak_stack.settled_report(server.redis.url, server.database_path, 30.0)
+    assert report.ok, "\n".join(report.lines())
+    errors = [line for line in server.log().splitlines() if '"level":"ERROR"' in line]
+    assert errors == []
+    async with CasinoClient(server.base_url) as probe:
+        ready = await probe.http.get("/ready")
+    assert ready.status_code == 200, ready.text  # its backlog spans the three masters
+    stop_server(server)  # SIGTERM; stop_server kills a server still running after 20 s
+    assert server.process.returncode == 0
+
+
+def test_doctor_judges_a_cluster_url_by_its_seed_nodes() -> None:
+    findings = redis_url_findings("redis+cluster://:pw@127.0.0.1:7000,127.0.0.1:7001")
+    assert [(f.check, f.level) for f in findings] == [("redis access", Level.OK)]
+
+
+def test_doctor_checks_the_persistence_of_every_primary_of_the_cluster(
+    tmp_path: Path, cluster: int
+) -> None:
+    env = {**embedded_env(tmp_path), "CASINO_REDIS_URL": f"redis+cluster://127.0.0.1:{cluster}"}
+    assert run_py("migrate", env=env, timeout=60).returncode == 0
+    result = run_py("doctor", env=env, timeout=60)
+    assert _levels(result.stdout)["redis reachable"] == "ok", result.stdout
+    # The test cluster runs without an AOF: each of the three primaries is named for it.
+    assert result.stdout.count("appendonly is no") == 3, result.stdout

@@ -1,0 +1,203 @@
+"""The real server on a Sentinel-watched Redis (tests/support/sentinel.py: a master, two
+replicas, three sentinels), reached by `CASINO_REDIS_URL=redis+sentinel://.../casino?replicas=1`.
+
+A player plays, a provider bets and wins, a withdrawal is paid, and the ledger reconciles.
+Then the failover: players spin without pause while the master is killed; the sentinels
+promote a replica, the server follows it, and every spin a player saw answered is in the
+ledger once the flusher has drained, which reconciles against the promoted replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+from redis.exceptions import RedisError
+
+from clients.api import CasinoClient
+from server.doctor import Level, redis_url_findings
+from server.storage import redis_client
+from server.storage.redis_child import RedisChild, free_port
+from server.tools.soak import stack as soak_stack
+from tests.conftest import ServerProcess, new_player, start_server, stop_server, unique
+from tests.support.kyc import verify_identity
+from tests.support.payments import SERVER_ENV, Gateway, pay
+from tests.support.provider import seat
+from tests.support.sentinel import SentinelGroup, sentinel_group
+from tests.test_doctor import _levels
+from tests.test_run_commands import embedded_env, run_py
+
+__all__ = ["sentinel_group"]  # a fixture, used by name
+
+SLOT = "classic-sevens"  # stakes in steps of 5
+SPINNERS = 4
+SPINS_AFTER_FAILOVER = 15  # answered spins each player makes on the promoted replica
+
+
+@pytest.fixture
+def on_sentinel(tmp_path: Path, sentinel_group: SentinelGroup) -> Iterator[ServerProcess]:
+    """The server (with a sandbox payment gateway, for the withdrawal) on the group."""
+    gateway = Gateway(free_port(), tmp_path / "gateway.db", tmp_path / "gateway.log")
+    gateway.start()
+    try:
+        env = {**SERVER_ENV, "CASINO_PAYMENT_GATEWAY_URL": gateway.url}
+        server = start_server(tmp_path, cast(RedisChild, sentinel_group), env)
+        try:
+            yield server
+        finally:
+            stop_server(server)
+    finally:
+        gateway.stop()
+
+
+def test_a_sentinel_url_names_the_sentinels_the_service_and_the_replicas_to_wait_for() -> None:
+    assert redis_client.sentinel_parts(
+        "redis+sentinel://:s3cret@10.0.0.1:26379,10.0.0.2:26380/casino?replicas=1&db=2"
+    ) == ([("10.0.0.1", 26379), ("10.0.0.2", 26380)], "casino", "s3cret", 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("redis+sentinel://10.0.0.1:26379/", "service name"),
+        ("redis+sentinel://10.0.0.1/casino", "HOST:PORT"),
+        ("redis+sentinel://10.0.0.1:26379/casino?replicas=one", "whole numbers"),
+    ],
+)
+def test_a_malformed_sentinel_url_is_refused_with_what_is_wrong(url: str, complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        redis_client.sentinel_parts(url)
+
+
+async def test_play_provider_calls_and_a_withdrawal_reconcile_on_a_sentinel_master(
+    on_sentinel: ServerProcess, sentinel_group: SentinelGroup
+) -> None:
+    server = on_sentinel
+    client, _ = await new_player(server.base_url, deposit=5_000)
+    async with client:
+        await verify_identity(client)
+        assert client.token is not None
+        async with client.socket() as sock:
+            await sock.hello(client.token)
+            rounds = [await sock.spin(SLOT, 100) for _ in range(10)]
+        assert [r["type"] for r in rounds] == ["spin"] * 10
+        status, body = await pay(client, "withdrawals", 1_000, unique("w-"))
+        assert status in (201, 202), body
+        wallet = await client.call("GET", "/api/wallet")
+    assert wallet["balance"] == 5_000 - 1_000 - sum(r["stake"] - r["payout"] for r in rounds)
+    table = await seat(server)
+    try:
+        bet = table.body(currency="EUR", amount=300)
+        await table.send("bet", bet)
+        await table.win(bet["transaction_uuid"], 120)
+        assert await table.balance() == 10_000 - 300 + 120
+    finally:
+        await table.provider.aclose()
+        await table.player.http.aclose()
+    report = await soak_stack.settled_report(sentinel_group.url, server.database_path, 30.0)
+    assert report.ok, "\n".join(report.lines())
+    assert _durable_rounds(server) >= 10
+    errors = [line for line in server.log().splitlines() if '"level":"ERROR"' in line]
+    assert errors == []
+
+
+def _durable_rounds(server: ServerProcess) -> int:
+    with sqlite3.connect(server.database_path, timeout=10) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0])
+
+
+def _durable(server: ServerProcess, round_ids: set[str]) -> set[str]:
+    with sqlite3.connect(server.database_path, timeout=10) as conn:
+        rows = conn.execute("SELECT round_id FROM rounds").fetchall()
+    return round_ids & {str(row[0]) for row in rows}
+
+
+async def _spin_until(client: CasinoClient, answered: set[str], failed_over: asyncio.Event) -> int:
+    """Spin without pause; every spin answered goes into `answered`. Stops after
+    SPINS_AFTER_FAILOVER answered spins once `failed_over` is set; returns the refusals and
+    lost connections met on the way (a spin whose outcome the player never saw)."""
+    assert client.token is not None
+    unanswered = after = 0
+    while after < SPINS_AFTER_FAILOVER:
+        try:
+            async with client.socket() as sock:
+                await sock.hello(client.token)
+                while after < SPINS_AFTER_FAILOVER:
+                    reply = await sock.spin(SLOT, 5)
+                    if reply["type"] != "spin":
+                        unanswered += 1
+                        await asyncio.sleep(0.05)
+                        continue
+                    answered.add(str(reply["round_id"]))
+                    after += failed_over.is_set()
+        except (OSError, RedisError, asyncio.IncompleteReadError) as error:
+            unanswered += 1
+            del error
+            await asyncio.sleep(0.1)
+    return unanswered
+
+
+async def test_no_answered_spin_is_lost_when_the_sentinels_promote_the_replica_under_load(
+    on_sentinel: ServerProcess, sentinel_group: SentinelGroup
+) -> None:
+    server = on_sentinel
+    players = [(await new_player(server.base_url, deposit=10_000))[0] for _ in range(SPINNERS)]
+    answered: set[str] = set()
+    failed_over = asyncio.Event()
+    spinners = [asyncio.create_task(_spin_until(p, answered, failed_over)) for p in players]
+    while len(answered) < 40:  # the load is on before the master dies
+        await asyncio.sleep(0.05)
+    before = len(answered)
+    await asyncio.to_thread(sentinel_group.kill_master)
+    promoted = await asyncio.to_thread(sentinel_group.wait_for_failover)
+    failed_over.set()
+    await asyncio.wait_for(asyncio.gather(*spinners), 120)
+    for player in players:
+        await player.http.aclose()
+    assert promoted in sentinel_group.replica_ports
+    assert len(answered) >= before + SPINNERS * SPINS_AFTER_FAILOVER
+    report = await soak_stack.settled_report(sentinel_group.url, server.database_path, 60.0)
+    assert report.ok, "\n".join(report.lines())
+    deadline = time.monotonic() + 30
+    while _durable(server, answered) != answered and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert sorted(answered - _durable(server, answered)) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "replication"),
+    [
+        ("redis+sentinel://:pw@127.0.0.1:26379,127.0.0.1:26380/casino?replicas=1", Level.OK),
+        ("redis+sentinel://:pw@127.0.0.1:26379,127.0.0.1:26380/casino", Level.WARN),
+    ],
+)
+def test_doctor_warns_of_a_sentinel_url_whose_answers_do_not_wait_for_a_replica(
+    url: str, replication: Level
+) -> None:
+    levels = {finding.check: finding.level for finding in redis_url_findings(url)}
+    assert levels == {"redis replication": replication, "redis access": Level.OK}
+
+
+def test_doctor_fails_sentinels_reached_over_the_network_without_a_password() -> None:
+    levels = {
+        finding.check: finding.level
+        for finding in redis_url_findings("redis+sentinel://127.0.0.1:1,10.0.0.5:2/casino")
+    }
+    assert levels["redis access"] == Level.FAIL
+    assert levels["redis transport"] == Level.WARN
+
+
+def test_doctor_reaches_the_master_through_the_sentinels(
+    tmp_path: Path, sentinel_group: SentinelGroup
+) -> None:
+    env = {**embedded_env(tmp_path), "CASINO_REDIS_URL": sentinel_group.url}
+    assert run_py("migrate", env=env, timeout=60).returncode == 0
+    result = run_py("doctor", env=env, timeout=60)
+    levels = _levels(result.stdout)
+    assert (levels["redis reachable"], levels["redis replication"]) == ("ok", "ok"), result.stdout
+    assert levels["redis persistence"] == "ok", result.stdout
