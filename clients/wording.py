@@ -8,8 +8,9 @@ take the first sentence whose `when` (if it has one) is `params["variant"]` and 
 placeholders all have a value in `params`; `{name:money}` is an amount in minor units shown in
 major units with `params["currency"]`, `{name:minutes}` and `{name:seconds}` a count with its
 unit, `{name:words}` an API name in words. A refusal's `field` (the request field at fault)
-counts as a parameter too. A code the table does not know (a newer server) falls back to the
-server's message.
+counts as a parameter too. A sentence with a `place` (`form`: the browser's notice under the
+cashier form that was refused) is for that place only, so the terminal passes over it. A code
+the table does not know (a newer server) falls back to the server's message.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def sentence(code: str, params: dict[str, Any] | None = None, fallback: str = ""
             (None, entry) if isinstance(entry, str) else (entry.get("when"), entry["text"])
         )
         if when is not None and when != given.get("variant"):
+            continue
+        if isinstance(entry, dict) and "place" in entry:  # a browser place the terminal lacks
             continue
         filled = fill(template, given)
         if filled is not None:

@@ -5,9 +5,11 @@ paid it also needs each game's rules: the slots' reel strips, paylines, paytable
 free-spin rules, the roulette bet format and payouts, blackjack's house rules and baccarat's
 payouts and tableau. `game_rules` renders them for the `game-rules` generated section of
 docs/players/game-rules.md (filled by server.docs_site). Every number is read from the
-module the server deals with, and blackjack's and baccarat's rules are found by dealing
-small fixed shoes through the real rule functions, so the page cannot state a rule the
-code does not play. Nothing here is imported by the running server.
+module the server deals with; what a roulette bet covers, which baccarat bets a tie returns,
+the banker's tableau and blackjack's house rules (found by dealing small fixed shoes through
+the real rule functions) come from games/rules.py, the same findings the in-game help
+states, so the page and the help cannot tell two stories. This module adds only the
+Markdown. Nothing here is imported by the running server.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
-from games import baccarat, cards, classic_slot, roulette, video_slot
+from games import baccarat, classic_slot, roulette, video_slot
 from games import blackjack_rules as bj
+from games import rules as found
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
@@ -112,13 +115,13 @@ def crown_jewels() -> str:
 
 
 def european_roulette() -> str:
-    info = roulette.INFO
+    info, covered = roulette.INFO, found.roulette_coverage()
     inside = [
         (
             f"`{kind}`",
             "`numbers`, a list of " + ", ".join(sorted({str(len(s)) for s in sets})),
             f"{len(sets)} placements on the layout",
-            f"{roulette.pays(len(next(iter(sets))))}:1",
+            f"{roulette.pays(covered[kind])}:1",
         )
         for kind, sets in roulette.INSIDE.items()
     ]
@@ -133,11 +136,11 @@ def european_roulette() -> str:
         return "; ".join(f"{index}: {text}" for index, text in enumerate(shown, start=1))
 
     indexed = [
-        (f"`{kind}`", "`index`: 1, 2 or 3", spans(kind, sets), f"{roulette.pays(len(sets[0]))}:1")
+        (f"`{kind}`", "`index`: 1, 2 or 3", spans(kind, sets), f"{roulette.pays(covered[kind])}:1")
         for kind, sets in roulette.OUTSIDE_INDEXED.items()
     ]
     even = [
-        (f"`{kind}`", "nothing", f"{len(numbers)} numbers", f"{roulette.pays(len(numbers))}:1")
+        (f"`{kind}`", "nothing", f"{len(numbers)} numbers", f"{roulette.pays(covered[kind])}:1")
         for kind, numbers in roulette.EVEN_MONEY.items()
     ]
     return "\n\n".join(
@@ -156,72 +159,39 @@ def european_roulette() -> str:
     )
 
 
-def _shoe(*names: str) -> tuple[int, ...]:
-    """A shoe that starts with the named cards, the rest of the six decks after them."""
-    top = [cards.parse(name) for name in names]
-    rest = cards.new_shoe(bj.DECKS)
-    for card in top:
-        rest.remove(card)
-    return (*top, *rest)
-
-
-def _after(shoe: tuple[int, ...], *actions: str, stake: int = 2) -> bj.BlackjackState:
-    state = bj.deal(stake, shoe)
-    for action in actions:
-        state = bj.apply(state, action)
-    return state
-
-
-def _ratio(returned: int, staked: int) -> str:
-    won = Fraction(returned - staked, staked)
+def _ratio(won: Fraction) -> str:
     return f"{won.numerator}:{won.denominator}"
 
 
 def blackjack_house_rules() -> list[tuple[str, str]]:
-    """Each house rule as (rule, what the rule functions do), found by dealing fixed shoes."""
-    soft_17 = _after(_shoe("TS", "6S", "9S", "AS", "5S"), "stand")
-    stands_soft_17 = len(soft_17.dealer) == 2
-    peek_ten = bj.deal(2, _shoe("5S", "KS", "6S", "AS")).phase is bj.Phase.SETTLED
-    under_ace = bj.deal(2, _shoe("5S", "AS", "6S", "KS")).phase is bj.Phase.INSURANCE
-    natural = bj.deal(2, _shoe("AS", "9S", "KS", "7S"))
-    insured = _after(_shoe("5S", "AS", "6S", "KS"), "insurance", stake=4)
-    split = _after(_shoe("8S", "5S", "8H", "6S", "3S", "2S", "TS"), "split")
-    split_second = [len(hand.cards) for hand in split.hands]
-    doubles_after_split = "double" in bj.legal_actions(split)
-    aces = _after(_shoe("AS", "5S", "AH", "6S", "AD", "9S", "TS"), "split")
-    split_aces_cards = [len(hand.cards) for hand in aces.hands]
-    split_21 = _after(_shoe("AS", "9S", "AH", "TS", "KS", "KH"), "split")
-    split_21_returns = bj.hand_returns(split_21, split_21.hands[0])
+    """Each house rule as (rule, what the rule functions do), from games/rules.py's findings."""
+    house = found.blackjack_house_rules()
     return [
         ("decks", f"{bj.DECKS}, shuffled for every round"),
-        ("dealer on soft 17", "stands" if stands_soft_17 else "hits"),
+        ("dealer on soft 17", "stands" if house.stands_soft_17 else "hits"),
         (
             "dealer peeks for blackjack",
-            ("under a ten-valued card at once" if peek_ten else "never")
-            + (", under an ace after the insurance decision" if under_ace else ""),
+            ("under a ten-valued card at once" if house.peeks_under_ten else "never")
+            + (", under an ace after the insurance decision" if house.peeks_under_ace else ""),
         ),
         ("a dealer blackjack", "ends the round before the player acts; only the stake is lost"),
-        ("blackjack pays", _ratio(bj.hand_returns(natural, natural.hands[0]), 2)),
-        (
-            "insurance",
-            f"half the stake, offered under an ace, pays {_ratio(bj.payout(insured), 2)}",
-        ),
+        ("blackjack pays", _ratio(house.blackjack_pays)),
+        ("insurance", f"half the stake, offered under an ace, pays {_ratio(house.insurance_pays)}"),
         (
             "a split hand's second card",
-            "dealt when play reaches that hand" if split_second == [2, 1] else "dealt at the split",
+            "dealt when play reaches that hand"
+            if house.split_second_card_late
+            else "dealt at the split",
         ),
         ("split", f"any two cards of equal value (10-J-Q-K pair), up to {bj.MAX_HANDS} hands"),
         (
             "double",
-            "on any first two cards" + (", after a split too" if doubles_after_split else ""),
+            "on any first two cards" + (", after a split too" if house.doubles_after_split else ""),
         ),
-        (
-            "split aces",
-            "one card each, no resplit" if split_aces_cards == [2, 2] else "played on",
-        ),
-        ("21 after a split", "pays " + _ratio(split_21_returns, 2) + ", not as a blackjack"),
+        ("split aces", "one card each, no resplit" if house.split_aces_one_card else "played on"),
+        ("21 after a split", "pays " + _ratio(house.split_21_pays) + ", not as a blackjack"),
         ("a hand reaching 21", "stands by itself"),
-        ("surrender", "not offered" if "surrender" not in set(bj.Action) else "offered"),
+        ("surrender", "offered" if house.surrender else "not offered"),
         ("actions", ", ".join(f"`{action}`" for action in bj.Action)),
     ]
 
@@ -240,19 +210,14 @@ def blackjack() -> str:
 
 def punto_banco() -> str:
     info = baccarat.INFO
+    pushes = found.baccarat_pushes_on_tie()
     odds = [
-        (f"`{bet}`", f"{odds.numerator}:{odds.denominator}",
-         "pushes (stake returned)" if bet != "tie" and baccarat.returns(bet, 100, "tie") == 100
-         else "—")
+        (f"`{bet}`", _ratio(odds), "pushes (stake returned)" if bet in pushes else "—")
         for bet, odds in baccarat.ODDS.items()
-    ]  # fmt: skip
-    thirds: list[int | None] = [None, *range(10)]
+    ]
     tableau = [
-        (
-            str(total),
-            *("draws" if baccarat.banker_draws(total, third) else "stands" for third in thirds),
-        )
-        for total in range(8)
+        (str(total), *("draws" if draws else "stands" for draws in row))
+        for total, row in found.baccarat_tableau()
     ]
     return "\n\n".join(
         [
@@ -267,7 +232,10 @@ def punto_banco() -> str:
             _table(("bet", "pays", "on a tie"), odds),
             "Banker's third card, by the banker's total (rows) and the player's third "
             "card's points (columns; `none`: the player stood):",
-            _table(("banker", "none", *map(str, range(10))), tableau),
+            _table(
+                ("banker", *(str(t) if t is not None else "none" for t in found.BACCARAT_THIRDS)),
+                tableau,
+            ),
         ]
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from games import baccarat, classic_slot, roulette, video_slot
+from games import baccarat, classic_slot, roulette, rules, video_slot
 from server import docs_rules, docs_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,3 +111,37 @@ def test_baccarats_payouts_and_tableau_are_the_games() -> None:
         [str(total), *("draws" if baccarat.banker_draws(total, t) else "stands" for t in thirds)]
         for total in range(8)
     ]
+
+
+def test_the_page_and_the_in_game_help_state_the_same_payouts() -> None:
+    """Both are built from games/rules.py's findings: if one is edited to restate a figure,
+    the other's still matches the game and this fails."""
+    docs_blackjack = dict(docs_rules.blackjack_house_rules())
+    help_blackjack = rules.rules("blackjack")
+    assert help_blackjack is not None
+    help_pays = dict(help_blackjack["tables"][0]["rows"])
+    assert help_pays["Blackjack"] == docs_blackjack["blackjack pays"].replace(":", " to ")
+    assert docs_blackjack["insurance"].endswith(
+        help_pays["Insurance, when the dealer has blackjack"].replace(" to ", ":")
+    )
+
+    docs_roulette = {
+        kind: pays
+        for kind, _, _, pays in table_after(docs_rules.european_roulette(), "(no la partage).")
+    }
+    help_roulette = rules.rules("european-roulette")
+    assert help_roulette is not None
+    help_by_covered = {covered: pays for _, covered, pays in help_roulette["tables"][0]["rows"]}
+    assert {
+        kind: help_by_covered[str(n)].replace(" to ", ":")
+        for kind, n in rules.roulette_coverage().items()
+    } == docs_roulette
+
+    docs_pushes = [
+        bet
+        for bet, _, push in table_after(docs_rules.punto_banco(), "follows the table below.")
+        if push.startswith("pushes")
+    ]
+    help_baccarat = rules.rules("punto-banco")
+    assert help_baccarat is not None
+    assert f"A tie returns {' and '.join(docs_pushes)} bets." in help_baccarat["rules"]

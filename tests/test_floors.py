@@ -29,6 +29,7 @@ FLOORS: dict[str, int] = {
     "gc_policy": 1,
     "security_headers": 1,
     "mode": 1,
+    "child_process": 1,  # how the server runs a child of its own: knows no child
     "lean_websocket": 1,
     "mail": 1,  # SMTP, templates and the sandbox sink: knows no domain
     # 2: the internal event stream and player pushes

@@ -4,6 +4,8 @@ play with and `run.py rtp` computes from, read, never restated."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import httpx
 
 from games import baccarat, catalogue, classic_slot, roulette, rules, video_slot
@@ -94,3 +96,22 @@ async def test_the_rules_are_served_as_built(casino: ServerProcess) -> None:
         unknown = await http.get("/api/games/nope/rules")
     assert (served.status_code, served.json()) == (200, rules.rules("crown-jewels"))
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "UNKNOWN_GAME")
+
+
+def test_blackjacks_house_rules_are_found_by_dealing_fixed_shoes() -> None:
+    assert rules.blackjack_house_rules() == rules.HouseRules(
+        stands_soft_17=True,
+        peeks_under_ten=True,
+        peeks_under_ace=True,
+        blackjack_pays=Fraction(3, 2),
+        insurance_pays=Fraction(2),
+        split_second_card_late=True,
+        doubles_after_split=True,
+        split_aces_one_card=True,
+        split_21_pays=Fraction(1),
+        surrender=False,
+    )
+
+
+def test_a_tie_returns_the_banker_and_player_bets() -> None:
+    assert rules.baccarat_pushes_on_tie() == ("banker", "player")

@@ -121,13 +121,14 @@ async def test_no_secret_or_personal_datum_reaches_the_log(verbose: ServerProces
     )
     deposit_lines = [e for e in entries if e.get("transaction_id") == f"deposit-key:{deposit_key}"]
     assert any(e["logger"] == "uvicorn.access" for e in deposit_lines)
-    # Each line names its process: the server's, or the flusher child the server started.
+    # Each line names its process: the server's, or a child the server started (the flusher,
+    # the risk monitor).
     children = {
         int(m.group(1))
         for e in entries
-        if (m := re.fullmatch(r"flusher process (\d+) is running", e["message"]))
+        if (m := re.fullmatch(r"(?:flusher|risk monitor) process (\d+) is running", e["message"]))
     }
-    assert len(children) == 1
+    assert len(children) == 2
     assert {e["pid"] for e in entries} == {verbose.process.pid, *children}
 
 

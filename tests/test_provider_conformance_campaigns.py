@@ -20,7 +20,7 @@ from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player, settled_report, unique
 from tests.support.campaigns import GAME, CampaignSim, campaign_sim
 from tests.support.kyc import STAFF_TOKEN
-from tests.support.provider import Table, db_query, launch
+from tests.support.provider import Table, db_query, durable_row, forget_in_redis, launch
 
 __all__ = ["campaign_sim"]  # the module's simulator process (a fixture)
 
@@ -129,6 +129,35 @@ async def test_a_retried_free_bet_with_its_reward_plays_one_round(
     assert funded == [(1, STAKE)]
 
 
+async def test_a_retry_naming_another_reward_is_a_duplicate(
+    casino: ServerProcess, rewarded: tuple[Table, str]
+) -> None:
+    table, reward = rewarded
+    body = table.body(currency="EUR", amount=STAKE, is_free=True, reward_uuid=reward)
+    assert (await table.send("bet", body))["status"] == "RS_OK"
+    other = await table.send("bet", {**body, "reward_uuid": new_uuid()})
+    assert other["status"] == "RS_ERROR_DUPLICATE_TRANSACTION"
+    none = await table.send("bet", {k: v for k, v in body.items() if k != "reward_uuid"})
+    assert none["status"] == "RS_ERROR_DUPLICATE_TRANSACTION"
+    assert await wallet(casino, table) == (5_000, 0)
+    assert (await active(table))["free_spins"]["left"] == 2
+
+
+async def test_a_retry_naming_another_reward_after_redis_forgot_it_is_a_duplicate(
+    casino: ServerProcess, rewarded: tuple[Table, str]
+) -> None:
+    table, reward = rewarded
+    body = table.body(currency="EUR", amount=STAKE, is_free=True, reward_uuid=reward)
+    assert (await table.send("bet", body))["status"] == "RS_OK"
+    await durable_row(casino, body["transaction_uuid"])
+    await forget_in_redis(casino, table, body["transaction_uuid"])
+    other = await table.send("bet", {**body, "reward_uuid": new_uuid()})
+    assert other["status"] == "RS_ERROR_DUPLICATE_TRANSACTION"
+    again = await table.send("bet", body)
+    assert (again["status"], again["balance"]) == ("RS_OK", 5_000)
+    assert (await active(table))["free_spins"]["left"] == 2
+
+
 async def test_a_rolled_back_free_bet_gives_the_round_back(
     casino: ServerProcess, rewarded: tuple[Table, str]
 ) -> None:
@@ -185,6 +214,16 @@ async def test_a_reward_whose_award_waits_in_the_queue_is_not_played_yet(
     queued, _ = await award_campaign(casino, campaign_sim, table.player, rounds=2)
     refused = await table.bet(STAKE, is_free=True, reward_uuid=queued)
     assert refused["status"] == "RS_ERROR_REWARD_USED_UP"
+    assert await wallet(casino, table) == (5_000, 0)
+    assert (await active(table))["free_spins"]["left"] == 3
+
+
+async def test_a_free_bet_naming_no_reward_plays_no_campaign_round(
+    casino: ServerProcess, rewarded: tuple[Table, str]
+) -> None:
+    table, _ = rewarded
+    refused = await table.bet(STAKE, is_free=True)
+    assert refused["status"] == "RS_ERROR_LIMIT_REACHED"
     assert await wallet(casino, table) == (5_000, 0)
     assert (await active(table))["free_spins"]["left"] == 3
 

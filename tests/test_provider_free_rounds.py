@@ -16,7 +16,15 @@ from server.money import keys
 from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, settled_report, unique
 from tests.support.kyc import STAFF_TOKEN
-from tests.support.provider import FRUITS, SANDBOX, Table, db_query, seat
+from tests.support.provider import (
+    FRUITS,
+    SANDBOX,
+    Table,
+    db_query,
+    durable_row,
+    forget_in_redis,
+    seat,
+)
 
 STAKE = 100  # each free round's stake (sandbox-fruits takes 10..10_000)
 
@@ -112,6 +120,46 @@ async def test_a_free_rounds_win_is_bonus_money_under_its_wagering(
     assert await wallet(casino, free_table) == (5_000, 250)
     bonus = await active(free_table)
     assert (bonus["wagered"], bonus["required"]) == (0, 2_500)
+
+
+async def test_a_retried_free_bet_after_redis_forgot_it_gets_the_original_result(
+    casino: ServerProcess, free_table: Table
+) -> None:
+    body = free_table.body(currency="EUR", amount=STAKE, is_free=True)
+    assert (await free_table.send("bet", body))["status"] == "RS_OK"
+    await durable_row(casino, body["transaction_uuid"])
+    await forget_in_redis(casino, free_table, body["transaction_uuid"])
+    again = await free_table.send("bet", body)
+    assert (again["status"], again["balance"]) == ("RS_OK", 5_000)
+    assert await wallet(casino, free_table) == (5_000, 0)
+    assert (await active(free_table))["free_spins"]["left"] == 2
+
+
+async def test_a_free_bet_rolled_back_after_redis_forgot_it_gives_the_round_back(
+    casino: ServerProcess, free_table: Table
+) -> None:
+    body = free_table.body(currency="EUR", amount=STAKE, is_free=True)
+    assert (await free_table.send("bet", body))["status"] == "RS_OK"
+    await durable_row(casino, body["transaction_uuid"])
+    await forget_in_redis(casino, free_table, body["transaction_uuid"])
+    undone = await free_table.rollback(body["transaction_uuid"])
+    assert (undone["status"], undone["balance"]) == ("RS_OK", 5_000)
+    assert await wallet(casino, free_table) == (5_000, 0)
+    assert (await active(free_table))["free_spins"]["left"] == 3
+
+
+async def test_a_win_for_a_free_bet_redis_forgot_is_bonus_money_under_its_wagering(
+    casino: ServerProcess, free_table: Table
+) -> None:
+    body = free_table.body(currency="EUR", amount=STAKE, is_free=True)
+    assert (await free_table.send("bet", body))["status"] == "RS_OK"
+    await durable_row(casino, body["transaction_uuid"])
+    await forget_in_redis(casino, free_table, body["transaction_uuid"])
+    won = await free_table.win(body["transaction_uuid"], 250, round_closed=True)
+    assert (won["status"], won["balance"]) == ("RS_OK", 5_000)
+    assert await wallet(casino, free_table) == (5_000, 250)
+    bonus = await active(free_table)
+    assert (bonus["free_spins"]["left"], bonus["wagered"], bonus["required"]) == (2, 0, 2_500)
 
 
 async def test_a_paid_bet_on_the_game_still_takes_cash_and_counts_wagering(

@@ -119,6 +119,48 @@ def test_the_browser_reads_the_same_table() -> None:
     assert wording.TABLE_PATH == ROOT / "clients" / "web" / "messages.json"
 
 
+def test_the_terminal_passes_over_the_sentences_of_the_browsers_form() -> None:
+    details = {"what": "withdrawal", "needed": "a verified identity", "level": 0}
+    assert wording.sentence("KYC_REQUIRED", details) == (
+        "This needs a higher verification level: upload your documents on the Verification page."
+    )
+
+
+def _refusals_js() -> str:
+    return (ROOT / "clients" / "web" / "js" / "refusals.js").read_text("utf-8")
+
+
+def test_the_codes_with_form_sentences_are_the_ones_shown_under_the_form() -> None:
+    """The browser's refusal notice (clients/web/js/refusals.js) reads its sentences from the
+    table: a `form` sentence for a code it does not show under the form, or a place the table
+    does not know, is a sentence no one reads."""
+    under_form = set(re.findall(r"^  ([A-Z_]+): (?:true|false),$", _refusals_js(), re.M))
+    places = {
+        (code, entry["place"])
+        for code, entries in wording.table().items()
+        for entry in entries
+        if isinstance(entry, dict) and "place" in entry
+    }
+    assert {place for _, place in places} == {"form"}
+    assert {code for code, _ in places} <= under_form
+    assert under_form <= set(wording.table())
+
+
+def test_no_browser_module_restates_a_sentence_of_the_table() -> None:
+    """One home for the words: a sentence typed again in a script would drift from the table."""
+    scripts = {
+        path: path.read_text("utf-8") for path in (ROOT / "clients" / "web" / "js").rglob("*.js")
+    }
+    for code, entries in wording.table().items():
+        for entry in entries:
+            text = entry if isinstance(entry, str) else entry["text"]
+            for piece in wording.PLACEHOLDER.split(text)[::3]:  # the words between placeholders
+                if len(piece) < 40:
+                    continue
+                restated = [path.name for path, source in scripts.items() if piece in source]
+                assert restated == [], (code, piece)
+
+
 async def test_http_refusals_carry_their_figures(casino: ServerProcess) -> None:
     client, _ = await new_player(casino.base_url)
     async with client:

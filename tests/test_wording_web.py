@@ -1,6 +1,7 @@
 """The browser words refusals from the shared table (clients/web/messages.json): a player
 under age, a deposit above the maximum and a locked login read as plain sentences with
-amounts in major units, and a WebSocket refusal is worded by the same code. Real Chromium
+amounts in major units, a WebSocket refusal is worded by the same code, and the cashier's
+refusals under the form read their sentences from the same table. Real Chromium
 through Playwright against a real server."""
 
 from __future__ import annotations
@@ -93,5 +94,73 @@ async def test_socket_and_http_refusals_are_worded_from_their_params(
         "Your balance of 12.50 GBP does not cover this stake; nothing was taken.",
         "That stake is above this game's maximum.",
         "what the server said",
+    ]
+    watched.assert_clean()
+
+
+async def test_the_cashiers_refusals_under_the_form_are_worded_from_the_table(
+    casino: ServerProcess, browser: Browser
+) -> None:
+    watched = await open_page(browser, casino.base_url, "wording-refusals", DESKTOP)
+    shown = await watched.page.evaluate(
+        """async () => {
+          const { ApiError } = await import("/js/http.js");
+          const { showRefusal } = await import("/js/refusals.js");
+          const form = document.createElement("form");
+          form.id = "refusal-probe";
+          document.body.append(form);
+          const show = (code, details, what = "withdrawal") => {
+            const refused = new ApiError(409, code, "for developers", { code, ...details });
+            if (!showRefusal(form, refused, what)) return null;
+            const notice = form.nextElementSibling;
+            return [notice.querySelector("p").textContent, !!notice.querySelector(".verify-link")];
+          };
+          return [
+            show("KYC_REQUIRED", { required: 2, level: 1 }, "deposit"),
+            show("CDD_REQUIRED", { linked_eur_cents: 250000 }),
+            show("AML_REVIEW_REQUIRED", { case_id: 7 }),
+            show("WITHDRAWAL_APPROVAL_REQUIRED", { proposal_id: 3, status: "held" }),
+            show("CLOSED_LOOP_ONLY", { gateways: ["sandbox_gateway", "bank_transfer"] }),
+            show("CLOSED_LOOP_ONLY", { gateways: [] }),
+            show("INSUFFICIENT_FUNDS", {}),
+          ];
+        }"""
+    )
+    assert shown == [
+        [
+            "This deposit needs a verified address and source of funds, and your account is at"
+            " verification level 1. Upload your documents on the Verification page; once they"
+            " are approved, try again.",
+            True,
+        ],
+        [
+            "Your payments together reach EUR 2,000, so the law asks us to check your address"
+            " and the source of your funds before you withdraw. Upload a proof of address on the"
+            " Verification page; nothing has been taken from your balance.",
+            True,
+        ],
+        [
+            "Withdrawals from your account are on hold while our compliance team reviews it."
+            " Nothing has been taken from your balance; we will contact you by email.",
+            False,
+        ],
+        [
+            "A withdrawal of this size is checked by two members of our payments team before it"
+            " is paid. Nothing has been taken from your balance; once it is approved, withdraw"
+            " the same amount again.",
+            False,
+        ],
+        [
+            "Your account is closed, so your balance can only go back to a payment method you"
+            " deposited with: your card or e-wallet, bank transfer. Choose that method and"
+            " withdraw again.",
+            False,
+        ],
+        [
+            "Your account is closed, so your balance can only go back to a payment method you"
+            " deposited with. Choose that method and withdraw again.",
+            False,
+        ],
+        None,
     ]
     watched.assert_clean()

@@ -16,6 +16,8 @@ money script: each call then touches one hash slot, as a Redis Cluster requires.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import redis.asyncio as aioredis
 
 from server.money import keys, scripts
@@ -79,11 +81,16 @@ class ProviderHot:
         weight_class: str = "",
         free: bool = False,
         reward_award: int | None = None,
+        reward_uuid: str | None = None,
+        campaign_awards: Sequence[int] = (),
     ) -> ScriptReply:
         """A bet; `free` (the provider flagged it is_free) plays one of the active bonus's
         provider free rounds, funded by the promotion, or is refused NO_FREE_ROUND; with
         `reward_award` (the bonus award of the campaign its reward_uuid names) only while that
-        award is the active bonus with rounds left, else REWARD_USED_UP."""
+        award is the active bonus with rounds left, else REWARD_USED_UP. `reward_uuid` as the
+        bet named it is kept as one of its terms: a retry naming another is a DUPLICATE. A free
+        bet naming no reward is refused NO_FREE_ROUND while the active bonus is one of
+        `campaign_awards` (a campaign's rounds are played only by bets naming its reward)."""
         return await self._bet(
             keys=[
                 keys.wallet(player_id, wallet_currency),
@@ -99,7 +106,8 @@ class ProviderHot:
                 provider_id, transaction_uuid, player_id, wallet_currency, currency, str(amount),
                 round_id, game, _flag(round_closed), refusal, KEEP_MS, self.max_backlog,
                 self.max_lag_ms, weight_class, _flag(free),
-                "" if reward_award is None else str(reward_award),
+                "" if reward_award is None else str(reward_award), reward_uuid or "",
+                ",".join(str(award) for award in campaign_awards),
             ],
         )  # fmt: skip
 

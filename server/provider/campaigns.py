@@ -116,6 +116,21 @@ async def reward(db: Database, provider_id: str, reward_uuid: str) -> Reward | N
     return Reward(str(row[0]), int(row[1]), int(row[2]), str(row[3]), int(row[4]))
 
 
+async def open_awards(db: Database, provider_id: str, player_id: int, game_code: str) -> list[int]:
+    """The bonus awards of this player's campaigns on this provider game still to be played
+    (queued or active). Their free rounds are played only by free bets naming the campaign's
+    reward_uuid (Hub88 sends it with every campaign bet): a free bet naming none must not
+    take one, as it may on free rounds granted without a campaign (a `free_spins` definition
+    claimed directly), which match by game and stake."""
+    rows = await db.fetchall(
+        "SELECT c.award_id FROM provider_campaigns c JOIN bonus_awards a ON a.id = c.award_id"
+        " WHERE c.provider_id = ? AND c.player_id = ? AND c.game_code = ?"
+        " AND c.status = 'awarded' AND a.status IN ('queued', 'active')",
+        (provider_id, player_id, game_code),
+    )
+    return [int(row[0]) for row in rows]
+
+
 class CampaignDesk:
     """The provider domain's side of a campaign offer, plugged into the bonus engine's seam
     (`Bonuses.campaigns`) at wiring time."""

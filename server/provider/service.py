@@ -242,6 +242,13 @@ class ProviderService:
         reward = await self._reward(provider, found, req)
         if isinstance(reward, Status):
             refusal, reward = refusal or reward, None
+        # A free bet naming no reward may not play a campaign's rounds (the script checks the
+        # active bonus against these, atomically with taking the round).
+        guarded = (
+            await campaigns.open_awards(self.db, provider.id, pid, req.game_code)
+            if req.is_free and req.reward_uuid is None
+            else []
+        )
         # A bonus's wagering counts a provider game by its first category (or by its code).
         listed = await catalogue.get(self.db, provider.id, req.game_code)
         weight_class = listed.categories[0] if listed and listed.categories else ""
@@ -250,7 +257,7 @@ class ProviderService:
             lambda: self.hot.bet(
                 provider.id, req.transaction_uuid, pid, currency, req.currency, req.amount,
                 req.round, req.game_code, req.round_closed, refusal.value if refusal else "",
-                weight_class, req.is_free, reward,
+                weight_class, req.is_free, reward, req.reward_uuid, guarded,
             ),
         )  # fmt: skip
         return self._reply(outcome, base, currency)
@@ -261,7 +268,8 @@ class ProviderService:
         """The bonus award a free bet's reward_uuid plays a round of (the script checks it is
         the active bonus with rounds left), a refusal, or None for a bet naming no reward (a
         paid bet's reward_uuid means nothing; a free one without it is matched by game and
-        stake). Like every refusal, one the script applies only to a new transaction id."""
+        stake, but never to a campaign's rounds: `campaigns.open_awards`). Like every refusal,
+        one the script applies only to a new transaction id."""
         if not req.is_free or req.amount <= 0 or req.reward_uuid is None:
             return None
         named = await campaigns.reward(self.db, provider.id, req.reward_uuid)

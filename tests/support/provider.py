@@ -21,9 +21,11 @@ import pytest
 
 from clients.api import CasinoClient
 from clients.provider_sim import ProviderClient, Signer, new_uuid
+from server.money import keys
 from server.provider import registry
 from server.provider.signatures import Scheme
 from server.storage.database import Database
+from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player
 from tests.support import db as test_db
 
@@ -145,6 +147,20 @@ def expire_session(server: ServerProcess, token_owner: str) -> None:
         "UPDATE provider_sessions SET expires_at = ? WHERE player_id = ?",
         (int(time.time() * 1000) - 1, int(token_owner)),
     )
+
+
+async def forget_in_redis(server: ServerProcess, table: Table, *transaction_uuids: str) -> None:
+    """Drop what Redis keeps about these transactions of the table's provider and its round,
+    as the retention period would: a retry then meets only the durable record."""
+    pid, provider = int(table.user), table.provider.provider_id
+    doomed = [keys.provider_round(pid, provider, table.round)]
+    for tx in transaction_uuids:
+        doomed += [keys.provider_tx(pid, provider, tx), keys.provider_claim(provider, tx)]
+    client = connect_redis(server.redis.url)
+    try:
+        await client.delete(*doomed)
+    finally:
+        await client.aclose()
 
 
 async def durable_row(

@@ -81,13 +81,30 @@ export function minorUnits(text) {
   return match[1] ? -minor : minor;
 }
 
-export async function renderProfile(root, [id], { may }) {
+// What a closing did, in one line: how the cash left (the payout kind and amount) and what
+// else the account held. `refused` says why the cash did not go back as a withdrawal.
+export function closedText(c) {
+  const cash = money(c.cash, c.currency);
+  const payout = {
+    withdrawal: `payout withdrawal ${cash} (payment #${c.payment_id}, ${c.payment_status})`,
+    payable: `payout payable ${cash} to the closed-accounts liability${c.refused ? ` (${c.refused})` : ""}`,
+    none: "payout none",
+  }[c.payout] || `payout ${c.payout} ${cash}`;
+  const more = [];
+  if (c.bonus_forfeited > 0) more.push(`bonus forfeited ${money(c.bonus_forfeited, c.currency)}`);
+  if (c.locked > 0) more.push(`${money(c.locked, c.currency)} stays locked in pending withdrawals`);
+  return [`closed: ${payout}`, ...more].join("; ");
+}
+
+export async function renderProfile(root, [id], { may, notice = null }) {
   const player = await api("GET", `/api/staff/players/${encodeURIComponent(id)}`);
   const base = `/api/staff/players/${player.player_id}`;
-  const reload = () => { root.replaceChildren(); return renderProfile(root, [id], { may }); };
+  // Re-read after an action; `told` (the action's result) stays on the page above the profile.
+  const reload = (told = null) => { root.replaceChildren(); return renderProfile(root, [id], { may, notice: told }); };
   const cur = player.currency;
   root.append(
     h("h1", { id: "profile-title", text: `${player.username} · #${player.player_id}` }),
+    ...(notice ? [h("p", { id: "profile-notice", class: "ok", role: "status", text: notice })] : []),
     h("dl", { class: "facts panel", id: "profile-facts" },
       h("dt", { text: "Email" }), h("dd", { text: player.email }),
       h("dt", { text: "Country" }), h("dd", { text: player.country }),
@@ -130,7 +147,8 @@ export async function renderProfile(root, [id], { may }) {
       return "suspended";
     }, { danger: true }));
   }
-  if (player.status !== "active" && may("POST", `${PLAYER}/reinstate`)) {
+  // A closed account stays closed (the server refuses to reinstate one): no form for it.
+  if (player.status !== "active" && player.status !== "closed" && may("POST", `${PLAYER}/reinstate`)) {
     actions.append(action("reinstate-form", "Reinstate the account", [], "Reinstate", async (reason) => {
       await api("POST", `${base}/reinstate`, { body: { reason } });
       await reload();
@@ -140,15 +158,19 @@ export async function renderProfile(root, [id], { may }) {
   if (may("POST", `${PLAYER}/provider-sessions/revoke`)) {
     actions.append(action("revoke-form", "Revoke game-provider sessions", [], "Revoke", async (reason) => {
       const done = await api("POST", `${base}/provider-sessions/revoke`, { body: { reason } });
-      return `revoked ${JSON.stringify(done)}`;
+      return `${done.revoked} provider game session${done.revoked === 1 ? "" : "s"} revoked`;
     }, { danger: true }));
   }
   if (may("POST", `${PLAYER}/close`)) {
     const key = idempotencyKey("close"); // one per page view: a double click closes once
-    actions.append(action("close-form", "Close the account (its balance is paid out)", [], "Close account", async (reason) => {
-      await api("POST", `${base}/close`, { body: { reason, idempotency_key: key } });
-      await reload();
-      return "closed";
+    // Closing is for good: a box to tick first (the browser will not submit the form without it).
+    const sure = h("label", { class: "check" }, h("input", { type: "checkbox", name: "confirm", id: "close-confirm", required: true }),
+      "I understand the account stays closed");
+    actions.append(action("close-form", "Close the account (its balance is paid out)", [sure], "Close account", async (reason) => {
+      const closed = await api("POST", `${base}/close`, { body: { reason, idempotency_key: key } });
+      const told = closedText(closed);
+      await reload(told); // the profile re-read shows the status and balances the server now holds
+      return told;
     }, { danger: true }));
   }
   if (may("POST", "/api/staff/adjustments")) {

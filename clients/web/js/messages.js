@@ -6,8 +6,9 @@
 // specific: the first whose `when` (if any) is params.variant and whose placeholders all have a
 // value is the one. {name:money} shows minor units in major units with the currency, as
 // "1,000,000.00 EUR"; {name:minutes} and {name:seconds} a count with its unit; {name:words} an API
-// name in words (date_of_birth: "date of birth"). A code the table lacks (a newer server) falls
-// back to the server's message.
+// name in words (date_of_birth: "date of birth"). A sentence with a `place` is only for that
+// place (`form`: under the cashier form that was refused, clients/web/js/refusals.js). A code
+// the table lacks (a newer server) falls back to the server's message.
 
 import { formatAmount } from "./money.js";
 
@@ -51,13 +52,15 @@ export function fill(template, params) {
   return missing ? null : text;
 }
 
-/** What to tell the player about a refusal with `code` and `params`. */
-export function sentence(code, params, fallback) {
+/** What to tell the player about a refusal with `code` and `params`; `place` (e.g. "form")
+ * also admits the sentences written for that place. */
+export function sentence(code, params, fallback, place = null) {
   const given = params && typeof params === "object" ? params : {};
   for (const entry of TABLE[code] || []) {
     const when = typeof entry === "string" ? null : entry.when;
     const template = typeof entry === "string" ? entry : entry.text;
     if (when && when !== given.variant) continue;
+    if (typeof entry !== "string" && entry.place && entry.place !== place) continue;
     const text = fill(template, given);
     if (text !== null) return text;
   }

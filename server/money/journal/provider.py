@@ -41,12 +41,16 @@ async def _record(
     inserted = await tx.insert(
         "INSERT INTO provider_transactions (provider_id, transaction_uuid, kind, player_id,"
         " currency, amount, round_id, game_code, reference_uuid, status, balance_after,"
-        " created_at, stream_id, free) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " created_at, stream_id, free, reward_uuid)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (provider_id, transaction_uuid) DO NOTHING",
         (
             f["provider"], transaction_uuid, kind, int(f["player_id"]), f["currency"], amount,
             f["round_id"], f["game"], reference, status, balance_after, int(f["created_at"]),
             stream_id, int(kind == "bet" and f.get("free") == "1"),
+            # A bet's reward_uuid as it named it ('' for none); None (unknown) for entries
+            # appended before bets carried it, and for wins, rollbacks and tombstones.
+            f.get("reward_uuid") if kind == "bet" else None,
         ),
     )  # fmt: skip
     return inserted is not None

@@ -9,7 +9,10 @@
 --       game, round_closed ('1'/'0'), refusal ('' or a status the caller's rules gave), keep_ms,
 --       max_backlog, max_lag_ms, weight_class, free ('1': flagged is_free, a free round of
 --       the active bonus's provider free rounds; '0'), reward award ('' or the bonus award of
---       the campaign the free bet's reward_uuid names: it must be the one being played)
+--       the campaign the free bet's reward_uuid names: it must be the one being played),
+--       reward_uuid (as the bet named it, '' for none: a term a retry must repeat),
+--       campaign awards ('' or comma-separated bonus awards of the player's campaigns on this
+--       game: with no reward named, a free bet may not play their rounds)
 --#include _clock
 --#include _backpressure
 --#include _spend
@@ -18,7 +21,7 @@
 --#include _bonus
 push_into(KEYS[8], KEYS[9])
 local tx = redis.call('HMGET', KEYS[2], 'kind', 'amount', 'currency', 'round', 'game',
-  'state', 'balance', 'free')
+  'state', 'balance', 'free', 'reward')
 -- Whether this bet plays a free round ('1'): flagged free, of a positive amount. A free bet of
 -- 0 is a round the provider pays for itself: an ordinary bet of nothing, recorded as one.
 local free_flag = '0'
@@ -29,8 +32,11 @@ if tx[1] then
   if tx[1] == 'tombstone' then
     return {'ROLLED_BACK'}
   end
+  -- Other terms make another transaction; a record without `reward` was written before bets
+  -- kept it, so its reward is unknown and not compared.
   if tx[1] ~= 'bet' or tx[2] ~= ARGV[6] or tx[3] ~= ARGV[5] or tx[4] ~= ARGV[7]
-      or tx[5] ~= ARGV[8] or (tx[8] or '0') ~= free_flag then
+      or tx[5] ~= ARGV[8] or (tx[8] or '0') ~= free_flag
+      or (tx[9] and tx[9] ~= (ARGV[17] or '')) then
     return {'DUPLICATE'}
   end
   if tx[6] == 'rolled_back' then
@@ -61,6 +67,12 @@ local now = now_ms()
 local free = free_flag == '1'
 if free and (ARGV[16] or '') ~= '' and not bonus_reward_due(KEYS[7], ARGV[16], now) then
   return {'REWARD_USED_UP', cash}
+end
+if free and (ARGV[16] or '') == '' and (ARGV[18] or '') ~= '' then
+  local active = redis.call('HGET', KEYS[7], 'award')
+  if active and string.find(',' .. ARGV[18] .. ',', ',' .. active .. ',', 1, true) then
+    return {'NO_FREE_ROUND', cash}
+  end
 end
 if free and not bonus_free_spin_due(KEYS[7], ARGV[1] .. ':' .. ARGV[8], amount, now) then
   return {'NO_FREE_ROUND', cash}
@@ -109,12 +121,13 @@ local id = redis.call('XADD', KEYS[4], '*',
   'kind', 'provider_bet', 'provider', ARGV[1], 'transaction_uuid', ARGV[2],
   'player_id', ARGV[3], 'currency', ARGV[4], 'amount', ARGV[6], 'round_id', ARGV[7],
   'game', ARGV[8], 'reference', '', 'round_closed', ARGV[9], 'tombstone', '0',
-  'bonus', from_bonus, 'free', free_flag,
+  'bonus', from_bonus, 'free', free_flag, 'reward_uuid', ARGV[17] or '',
   'balance_before', cash, 'balance_after', after, 'created_at', now)
 redis.call('HSET', KEYS[2], 'kind', 'bet', 'amount', ARGV[6], 'currency', ARGV[5],
   'round', ARGV[7], 'game', ARGV[8], 'reference', '', 'state', 'open', 'balance', after,
   'from_bonus', from_bonus, 'counted', counted, 'counted_award', counted_award,
-  'free', free_flag, 'free_award', free_award, 'created_at', now, 'stream_id', id)
+  'free', free_flag, 'free_award', free_award, 'reward', ARGV[17] or '', 'created_at', now,
+  'stream_id', id)
 redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[11]))
 after = bonus_settle(KEYS[1], KEYS[7], KEYS[4], KEYS[5], tonumber(ARGV[3]), ARGV[4], now) or after
 emit_event(KEYS[5], 'provider', 'provider:' .. ARGV[1] .. ':' .. ARGV[2], tonumber(ARGV[3]),
