@@ -131,6 +131,18 @@ async def json_body(request: Request) -> dict[str, Any]:
     return data
 
 
+MAX_ID = 2**63 - 1  # ids are SQL BIGINTs
+
+
+def path_id(request: Request, name: str) -> int:
+    """The id in the path parameter `name` (routed as `{name}`, not `{name:int}`, so that a
+    negative or malformed id is refused with a code instead of matching no route)."""
+    text = str(request.path_params[name])
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        raise Refused(ErrorCode.VALIDATION_FAILED, f"{name} is an id", field=name)
+    return int(text)
+
+
 def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

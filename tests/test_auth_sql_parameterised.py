@@ -33,11 +33,11 @@ SQL_CALLS = frozenset(
         "peek",
     }
 )
-# server/storage/database.py and its dialects forward their callers' `sql`, `head` and `tail`
-# (checked at each caller) and apply migration files shipped with the code.
+# server/storage/base.py, database.py and the dialects forward their callers' `sql`, `head`
+# and `tail` (checked at each caller) and apply migration files shipped with the code.
 PASS_THROUGH = {
     f"storage/{name}.py": frozenset({"sql", "statement", "head", "tail"})
-    for name in ("database", "sqlite", "postgres")
+    for name in ("base", "database", "sqlite", "postgres")
 }
 # The PostgreSQL dialect's rewrites of such forwarded SQL (placeholders, multi-row VALUES).
 TRANSLATORS = {"storage/postgres.py": frozenset({"translate", "_multi_row"})}

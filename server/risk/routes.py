@@ -17,9 +17,7 @@ from server.risk import alerts
 from server.staff.accounts import StaffMember
 from server.staff.guard import staff_route
 from server.staff.roles import Role
-from server.web import client_address, json_body, json_response
-
-MAX_ID = 2**63 - 1
+from server.web import MAX_ID, client_address, json_body, json_response
 
 
 def _int(text: str | None, name: str) -> int | None:

@@ -18,11 +18,10 @@ from server.context import Services
 from server.staff.accounts import StaffMember
 from server.staff.guard import staff_route
 from server.staff.roles import Role
-from server.web import json_response
+from server.web import MAX_ID, json_response
 
 PATH = "/api/staff/audit"
 MAX_LIMIT = 200
-MAX_ID = 2**63 - 1
 MAX_SUBJECT = 200
 
 

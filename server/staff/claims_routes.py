@@ -12,28 +12,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from protocol.errors import ErrorCode, Refused
+from protocol.errors import ErrorCode
 from server.api_docs.parts import BACKEND_ERRORS, obj, operation, reply
 from server.context import Services
 from server.staff import claims
 from server.staff.accounts import StaffMember
 from server.staff.guard import Endpoint, staff_route
 from server.staff.roles import Role
-from server.web import client_address, json_response
+from server.web import client_address, json_response, path_id
 
 ROLES = {
     "kyc": (Role.COMPLIANCE, Role.ADMIN),
     "withdrawals": (Role.FINANCE, Role.ADMIN),
     "aml": (Role.COMPLIANCE, Role.ADMIN),
 }
-MAX_ID = 2**63 - 1
 
 
 def _item(request: Request) -> int:
-    value = int(request.path_params["item"])
-    if not 0 < value <= MAX_ID:
-        raise Refused(ErrorCode.VALIDATION_FAILED, "item is an id", field="item")
-    return value
+    return path_id(request, "item")
 
 
 def _endpoints(queue: str) -> tuple[Endpoint, Endpoint, Endpoint]:
@@ -70,8 +66,8 @@ def _routes() -> list[Route]:
         base = f"/api/staff/queues/{queue}"
         found += [
             Route(f"{base}/claims", listing, methods=["GET"]),
-            Route(f"{base}/{{item:int}}/claim", claim, methods=["POST"]),
-            Route(f"{base}/{{item:int}}/release", release, methods=["POST"]),
+            Route(f"{base}/{{item}}/claim", claim, methods=["POST"]),
+            Route(f"{base}/{{item}}/release", release, methods=["POST"]),
         ]
     return found
 

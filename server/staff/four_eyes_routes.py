@@ -18,12 +18,11 @@ from server.staff.accounts import StaffMember
 from server.staff.four_eyes import MAX_AMOUNT, STATUSES, FourEyes
 from server.staff.guard import staff_route
 from server.staff.roles import Role
-from server.web import client_address, json_body, json_response
+from server.web import MAX_ID, client_address, json_body, json_response
 
 MAX_REASON = 500
 MAX_KEY = 128
 MAX_LISTED = 500
-MAX_ID = 2**63 - 1
 GUARD = (Role.FINANCE, Role.ADMIN)
 
 

@@ -31,7 +31,7 @@ from server.kyc.routes import DOWNLOAD_HEADERS, MAX_DOCUMENT_ID, kyc_folder
 from server.staff.accounts import StaffMember
 from server.staff.guard import staff_route
 from server.staff.roles import Role
-from server.web import client_address, json_response
+from server.web import client_address, json_response, path_id
 
 TICKET_TTL_S = 60
 VIEW_PATH = "/api/kyc/staff-view"
@@ -59,7 +59,7 @@ async def spend(redis: Redis, ticket: str) -> int | None:
 @staff_route(Role.COMPLIANCE, Role.ADMIN)
 async def listing(request: Request, member: StaffMember) -> Response:
     services: Services = request.app.state.services
-    player_id = int(request.path_params["player_id"])
+    player_id = path_id(request, "player_id")
     found = await records.documents(services.db, player_id) if player_id <= MAX_DOCUMENT_ID else []
     return json_response({"player_id": player_id, "documents": [d.public() for d in found]})
 
@@ -106,7 +106,7 @@ async def view(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/staff/kyc/{player_id:int}/documents", listing, methods=["GET"]),
+    Route("/api/staff/kyc/{player_id}/documents", listing, methods=["GET"]),
     Route("/api/staff/kyc/documents/{document_id:int}/view", ticket, methods=["POST"]),
     Route(VIEW_PATH + "/{ticket:str}", view, methods=["GET"]),
 ]
@@ -122,7 +122,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                          "schema": {"type": "integer", "minimum": 1}}],
             responses={"200": reply("the documents", obj({"player_id": {"type": "integer"},
                        "documents": {"type": "array"}}, ["player_id", "documents"]))},
-            errors=[*_GUARD, *BACKEND_ERRORS],
+            errors=[*_GUARD, ErrorCode.VALIDATION_FAILED, *BACKEND_ERRORS],
         )
     },
     "/api/staff/kyc/documents/{document_id}/view": {

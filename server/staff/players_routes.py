@@ -26,7 +26,7 @@ from server.staff.closure import MAX_KEY, Closing, Closures
 from server.staff.guard import staff_route
 from server.staff.roles import Role
 from server.storage.database import now_ms
-from server.web import client_address, json_body, json_response
+from server.web import client_address, json_body, json_response, path_id
 
 READ = (Role.SUPPORT, Role.COMPLIANCE, Role.FINANCE, Role.RISK, Role.ADMIN)
 NOTE = (Role.SUPPORT, Role.COMPLIANCE, Role.RISK, Role.ADMIN)
@@ -35,14 +35,10 @@ REVOKE = (Role.SUPPORT, Role.COMPLIANCE, Role.RISK, Role.ADMIN)
 CLOSE = (Role.COMPLIANCE, Role.ADMIN)
 MAX_QUERY = 254
 MAX_REASON = 500
-MAX_ID = 2**63 - 1
 
 
 def _player_id(request: Request) -> int:
-    text = str(request.path_params["player_id"])
-    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
-        raise Refused(ErrorCode.VALIDATION_FAILED, "player_id is an id", field="player_id")
-    return int(text)
+    return path_id(request, "player_id")
 
 
 def _text(data: dict[str, Any], name: str, most: int) -> str:

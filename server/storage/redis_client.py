@@ -99,8 +99,11 @@ def sentinel_parts(url: str) -> tuple[list[tuple[str, int]], str, str | None, in
 
 
 class _ShieldedPipeline(ClusterPipeline):
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.shield(super().execute(*args, **kwargs))
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> Any:
+        pending = super().execute(
+            raise_on_error=raise_on_error, allow_redirections=allow_redirections
+        )
+        return await asyncio.shield(pending)
 
 
 class _ShieldedCluster(RedisCluster):
