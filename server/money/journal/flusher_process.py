@@ -25,6 +25,7 @@ domain or an edge above money's floor, and only the wiring may know both.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 from collections.abc import Sequence
 from typing import Protocol
@@ -153,12 +154,21 @@ def consumer_at(path: str, client: aioredis.Redis, db: Database) -> StreamConsum
 
 async def serve(settings: FlusherSettings, reporter: Reporter) -> None:
     metrics.forward_flusher_metrics(_Forwarding(reporter))
-    async with child_process.stores(settings.basics) as (client, db):
+    async with (
+        child_process.stores(settings.basics) as (client, db),
+        contextlib.AsyncExitStack() as more,
+    ):
         flusher = Flusher(client, db, settings.batch, settings.block_ms, writers=WRITERS)
         flusher.consumer = settings.consumer  # the parent's: its drains see what we hold
         reporter.ready()
         # Built once ready: their imports (domains above money) need not delay the start.
-        consumers = {path: consumer_at(path, client, db) for path in settings.consumers}
+        # Their SQL goes through a connection of their own: on SQLite one connection runs one
+        # statement at a time, and a reporting write waiting out a lock must not hold the
+        # journal's batches behind it.
+        consumers: dict[str, StreamConsumer] = {}
+        if settings.consumers:
+            own = await more.enter_async_context(child_process.stores(settings.basics))
+            consumers = {path: consumer_at(path, *own) for path in settings.consumers}
         # Balance pushes are read off the event stream here too, beside the journal and off
         # the request path: the server process spends its CPU on bets, not on relaying.
         async with asyncio.TaskGroup() as tasks:
