@@ -121,6 +121,18 @@ def latest_schema() -> int:
     return shipped[-1][0] if shipped else 0
 
 
+def pending(dialect: str, current: int, where: str) -> list[tuple[int, str, str]]:
+    """The migrations a database at schema `current` has still to apply, in order; raises
+    SchemaTooNew when it is ahead of every migration this code ships (`where` names it)."""
+    shipped = migrations(dialect)
+    latest = shipped[-1][0] if shipped else 0
+    if current > latest:
+        raise SchemaTooNew(
+            f"database {where} is at schema {current}, this code knows up to {latest}"
+        )
+    return [migration for migration in shipped if migration[0] > current]
+
+
 def statements(sql: str) -> list[str]:
     """Split a migration file on `;` line ends; migrations hold no procedural SQL."""
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]

@@ -28,11 +28,10 @@ from server.storage.base import (
     MAX_BOUND_VARIABLES,
     Database,
     Row,
-    SchemaTooNew,
     Transaction,
     describe,
-    migrations,
     now_ms,
+    pending,
     statements,
 )
 
@@ -154,16 +153,7 @@ class PostgresDatabase(Database):
             current = int(
                 await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
             )
-            shipped = migrations(self.dialect)
-            latest = shipped[-1][0] if shipped else 0
-            if current > latest:
-                raise SchemaTooNew(
-                    f"database {describe(self.url)} is at schema {current},"
-                    f" this code knows up to {latest}"
-                )
-            for version, name, sql in shipped:
-                if version <= current:
-                    continue
+            for version, name, sql in pending(self.dialect, current, describe(self.url)):
                 log.info("applying migration %s", name)
                 for statement in statements(sql):
                     await conn.execute(statement)

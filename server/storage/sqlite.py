@@ -24,10 +24,9 @@ from server.storage.base import (
     MAX_BOUND_VARIABLES,
     Database,
     Row,
-    SchemaTooNew,
     Transaction,
-    migrations,
     now_ms,
+    pending,
     statements,
 )
 
@@ -125,15 +124,7 @@ class SqliteDatabase(Database):
             ) as cur:
                 row = await cur.fetchone()
             current = int(row[0]) if row else 0
-            shipped = migrations(self.dialect)
-            latest = shipped[-1][0] if shipped else 0
-            if current > latest:
-                raise SchemaTooNew(
-                    f"database {self.path} is at schema {current}, this code knows up to {latest}"
-                )
-            for version, name, sql in shipped:
-                if version <= current:
-                    continue
+            for version, name, sql in pending(self.dialect, current, str(self.path)):
                 log.info("applying migration %s", name)
                 for statement in statements(sql):
                     await conn.execute(statement)
