@@ -20,7 +20,7 @@ from playwright.async_api import Browser, expect
 from clients.api import CasinoClient
 from tests.conftest import ServerProcess, new_player, unique
 from tests.support import db as test_db
-from tests.support.backoffice import Office, log_in, open_office
+from tests.support.backoffice import Office, log_in, open_office, open_profile
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.payment_webhooks import (
     Processing,
@@ -46,11 +46,6 @@ async def table(casino: ServerProcess) -> AsyncIterator[Table]:
     yield seated
     await seated.provider.aclose()
     await seated.player.http.aclose()
-
-
-async def open_profile(office: Office, player_id: int | str) -> None:
-    await office.page.evaluate(f"location.hash = '#/player/{player_id}'")
-    await expect(office.page.locator("#profile-title")).to_contain_text(f"#{player_id}")
 
 
 async def test_compliance_revokes_provider_sessions_and_the_provider_is_refused(

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, expect
 from server import app
 from server.app import WEB_CLIENT_HEADERS
 from tests.conftest import ServerProcess, new_player
-from tests.support.backoffice import Office, log_in, open_office
+from tests.support.backoffice import Office, log_in, open_office, open_profile
 from tests.support.staff import add_staff, bearer, login
 from tests.test_web_client import browser
 
@@ -60,6 +60,14 @@ def test_grants_name_the_routes_of_the_sessions_role_only(casino: ServerProcess)
     assert ("GET", "/api/staff/players") in routes
     assert ("GET", "/api/staff/kyc/queue") not in routes
     assert ("GET", "/api/staff/reports/daily") not in routes
+
+
+async def a_profile_seen_by(office: Office, casino: ServerProcess, role: str) -> None:
+    """A new player's profile, open in the page of a new staff member of `role`."""
+    client, player = await new_player(casino.base_url)
+    await client.http.aclose()
+    await log_in(office, add_staff(casino.database_path, role))
+    await open_profile(office, str(player["player_id"]))
 
 
 async def test_a_staff_member_logs_in_with_a_totp_code(
@@ -163,7 +171,7 @@ async def test_a_note_added_on_the_profile_is_listed_with_its_author(
     await client.http.aclose()
     member = add_staff(casino.database_path, "support")
     await log_in(office, member)
-    await office.page.evaluate(f"location.hash = '#/player/{player['player_id']}'")
+    await open_profile(office, str(player["player_id"]))
     await office.page.fill("#note-text", "called about a late withdrawal")
     await office.page.click("#note-form button")
     note = office.page.locator("#profile-notes li")
@@ -175,10 +183,7 @@ async def test_a_note_added_on_the_profile_is_listed_with_its_author(
 async def test_support_gets_no_suspend_or_adjustment_form(
     office: Office, casino: ServerProcess
 ) -> None:
-    client, player = await new_player(casino.base_url)
-    await client.http.aclose()
-    await log_in(office, add_staff(casino.database_path, "support"))
-    await office.page.evaluate(f"location.hash = '#/player/{player['player_id']}'")
+    await a_profile_seen_by(office, casino, "support")
     await expect(office.page.locator("#note-form")).to_be_visible()
     assert await office.page.locator("#suspend-form, #adjust-form").count() == 0
 
@@ -186,11 +191,8 @@ async def test_support_gets_no_suspend_or_adjustment_form(
 async def test_compliance_suspends_and_reinstates_with_a_reason(
     office: Office, casino: ServerProcess
 ) -> None:
-    client, player = await new_player(casino.base_url)
-    await client.http.aclose()
-    await log_in(office, add_staff(casino.database_path, "compliance"))
+    await a_profile_seen_by(office, casino, "compliance")
     page = office.page
-    await page.evaluate(f"location.hash = '#/player/{player['player_id']}'")
     await page.fill("#suspend-form input[name=reason]", "chargeback under review")
     await page.click("#suspend-form button")
     await expect(page.locator("#profile-status")).to_have_text("disabled")
@@ -204,11 +206,8 @@ async def test_compliance_suspends_and_reinstates_with_a_reason(
 async def test_finance_proposes_a_manual_adjustment_from_the_profile(
     office: Office, casino: ServerProcess
 ) -> None:
-    client, player = await new_player(casino.base_url)
-    await client.http.aclose()
-    await log_in(office, add_staff(casino.database_path, "finance"))
+    await a_profile_seen_by(office, casino, "finance")
     page = office.page
-    await page.evaluate(f"location.hash = '#/player/{player['player_id']}'")
     await page.fill("#adjust-amount", "12.34")
     await page.fill("#adjust-form input[name=reason]", "goodwill for an outage")
     await page.click("#adjust-form button")
@@ -236,9 +235,6 @@ def _route_exists(method: str, path: str) -> bool:
 async def test_the_revoke_and_close_forms_show_when_the_server_has_the_route(
     office: Office, casino: ServerProcess, form: str, path: str
 ) -> None:
-    client, player = await new_player(casino.base_url)
-    await client.http.aclose()
-    await log_in(office, add_staff(casino.database_path, "admin"))
-    await office.page.evaluate(f"location.hash = '#/player/{player['player_id']}'")
+    await a_profile_seen_by(office, casino, "admin")
     await expect(office.page.locator("#profile-status")).to_have_text("active")
     assert await office.page.locator(form).count() == (1 if _route_exists("POST", path) else 0)

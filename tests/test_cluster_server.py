@@ -15,19 +15,15 @@ import pytest
 from clients.api import CasinoClient
 from server.doctor import Level, redis_url_findings
 from server.storage import redis_client
-from server.storage.redis_child import RedisChild, free_port
+from server.storage.redis_child import RedisChild
 from server.tools.soak import stack as soak_stack
-from tests.conftest import ServerProcess, new_player, start_server, stop_server, unique
-from tests.support.kyc import verify_identity
-from tests.support.payments import SERVER_ENV, Gateway, pay
-from tests.support.provider import seat
+from tests.conftest import ServerProcess, stop_server
+from tests.support.redis_setups import money_tour, serving_with_gateway
 from tests.test_cluster import cluster
 from tests.test_doctor import _levels
 from tests.test_run_commands import embedded_env, run_py
 
 __all__ = ["cluster"]  # a fixture, used by name
-
-SLOT = "classic-sevens"  # stakes in steps of 5
 
 
 @dataclass
@@ -39,18 +35,9 @@ class ClusterUrl:
 
 @pytest.fixture
 def on_cluster(tmp_path: Path, cluster: int) -> Iterator[ServerProcess]:
-    gateway = Gateway(free_port(), tmp_path / "gateway.db", tmp_path / "gateway.log")
-    gateway.start()
-    try:
-        env = {**SERVER_ENV, "CASINO_PAYMENT_GATEWAY_URL": gateway.url}
-        redis = cast(RedisChild, ClusterUrl(f"redis+cluster://127.0.0.1:{cluster}"))
-        server = start_server(tmp_path, redis, env)
-        try:
-            yield server
-        finally:
-            stop_server(server)
-    finally:
-        gateway.stop()
+    redis = cast(RedisChild, ClusterUrl(f"redis+cluster://127.0.0.1:{cluster}"))
+    with serving_with_gateway(tmp_path, redis) as server:
+        yield server
 
 
 def test_a_cluster_url_names_its_seed_nodes_and_password() -> None:
@@ -69,27 +56,7 @@ async def test_play_provider_calls_and_a_withdrawal_reconcile_on_a_three_master_
     on_cluster: ServerProcess,
 ) -> None:
     server = on_cluster
-    client, _ = await new_player(server.base_url, deposit=5_000)
-    async with client:
-        await verify_identity(client)
-        assert client.token is not None
-        async with client.socket() as sock:
-            await sock.hello(client.token)
-            rounds = [await sock.spin(SLOT, 100) for _ in range(10)]
-        assert [r["type"] for r in rounds] == ["spin"] * 10
-        status, body = await pay(client, "withdrawals", 1_000, unique("w-"))
-        assert status in (201, 202), body
-        wallet = await client.call("GET", "/api/wallet")
-    assert wallet["balance"] == 5_000 - 1_000 - sum(r["stake"] - r["payout"] for r in rounds)
-    table = await seat(server)
-    try:
-        bet = table.body(currency="EUR", amount=300)
-        await table.send("bet", bet)
-        await table.win(bet["transaction_uuid"], 120)
-        assert await table.balance() == 10_000 - 300 + 120
-    finally:
-        await table.provider.aclose()
-        await table.player.http.aclose()
+    await money_tour(server)
     report = await soak_stack.settled_report(server.redis.url, server.database_path, 30.0)
     assert report.ok, "\n".join(report.lines())
     errors = [line for line in server.log().splitlines() if '"level":"ERROR"' in line]

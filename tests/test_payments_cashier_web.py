@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
-from tests.conftest import STRONG_PASSWORD, new_player
+from tests.conftest import new_player
 from tests.support.accounts import code_now, secret_of
 from tests.support.kyc import verify_identity
 from tests.support.payment_webhooks import (
@@ -20,6 +20,7 @@ from tests.support.payment_webhooks import (
     processing,
     world,
 )
+from tests.test_accounts_web import log_in
 from tests.test_web_client import DESKTOP, browser, open_page, screen
 
 __all__ = ["browser", "processing", "world"]
@@ -32,9 +33,7 @@ async def test_a_3ds_deposit_a_declined_card_and_a_withdrawal_in_the_browser(
     await client.http.aclose()
     watched = await open_page(browser, world.server.base_url, "cashier", DESKTOP)
     page = watched.page
-    await page.fill("[name=login]", str(player["username"]))
-    await page.fill("[name=password]", STRONG_PASSWORD)
-    await page.click("#login-form button[type=submit]")
+    await log_in(page, str(player["username"]))
     await screen(page, "lobby")
     await page.goto(f"{world.server.base_url}/#/cashier")
     await screen(page, "cashier")
@@ -84,9 +83,7 @@ async def test_an_ewallet_deposit_then_a_bank_withdrawal_cancelled_in_the_browse
     await client.http.aclose()
     watched = await open_page(browser, world.server.base_url, "cashier-bank", DESKTOP)
     page = watched.page
-    await page.fill("[name=login]", str(player["username"]))
-    await page.fill("[name=password]", STRONG_PASSWORD)
-    await page.click("#login-form button[type=submit]")
+    await log_in(page, str(player["username"]))
     await screen(page, "lobby")
     await page.goto(f"{world.server.base_url}/#/cashier")
     await screen(page, "cashier")
@@ -128,9 +125,7 @@ async def test_a_bank_transfer_from_an_iban_is_saved_as_that_bank_account_in_the
     await client.http.aclose()
     watched = await open_page(browser, world.server.base_url, "cashier-iban", DESKTOP)
     page = watched.page
-    await page.fill("[name=login]", str(player["username"]))
-    await page.fill("[name=password]", STRONG_PASSWORD)
-    await page.click("#login-form button[type=submit]")
+    await log_in(page, str(player["username"]))
     await screen(page, "lobby")
     await page.goto(f"{world.server.base_url}/#/cashier")
     await screen(page, "cashier")
@@ -164,9 +159,7 @@ async def test_a_first_withdrawal_to_a_card_asks_for_the_two_factor_code_in_the_
     assert (status, paid["status"]) == (201, "completed")
     watched = await open_page(browser, world.server.base_url, "cashier-2fa", DESKTOP)
     page = watched.page
-    await page.fill("[name=login]", str(player["username"]))
-    await page.fill("[name=password]", STRONG_PASSWORD)
-    await page.click("#login-form button[type=submit]")
+    await log_in(page, str(player["username"]))
     await screen(page, "lobby")
     # Two-factor switched on after this login (the login itself asked for no code).
     headers = {"Authorization": f"Bearer {client.token}"}

@@ -7,9 +7,10 @@ from __future__ import annotations
 from playwright.async_api import Browser, expect
 
 from clients.api import CasinoClient
-from tests.conftest import STRONG_PASSWORD, ServerProcess, new_player, settled_report, unique
+from tests.conftest import ServerProcess, new_player, settled_report, unique
 from tests.support.campaigns import GAME, CampaignSim, campaign_sim
 from tests.support.kyc import STAFF_TOKEN
+from tests.test_accounts_web import log_in
 from tests.test_web_client import DESKTOP, browser, open_page, screen
 
 __all__ = ["browser", "campaign_sim"]
@@ -37,9 +38,7 @@ async def test_a_player_accepts_a_campaign_offer_and_sees_its_free_rounds_in_the
 
     watched = await open_page(browser, casino.base_url, "campaign", DESKTOP)
     page = watched.page
-    await page.fill("[name=login]", str(me["username"]))
-    await page.fill("[name=password]", STRONG_PASSWORD)
-    await page.click("#login-form button[type=submit]")
+    await log_in(page, str(me["username"]))
     await screen(page, "lobby")
     await page.click("a[data-nav='bonus']")
     await screen(page, "bonus")

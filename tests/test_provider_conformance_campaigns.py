@@ -9,18 +9,23 @@ ledger reconciles (cash, bonus, bonus cost) after every test."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from clients.api import CasinoClient
 from clients.provider_sim import ProviderClient, Signer, new_uuid
-from server.money import keys
-from server.storage.redis_client import connect as connect_redis
 from tests.conftest import ServerProcess, new_player, settled_report, unique
 from tests.support.campaigns import GAME, CampaignSim, campaign_sim
 from tests.support.kyc import STAFF_TOKEN
-from tests.support.provider import Table, db_query, durable_row, forget_in_redis, launch
+from tests.support.provider import (
+    Table,
+    active_bonus,
+    db_query,
+    durable_row,
+    forget_in_redis,
+    launch,
+    sub_balances,
+)
 
 __all__ = ["campaign_sim"]  # the module's simulator process (a fixture)
 
@@ -76,29 +81,14 @@ async def rewarded(
     assert report.ok, "\n".join(report.lines())
 
 
-async def wallet(casino: ServerProcess, table: Table) -> tuple[int, int]:
-    """(cash, bonus) as Redis holds them."""
-    redis = connect_redis(casino.redis.url)
-    try:
-        cash, bonus = await redis.hmget(keys.wallet(int(table.user), "EUR"), ["cash", "bonus"])
-    finally:
-        await redis.aclose()
-    return int(cash or 0), int(bonus or 0)
-
-
-async def active(table: Table) -> dict[str, Any]:
-    found: dict[str, Any] = (await table.player.call("GET", "/api/bonus"))["active"]
-    return found
-
-
 async def test_a_free_bet_with_its_reward_is_paid_at_stake_with_nothing_from_cash(
     casino: ServerProcess, rewarded: tuple[Table, str]
 ) -> None:
     table, reward = rewarded
     placed = await table.bet(STAKE, is_free=True, reward_uuid=reward)
     assert (placed["status"], placed["balance"]) == ("RS_OK", 5_000)
-    assert await wallet(casino, table) == (5_000, 0)
-    assert (await active(table))["free_spins"]["left"] == 2
+    assert await sub_balances(casino, table) == (5_000, 0)
+    assert (await active_bonus(table))["free_spins"]["left"] == 2
 
 
 async def test_a_free_rounds_win_is_bonus_money_under_the_campaigns_wagering(
@@ -109,8 +99,8 @@ async def test_a_free_rounds_win_is_bonus_money_under_the_campaigns_wagering(
     assert (await table.send("bet", body))["status"] == "RS_OK"
     won = await table.win(body["transaction_uuid"], 400, round_closed=True)
     assert (won["status"], won["balance"]) == ("RS_OK", 5_000)
-    assert await wallet(casino, table) == (5_000, 400)
-    assert ((bonus := await active(table))["wagered"], bonus["required"]) == (0, 4_000)
+    assert await sub_balances(casino, table) == (5_000, 400)
+    assert ((bonus := await active_bonus(table))["wagered"], bonus["required"]) == (0, 4_000)
 
 
 async def test_a_retried_free_bet_with_its_reward_plays_one_round(
@@ -120,7 +110,7 @@ async def test_a_retried_free_bet_with_its_reward_plays_one_round(
     body = table.body(currency="EUR", amount=STAKE, is_free=True, reward_uuid=reward)
     assert (await table.send("bet", body))["status"] == "RS_OK"
     assert (await table.send("bet", body))["status"] == "RS_OK"
-    assert (await active(table))["free_spins"]["left"] == 2
+    assert (await active_bonus(table))["free_spins"]["left"] == 2
     await settled_report(casino)  # the flusher has written the journal
     funded = db_query(
         casino, "SELECT COUNT(*), SUM(bonus) FROM bonus_movements WHERE movement = 'free_round'"
@@ -139,8 +129,8 @@ async def test_a_retry_naming_another_reward_is_a_duplicate(
     assert other["status"] == "RS_ERROR_DUPLICATE_TRANSACTION"
     none = await table.send("bet", {k: v for k, v in body.items() if k != "reward_uuid"})
     assert none["status"] == "RS_ERROR_DUPLICATE_TRANSACTION"
-    assert await wallet(casino, table) == (5_000, 0)
-    assert (await active(table))["free_spins"]["left"] == 2
+    assert await sub_balances(casino, table) == (5_000, 0)
+    assert (await active_bonus(table))["free_spins"]["left"] == 2
 
 
 async def test_a_retry_naming_another_reward_after_redis_forgot_it_is_a_duplicate(
@@ -155,7 +145,7 @@ async def test_a_retry_naming_another_reward_after_redis_forgot_it_is_a_duplicat
     assert other["status"] == "RS_ERROR_DUPLICATE_TRANSACTION"
     again = await table.send("bet", body)
     assert (again["status"], again["balance"]) == ("RS_OK", 5_000)
-    assert (await active(table))["free_spins"]["left"] == 2
+    assert (await active_bonus(table))["free_spins"]["left"] == 2
 
 
 async def test_a_rolled_back_free_bet_gives_the_round_back(
@@ -166,8 +156,8 @@ async def test_a_rolled_back_free_bet_gives_the_round_back(
     assert (await table.send("bet", body))["status"] == "RS_OK"
     undone = await table.rollback(body["transaction_uuid"])
     assert (undone["status"], undone["balance"]) == ("RS_OK", 5_000)
-    assert await wallet(casino, table) == (5_000, 0)
-    assert (await active(table))["free_spins"]["left"] == 3
+    assert await sub_balances(casino, table) == (5_000, 0)
+    assert (await active_bonus(table))["free_spins"]["left"] == 3
 
 
 async def test_a_free_bet_with_an_unknown_reward_is_refused_and_moves_nothing(
@@ -176,8 +166,8 @@ async def test_a_free_bet_with_an_unknown_reward_is_refused_and_moves_nothing(
     table, _ = rewarded
     refused = await table.bet(STAKE, is_free=True, reward_uuid=new_uuid())
     assert refused["status"] == "RS_ERROR_UNKNOWN_REWARD"
-    assert await wallet(casino, table) == (5_000, 0)
-    assert (await active(table))["free_spins"]["left"] == 3
+    assert await sub_balances(casino, table) == (5_000, 0)
+    assert (await active_bonus(table))["free_spins"]["left"] == 3
 
 
 async def test_a_free_bet_with_another_players_reward_is_refused_and_moves_nothing(
@@ -189,9 +179,9 @@ async def test_a_free_bet_with_another_players_reward_is_refused_and_moves_nothi
         theirs, _ = await award_campaign(casino, campaign_sim, other.player, rounds=2)
         refused = await table.bet(STAKE, is_free=True, reward_uuid=theirs)
         assert refused["status"] == "RS_ERROR_REWARD_OF_ANOTHER_USER"
-        assert await wallet(casino, table) == (5_000, 0)
-        assert ((await active(table))["free_spins"]["left"],
-                (await active(other))["free_spins"]["left"]) == (3, 2)  # fmt: skip
+        assert await sub_balances(casino, table) == (5_000, 0)
+        assert ((await active_bonus(table))["free_spins"]["left"],
+                (await active_bonus(other))["free_spins"]["left"]) == (3, 2)  # fmt: skip
     finally:
         await leave(other)
 
@@ -204,7 +194,7 @@ async def test_a_free_bet_after_the_campaigns_last_round_is_refused_as_used_up(
         assert (await table.bet(STAKE, is_free=True, reward_uuid=reward))["status"] == "RS_OK"
     refused = await table.bet(STAKE, is_free=True, reward_uuid=reward)
     assert refused["status"] == "RS_ERROR_REWARD_USED_UP"
-    assert await wallet(casino, table) == (5_000, 0)
+    assert await sub_balances(casino, table) == (5_000, 0)
 
 
 async def test_a_reward_whose_award_waits_in_the_queue_is_not_played_yet(
@@ -214,8 +204,8 @@ async def test_a_reward_whose_award_waits_in_the_queue_is_not_played_yet(
     queued, _ = await award_campaign(casino, campaign_sim, table.player, rounds=2)
     refused = await table.bet(STAKE, is_free=True, reward_uuid=queued)
     assert refused["status"] == "RS_ERROR_REWARD_USED_UP"
-    assert await wallet(casino, table) == (5_000, 0)
-    assert (await active(table))["free_spins"]["left"] == 3
+    assert await sub_balances(casino, table) == (5_000, 0)
+    assert (await active_bonus(table))["free_spins"]["left"] == 3
 
 
 async def test_a_free_bet_naming_no_reward_plays_no_campaign_round(
@@ -224,8 +214,8 @@ async def test_a_free_bet_naming_no_reward_plays_no_campaign_round(
     table, _ = rewarded
     refused = await table.bet(STAKE, is_free=True)
     assert refused["status"] == "RS_ERROR_LIMIT_REACHED"
-    assert await wallet(casino, table) == (5_000, 0)
-    assert (await active(table))["free_spins"]["left"] == 3
+    assert await sub_balances(casino, table) == (5_000, 0)
+    assert (await active_bonus(table))["free_spins"]["left"] == 3
 
 
 async def test_a_paid_bet_naming_a_reward_is_an_ordinary_paid_bet(
@@ -234,4 +224,4 @@ async def test_a_paid_bet_naming_a_reward_is_an_ordinary_paid_bet(
     table, reward = rewarded
     placed = await table.bet(STAKE, reward_uuid=reward)
     assert (placed["status"], placed["balance"]) == ("RS_OK", 5_000 - STAKE)
-    assert (await active(table))["free_spins"]["left"] == 3
+    assert (await active_bonus(table))["free_spins"]["left"] == 3

@@ -16,8 +16,9 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from server.storage.redis_child import RedisChild
-from tests.conftest import STRONG_PASSWORD, ServerProcess, start_server, stop_server, unique
+from tests.conftest import ServerProcess, start_server, stop_server, unique
 from tests.support.accounts import login, register
+from tests.test_accounts_web import log_in
 from tests.test_web_client import DESKTOP, browser, open_page, screen
 
 __all__ = ["browser"]
@@ -53,9 +54,7 @@ async def test_a_bonus_claim_refused_by_a_fraud_alert_says_why_in_the_page(
         assert (await login(http, name, device="phone-1")).status_code == 201
     watched = await open_page(browser, server.base_url, "risk-bonus", DESKTOP)
     page = watched.page
-    await page.fill("[name=login]", name)
-    await page.fill("[name=password]", STRONG_PASSWORD)
-    await page.click("#login-form button[type=submit]")  # the browser's own device: new
+    await log_in(page, name)  # the browser's own device: new
     await screen(page, "lobby")
     async with httpx.AsyncClient(base_url=server.base_url, headers=STAFF) as http:
         deadline = time.monotonic() + 20

@@ -63,3 +63,8 @@ async def log_in(office: Office, member: Member, code: str | None = None) -> Non
 
 async def nav_labels(office: Office) -> list[str]:
     return [text.strip() for text in await office.page.locator("#nav a:visible").all_inner_texts()]
+
+
+async def open_profile(office: Office, player_id: int | str) -> None:
+    await office.page.evaluate(f"location.hash = '#/player/{player_id}'")
+    await expect(office.page.locator("#profile-title")).to_contain_text(f"#{player_id}")

@@ -179,3 +179,19 @@ async def durable_row(
             return tuple(rows[0])
         assert time.monotonic() < deadline, f"{transaction_uuid} never reached the database"
         await asyncio.sleep(0.02)
+
+
+async def sub_balances(server: ServerProcess, table: Table) -> tuple[int, int]:
+    """(cash, bonus) of the seated player's EUR wallet, as Redis holds them."""
+    redis = connect_redis(server.redis.url)
+    try:
+        cash, bonus = await redis.hmget(keys.wallet(int(table.user), "EUR"), ["cash", "bonus"])
+    finally:
+        await redis.aclose()
+    return int(cash or 0), int(bonus or 0)
+
+
+async def active_bonus(table: Table) -> dict[str, Any]:
+    """The seated player's active bonus, as the bonus page shows it."""
+    found: dict[str, Any] = (await table.player.call("GET", "/api/bonus"))["active"]
+    return found
