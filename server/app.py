@@ -461,8 +461,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await risk.stop()
-            await flusher.stop()
+            # Side by side: each may wait out its child's stop, and a worker's shutdown has a
+            # bound (server/serving.py) after which it is killed.
+            await asyncio.gather(risk.stop(), flusher.stop())
             with contextlib.suppress(Exception):
                 await services.flusher.drain()  # leave nothing in the stream that we could write
             if payments is not None:
