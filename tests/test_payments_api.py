@@ -44,6 +44,29 @@ async def test_a_payment_without_an_idempotency_key_is_refused(
     assert (response.status_code, response.json()["error"]["code"]) == (422, "VALIDATION_FAILED")
 
 
+async def test_a_forfeit_flag_or_code_of_the_wrong_type_is_refused_and_nothing_is_written(
+    world: Paying, client: CasinoClient
+) -> None:
+    for kind, field, message in (
+        ("deposits", {"forfeit_bonus": [True]}, "forfeit_bonus must be a bool"),
+        ("withdrawals", {"forfeit_bonus": "yes"}, "forfeit_bonus must be a bool"),
+        ("withdrawals", {"code": 123456}, "code must be a str"),
+    ):
+        response = await client.http.post(
+            f"/api/payments/{kind}",
+            json={"amount": 100, **field},
+            headers={"Authorization": f"Bearer {client.token}", "Idempotency-Key": "k"},
+        )
+        error = response.json()["error"]
+        assert (response.status_code, error["code"], error["message"]) == (
+            422,
+            "VALIDATION_FAILED",
+            message,
+        )
+    assert (await get(client, "/api/payments"))["payments"] == []
+    assert await balance(client) == 0
+
+
 async def test_another_players_payment_is_not_found(world: Paying, client: CasinoClient) -> None:
     status, body = await pay(client, "deposits", 100)
     assert status == 201

@@ -119,6 +119,11 @@ async def _terms(request: Request, currency: str, limit: int) -> tuple[int, str,
             f"this wallet holds {currency}",
             params={"currency": currency},
         )
+    # A flag or code of the wrong type is refused, not read as "absent": a client that sent
+    # `forfeit_bonus: [true]` meant something and must hear that it was not understood.
+    for name, kind in (("forfeit_bonus", bool), ("code", str)):
+        if name in data and not isinstance(data[name], kind):
+            raise Refused(ErrorCode.VALIDATION_FAILED, f"{name} must be a {kind.__name__}")
     key = request.headers.get("idempotency-key")
     if not key or not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise Refused(
@@ -151,7 +156,6 @@ async def _payment(request: Request, kind: str) -> Response:
         forfeit = data.get("forfeit_bonus") is True
         # `code`: the two-factor code, asked for (TWO_FACTOR_REQUIRED) by a new method.
         code = data.get("code")
-        code = code if isinstance(code, str) else None
         return payment_reply(
             await payments.withdraw(player.id, player.currency, amount, key, method, forfeit, code)
         )
