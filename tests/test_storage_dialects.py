@@ -72,12 +72,16 @@ async def test_an_exception_in_a_transaction_rolls_all_of_it_back(db: Database) 
     assert await db.fetchall("SELECT id FROM players") == []
 
 
-async def test_insert_rows_writes_more_rows_than_one_statement_may_bind(db: Database) -> None:
+async def test_insert_rows_writes_more_rows_than_one_statement_may_bind_and_counts_them(
+    db: Database,
+) -> None:
     rows = [(i, f"r{i}", i * 10) for i in range(MAX_BOUND_VARIABLES // 3 + 500)]
     async with db.transaction() as tx:
         await tx.execute("CREATE TABLE t (a BIGINT PRIMARY KEY, b TEXT, c BIGINT)")
-        await tx.insert_rows("INSERT INTO t (a, b, c)", rows)
-        await tx.insert_rows("INSERT INTO t (a, b, c)", rows[:3], "ON CONFLICT DO NOTHING")
+        assert await tx.insert_rows("INSERT INTO t (a, b, c)", rows) == len(rows)
+        again = [*rows[:3], (-1, "r-1", 7)]
+        assert await tx.insert_rows("INSERT INTO t (a, b, c)", again, "ON CONFLICT DO NOTHING") == 1
+    rows.append((-1, "r-1", 7))
     assert await db.fetchone("SELECT COUNT(*), SUM(c), MAX(b) FROM t") == (
         len(rows),
         sum(c for _, _, c in rows),

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 GROUP = "loyalty"
 BLOCK_MS = 1_000
 RETRY_S = 1.0
+MAX_REMEMBERED = 100_000  # players whose programmes are remembered between batches
 
 
 def stake_of(entry: Entry) -> tuple[int, str, str, int] | None:
@@ -67,6 +68,10 @@ class LoyaltyEarner:
     def __init__(self, client: aioredis.Redis, db: Database, name: str | None = None) -> None:
         self.db = db
         self.consumer = Consumer(client, GROUP, name or f"{socket.gethostname()}-{os.getpid()}")
+        # The programmes each player seen has joined (currency: weights; empty: none), valid
+        # while no award has been made since: joining one is a new award.
+        self._joined: dict[int, dict[str, Mapping[str, int]]] = {}
+        self._newest_award = -1
 
     async def run(self) -> None:
         """Earn until cancelled; a failure (Redis or the database away) is retried."""
@@ -89,26 +94,40 @@ class LoyaltyEarner:
         await self.consumer.ack(entries)
         return earned
 
+    async def _programmes(self, players: set[int]) -> dict[int, dict[str, Mapping[str, int]]]:
+        """The programmes `players` have joined. One query per batch while no award was made
+        (a member stays one, and a definition's terms never change), not one per player: the
+        batch's stakes are read after they were made, so an award they follow is seen."""
+        row = await self.db.fetchone("SELECT COALESCE(MAX(id), 0) FROM bonus_awards")
+        newest = int(row[0]) if row else 0
+        if newest != self._newest_award or len(self._joined) > MAX_REMEMBERED:
+            self._joined.clear()
+            self._newest_award = newest
+        for player in sorted(players - self._joined.keys()):
+            rows = await self.db.fetchall(
+                "SELECT a.currency, d.terms FROM bonus_awards a"
+                " JOIN bonus_definitions d ON d.id = a.definition_id"
+                " WHERE a.status = 'member' AND a.player_id = ?",
+                (player,),
+            )
+            self._joined[player] = {
+                str(cur): rules.parse(json.loads(str(terms))).weights for cur, terms in rows
+            }
+        return {player: self._joined[player] for player in players}
+
     async def count(self, entries: Sequence[Entry]) -> int:
         stakes = [(entry.event.id, found) for entry in entries if (found := stake_of(entry))]
         if not stakes:
             return 0
-        programmes: dict[tuple[int, str], Mapping[str, int]] = {}
-        for player in sorted({found[0] for _, found in stakes}):
-            # The programme each member joined: its weights, per (player, currency).
-            for pid, cur, terms in await self.db.fetchall(
-                "SELECT a.player_id, a.currency, d.terms FROM bonus_awards a"
-                " JOIN bonus_definitions d ON d.id = a.definition_id"
-                " WHERE a.status = 'member' AND a.player_id = ?",
-                (player,),
-            ):
-                programmes[int(pid), str(cur)] = rules.parse(json.loads(str(terms))).weights
+        programmes = await self._programmes({found[0] for _, found in stakes})
+        # Members' stakes only: a batch with none opens no write transaction.
+        stakes = [(eid, found) for eid, found in stakes if found[1] in programmes[found[0]]]
+        if not stakes:
+            return 0
         earned = 0
         async with self.db.transaction() as tx:
             for event_id, (player, currency, game, stake) in stakes:
-                weights = programmes.get((player, currency))
-                if weights is None:
-                    continue
+                weights = programmes[player][currency]
                 gained = rules.points(weights, game, stake)
                 if gained <= 0:
                     continue

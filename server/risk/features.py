@@ -149,18 +149,51 @@ class Features:
 
     async def update(self, events: Sequence[tuple[Event, Place]]) -> list[tuple[Event, Facts]]:
         """Add each event to its player's features and read what its rules need, in order
-        and in one round trip: event N's reads see events up to N of the batch."""
-        plans: list[_Reads] = []
+        and in one round trip: event N's reads see events up to N of the batch.
+
+        A player's bets are the bulk of the stream, so they are written together: the bets
+        a player made since the batch's last other event of theirs go into the set in one
+        ZADD (then one trim, one expiry) before that other event's reads, or at the end.
+        Each bet still gets its own count of the bets before it, so a rule sees what it
+        would have seen one event at a time (bets of one player arrive in time order)."""
+        plans: list[_Reads | None] = [None] * len(events)
+        waiting: dict[int, list[tuple[int, int]]] = {}  # player: (index, amount) of bets
         async with self.client.pipeline(transaction=False) as pipe:
-            count = 0
-            for event, place in events:
+            for index, (event, place) in enumerate(events):
+                amount = bet_amount(event)
+                if amount is not None:
+                    waiting.setdefault(event.player_id, []).append((index, amount))
+                    continue
+                if event.player_id in waiting:
+                    self._bets(pipe, events, waiting.pop(event.player_id), plans)
                 before = len(pipe)
-                fields = self._queue(pipe, event, place)
-                plans.append(_Reads(event, place, count, fields))
-                count += len(pipe) - before
-            replies = await pipe.execute() if count else []
-        found = [(plan.event, self._facts(plan, replies)) for plan in plans]
+                plans[index] = _Reads(event, place, before, self._queue(pipe, event, place))
+            for bets in waiting.values():
+                self._bets(pipe, events, bets, plans)
+            replies = await pipe.execute() if len(pipe) else []
+        found = [(plan.event, self._facts(plan, replies)) for plan in plans if plan is not None]
         return await self._households(found)
+
+    def _bets(
+        self,
+        pipe: Any,
+        events: Sequence[tuple[Event, Place]],
+        bets: list[tuple[int, int]],
+        plans: list[_Reads | None],
+    ) -> None:
+        """Queue one player's bets (`bets`: their indexes in `events` and amounts): one write
+        for them all, then each one's count of the recent bets up to it."""
+        first = events[bets[0][0]][0]
+        series = key(first.player_id, "bets")
+        members = {f"{events[i][0].id}|{amount}": events[i][0].at_ms for i, amount in bets}
+        pipe.zadd(series, members)
+        pipe.zremrangebyrank(series, 0, -KEEP_STAKES - 1)
+        pipe.pexpire(series, BETS_TTL_MS)
+        window = self._window_ms("rapid_betting", 10)
+        for index, _ in bets:
+            event, place = events[index]
+            plans[index] = _Reads(event, place, len(pipe), ("recent_bets",))
+            pipe.zcount(series, f"({event.at_ms - window}", event.at_ms)
 
     async def _households(self, found: list[tuple[Event, Facts]]) -> list[tuple[Event, Facts]]:
         """Fill `household` (accounts sharing a device and the first line of the address
@@ -202,17 +235,9 @@ class Features:
         return found
 
     def _queue(self, pipe: Any, event: Event, place: Place) -> tuple[str, ...]:
-        """Queue the writes and reads of one event; the names of the replies to keep (`_`
-        for a write's reply)."""
+        """Queue the writes and reads of one event that is not a bet (`_bets` queues those);
+        the names of the replies to keep (`_` for a write's reply)."""
         pid, at = event.player_id, event.at_ms
-        amount = bet_amount(event)
-        if amount is not None:
-            bets = key(pid, "bets")
-            pipe.zadd(bets, {f"{event.id}|{amount}": at})
-            pipe.zremrangebyrank(bets, 0, -KEEP_STAKES - 1)
-            pipe.pexpire(bets, BETS_TTL_MS)
-            pipe.zcount(bets, f"({at - self._window_ms('rapid_betting', 10)}", at)
-            return ("_", "_", "_", "recent_bets")
         if isinstance(event, Deposited):
             return self._movement(pipe, event, "dep", event.amount, ("deposits",))
         if isinstance(event, Withdrawal):

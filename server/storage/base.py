@@ -219,9 +219,10 @@ class Transaction:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         raise NotImplementedError
 
-    async def insert_rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+    async def insert_rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> int:
         """`head VALUES (...), (...), ... tail` for every row, in as few statements as the
-        bound-variable limit allows. `head` is `INSERT INTO t (a, b)` and `tail` an optional
+        bound-variable limit allows; how many rows were added (an `ON CONFLICT DO NOTHING`
+        tail adds fewer). `head` is `INSERT INTO t (a, b)` and `tail` an optional
         `ON CONFLICT ...`: fixed SQL of the caller's, never data."""
         raise NotImplementedError
 

@@ -209,19 +209,23 @@ class PostgresTransaction(Transaction):
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(translate(sql), rows)
 
-    async def insert_rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+    async def insert_rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> int:
         """Multi-row INSERTs, as on SQLite: one round trip per statement, and unlike COPY
         they take the caller's ON CONFLICT tail."""
         if not rows:
-            return
+            return 0
         width = len(rows[0])
         per_statement = max(1, MAX_BOUND_VARIABLES // width)
+        added = 0
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            await self._conn.execute(
-                _multi_row(head, width, len(chunk), tail),
-                *[value for row in chunk for value in row],
+            added += _rowcount(
+                await self._conn.execute(
+                    _multi_row(head, width, len(chunk), tail),
+                    *[value for row in chunk for value in row],
+                )
             )
+        return added
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(row) for row in await self._conn.fetch(translate(sql), *params)]

@@ -183,22 +183,24 @@ class SqliteTransaction(Transaction):
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(sql, rows)
 
-    async def insert_rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+    async def insert_rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> int:
         """Why not `executemany`: it runs one SQLite step per row, and this connection's
         thread gives the GIL back at every step and waits to get it again; with the event loop
         busy each wait lasts up to the interpreter's switch interval, so a 2,000-round batch
         took over a second under load. One statement is one step."""
         if not rows:
-            return
+            return 0
         width = len(rows[0])
         group = "(" + ", ".join("?" * width) + ")"
         per_statement = max(1, MAX_BOUND_VARIABLES // width)
+        added = 0
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             values = ", ".join(group for _ in chunk)
-            await self._conn.execute(
+            added += await self.execute(
                 f"{head} VALUES {values} {tail}", [value for row in chunk for value in row]
             )
+        return added
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._conn.execute(sql, params) as cursor:
