@@ -32,6 +32,7 @@ FLOORS: dict[str, int] = {
     "child_process": 1,  # how the server runs a child of its own: knows no child
     "lean_websocket": 1,
     "mail": 1,  # SMTP, templates and the sandbox sink: knows no domain
+    "admin_command": 1,  # how an admin command runs and reports errors: knows no command
     # 2: the internal event stream and player pushes
     "events": 2,
     "audit": 2,  # the audit trail: a record every domain appends to, knowing none

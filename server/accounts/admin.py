@@ -11,14 +11,13 @@ gives one of them a new username or email and clears its flag.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from functools import partial
 
-from protocol.errors import Refused
+from server import admin_command
 from server.accounts import names
 from server.accounts.rules import EMAIL, USERNAME
-from server.config import ConfigError, Settings
-from server.storage.database import Database, opened
+from server.storage.database import Database
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,22 +66,9 @@ async def _run(args: argparse.Namespace, db: Database) -> str:
     return f"player {args.player_id}: {field} changed"
 
 
-async def _main(args: argparse.Namespace) -> str:
-    async with opened(Settings.from_env().database) as db:
-        return await _run(args, db)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        print(asyncio.run(_main(args)))
-    except Refused as refused:
-        print(f"error: {refused.code}: {refused.message}", file=sys.stderr)
-        return 1
-    except (ValueError, ConfigError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return admin_command.run(lambda: admin_command.on_database(partial(_run, args)))
 
 
 if __name__ == "__main__":

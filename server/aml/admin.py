@@ -16,18 +16,17 @@ it is kept with the case and in the audit trail.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
+from functools import partial
 from typing import Any, cast
 
-from protocol.errors import Refused
+from server import admin_command
 from server.accounts.service import Accounts
 from server.aml import cases
 from server.audit import trail
-from server.config import ConfigError, Settings
 from server.provider import sessions as provider_sessions
-from server.storage.database import Database, opened
+from server.storage.database import Database
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,22 +83,9 @@ async def _run(args: argparse.Namespace, db: Database) -> str:
     return _line(closed)
 
 
-async def _main(args: argparse.Namespace) -> str:
-    async with opened(Settings.from_env().database) as db:
-        return await _run(args, db)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        print(asyncio.run(_main(args)))
-    except Refused as refused:
-        print(f"error: {refused.code}: {refused.message}", file=sys.stderr)
-        return 1
-    except (ValueError, ConfigError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return admin_command.run(lambda: admin_command.on_database(partial(_run, args)))
 
 
 if __name__ == "__main__":

@@ -10,14 +10,14 @@ status and the documents (never their contents).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from functools import partial
 
-from protocol.errors import ErrorCode
-from server.config import ConfigError, Settings
+from protocol.errors import ErrorCode, Refused
+from server import admin_command
 from server.kyc import records
 from server.kyc.review import Decision, IllegalReview
-from server.storage.database import Database, opened
+from server.storage.database import Database
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,9 +37,12 @@ async def _run(args: argparse.Namespace, db: Database) -> str:
     if await db.fetchone("SELECT id FROM players WHERE id = ?", (args.player_id,)) is None:
         raise ValueError(f"no player {args.player_id}")
     if args.command == "review":
-        new = await records.review(
-            db, args.player_id, Decision(args.decision), args.note, actor="staff:cli"
-        )
+        try:
+            new = await records.review(
+                db, args.player_id, Decision(args.decision), args.note, actor="staff:cli"
+            )
+        except IllegalReview as illegal:
+            raise Refused(ErrorCode.KYC_REVIEW_REFUSED, str(illegal)) from illegal
         return f"player {args.player_id}: {new}"
     lines = [f"player {args.player_id}: {await records.status(db, args.player_id)}"]
     for document in await records.documents(db, args.player_id):
@@ -50,22 +53,9 @@ async def _run(args: argparse.Namespace, db: Database) -> str:
     return "\n".join(lines)
 
 
-async def _main(args: argparse.Namespace) -> str:
-    async with opened(Settings.from_env().database) as db:
-        return await _run(args, db)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        print(asyncio.run(_main(args)))
-    except IllegalReview as refused:
-        print(f"error: {ErrorCode.KYC_REVIEW_REFUSED}: {refused}", file=sys.stderr)
-        return 1
-    except (ValueError, ConfigError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return admin_command.run(lambda: admin_command.on_database(partial(_run, args)))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import getpass
 import logging
 import sys
 
-from protocol.errors import Refused
+from server import admin_command
 from server.config import Settings
 from server.money.hot import HotWallet
 from server.money.wallet import Wallet
@@ -116,15 +116,9 @@ async def _act(args: argparse.Namespace, db: Database, payments: runtime.Payment
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    try:
-        print(asyncio.run(_run(args)))
-    except Refused as refused:
-        print(f"error: {refused.code}: {refused.message}", file=sys.stderr)
-        return 1
-    except (GatewayRefused, GatewayUnavailable, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return admin_command.run(
+        lambda: asyncio.run(_run(args)), also=(GatewayRefused, GatewayUnavailable)
+    )
 
 
 if __name__ == "__main__":

@@ -9,15 +9,15 @@ read per request. Secrets are printed to this terminal only when asked for
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 
-from server.config import ConfigError, Settings
+from server import admin_command
 from server.provider import catalogue, registry
 from server.provider.signatures import Scheme
-from server.storage.database import Database, opened
+from server.storage.database import Database
 
 
 def _millipercent(text: str) -> int:
@@ -112,20 +112,14 @@ async def _run(args: argparse.Namespace, db: Database, public_key_pem: str | Non
     return (await registry.operator_key(db))[1].strip()
 
 
-async def _main(args: argparse.Namespace, public_key_pem: str | None) -> str:
-    async with opened(Settings.from_env().database) as db:
-        return await _run(args, db, public_key_pem)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     key_file: Path | None = getattr(args, "rsa_public_key", None)
-    try:
-        print(asyncio.run(_main(args, key_file.read_text() if key_file else None)))
-    except (ValueError, ConfigError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+    return admin_command.run(
+        lambda: admin_command.on_database(
+            partial(_run, args, public_key_pem=key_file.read_text() if key_file else None)
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import getpass
 import sys
 from typing import Any, cast
 
-from protocol.errors import Refused
+from server import admin_command
 from server.accounts.secret_box import SecretBox, load_key
 from server.audit import trail
 from server.config import ConfigError, Settings
@@ -105,17 +105,13 @@ def audit_verify() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
+
+    def work() -> str:
         settings = Settings.from_env()
         password = _password() if args.command == "add" else ""
-        print(asyncio.run(_run(args, settings, password)))
-    except Refused as refused:
-        print(f"error: {refused.code}: {refused.message}", file=sys.stderr)
-        return 1
-    except (ValueError, ConfigError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    return 0
+        return asyncio.run(_run(args, settings, password))
+
+    return admin_command.run(work)
 
 
 if __name__ == "__main__":

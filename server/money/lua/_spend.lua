@@ -1,7 +1,9 @@
 -- The sub-balance rule, the Lua twin of server/money/balances.py (read its invariants there;
 -- tests/test_balances_lua.py holds the two equal). Included by every script that takes a
 -- stake (spin, reserve, step, provider_bet) or pays one back or out (spin, settle, release,
--- provider_win, provider_rollback), so the spending order lives in one place.
+-- provider_win, provider_rollback), so the spending order lives in one place; and for
+-- `sub_balances` alone (the cash, or no wallet) by the scripts that move cash only (adjust,
+-- closed_payable, withdraw_lock).
 -- A wallet hash holds `cash`, `bonus`, `held` and `locked`; an absent `bonus` is 0, so a wallet
 -- written before bonuses existed needs no migration, and a script that moves no bonus never
 -- writes the field.

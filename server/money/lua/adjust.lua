@@ -9,16 +9,16 @@
 -- KEYS[5] the shard's push stream, KEYS[6] the player's sessions (`push_into`)
 -- ARGV: adjustment_id, player_id, currency, amount (signed, never 0), record_ttl_ms
 --#include _clock
+--#include _spend
 --#include _emit_event
 push_into(KEYS[5], KEYS[6])
 if redis.call('EXISTS', KEYS[2]) == 1 then
   return {'ALREADY', tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')}
 end
-local cash = redis.call('HGET', KEYS[1], 'cash')
+local cash = sub_balances(KEYS[1])
 if not cash then
   return {'NO_WALLET'}
 end
-cash = tonumber(cash)
 local amount = tonumber(ARGV[4])
 if cash + amount < 0 then
   return {'INSUFFICIENT_FUNDS', cash}

@@ -7,15 +7,15 @@
 -- KEYS[1] wallet hash, KEYS[2] the closure's marker (both {s:K}), KEYS[3] the shard's journal
 -- ARGV: closure_id, player_id, currency, marker_ttl_ms
 --#include _clock
+--#include _spend
 local done = redis.call('GET', KEYS[2])
 if done then
   return {'ALREADY', tonumber(done)}
 end
-local cash = redis.call('HGET', KEYS[1], 'cash')
+local cash = sub_balances(KEYS[1])
 if not cash then
   return {'NO_WALLET'}
 end
-cash = tonumber(cash)
 if cash > 0 then
   redis.call('HINCRBY', KEYS[1], 'cash', -cash)
   redis.call('XADD', KEYS[3], '*', 'kind', 'closed_payable', 'closure_id', ARGV[1],

@@ -8,17 +8,17 @@
 -- KEYS[5] the shard's push stream, KEYS[6] the player's sessions (`push_into`)
 -- ARGV: payment_id, player_id, currency, amount, gateway
 --#include _clock
+--#include _spend
 --#include _emit_event
 push_into(KEYS[5], KEYS[6])
 local state = redis.call('HGET', KEYS[2], 'state')
 if state then
   return {'ALREADY', state, tonumber(redis.call('HGET', KEYS[1], 'cash') or '0')}
 end
-local cash = redis.call('HGET', KEYS[1], 'cash')
+local cash = sub_balances(KEYS[1])
 if not cash then
   return {'NO_WALLET'}
 end
-cash = tonumber(cash)
 local amount = tonumber(ARGV[4])
 if cash < amount then
   return {'INSUFFICIENT_FUNDS', cash}
