@@ -5,14 +5,16 @@ Run with any Python 3.11+: on first use it creates `.venv`, installs exactly the
 locked dependencies (`requirements.txt` to serve and play; `requirements-test.txt`,
 which adds the test and docs tools, for `test`, `soak`, `mutate`, `docs` and `lock`), and
 `redis-server` through apt-get when it is missing (for `test` also chromium,
-dieharder, ent and postgresql), then re-runs itself inside the venv. A lock file that changed
-since the venv was made gives a new venv, so what is installed is always the lock
-and nothing else. Only the standard library is imported before that.
+dieharder, ent and postgresql; for `bench --database postgres` postgresql), then
+re-runs itself inside the venv. A lock file that changed since the venv was made
+gives a new venv, so what is installed is always the lock and nothing else. Only the
+standard library is imported before that.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -87,6 +89,21 @@ def _install_locked(lock: str) -> None:
     STAMP.write_text(json.dumps(installed))
 
 
+def _postgres_missing() -> bool:
+    return shutil.which("initdb") is None and not list(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb")
+    )
+
+
+def _bench_on_postgres(command: str | None) -> bool:
+    """`bench --database postgres` (or `--database=postgres`), read without argparse."""
+    argv = sys.argv[1:]
+    return command == "bench" and (
+        "--database=postgres" in argv
+        or any(a == "--database" and b == "postgres" for a, b in itertools.pairwise(argv))
+    )
+
+
 def bootstrap(command: str | None) -> None:
     """Make the venv and system packages current, then re-exec inside the venv."""
     if os.environ.get("CASINO_NO_BOOTSTRAP") == "1":
@@ -101,12 +118,11 @@ def bootstrap(command: str | None) -> None:
         missing = [tool for tool in ("dieharder", "ent") if shutil.which(tool) is None]
         if missing:
             _apt_install(*missing)
-        # Tests that touch SQL run on PostgreSQL too, in a private cluster of their own
-        # (tests/support/postgres.py): the binaries only, no service of the machine's.
-        if shutil.which("initdb") is None and not list(
-            Path("/usr/lib/postgresql").glob("*/bin/initdb")
-        ):
-            _apt_install("postgresql")
+    # Tests that touch SQL run on PostgreSQL too, and `bench --database postgres` measures it,
+    # each in a private cluster of its own (server/storage/private_postgres.py): the binaries
+    # only, no service of the machine's.
+    if (command == "test" or _bench_on_postgres(command)) and _postgres_missing():
+        _apt_install("postgresql")
     if _in_venv():
         return
     _install_locked(SERVE_LOCK)

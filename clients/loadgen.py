@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -102,7 +102,7 @@ def _request(request_id: int, mix: bool, stake: int) -> dict[str, object]:
 
 
 async def run_load(
-    ws_url: str,
+    ws_url: str | Sequence[str],
     tokens: list[str],
     seconds: float,
     warmup: float,
@@ -113,7 +113,9 @@ async def run_load(
 ) -> LoadResult:
     """Every token plays as fast as its replies come back, for warmup + seconds; with
     `think_s`, it waits between half and one and a half times that after each reply, as a
-    person does (the fraud rules' ordinary players)."""
+    person does (the fraud rules' ordinary players). Given several URLs (several hosts),
+    the tokens take them in turn."""
+    urls = [ws_url] if isinstance(ws_url, str) else list(ws_url)
     result = LoadResult()
     started = time.monotonic()
     measure_from = started + warmup
@@ -121,8 +123,8 @@ async def run_load(
     encoder = msgspec.msgpack.Encoder()
     decoder = msgspec.msgpack.Decoder()
 
-    async def client(token: str) -> None:
-        ws = await LeanSocket.connect(ws_url)
+    async def client(token: str, url: str) -> None:
+        ws = await LeanSocket.connect(url)
         try:
             ws.send(encoder.encode({"type": "hello", "id": 0, "token": token}))
             await ws.recv()
@@ -159,7 +161,7 @@ async def run_load(
                 )
 
     reporter = asyncio.create_task(report())
-    await asyncio.gather(*(client(token) for token in tokens))
+    await asyncio.gather(*(client(token, urls[i % len(urls)]) for i, token in enumerate(tokens)))
     reporter.cancel()
     if progress is not None:
         progress(1.0, result.requests)

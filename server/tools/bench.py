@@ -6,17 +6,23 @@ funds players, drives them with `clients.loadgen` from this process, and reads
 the server's CPU time from /proc. Ceilings: a bare Starlette WebSocket echo on
 the same uvicorn stack, and a bare EVALSHA loop against the same Redis. The
 flusher's lag is settle-to-durable time per round, from the rounds table.
+
+The database is a SQLite file, or with `--database postgres` a private PostgreSQL
+cluster (server/storage/private_postgres.py) with a fresh database per run. `--hosts N`
+adds a run of N `serve` processes on N ports, standing for hosts, sharing the one Redis
+and the one database; the clients take the hosts in turn, and the CPU counted is every
+process of every host.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -35,6 +41,9 @@ from websockets.asyncio.client import connect
 
 from clients import idle_sessions, loadgen
 from server.observability import backlog
+from server.storage import private_postgres
+from server.storage.database import DatabaseTarget, is_postgres, peek
+from server.storage.private_postgres import PostgresCluster
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
 from server.tools import risk_figures
@@ -113,58 +122,102 @@ BENCH_STAFF_TOKEN = "bench-staff-token-" + "0" * 24  # a private server's staff 
 
 
 class Stack:
-    """The server under test: ours when started here, or one already running."""
+    """The server under test: ours when started here (`hosts` serve processes on as many
+    ports, sharing one Redis and one database), or one already running."""
 
-    def __init__(self, args: argparse.Namespace, workdir: Path, workers: int) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        workdir: Path,
+        workers: int,
+        hosts: int = 1,
+        database: str = "",
+    ) -> None:
         self.args = args
         self.workdir = workdir
         self.workers = workers
+        self.hosts = hosts
         self.redis: RedisChild | None = None
-        self.process: subprocess.Popen[bytes] | None = None
-        self.url = args.url or ""
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.urls: list[str] = [args.url] if args.url else []
         self.redis_url = args.redis_url or ""
+        # What the flusher writes to: a PostgreSQL URL, or one SQLite file every host shares;
+        # unknown for a server already running (its lag is then not measured).
+        self.database: DatabaseTarget | None = None
+        if not args.url:
+            self.database = database or workdir / "casino.db"
 
     def __enter__(self) -> Stack:
-        if self.url:
+        if self.urls:
             return self
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__()  # a host that would not start: stop those that did, and Redis
+            raise
+        return self
+
+    def _start(self) -> None:
         if not self.redis_url:
             self.redis = RedisChild(self.workdir / "redis", appendfsync=self.args.appendfsync)
             self.redis_url = self.redis.start()
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            **UNLIMITED,
-            "CASINO_NO_BOOTSTRAP": "1",
-            "CASINO_DATA_DIR": str(self.workdir),
-            "CASINO_REDIS_URL": self.redis_url,
-            "CASINO_STAFF_TOKEN": BENCH_STAFF_TOKEN,
-        }
-        log = (self.workdir / f"server-{self.workers}.log").open("wb")
-        command = [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)]
-        if self.workers > 1:
-            command += ["--workers", str(self.workers)]
-        self.process = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        assert self.database is not None
+        database_url = (
+            str(self.database) if is_postgres(self.database) else f"sqlite:///{self.database}"
         )
-        _wait_healthy(self.url, self.process)
+        for host in range(self.hosts):
+            port = free_port()
+            home = self.workdir / f"host-{host}"
+            home.mkdir()
+            env = {
+                **os.environ,
+                **UNLIMITED,
+                "CASINO_NO_BOOTSTRAP": "1",
+                "CASINO_DATA_DIR": str(home),
+                "CASINO_DATABASE_URL": database_url,
+                "CASINO_REDIS_URL": self.redis_url,
+                "CASINO_STAFF_TOKEN": BENCH_STAFF_TOKEN,
+            }
+            log = (self.workdir / f"server-{self.workers}-{host}.log").open("wb")
+            command = [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port)]
+            if self.workers > 1:
+                command += ["--workers", str(self.workers)]
+            self.processes.append(
+                subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            )
+            self.urls.append(f"http://127.0.0.1:{port}")
+            if host == 0:
+                # The first migrates the fresh database; the others start on it together.
+                _wait_healthy(self.urls[0], self.processes[0])
+        for url, process in zip(self.urls, self.processes, strict=True):
+            _wait_healthy(url, process)
         time.sleep(0.5 * self.workers)  # let every worker finish its start-up
-        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(60)
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            process.wait(60)
         if self.redis is not None:
             self.redis.stop()
 
     @property
-    def ws_url(self) -> str:
-        return "ws" + self.url.removeprefix("http") + "/ws"
+    def url(self) -> str:
+        return self.urls[0]
 
     @property
-    def database(self) -> Path:
-        return self.workdir / "casino.db"
+    def ws_urls(self) -> list[str]:
+        return ["ws" + url.removeprefix("http") + "/ws" for url in self.urls]
+
+    @property
+    def ws_url(self) -> str:
+        return self.ws_urls[0]
+
+    def cpu_seconds(self) -> float:
+        """CPU of every process of every host we started (each server with its children:
+        workers, flusher, fraud monitor); 0 for a server already running."""
+        return sum(_cpu_seconds(process.pid) for process in self.processes)
 
 
 async def _echo_ceiling(clients: int, seconds: float) -> float:
@@ -222,24 +275,29 @@ async def _redis_ceiling(redis_url: str, clients: int, seconds: float) -> float:
     return count / seconds
 
 
-def _flusher_lag_ms(database: Path, since_ms: int) -> tuple[float, float, int]:
-    """(p50, p99) of settle-to-durable time for rounds settled since `since_ms`, and the count."""
-    with sqlite3.connect(database) as db:
-        lags = sorted(
-            row[0]
-            for row in db.execute(
-                "SELECT flushed_at - settled_at FROM rounds WHERE settled_at >= ?"
-                " AND flushed_at IS NOT NULL",
-                (since_ms,),
-            )
-        )
-    if not lags:
-        return 0.0, 0.0, 0
-    return (
-        float(lags[len(lags) // 2]),
-        float(lags[min(len(lags) - 1, int(len(lags) * 0.99))]),
-        len(lags),
+def _flusher_lag_ms(database: DatabaseTarget, since_ms: int) -> tuple[float, float, int]:
+    """(p50, p99) of settle-to-durable time for rounds settled since `since_ms`, and the count.
+    Read a row at a time with OFFSET, the same SQL on both dialects (SQLite has no
+    percentile function)."""
+    counted = peek(
+        database,
+        "SELECT COUNT(*) FROM rounds WHERE settled_at >= ? AND flushed_at IS NOT NULL",
+        (since_ms,),
     )
+    count = int(counted[0]) if counted else 0
+    if not count:
+        return 0.0, 0.0, 0
+
+    def at(rank: int) -> float:
+        row = peek(
+            database,
+            "SELECT flushed_at - settled_at FROM rounds WHERE settled_at >= ?"
+            " AND flushed_at IS NOT NULL ORDER BY flushed_at - settled_at LIMIT 1 OFFSET ?",
+            (since_ms, rank),
+        )
+        return float(row[0]) if row else 0.0
+
+    return at(count // 2), at(min(count - 1, int(count * 0.99))), count
 
 
 async def _wait_flushed(redis_url: str, timeout_s: float = 60) -> None:
@@ -257,8 +315,7 @@ async def _wait_flushed(redis_url: str, timeout_s: float = 60) -> None:
 
 async def _idle_memory(stack: Stack, tokens: list[str], sessions: int) -> dict[str, Any]:
     """Server memory per idle authenticated session, with `sessions` of them open at once."""
-    assert stack.process is not None
-    server_pid = stack.process.pid
+    server_pid = stack.processes[0].pid
     before = _rss_bytes(server_pid)
     console.print(f"opening {sessions} idle sessions")
     held = await idle_sessions.hold(stack.ws_url, tokens, sessions)
@@ -309,33 +366,43 @@ class _Progress:
             console.print(f"load {fraction:.0%}: {done} requests")
 
 
-async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
+async def _measure(
+    args: argparse.Namespace, workers: int, hosts: int, cluster: PostgresCluster | None
+) -> dict[str, Any]:
+    """One run: a fresh stack (and, on PostgreSQL, a fresh database in the bench's cluster)."""
+    database = cluster.new_database() if cluster is not None else ""
     with (
         tempfile.TemporaryDirectory(prefix="casino-bench-") as scratch,
-        Stack(args, Path(scratch), workers) as stack,
+        Stack(args, Path(scratch), workers, hosts, database) as stack,
     ):
-        console.print(f"[bold]server[/] {stack.url} ({workers} worker{'s' if workers > 1 else ''})")
+        dialect = _dialect(stack)
+        console.print(
+            f"[bold]server[/] {', '.join(stack.urls)} ({workers} worker{'s' if workers > 1 else ''}"
+            f" per host, {hosts} host{'s' if hosts > 1 else ''}, {dialect})"
+        )
         tokens = await loadgen.prepare_players(
             stack.url, args.clients, deposit=100_000_000, staff_token=BENCH_STAFF_TOKEN
         )
         if args.bonus:
             await _give_bonuses(stack.url, tokens)
         started_ms = time.time_ns() // 1_000_000 + int(args.warmup * 1000)
-        cpu_before = _cpu_seconds(stack.process.pid) if stack.process else 0.0
-        risk_before = await risk_figures.scrape(stack.url)
+        cpu_before = stack.cpu_seconds()
+        risk_before = await _scrape(stack)
         load_began = time.monotonic()
         with _Progress() as progress:
             result = await loadgen.run_load(
-                stack.ws_url, tokens, args.seconds, args.warmup, mix=args.mix,
+                stack.ws_urls, tokens, args.seconds, args.warmup, mix=args.mix,
                 progress=progress.update,
             )  # fmt: skip
-        cpu = (_cpu_seconds(stack.process.pid) - cpu_before) if stack.process else 0.0
+        cpu = (stack.cpu_seconds() - cpu_before) if stack.processes else 0.0
         await _wait_flushed(stack.redis_url)
         risk = await _risk(stack, risk_before, load_began)
         lag_p50, lag_p99, flushed = (0.0, 0.0, 0)
-        if stack.database.exists():
+        if stack.database is not None:
             lag_p50, lag_p99, flushed = _flusher_lag_ms(stack.database, started_ms)
         figures: dict[str, Any] = {
+            "database": dialect,
+            "hosts": hosts,
             "workers": workers,
             "clients": args.clients,
             "seconds": args.seconds,
@@ -358,9 +425,9 @@ async def _measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
             **risk,
             "histogram": loadgen.histogram(result.latencies_ns),
         }
-        if workers == 1 and args.idle and stack.process is not None:
+        if workers == 1 and hosts == 1 and args.idle and stack.processes:
             figures.update(await _idle_memory(stack, tokens, args.idle))
-        if workers == 1 and not args.no_ceilings:
+        if workers == 1 and hosts == 1 and not args.no_ceilings:
             seconds = args.ceiling_seconds or max(2.0, args.seconds / 2)
             figures["ceiling_ws_echo_per_s"] = round(await _echo_ceiling(args.clients, seconds), 1)
             figures["ceiling_redis_evalsha_per_s"] = round(
@@ -379,7 +446,7 @@ async def _risk(
     rules per second (over the load and the catch-up after it), the event-to-alert lag at
     p99 (a bucket's bound), and how long it still needed after the load stopped."""
     catch_up_s = await risk_figures.wait_caught_up(stack.redis_url)
-    after = await risk_figures.scrape(stack.url)
+    after = await _scrape(stack)
     if before is None or after is None:
         return {"risk_rules_per_s": None, "risk_alert_lag_p99_ms": None, "risk_catch_up_s": None}
     seconds = time.monotonic() - load_began
@@ -388,6 +455,25 @@ async def _risk(
         "risk_alert_lag_p99_ms": risk_figures.lag_quantile_ms(before, after, 0.99),
         "risk_catch_up_s": catch_up_s,
     }
+
+
+async def _scrape(stack: Stack) -> risk_figures.Samples | None:
+    """Every host's /metrics summed (each host's fraud monitor judges its share of the
+    events; counters and histogram buckets add up); None when one will not answer."""
+    total: risk_figures.Samples = {}
+    for url in stack.urls:
+        samples = await risk_figures.scrape(url)
+        if samples is None:
+            return None
+        for key, value in samples.items():
+            total[key] = total.get(key, 0.0) + value
+    return total
+
+
+def _dialect(stack: Stack) -> str:
+    if stack.database is None:
+        return "external"
+    return "postgres" if is_postgres(stack.database) else "sqlite"
 
 
 async def _give_bonuses(base_url: str, tokens: list[str]) -> None:
@@ -412,7 +498,10 @@ async def _give_bonuses(base_url: str, tokens: list[str]) -> None:
 
 
 def _print(figures: dict[str, Any]) -> None:
-    title = f"{figures['workers']} worker(s), {figures['clients']} clients, {figures['seconds']} s"
+    title = (
+        f"{figures['database']}, {figures['hosts']} host(s), {figures['workers']} worker(s),"
+        f" {figures['clients']} clients, {figures['seconds']} s"
+    )
     table = Table(title=title)
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -442,6 +531,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=1, help="also measure N workers (scaling)")
     parser.add_argument(
+        "--hosts",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also measure N serve processes on N ports sharing Redis and the database",
+    )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the database of the servers bench starts (postgres: a private cluster)",
+    )
+    parser.add_argument(
         "--bonus", action="store_true", help="every player holds an active wagering bonus"
     )
     parser.add_argument(
@@ -460,25 +562,57 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="bench a running server instead of starting one")
     parser.add_argument("--redis-url", help="that server's Redis (for the ceiling and lag)")
     args = parser.parse_args(argv)
+    if args.url and (args.hosts > 1 or args.database != "sqlite"):
+        parser.error("--hosts and --database choose the servers bench starts, not with --url")
     _raise_fd_limit()
-    # A SIGTERM (a `timeout`, a CI limit) unwinds like Ctrl-C, so the server and redis-server
-    # this run started are stopped by their context managers instead of left running.
+    # A SIGTERM (a `timeout`, a CI limit) unwinds like Ctrl-C, so the servers, redis-server
+    # and PostgreSQL this run started are stopped by their context managers instead of left
+    # running.
     signal.signal(signal.SIGTERM, _interrupted)
-    results = [asyncio.run(_measure(args, 1))]
-    _print(results[0])
-    if args.workers > 1 and not args.url:
-        results.append(asyncio.run(_measure(args, args.workers)))
-        _print(results[-1])
-    output = {**results[0], "runs": results}
-    if len(results) > 1:
-        one, many = results[0].get("bets_per_cpu_s"), results[-1].get("bets_per_cpu_s")
-        output["scaling_workers"] = args.workers
-        output["scaling_bets_per_cpu_s_ratio"] = round(many / one, 4) if one and many else None
-        if one and many:
-            console.print(
-                f"bets per server CPU-second, {args.workers} workers vs 1: {many / one:.1%}"
-            )
+    with contextlib.ExitStack() as resources:
+        cluster = None
+        if args.database == "postgres":
+            # Durable (PostgreSQL's own fsync and synchronous commit), as SQLite syncs every
+            # commit here: the two are compared on the same footing.
+            cluster = private_postgres.started(durable=True)
+            resources.callback(cluster.stop)
+        output = _runs(args, cluster)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(output, indent=2))
     console.print(f"results written to {args.json}")
     return 0
+
+
+def _runs(args: argparse.Namespace, cluster: PostgresCluster | None) -> dict[str, Any]:
+    """One worker on one host; then N workers, then N hosts of one worker each, when asked
+    (each a fresh stack): the first run's figures, every run, and the scaling ratios."""
+    results = [asyncio.run(_measure(args, 1, 1, cluster))]
+    _print(results[0])
+    if args.workers > 1 and not args.url:
+        results.append(asyncio.run(_measure(args, args.workers, 1, cluster)))
+        _print(results[-1])
+    if args.hosts > 1:
+        results.append(asyncio.run(_measure(args, 1, args.hosts, cluster)))
+        _print(results[-1])
+    output: dict[str, Any] = {**results[0], "runs": results}
+    one = results[0].get("bets_per_cpu_s")
+    for run in results[1:]:
+        kind, count = ("hosts", run["hosts"]) if run["hosts"] > 1 else ("workers", run["workers"])
+        many = run.get("bets_per_cpu_s")
+        output[f"scaling_{kind}"] = count
+        # The workers' ratio kept its first name: earlier result files and docs use it.
+        ratio = (
+            "scaling_bets_per_cpu_s_ratio"
+            if kind == "workers"
+            else f"scaling_{kind}_bets_per_cpu_s_ratio"
+        )
+        output[ratio] = round(many / one, 4) if one and many else None
+        if one and many:
+            console.print(f"bets per server CPU-second, {count} {kind} vs 1: {many / one:.1%}")
+    for run in results:
+        console.print(
+            f"{run['database']}, {run['hosts']} host(s) of {run['workers']} worker(s):"
+            f" {run['bets_per_s']} bets/s, p99 {run['p99_ms']} ms, flusher lag p99"
+            f" {run['flusher_lag_p99_ms']} ms, {run['bets_per_cpu_s']} bets per server CPU-second"
+        )
+    return output
