@@ -208,6 +208,26 @@ async def test_events_of_one_batch_are_pushed_in_stream_order(
     assert [message["balance"] for message in heard] == [1_100, 1_050]
 
 
+async def test_of_a_batch_only_each_bonuses_last_progress_is_pushed_and_every_balance(
+    own_redis_client: aioredis.Redis, relay: push.PushRelay
+) -> None:
+    at = now_ms()
+    batch: list[Event] = [
+        msgspec.structs.replace(wagered(at), wagered=100_000),
+        settled(at + 1, 1_100),
+        msgspec.structs.replace(wagered(at + 2), wagered=152_000),
+        msgspec.structs.replace(wagered(at + 3), award=6),
+        settled(at + 4, 1_050),
+    ]
+    heard = await relayed(own_redis_client, relay, batch)
+    assert [(m["type"], m.get("award"), m.get("wagered", m.get("balance"))) for m in heard] == [
+        ("balance_changed", None, 1_100),
+        ("bonus_progress", 5, 1_520),
+        ("bonus_progress", 6, 1_510),
+        ("balance_changed", None, 1_050),
+    ]
+
+
 def test_a_counted_stake_becomes_a_progress_push_in_whole_minor_units() -> None:
     assert push.push_for(wagered(1)) == {
         "type": "bonus_progress", "award": 5, "wagered": 1_510, "required": 15_000,

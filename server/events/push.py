@@ -132,6 +132,26 @@ def push_for(event: Event) -> dict[str, Any] | None:
     return balance_push(event) or progress_push(event)
 
 
+def latest_progress(
+    wanted: Sequence[tuple[Event, dict[str, Any]]],
+) -> list[tuple[Event, dict[str, Any]]]:
+    """`wanted` with only the last progress push of each player's bonus: a progress push says
+    where the wagering stands, so a later one in the same batch makes the earlier ones say
+    nothing new. Under load a player's stakes come faster than a batch, and this is what
+    keeps a bonus player's pushes at one per batch instead of one per stake."""
+    last = {
+        (event.player_id, message["award"]): index
+        for index, (event, message) in enumerate(wanted)
+        if message["type"] == "bonus_progress"
+    }
+    kept = set(last.values())
+    return [
+        pair
+        for index, pair in enumerate(wanted)
+        if pair[1]["type"] != "bonus_progress" or index in kept
+    ]
+
+
 class PushRelay:
     """This process's member of the `pushes` group on the push streams: reads the events the
     money scripts copied there (a round's only when the player had another session open; a
@@ -182,7 +202,7 @@ class PushRelay:
         ]
         if not wanted:
             return 0
-        return await self._publish(wanted)
+        return await self._publish(latest_progress(wanted))
 
     async def _publish(self, wanted: Sequence[tuple[Event, dict[str, Any]]]) -> int:
         if redis_client.is_cluster(self.client):  # a cluster pipeline refuses PUBLISH
