@@ -75,7 +75,7 @@ def _fail(check: str, detail: str, fix: str) -> Finding:
 
 # -- pure judgements ---------------------------------------------------------------------------
 SENTINEL_FORM = "redis+sentinel://:PASSWORD@HOST:PORT,HOST:PORT,HOST:PORT/SERVICE?replicas=1"
-CLUSTER_FORM = "redis+cluster://:PASSWORD@HOST:PORT,HOST:PORT,HOST:PORT"
+CLUSTER_FORM = "redis+cluster://:PASSWORD@HOST:PORT,HOST:PORT,HOST:PORT?replicas=1"
 
 
 def _replication_finding(replicas: int) -> Finding:
@@ -84,8 +84,8 @@ def _replication_finding(replicas: int) -> Finding:
     return _warn(
         "redis replication",
         "a round the master answered but had not yet sent to a replica is lost at a failover",
-        "add ?replicas=1 to CASINO_REDIS_URL (and run two replicas, so one is left to"
-        " wait for after a failover)",
+        "add ?replicas=1 to CASINO_REDIS_URL (and run two replicas of each master, so one is"
+        " left to wait for after a failover)",
     )
 
 
@@ -106,11 +106,12 @@ def redis_url_findings(url: str) -> list[Finding]:
         found.append(_replication_finding(replicas))
     elif parts.scheme == redis_client.CLUSTER_SCHEME:
         try:
-            seeds, _ = redis_client.cluster_parts(url)
+            seeds, _, replicas = redis_client.cluster_parts(url)
         except ValueError as error:
             return [_fail("redis access", f"CASINO_REDIS_URL: {error}", CLUSTER_FORM)]
         host = ",".join(name for name, _ in seeds)
         loopback = all(mode.is_loopback(name) for name, _ in seeds)
+        found.append(_replication_finding(replicas))
     if not parts.password:
         if loopback:
             found.append(

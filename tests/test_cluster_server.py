@@ -40,16 +40,27 @@ def on_cluster(tmp_path: Path, cluster: int) -> Iterator[ServerProcess]:
         yield server
 
 
-def test_a_cluster_url_names_its_seed_nodes_and_password() -> None:
-    assert redis_client.cluster_parts("redis+cluster://:s3cret@10.0.0.1:7000,10.0.0.2:7001") == (
-        [("10.0.0.1", 7000), ("10.0.0.2", 7001)],
-        "s3cret",
-    )
+def test_a_cluster_url_names_its_seed_nodes_password_and_the_replicas_to_wait_for() -> None:
+    assert redis_client.cluster_parts(
+        "redis+cluster://:s3cret@10.0.0.1:7000,10.0.0.2:7001?replicas=1"
+    ) == ([("10.0.0.1", 7000), ("10.0.0.2", 7001)], "s3cret", 1)
 
 
-def test_a_cluster_node_without_a_port_is_refused() -> None:
-    with pytest.raises(ValueError, match="HOST:PORT"):
-        redis_client.cluster_parts("redis+cluster://10.0.0.1")
+def test_a_cluster_url_without_replicas_waits_for_none() -> None:
+    assert redis_client.cluster_parts("redis+cluster://10.0.0.1:7000")[2] == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("redis+cluster://10.0.0.1", "HOST:PORT"),
+        ("redis+cluster://10.0.0.1:7000?replicas=one", "whole number"),
+        ("redis+cluster://10.0.0.1:7000/2", "no path"),
+    ],
+)
+def test_a_malformed_cluster_url_is_refused_with_what_is_wrong(url: str, complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        redis_client.cluster_parts(url)
 
 
 async def test_play_provider_calls_and_a_withdrawal_reconcile_on_a_three_master_cluster(
@@ -68,9 +79,23 @@ async def test_play_provider_calls_and_a_withdrawal_reconcile_on_a_three_master_
     assert server.process.returncode == 0
 
 
-def test_doctor_judges_a_cluster_url_by_its_seed_nodes() -> None:
-    findings = redis_url_findings("redis+cluster://:pw@127.0.0.1:7000,127.0.0.1:7001")
-    assert [(f.check, f.level) for f in findings] == [("redis access", Level.OK)]
+@pytest.mark.parametrize(
+    ("url", "replication"),
+    [
+        ("redis+cluster://:pw@127.0.0.1:7000,127.0.0.1:7001?replicas=1", Level.OK),
+        ("redis+cluster://:pw@127.0.0.1:7000,127.0.0.1:7001", Level.WARN),
+    ],
+)
+def test_doctor_warns_of_a_cluster_url_whose_answers_do_not_wait_for_a_replica(
+    url: str, replication: Level
+) -> None:
+    levels = {finding.check: finding.level for finding in redis_url_findings(url)}
+    assert levels == {"redis replication": replication, "redis access": Level.OK}
+
+
+def test_doctor_fails_a_malformed_cluster_url() -> None:
+    findings = redis_url_findings("redis+cluster://:pw@127.0.0.1:7000?replicas=all")
+    assert [(f.check, f.level) for f in findings] == [("redis access", Level.FAIL)]
 
 
 def test_doctor_checks_the_persistence_of_every_primary_of_the_cluster(

@@ -17,23 +17,25 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from redis.exceptions import RedisError
 
-from clients.api import CasinoClient
 from server.doctor import Level, redis_url_findings
 from server.storage import redis_client
 from server.storage.redis_child import RedisChild
 from server.tools.soak import stack as soak_stack
 from tests.conftest import ServerProcess, new_player
-from tests.support.redis_setups import SLOT, money_tour, serving_with_gateway
+from tests.support.redis_setups import (
+    SPINNERS,
+    SPINS_AFTER_FAILOVER,
+    durable,
+    money_tour,
+    serving_with_gateway,
+    spin_until,
+)
 from tests.support.sentinel import SentinelGroup, sentinel_group
 from tests.test_doctor import _levels
 from tests.test_run_commands import embedded_env, run_py
 
 __all__ = ["sentinel_group"]  # a fixture, used by name
-
-SPINNERS = 4
-SPINS_AFTER_FAILOVER = 15  # answered spins each player makes on the promoted replica
 
 
 @pytest.fixture
@@ -79,37 +81,6 @@ def _durable_rounds(server: ServerProcess) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0])
 
 
-def _durable(server: ServerProcess, round_ids: set[str]) -> set[str]:
-    with sqlite3.connect(server.database_path, timeout=10) as conn:
-        rows = conn.execute("SELECT round_id FROM rounds").fetchall()
-    return round_ids & {str(row[0]) for row in rows}
-
-
-async def _spin_until(client: CasinoClient, answered: set[str], failed_over: asyncio.Event) -> int:
-    """Spin without pause; every spin answered goes into `answered`. Stops after
-    SPINS_AFTER_FAILOVER answered spins once `failed_over` is set; returns the refusals and
-    lost connections met on the way (a spin whose outcome the player never saw)."""
-    assert client.token is not None
-    unanswered = after = 0
-    while after < SPINS_AFTER_FAILOVER:
-        try:
-            async with client.socket() as sock:
-                await sock.hello(client.token)
-                while after < SPINS_AFTER_FAILOVER:
-                    reply = await sock.spin(SLOT, 5)
-                    if reply["type"] != "spin":
-                        unanswered += 1
-                        await asyncio.sleep(0.05)
-                        continue
-                    answered.add(str(reply["round_id"]))
-                    after += failed_over.is_set()
-        except (OSError, RedisError, asyncio.IncompleteReadError) as error:
-            unanswered += 1
-            del error
-            await asyncio.sleep(0.1)
-    return unanswered
-
-
 async def test_no_answered_spin_is_lost_when_the_sentinels_promote_the_replica_under_load(
     on_sentinel: ServerProcess, sentinel_group: SentinelGroup
 ) -> None:
@@ -117,7 +88,7 @@ async def test_no_answered_spin_is_lost_when_the_sentinels_promote_the_replica_u
     players = [(await new_player(server.base_url, deposit=10_000))[0] for _ in range(SPINNERS)]
     answered: set[str] = set()
     failed_over = asyncio.Event()
-    spinners = [asyncio.create_task(_spin_until(p, answered, failed_over)) for p in players]
+    spinners = [asyncio.create_task(spin_until(p, answered, failed_over)) for p in players]
     while len(answered) < 40:  # the load is on before the master dies
         await asyncio.sleep(0.05)
     before = len(answered)
@@ -132,9 +103,9 @@ async def test_no_answered_spin_is_lost_when_the_sentinels_promote_the_replica_u
     report = await soak_stack.settled_report(sentinel_group.url, server.database_path, 60.0)
     assert report.ok, "\n".join(report.lines())
     deadline = time.monotonic() + 30
-    while _durable(server, answered) != answered and time.monotonic() < deadline:
+    while durable(server, answered) != answered and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    assert sorted(answered - _durable(server, answered)) == []
+    assert sorted(answered - durable(server, answered)) == []
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,7 @@ import hiredis
 import redis.asyncio as aioredis
 from redis._parsers.base import BaseParser
 from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterNode
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.client import EMPTY_RESPONSE, NEVER_DECODE
 from redis.commands.core import AsyncScript
@@ -460,7 +461,9 @@ class ClusterBatch(AutoPipeline):
     every key: a `run` stage's commands go through the cluster's own pipeline (which sends
     each to the node holding its slot, in order per node) and a script call goes straight to
     its node. Batching across callers is given up; every guarantee above is kept, NOSCRIPT
-    (a restarted node) included."""
+    (a restarted node) included. With `?replicas=N` a call that ran a script is answered
+    only once N replicas of the script's master hold it (`redis_client.wait_for_replicas`,
+    on the master looked up before the call); fewer fails it with `NotReplicated`."""
 
     def __init__(self, client: aioredis.Redis) -> None:
         # Not AutoPipeline's: there is no connection of its own to set up.
@@ -468,21 +471,28 @@ class ClusterBatch(AutoPipeline):
         self.counters = Counters()
         self._loaded: set[str] = set()
         self._staged_scripts: dict[str, AsyncScript] = {}
+        self._replicas = redis_client.replicas(client)
+        self._staged_keys: list[str] = []  # the first key of each script the stage staged
 
     async def run(self, stage: Stage) -> list[Any]:
         for attempt in range(NOSCRIPT_RELOADS + 1):
             pipe = self.client.pipeline()
-            stage(pipe)
+            self._staged_keys = []
+            stage(pipe)  # synchronous: no other caller stages meanwhile
+            masters = await self._masters(self._staged_keys)
             await self._load(self._staged_scripts)
             self.counters.commands += len(pipe)
             self.counters.batches += 1
             try:
-                return list(await pipe.execute())
+                replies = list(await pipe.execute())
             except NoScriptError:
                 if attempt == NOSCRIPT_RELOADS:
                     raise
                 self.counters.script_reloads += 1
                 self._loaded.clear()  # a node lost its scripts: load them again
+                continue
+            await self._replicated(masters)
+            return replies
         raise AssertionError("unreachable")
 
     async def command(self, *args: Any, **options: Any) -> Any:
@@ -490,13 +500,33 @@ class ClusterBatch(AutoPipeline):
 
     async def script(self, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]) -> Any:
         self.counters.commands += 1
-        return await script(keys=keys, args=args, client=self.client)
+        masters = await self._masters([str(keys[0])] if keys else [])
+        reply = await script(keys=keys, args=args, client=self.client)
+        await self._replicated(masters)
+        return reply
 
     def stage_script(
         self, pipe: Pipeline, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]
     ) -> None:
         self._staged_scripts[script.sha] = script
+        if keys:
+            self._staged_keys.append(str(keys[0]))
         pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+
+    async def _masters(self, keys: Sequence[str]) -> dict[str, tuple[ClusterNode, str]]:
+        """Node name -> (the master a call on each key goes to now, that key), looked up
+        before the call so its replicas are asked about the node the call went to."""
+        if not self._replicas:
+            return {}
+        found: dict[str, tuple[ClusterNode, str]] = {}
+        for key in keys:
+            node = await redis_client.primary_of(self.client, key)
+            found.setdefault(node.name, (node, key))
+        return found
+
+    async def _replicated(self, masters: Mapping[str, tuple[ClusterNode, str]]) -> None:
+        for node, key in masters.values():
+            await redis_client.wait_for_replicas(self.client, node, key)
 
     async def _load(self, scripts: Mapping[str, AsyncScript]) -> None:
         for sha, script in list(scripts.items()):

@@ -1,8 +1,8 @@
 """How every part of the server connects to Redis: one `connect(url)` for a single Redis
 (`redis://`, `rediss://`, `unix://`) or a Sentinel-watched master
 (`redis+sentinel://[:PASSWORD@]HOST:PORT,HOST:PORT,.../SERVICE[?replicas=N]`) or a Redis
-Cluster (`redis+cluster://[:PASSWORD@]HOST:PORT,HOST:PORT,...`: seed nodes; the client learns
-the rest of the cluster from them).
+Cluster (`redis+cluster://[:PASSWORD@]HOST:PORT,HOST:PORT,...[?replicas=N]`: seed nodes; the
+client learns the rest of the cluster from them).
 
 Commands that fail on a dropped connection are retried with backoff (a Redis
 restart or failover takes a moment). That is safe only because every write we
@@ -22,16 +22,26 @@ write the old master answered but had not sent on is lost with it. `?replicas=N`
 that gap where it matters: the bet path's calls (`autopipeline`) are answered only once N
 replicas hold them (WAIT), and the flusher writes to the database only entries N replicas
 hold, so the ledger never holds a movement the promoted replica forgot.
+
+A cluster's `?replicas=N` gives the same guarantee node by node. WAIT counts only the
+writes of the connection it is sent on, and the cluster client sends each command on
+whichever pooled connection is free, so the check is a write of a mark in the same slot
+followed by WAIT, both on one connection to the master the call was routed to
+(`wait_for_replicas`): replication is in order, so once N replicas hold the mark they hold
+everything that master wrote before it. The master is looked up before the call; if the
+call landed elsewhere (a failover meanwhile), the mark goes to a node that is dead or no
+longer owns the slot, and the call is refused, never acknowledged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline, PipelineCommand, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialWithJitterBackoff
@@ -113,15 +123,37 @@ class _ShieldedCluster(RedisCluster):
     cancels its readers mid-command, hung until it was killed). The caller still stops
     waiting at once; the command's reply is dropped."""
 
+    replicas = 0  # how many replicas must hold a write (the URL's `?replicas=N`)
+
     async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.shield(super().execute_command(*args, **kwargs))
+        try:
+            return await asyncio.shield(super().execute_command(*args, **kwargs))
+        except ConnectionError as error:
+            await self._refresh_after(error)
+            raise
+
+    async def _refresh_after(self, error: ConnectionError) -> None:
+        """Refresh the topology (when a refresh is due). redis-py (8.2) asks one node, its
+        commands parser's, for the keys of a command whose key specs it cannot read itself
+        (XREADGROUP: COMMAND GETKEYS), and does so before the retries that refresh the
+        topology after a failed node. When that node dies, every such call fails on it for
+        good: the flusher and the event consumers, which read with XREADGROUP alone, never
+        learnt of a failover (tests/test_cluster_failover.py): the refresh their error asks
+        for is run only inside those retries. Run here, it re-points the parser at a live
+        node, so the caller's next try gets past it."""
+        parser_node = getattr(self.commands_parser, "node", None)
+        failed = getattr(error, "last_failed_node_name", None) or getattr(parser_node, "name", None)
+        self._request_refresh(last_failed_node_name=failed)
+        with contextlib.suppress(RedisError, OSError):  # the caller's error is the one to see
+            await self.initialize()
 
     def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> ClusterPipeline:
         return _ShieldedPipeline(self, transaction)  # type: ignore[abstract]
 
 
-def cluster_parts(url: str) -> tuple[list[tuple[str, int]], str | None]:
-    """(seed nodes, password) of a `redis+cluster://` URL; ValueError when it is not one."""
+def cluster_parts(url: str) -> tuple[list[tuple[str, int]], str | None, int]:
+    """(seed nodes, password, replicas) of a `redis+cluster://` URL; ValueError with what is
+    wrong when it is not one."""
     parts = urlsplit(url)
     if parts.scheme != CLUSTER_SCHEME:
         raise ValueError(f"not a {CLUSTER_SCHEME}:// URL")
@@ -133,7 +165,12 @@ def cluster_parts(url: str) -> tuple[list[tuple[str, int]], str | None]:
         if not name or not port.isdigit():
             raise ValueError(f"cluster node {host!r} is not HOST:PORT")
         seeds.append((name, int(port)))
-    return seeds, unquote(credentials.split(":", 1)[-1]) or None
+    if parts.path.strip("/"):
+        raise ValueError("a cluster URL has no path (a cluster has one database)")
+    replicas = parse_qs(parts.query).get("replicas", ["0"])[0]
+    if not replicas.isdigit():
+        raise ValueError("replicas must be a whole number")
+    return seeds, unquote(credentials.split(":", 1)[-1]) or None, int(replicas)
 
 
 def is_cluster(client: object) -> bool:
@@ -146,7 +183,7 @@ def connect(url: str, retries: int | None = None) -> aioredis.Redis:
     typed as the single Redis's: every command the server sends names keys of one slot, so
     the cluster client answers it as one Redis would (`tests/test_cluster*.py`)."""
     if url.startswith(f"{CLUSTER_SCHEME}://"):
-        seeds, password = cluster_parts(url)
+        seeds, password, replicas = cluster_parts(url)
         options = _options(RETRIES if retries is None else retries)
         options.pop("retry_on_error")  # the cluster client retries moves and failovers itself
         options.pop("health_check_interval")
@@ -156,6 +193,7 @@ def connect(url: str, retries: int | None = None) -> aioredis.Redis:
             max_connections=MAX_CONNECTIONS,
             **options,
         )
+        cluster.replicas = replicas
         return cast(aioredis.Redis, cluster)
     if url.startswith(f"{SENTINEL_SCHEME}://"):
         return _connect_sentinel(url, SENTINEL_RETRIES if retries is None else retries)
@@ -187,8 +225,52 @@ def _connect_sentinel(url: str, retries: int) -> aioredis.Redis:
 def replicas(client: aioredis.Redis) -> int:
     """How many replicas must hold a write before it counts as done (0: the master's answer
     is enough, as on a single Redis)."""
-    # A cluster client has no single pool (tests/test_cluster.py hands one to the wallet).
+    if is_cluster(client):  # no single pool; a plain RedisCluster (tests) asks for none
+        return int(getattr(client, "replicas", 0))
     return int(getattr(getattr(client, "connection_pool", None), "replicas", 0))
+
+
+REPLICATION_MARK = "replication-mark"  # the key `wait_for_replicas` writes, in a call's slot
+
+
+async def primary_of(client: aioredis.Redis, key: str) -> ClusterNode:
+    """The master a cluster client sends a call on `key` to now (its cached slot map)."""
+    cluster = cast(RedisCluster, client)
+    node = cluster.get_node_from_key(key)
+    if node is None:  # nothing sent yet: the slot map is loaded on first use
+        await cluster.initialize()
+        node = cluster.get_node_from_key(key)
+    if node is None:
+        raise NotReplicated(f"no master holds the slot of {key}")
+    return node
+
+
+def _mark_beside(key: str) -> str:
+    """A key in the same hash slot as `key`: its hash tag, or the whole key when it has none."""
+    start = key.find("{")
+    end = key.find("}", start + 1)
+    tag = key[start + 1 : end] if start != -1 and end > start + 1 else key
+    return f"{{{tag}}}:{REPLICATION_MARK}"
+
+
+async def wait_for_replicas(client: aioredis.Redis, node: ClusterNode, key: str) -> None:
+    """Return once the cluster client's `replicas` replicas of `node` hold everything `node`
+    had written when this was called; NotReplicated when fewer do within WAIT_TIMEOUT_MS, or
+    when `node` cannot be asked (dead, or no longer the master of `key`'s slot)."""
+    wanted = replicas(client)
+    mark = PipelineCommand(0, "SET", _mark_beside(key), "1", "PX", 60_000)
+    wait = PipelineCommand(1, "WAIT", wanted, WAIT_TIMEOUT_MS)
+    try:
+        # One connection, no retries: WAIT sent again on another connection would count
+        # none of the writes of this one (see the module's paragraph on clusters).
+        await asyncio.shield(node.execute_pipeline([mark, wait]))
+    except (RedisError, OSError) as error:
+        raise NotReplicated(f"{node.name} could not be asked for its replicas: {error}") from None
+    for command in (mark, wait):
+        if isinstance(command.result, BaseException):
+            raise NotReplicated(f"{node.name} refused {command.args[0]}: {command.result}")
+    if not isinstance(wait.result, int) or wait.result < wanted:
+        raise NotReplicated(f"{wait.result} of {wanted} replicas of {node.name} hold the write")
 
 
 def reconnects(client: aioredis.Redis) -> int:

@@ -1,20 +1,28 @@
 """A server on another Redis set-up than the private child (a cluster, a Sentinel group),
 and the tour of money every such set-up must carry: spins, a withdrawal, a provider bet and
-win. Shared by tests/test_cluster_server.py and tests/test_redis_sentinel.py."""
+win, and the spinning players of the failover tests (tests/test_redis_sentinel.py,
+tests/test_cluster_failover.py). Shared by those and tests/test_cluster_server.py."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from redis.exceptions import RedisError
+
+from clients.api import CasinoClient
 from server.storage.redis_child import RedisChild, free_port
 from tests.conftest import ServerProcess, new_player, start_server, stop_server, unique
+from tests.support import db as test_db
 from tests.support.kyc import verify_identity
 from tests.support.payments import SERVER_ENV, Gateway, pay
 from tests.support.provider import seat
 
 SLOT = "classic-sevens"  # stakes in steps of 5
+SPINNERS = 4  # players spinning through a failover
+SPINS_AFTER_FAILOVER = 15  # answered spins each player makes on the promoted replica
 
 
 @contextlib.contextmanager
@@ -58,3 +66,40 @@ async def money_tour(server: ServerProcess) -> None:
     finally:
         await table.provider.aclose()
         await table.player.http.aclose()
+
+
+def ledger_rounds(server: ServerProcess) -> set[str]:
+    """The ids of every round the server's ledger holds (SQLite or PostgreSQL)."""
+    return {
+        str(row[0]) for row in test_db.query(server.database_path, "SELECT round_id FROM rounds")
+    }
+
+
+def durable(server: ServerProcess, round_ids: set[str]) -> set[str]:
+    """Those of `round_ids` the server's ledger holds."""
+    return round_ids & ledger_rounds(server)
+
+
+async def spin_until(client: CasinoClient, answered: set[str], failed_over: asyncio.Event) -> int:
+    """Spin without pause; every spin answered goes into `answered`. Stops after
+    SPINS_AFTER_FAILOVER answered spins once `failed_over` is set; returns the refusals and
+    lost connections met on the way (a spin whose outcome the player never saw)."""
+    assert client.token is not None
+    unanswered = after = 0
+    while after < SPINS_AFTER_FAILOVER:
+        try:
+            async with client.socket() as sock:
+                await sock.hello(client.token)
+                while after < SPINS_AFTER_FAILOVER:
+                    reply = await sock.spin(SLOT, 5)
+                    if reply["type"] != "spin":
+                        unanswered += 1
+                        await asyncio.sleep(0.05)
+                        continue
+                    answered.add(str(reply["round_id"]))
+                    after += failed_over.is_set()
+        except (OSError, RedisError, asyncio.IncompleteReadError) as error:
+            unanswered += 1
+            del error
+            await asyncio.sleep(0.1)
+    return unanswered

@@ -25,7 +25,10 @@ fraud rules read its bets there, and the bet's script pays nothing for it.
 Where Redis is a Sentinel-watched master with `?replicas=N` (`redis_client`), a batch is
 written only once N replicas hold everything read so far (a marker write, then WAIT on the
 same connection): a movement the old master had not sent on before it died is not in the
-promoted replica's balances, so it must not be in the ledger either.
+promoted replica's balances, so it must not be in the ledger either. On a Redis Cluster
+with `?replicas=N` the same holds per master: the master of each journal is noted before
+it is read, and a batch is written only once N replicas of each master it was read from
+hold a mark written after the read (`redis_client.wait_for_replicas`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode
 from redis.exceptions import RedisError, ResponseError
 
 from server.events import stream as events_stream
@@ -279,6 +283,8 @@ class Flusher:
         # ack) and after any failure; `_read` re-reads them first, then clears this.
         self._may_hold_pending = True
         self.replicas = redis_client.replicas(client)
+        # On a cluster with `replicas`: journal -> the master it was last read from.
+        self._read_from: dict[str, ClusterNode] = {}
 
     async def ensure_group(self) -> None:
         for stream in keys.journals():
@@ -365,6 +371,7 @@ class Flusher:
         # start or a failure can we hold any: reading them on every turn, over every shard's
         # stream, cost the flusher a fifth more CPU per round.
         starts = ("0", ">") if self._may_hold_pending else (">",)
+        await self._note_masters()
         for start in starts:
             reply = await redis_client.read_group(
                 self.redis,
@@ -382,6 +389,7 @@ class Flusher:
         return {}
 
     async def _claim(self, min_idle_ms: int) -> Batch:
+        await self._note_masters()
         batch: Batch = {}
         for stream in keys.journals():
             reply = await self.redis.xautoclaim(
@@ -434,13 +442,33 @@ class Flusher:
         )
 
     async def _flush(self, batch: Batch) -> int:
-        await self._replicated()
+        await self._replicated(batch)
         return await self._write(batch, acknowledge=True)
 
-    async def _replicated(self) -> None:
+    async def _note_masters(self) -> None:
+        """Before a read on a cluster with `replicas`: which master each journal is read
+        from, the one whose replicas `_replicated` must ask about what was read."""
+        if self.replicas and redis_client.is_cluster(self.redis):
+            self._read_from = {
+                journal: await redis_client.primary_of(self.redis, journal)
+                for journal in keys.journals()
+            }
+
+    async def _replicated_on_cluster(self, batch: Batch) -> None:
+        asked: set[str] = set()
+        for journal in batch:
+            node = self._read_from[journal]
+            if node.name not in asked:
+                await redis_client.wait_for_replicas(self.redis, node, journal)
+                asked.add(node.name)
+
+    async def _replicated(self, batch: Batch) -> None:
         """Return once `replicas` replicas hold every entry read so far; NotReplicated
         (retried by `run` with backoff) when they do not within WAIT_TIMEOUT_MS."""
         if not self.replicas:
+            return
+        if redis_client.is_cluster(self.redis):
+            await self._replicated_on_cluster(batch)
             return
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(REPLICATION_MARK, self.consumer, px=60_000)
