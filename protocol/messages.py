@@ -138,6 +138,15 @@ class BalanceReply(Reply, tag="balance", frozen=True):
     currency: str
 
 
+class BonusProgress(msgspec.Struct, frozen=True):
+    """Where the wagering of the player's active bonus stands after a stake counted towards
+    it, in minor units: the same figures as a `bonus_progress` push."""
+
+    award: int
+    wagered: int
+    required: int
+
+
 class SpinResult(Reply, tag="spin", frozen=True):
     id: RequestId
     round_id: str
@@ -147,6 +156,9 @@ class SpinResult(Reply, tag="spin", frozen=True):
     balance: int
     currency: str
     outcome: dict[str, Any]
+    # When the stake counted towards an active bonus's wagering: the progress, here instead
+    # of a `bonus_progress` push to this session (other sessions of the player get the push).
+    bonus_progress: BonusProgress | None = None
 
 
 class RoundReply(Reply, tag="round", frozen=True):
@@ -160,6 +172,7 @@ class RoundReply(Reply, tag="round", frozen=True):
     currency: str
     outcome: dict[str, Any]
     actions: list[str]  # legal next actions; empty once finished
+    bonus_progress: BonusProgress | None = None  # as SpinResult's (a one-step game's round)
 
 
 class SeedsReply(Reply, tag="seeds", frozen=True):

@@ -496,7 +496,7 @@ async def test_a_provider_bet_of_all_the_bonus_keeps_it_active_until_its_win_arr
         await table.player.http.aclose()
 
 
-async def test_a_counted_stake_pushes_the_wagering_progress_to_the_players_session(
+async def test_a_counted_stake_comes_back_with_the_wagering_progress_in_its_reply(
     server: ServerProcess, client: CasinoClient
 ) -> None:
     gift = await define(server, kind="welcome", trigger="manual", amount=1_000, wagering=5,
@@ -506,24 +506,55 @@ async def test_a_counted_stake_pushes_the_wagering_progress_to_the_players_sessi
     assert client.token is not None
     async with client.socket() as sock:
         await sock.hello(client.token)
-        await sock.spin(SLOT, 100)
+        spun = await sock.spin(SLOT, 100)
         bets = [{"type": "red", "amount": 500}]
         played = await sock.request(
             "play", game="european-roulette", stake=500, options={"bets": bets}
         )
-        assert played["type"] == "round", played
+        heard = sock.pushes  # what arrived unasked while the replies came
+    award = claimed["award_id"]
+    assert (spun["bonus_progress"], played["bonus_progress"]) == (
+        {"award": award, "wagered": 100, "required": 5_000},
+        {"award": award, "wagered": 150, "required": 5_000},
+    )
+    assert [m for m in heard if m["type"] == "bonus_progress"] == []
+
+
+async def test_a_counted_stake_pushes_the_wagering_progress_to_the_players_other_session(
+    server: ServerProcess, client: CasinoClient
+) -> None:
+    gift = await define(server, kind="welcome", trigger="manual", amount=1_000, wagering=5,
+                        weights={"slot": 100})  # fmt: skip
+    await deposit(client, 2_000)
+    claimed = await client.call("POST", "/api/bonus/claim", {"definition_id": gift})
+    assert client.token is not None
+    async with client.socket() as playing, client.socket() as watching:
+        await playing.hello(client.token)
+        await watching.hello(client.token)
+        await playing.spin(SLOT, 100)
+        await playing.spin(SLOT, 150)
         heard: list[dict[str, Any]] = []
         while len(heard) < 2:
-            pushed = await sock.next_push()
+            pushed = await watching.next_push()
             if pushed["type"] == "bonus_progress":
                 heard.append(pushed)
     award = claimed["award_id"]
     assert heard == [
         {"type": "bonus_progress", "award": award, "wagered": 100, "required": 5_000,
          "currency": "EUR"},
-        {"type": "bonus_progress", "award": award, "wagered": 150, "required": 5_000,
+        {"type": "bonus_progress", "award": award, "wagered": 250, "required": 5_000,
          "currency": "EUR"},
     ]  # fmt: skip
+
+
+async def test_a_spin_that_counts_towards_no_bonus_carries_no_progress(
+    server: ServerProcess, client: CasinoClient
+) -> None:
+    await deposit(client, 2_000)
+    assert client.token is not None
+    async with client.socket() as sock:
+        await sock.hello(client.token)
+        assert (await sock.spin(SLOT, 100))["bonus_progress"] is None
 
 
 async def test_a_rolled_back_provider_bet_takes_back_exactly_what_it_counted(

@@ -125,23 +125,27 @@ async def open_sessions(client: aioredis.Redis, count: int) -> None:
         await client.zadd(push.sessions_key(PLAYER), {f"session-{n}": n for n in range(count)})
 
 
-# One event emitted the way every money script emits, with the push keys it is given last.
+# One event emitted the way every money script emits, with the push keys it is given last
+# (ARGV[5] "1": as a script whose reply carries the bonus progress, spin.lua).
 EMIT = (
     events_lua.source()
     + """
-push_into(KEYS[2], KEYS[3])
+push_into(KEYS[2], KEYS[3], ARGV[5] == '1')
 return emit_event(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), {})
 """
 )
 
 
-async def emitted(client: aioredis.Redis, kind: str, sessions: int) -> tuple[int, int]:
+async def emitted(
+    client: aioredis.Redis, kind: str, sessions: int, replies_progress: bool = False
+) -> tuple[int, int]:
     """How many entries the event stream and the push stream hold after one `kind` event
     with `sessions` of the player's sessions open."""
     await client.flushall()
     await open_sessions(client, sessions)
     events, pushes = stream.key_of(PLAYER), stream.push_key(shard(PLAYER))
-    await client.eval(EMIT, 3, events, *stream.push_keys_of(PLAYER), kind, "e1", PLAYER, 1)
+    flag = "1" if replies_progress else "0"
+    await client.eval(EMIT, 3, events, *stream.push_keys_of(PLAYER), kind, "e1", PLAYER, 1, flag)
     return int(await client.xlen(events)), int(await client.xlen(pushes))
 
 
@@ -152,6 +156,14 @@ async def test_a_rounds_event_is_copied_for_a_push_only_when_another_session_can
 ) -> None:
     # The session that played has the new balance in its reply already.
     assert await emitted(own_redis_client, kind, sessions) == (1, pushed)
+
+
+@pytest.mark.parametrize(("sessions", "pushed"), [(0, 0), (1, 0), (2, 1)])
+async def test_a_spins_progress_is_copied_for_a_push_only_when_another_session_can_hear_it(
+    own_redis_client: aioredis.Redis, sessions: int, pushed: int
+) -> None:
+    # The spin's reply carries the progress to the session that played.
+    assert await emitted(own_redis_client, "bonus_wagered", sessions, True) == (1, pushed)
 
 
 @pytest.mark.parametrize(

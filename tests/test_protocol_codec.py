@@ -133,6 +133,7 @@ def test_a_spin_result_carries_its_round_and_balance() -> None:
         "balance": 105,
         "currency": "EUR",
         "outcome": {},
+        "bonus_progress": None,
     }
 
 

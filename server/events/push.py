@@ -32,6 +32,7 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 
+from protocol.messages import BonusProgress
 from server.events import stream
 from server.events.catalogue import (
     BalanceAdjusted,
@@ -112,17 +113,21 @@ def balance_push(event: Event) -> dict[str, Any] | None:
     }
 
 
+def bonus_progress(award: int, wagered: int, required: int) -> BonusProgress:
+    """A bonus's progress as players see it, in a push or a spin's reply: the scripts count
+    in hundredths of a minor unit (so a 10 % weight counts exactly); players see whole minor
+    units, as the bonus page (`GET /api/bonus`) shows them."""
+    return BonusProgress(award=award, wagered=wagered // 100, required=required // 100)
+
+
 def progress_push(event: Event) -> dict[str, Any] | None:
-    """The bonus-progress push an event calls for, or None: the one place it is built. The
-    scripts count in hundredths of a minor unit; the push carries whole minor units, as the
-    bonus page (`GET /api/bonus`) shows them."""
+    """The bonus-progress push an event calls for, or None: the one place it is built."""
     if not isinstance(event, BonusWagered):
         return None
+    progress = bonus_progress(event.award, event.wagered, event.required)
     return {
         "type": "bonus_progress",
-        "award": event.award,
-        "wagered": event.wagered // 100,
-        "required": event.required // 100,
+        **msgspec.structs.asdict(progress),
         "currency": event.currency,
     }
 
@@ -154,8 +159,9 @@ def latest_progress(
 
 class PushRelay:
     """This process's member of the `pushes` group on the push streams: reads the events the
-    money scripts copied there (a round's only when the player had another session open; a
-    bonus's progress always, since no reply carries it) and publishes their pushes."""
+    money scripts copied there (a round's, and a spin's bonus progress, only when the player
+    had another session open: the reply tells the session that played) and publishes their
+    pushes."""
 
     def __init__(self, client: aioredis.Redis, name: str | None = None) -> None:
         self.client = client

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
+from protocol.messages import BonusProgress
+from server.events.push import bonus_progress
 from server.money import keys, scripts
 from server.money.scripts import ScriptReply, ScriptStatus
 from server.storage import autopipeline
@@ -58,6 +60,8 @@ class Resolved:
     cash: int
     stream_id: str
     first_time: bool  # False when a retry found it already resolved this way
+    # A spin's stake counted towards a bonus: its progress (minor units, as pushes carry it).
+    progress: BonusProgress | None = None
 
 
 class ReservationError(RuntimeError):
@@ -228,7 +232,15 @@ class HotWallet:
             ],
         )  # fmt: skip
         if reply.status in (ScriptStatus.OK, ScriptStatus.ALREADY):
-            return Resolved(reply.integer("cash"), reply.text("stream_id"), first_time=reply.moved)
+            award = reply.optional_integer("award")
+            return Resolved(
+                reply.integer("cash"),
+                reply.text("stream_id"),
+                first_time=reply.moved,
+                progress=None
+                if award is None
+                else bonus_progress(award, reply.integer("wagered"), reply.integer("required")),
+            )
         if reply.status is ScriptStatus.SEED_MOVED:
             return FairState(
                 bytes.fromhex(reply.text("server_seed")),

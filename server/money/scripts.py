@@ -161,7 +161,7 @@ RESERVE = Script("reserve", {
     S.BONUS_MAX_STAKE: _MAX,
 })  # fmt: skip
 SPIN = Script("spin", {
-    S.OK: _MOVED, S.ALREADY: _MOVED,
+    S.OK: (*_MOVED, "award", "wagered", "required"), S.ALREADY: _MOVED,
     S.BUSY: _NOTHING, S.NO_WALLET: _NOTHING, S.NO_SEED: _NOTHING,
     S.SEED_MOVED: ("server_seed", "client_seed", "nonce", "seed_hash"),
     S.INSUFFICIENT_FUNDS: _CASH, S.PLAY_BLOCKED: _NOTHING, S.LOSS_LIMIT_REACHED: _NOTHING,

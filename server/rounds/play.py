@@ -24,6 +24,7 @@ from games import catalogue
 from games.base import ActionError, Game, Options, SingleStepGame, StakeError
 from games.round import Phase, Round, Save, Settle
 from protocol.errors import ErrorCode, Refused
+from protocol.messages import BonusProgress
 from rng.fair import FairGenerator
 from rng.generator import Generator
 from server.money import stake_rules
@@ -75,6 +76,7 @@ class RoundView:
     balance: int
     outcome: dict[str, Any]
     actions: list[str] = field(default_factory=list)
+    bonus_progress: BonusProgress | None = None  # a spin that counted towards a bonus
 
 
 def _json(data: Any) -> str:
@@ -180,7 +182,7 @@ class Rounds:
                 return RoundView(
                     round_id=round_.round_id, game=round_.game.info.id, stake=round_.stake,
                     finished=True, payout=settle.payout, balance=result.cash,
-                    outcome=settle.outcome,
+                    outcome=settle.outcome, bonus_progress=result.progress,
                 )  # fmt: skip
             round_.refused()
             if isinstance(result, FairState):

@@ -211,6 +211,7 @@ class Connection:
                 balance=view.balance,
                 currency=player.currency,
                 outcome=view.outcome,
+                bonus_progress=view.bonus_progress,
             )
         if isinstance(request, Play):
             self._hold()
@@ -261,6 +262,7 @@ class Connection:
             currency=self.player.currency,
             outcome=view.outcome,
             actions=view.actions,
+            bonus_progress=view.bonus_progress,
         )
 
     # -- responsible gambling ------------------------------------------------------------------

@@ -14,12 +14,16 @@
 -- reads (server/events/push.py builds the push), except a round's own events (`stake`,
 -- `round_settled`) when the player has no other session open: the session that played has
 -- the new balance in its reply already, and a bet path without listeners must cost the relay
--- nothing.
+-- nothing. A script whose reply also carries the bonus progress (spin.lua) passes
+-- `replies_progress`: its `bonus_wagered` event is then one of its own too.
 local PUSHES, SESSIONS, OTHERS_OPEN = nil, nil, nil
 local OWN_REPLY = {stake = true, round_settled = true}
 
-local function push_into(pushes, sessions)
+local function push_into(pushes, sessions, replies_progress)
   PUSHES, SESSIONS = pushes, sessions
+  if replies_progress then
+    OWN_REPLY = {stake = true, round_settled = true, bonus_wagered = true}
+  end
 end
 
 local function pushed(kind)

@@ -21,8 +21,9 @@ end
 -- weight class `class`: the max stake it breaks (the caller refuses, nothing moved), or nil
 -- once its wagering is counted, then the hundredths it counted (0: none) and the award they
 -- count for, which the caller keeps with the stake so that a void or rollback takes back
--- exactly this (`bonus_unwager`). Counting appends the progress event (`ev`, see
--- bonus_progress). Call it after every other check, right before the move.
+-- exactly this (`bonus_unwager`), then (when it counted) the hundredths wagered and required
+-- since, for a reply that carries the progress. Counting appends the progress event (`ev`,
+-- see bonus_progress). Call it after every other check, right before the move.
 local function bonus_wager(bkey, game, class, amount, total, now, ev)
   if not bkey then
     return nil, 0, ''
@@ -41,7 +42,7 @@ local function bonus_wager(bkey, game, class, amount, total, now, ev)
     local counted = amount * weight
     local wagered = redis.call('HINCRBY', bkey, 'wagered', counted)
     bonus_progress(ev, tonumber(b[6]), counted, wagered, tonumber(b[7]), now)
-    return nil, counted, b[6]
+    return nil, counted, b[6], wagered, tonumber(b[7])
   end
   return nil, 0, ''
 end

@@ -7,7 +7,10 @@
 -- KEYS[8] the shard's push stream, KEYS[9] the player's sessions (`push_into`)
 -- ARGV: stake, payout, outcome_json, keep_ms, player_id, game, currency, round_id,
 --       inputs_json, seed_hash, client_seed, nonce, max_backlog, max_lag_ms, weight_class
--- Returns {'OK', cash, stream_id}, {'ALREADY', cash, stream_id} for a retry, or a refusal;
+-- Returns {'OK', cash, stream_id[, award, wagered, required]} (the last three when the stake
+-- counted towards a bonus's wagering: its progress, in hundredths of a minor unit, which the
+-- reply carries instead of a push to this session), {'ALREADY', cash, stream_id} for a retry,
+-- or a refusal;
 -- {'SEED_MOVED', server_seed, client_seed, nonce, seed_hash} means: draw again with these.
 --#include _clock
 --#include _backpressure
@@ -16,7 +19,7 @@
 --#include _loss_limit
 --#include _loss_credit
 --#include _bonus
-push_into(KEYS[8], KEYS[9])
+push_into(KEYS[8], KEYS[9], true)
 local done = redis.call('GET', KEYS[2])
 if done then
   local sep = string.find(done, '|', 1, true)
@@ -52,10 +55,11 @@ local refused = rg_refusal(KEYS[6], lost, now)
 if refused then
   return refused
 end
-local over = nil
+local over, award, wagered, required = nil, nil, nil, nil
 if not free then
-  over = bonus_wager(KEYS[7], ARGV[6], ARGV[15] or '', stake, stake, now,
-    {KEYS[4], tonumber(ARGV[5]), ARGV[7], 'wagered:round:' .. ARGV[8]})
+  local _
+  over, _, award, wagered, required = bonus_wager(KEYS[7], ARGV[6], ARGV[15] or '', stake, stake,
+    now, {KEYS[4], tonumber(ARGV[5]), ARGV[7], 'wagered:round:' .. ARGV[8]})
 end
 if over then
   return {'BONUS_MAX_STAKE', over}
@@ -81,4 +85,5 @@ redis.call('SET', KEYS[2], after .. '|' .. id, 'PX', tonumber(ARGV[4]))
 emit_event(KEYS[4], 'round_settled', 'round:' .. ARGV[8], tonumber(ARGV[5]), now,
   {'round_id', ARGV[8], 'game', ARGV[6], 'currency', ARGV[7], 'stake', stake, 'win', payout,
    'balance', after, 'free', free}, 2)
-return {'OK', after, id}
+-- No count: award is nil or '' (tonumber gives nil), and the table ends at the stream id.
+return {'OK', after, id, tonumber(award), wagered, required}
