@@ -6,7 +6,6 @@ Each role sees only its pages in the nav. Screenshots go to the test's tmp direc
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from playwright.async_api import Browser, expect
 
 from server.storage.redis_child import RedisChild
 from tests.conftest import ServerProcess, new_player, start_server, stop_server
+from tests.support import db as test_db
 from tests.support.backoffice import Office, log_in, nav_labels, open_office
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.staff import add_staff, bearer
@@ -207,8 +207,8 @@ async def test_verify_chain_names_an_edited_entry(
     member = add_staff(tampered.database_path, "compliance")
     office = await open_office(browser, tampered.base_url, tmp_path)
     await log_in(office, member)  # the login is an entry; so is every one before it
-    with sqlite3.connect(tampered.database_path) as db:
-        (first,) = db.execute("SELECT MIN(id) FROM audit_trail").fetchone()
+    with test_db.connect(tampered.database_path) as db:
+        (first,) = db.query("SELECT MIN(id) FROM audit_trail")[0]
         db.execute("UPDATE audit_trail SET reason = 'nothing happened' WHERE id = ?", (first,))
     await office.page.click("#nav a[data-page=audit]")
     await office.page.click("#audit-verify")

@@ -10,7 +10,6 @@ ledger once the flusher has drained, which reconciles against the promoted repli
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from server.storage import redis_client
 from server.storage.redis_child import RedisChild
 from server.tools.soak import stack as soak_stack
 from tests.conftest import ServerProcess, new_player
+from tests.support import db as test_db
 from tests.support.redis_setups import (
     SPINNERS,
     SPINS_AFTER_FAILOVER,
@@ -77,8 +77,7 @@ async def test_play_provider_calls_and_a_withdrawal_reconcile_on_a_sentinel_mast
 
 
 def _durable_rounds(server: ServerProcess) -> int:
-    with sqlite3.connect(server.database_path, timeout=10) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0])
+    return int(test_db.query(server.database_path, "SELECT COUNT(*) FROM rounds")[0][0])
 
 
 async def test_no_answered_spin_is_lost_when_the_sentinels_promote_the_replica_under_load(

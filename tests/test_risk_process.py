@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from server.risk.policy import DEFAULTS
 from server.risk.process import MODULE
 from server.storage.redis_child import RedisChild
 from tests.conftest import ServerProcess, start_server, stop_server
+from tests.support import db as test_db
 from tests.support import geoip as test_geoip
 from tests.support import processes
 from tests.support.accounts import login, register
@@ -134,10 +134,10 @@ async def test_a_restricting_hit_in_the_child_restricts_the_account_in_the_serve
             assert alert["action"] == "restrict"
             deadline = time.monotonic() + TIMEOUT_S
             while True:
-                with sqlite3.connect(server.database_path) as db:
-                    row = db.execute(
-                        "SELECT status FROM players WHERE username = ?", (name,)
-                    ).fetchone()
+                row = test_db.one(
+                    server.database_path, "SELECT status FROM players WHERE username = ?", (name,)
+                )
+                assert row is not None
                 if row[0] == "restricted":
                     break
                 assert time.monotonic() < deadline, f"the account is still {row[0]}"

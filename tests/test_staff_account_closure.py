@@ -10,7 +10,6 @@ until settled) and real Redis; the ledger reconciles after every test (the `worl
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from typing import Any
 
@@ -23,6 +22,7 @@ from server.accounts import closed as account_closed
 from server.money.deposit_rules import DepositAttempt
 from server.storage.database import Database
 from tests.conftest import unique
+from tests.support import db as test_db
 from tests.support.kyc import STAFF_TOKEN
 from tests.support.payment_webhooks import (
     Processing,
@@ -60,8 +60,7 @@ def close(
 
 
 def query(world: Processing, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(world.server.database_path, timeout=10) as db:
-        return db.execute(sql, params).fetchall()
+    return test_db.query(world.server.database_path, sql, params)
 
 
 async def player_id_of(client: CasinoClient) -> int:

@@ -7,13 +7,13 @@ client."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from tests.conftest import ServerProcess
+from tests.support import db as test_db
 from tests.support.provider import Table, seat
 from tests.support.staff import add_staff, bearer, login
 
@@ -68,17 +68,19 @@ async def test_the_revocation_is_on_the_audit_trail_and_the_event_stream(
 ) -> None:
     table, _ = two_tables
     revoke(casino, support, table.user, "token  seen on a forum")
-    with sqlite3.connect(casino.database_path) as db:
-        entry = db.execute(
-            "SELECT actor, action, reason, address, details FROM audit_trail WHERE subject = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (f"player:{table.user}",),
-        ).fetchone()
-        event = db.execute(
-            "SELECT payload FROM event_outbox WHERE player_id = ?"
-            " AND kind = 'provider_sessions_revoked'",
-            (int(table.user),),
-        ).fetchone()
+    entry = test_db.one(
+        casino.database_path,
+        "SELECT actor, action, reason, address, details FROM audit_trail WHERE subject = ?"
+        " ORDER BY id DESC LIMIT 1",
+        (f"player:{table.user}",),
+    )
+    event = test_db.one(
+        casino.database_path,
+        "SELECT payload FROM event_outbox WHERE player_id = ?"
+        " AND kind = 'provider_sessions_revoked'",
+        (int(table.user),),
+    )
+    assert entry is not None and event is not None
     actor, action, reason, address, details = entry
     assert (actor.startswith("staff:support-"), action, reason, address) == (
         True, "provider_sessions_revoked", "token seen on a forum", "127.0.0.1",

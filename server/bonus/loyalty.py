@@ -32,6 +32,7 @@ from server.events.catalogue import (
 )
 from server.events.consumer import Consumer
 from server.events.stream import Entry
+from server.storage import redis_client
 from server.storage.database import Database, now_ms
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class LoyaltyEarner:
         """Earn until cancelled; a failure (Redis or the database away) is retried."""
         await self.consumer.join()
         while True:
+            redis_client.stop_if_cancelled()
             try:
                 await self.earn_once(BLOCK_MS)
             except asyncio.CancelledError:

@@ -159,6 +159,7 @@ class Consumer:
                 await asyncio.sleep(RETRY_S)
         reclaimed_at = 0.0
         while True:
+            redis_client.stop_if_cancelled()
             try:
                 if time.monotonic() - reclaimed_at > RECLAIM_EVERY_S:
                     reclaimed_at = time.monotonic()

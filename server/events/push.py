@@ -173,6 +173,7 @@ class PushRelay:
         await self._join()
         try:
             while True:
+                redis_client.stop_if_cancelled()
                 try:
                     await self.relay_once(BLOCK_MS)
                 except asyncio.CancelledError:

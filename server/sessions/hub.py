@@ -26,6 +26,7 @@ import redis.asyncio as aioredis
 from server.events import push
 from server.events.push import sessions_key
 from server.observability import metrics
+from server.storage import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ class Hub:
             try:
                 await pubsub.psubscribe(f"{push.CHANNEL_PREFIX}*")
                 while True:
+                    redis_client.stop_if_cancelled()
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None:
                         self._on_message(message)

@@ -328,6 +328,7 @@ class Flusher:
         idle_rounds = 0
         loop = asyncio.get_running_loop()
         while True:
+            redis_client.stop_if_cancelled()
             try:
                 began = loop.time()
                 batch = await self._read(block=True)

@@ -1,0 +1,118 @@
+"""The loops that block on Redis reads stop when cancelled, even when redis-py loses the
+cancellation: the flusher, the event consumers (the risk monitor, reports) and the push hub.
+
+redis-py sometimes swallows a cancellation that lands while a blocking read waits
+(redis-py issue 2028; measured here at about one cancel of an XREADGROUP in 150): the read
+returns as if nothing happened and the loop reads again. The flusher child's stop then took
+its whole grace (5 s), and the server's shutdown waited for it. Against a real redis-server
+of the module's own; the lost cancellation is the library's, reproduced by a read that
+catches it once, as redis-py does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from typing import Any, cast
+
+import pytest
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+
+from server.events.consumer import Consumer
+from server.money.journal.flusher import Flusher
+from server.sessions.hub import Hub
+from server.storage import redis_client
+from server.storage.database import Database
+
+STOP_BOUND_S = 10.0  # a hang, not a speed: the loop stops on its next turn
+
+
+async def test_a_cancellation_lost_in_a_blocking_read_still_stops_the_flusher(
+    own_redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_read = redis_client.read_group
+    in_read = asyncio.Event()
+    lost: list[bool] = []
+
+    async def read_losing_one_cancel(*args: Any, **kwargs: Any) -> Any:
+        reply = await real_read(*args, **kwargs)
+        if not lost:
+            lost.append(True)
+            in_read.set()
+            # Still reading when the cancel comes, and it is lost there, as redis-py loses
+            # one now and then: the read just returns.
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(STOP_BOUND_S)
+        return reply
+
+    monkeypatch.setattr(redis_client, "read_group", read_losing_one_cancel)
+    flusher = Flusher(own_redis_client, cast(Database, None), batch=100, block_ms=50)
+    await flusher.ensure_group()
+    running = asyncio.create_task(flusher.run())
+    await in_read.wait()
+    running.cancel()
+    done, _ = await asyncio.wait([running], timeout=STOP_BOUND_S)
+    if not done:  # the test has failed; a second cancellation ends the task
+        running.cancel()
+        await asyncio.wait([running], timeout=STOP_BOUND_S)
+    assert (running in done, running.cancelled()) == (True, True)
+
+
+async def test_a_cancellation_lost_in_a_blocking_read_still_stops_an_event_consumer(
+    own_redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_read = Consumer.read
+    in_read = asyncio.Event()
+    lost: list[bool] = []
+
+    async def read_losing_one_cancel(self: Consumer, *args: Any, **kwargs: Any) -> Any:
+        found = await real_read(self, *args, **kwargs)
+        if not lost:
+            lost.append(True)
+            in_read.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(STOP_BOUND_S)
+        return found
+
+    async def process(entries: Sequence[Any]) -> None:
+        return None
+
+    monkeypatch.setattr(Consumer, "read", read_losing_one_cancel)
+    consumer = Consumer(own_redis_client, "lost-cancel", "one")
+    running = asyncio.create_task(consumer.serve(process, "a test consumer", "$"))
+    assert await _stops_after_one_cancel(running, in_read)
+
+
+async def test_a_cancellation_lost_in_a_blocking_read_still_stops_the_push_hub(
+    own_redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_get = PubSub.get_message
+    in_read = asyncio.Event()
+    lost: list[bool] = []
+
+    async def get_losing_one_cancel(self: PubSub, *args: Any, **kwargs: Any) -> Any:
+        message = await real_get(self, *args, **kwargs)
+        if not lost:
+            lost.append(True)
+            in_read.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(STOP_BOUND_S)
+        return message
+
+    monkeypatch.setattr(PubSub, "get_message", get_losing_one_cancel)
+    hub = Hub(own_redis_client, max_sessions=8, max_per_ip=8)
+    running = asyncio.create_task(hub.run())
+    assert await _stops_after_one_cancel(running, in_read)
+
+
+async def _stops_after_one_cancel(running: asyncio.Task[None], in_read: asyncio.Event) -> bool:
+    """Cancel once while the read that loses it waits; whether the task then ended."""
+    await in_read.wait()
+    running.cancel()
+    done, _ = await asyncio.wait([running], timeout=STOP_BOUND_S)
+    if not done:  # the test has failed; a second cancellation ends the task
+        running.cancel()
+        await asyncio.wait([running], timeout=STOP_BOUND_S)
+    return running in done and running.cancelled()
