@@ -11,6 +11,7 @@ same shutdown; the parent forwards SIGINT/SIGTERM and waits for them.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import signal
@@ -22,6 +23,9 @@ import uvicorn
 
 from server import gc_policy
 from server.sessions import hub as hub_module
+
+STUCK_SIGNAL = signal.SIGUSR1
+STACKS_WAIT_S = 0.5
 
 
 class GracefulServer(uvicorn.Server):
@@ -35,6 +39,9 @@ class GracefulServer(uvicorn.Server):
 
 def _worker(config_kwargs: dict[str, Any], sock: socket.socket) -> None:
     os.setpgrp()  # a terminal's Ctrl-C reaches the parent only, which forwards it once
+    # Before it kills a worker stuck in its shutdown, the host asks it where it is stuck:
+    # every thread's stack goes to the log.
+    faulthandler.register(STUCK_SIGNAL, all_threads=True)
     _run(GracefulServer(uvicorn.Config(**config_kwargs)), [sock])
 
 
@@ -76,7 +83,12 @@ def serve(config_kwargs: dict[str, Any], workers: int) -> None:
         for process in processes:
             process.join(0.2)
         if stopping_since and time.monotonic() - stopping_since[0] > limit:
-            for process in processes:  # a worker stuck in shutdown must not hang the host
-                if process.is_alive():
-                    process.kill()
+            stuck = [process for process in processes if process.is_alive()]
+            for process in stuck:  # a worker stuck in shutdown must not hang the host
+                if process.pid is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(process.pid, STUCK_SIGNAL)
+            time.sleep(STACKS_WAIT_S)
+            for process in stuck:
+                process.kill()
     sock.close()
