@@ -11,7 +11,6 @@ connection, so here its batches run command by command on the cluster client.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -31,26 +30,12 @@ from server.money import keys
 from server.money.hot import FairState, HotWallet
 from server.money.provider_wallet import ProviderHot
 from server.money.withdrawal_locks import WithdrawalLocks
-from server.storage.redis_child import free_port
+from tests.support.redis_cluster import cluster_port
 
 PLAYERS = range(1, 2 * keys.SHARDS + 1)  # every shard twice
 SEED = bytes(range(32))
 START = 1_000
 MOVES_PER_PLAYER = 9  # journal entries each player's moves below append
-
-
-def _cluster_port() -> int:
-    """A free port whose cluster bus port (10000 above it, so at most 55535) is free too."""
-    while True:
-        port = free_port()
-        if port > 55535:
-            continue
-        with socket.socket() as bus:
-            try:
-                bus.bind(("127.0.0.1", port + 10_000))
-            except OSError:
-                continue
-        return port
 
 
 def _node(workdir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -85,7 +70,7 @@ def _wait(condition: Callable[[], bool], what: str) -> None:
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """Three masters on free ports; yields one node's port."""
     workdir = tmp_path_factory.mktemp("cluster")
-    ports = [_cluster_port() for _ in range(3)]
+    ports = [cluster_port() for _ in range(3)]
     nodes = [_node(workdir, port) for port in ports]
     try:
         for port in ports:

@@ -3,8 +3,9 @@ flusher's and the risk monitor's): which are alive, whose child each is, what th
 
 from __future__ import annotations
 
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -70,3 +71,17 @@ def until(find: Callable[[], T], done: Callable[[T], bool], what: str, timeout_s
         assert time.monotonic() < deadline, f"{what} within {timeout_s}s; last saw {found!r}"
         time.sleep(0.05)
     return found
+
+
+def stop_all(processes: Iterable[subprocess.Popen[bytes]]) -> None:
+    """Terminate every process still running, then wait for each (killed after 10 s)."""
+    processes = list(processes)
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from server.storage.redis_child import free_port
+from tests.support.processes import stop_all
 
 MASTERS = 3
 REPLICAS_EACH = 2
@@ -33,7 +34,7 @@ NODE_TIMEOUT_MS = 1_500
 START_WAIT_S = 60.0
 
 
-def _cluster_port() -> int:
+def cluster_port() -> int:
     """A free port whose cluster bus port (10000 above it, so at most 55535) is free too."""
     while True:
         port = free_port()
@@ -106,7 +107,7 @@ class ReplicatedCluster:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.ports = [_cluster_port() for _ in range(MASTERS * (1 + REPLICAS_EACH))]
+        self.ports = [cluster_port() for _ in range(MASTERS * (1 + REPLICAS_EACH))]
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
         self.killed: set[int] = set()
 
@@ -198,15 +199,7 @@ class ReplicatedCluster:
         return self.master_of(key).port
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_all(self.processes.values())
 
 
 @pytest.fixture

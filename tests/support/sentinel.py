@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from server.storage.redis_child import free_port
+from tests.support.processes import stop_all
 
 SERVICE = "casino"
 DOWN_AFTER_MS = 1_000
@@ -133,15 +134,7 @@ class SentinelGroup:
         return self.master()
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_all(self.processes.values())
 
 
 @pytest.fixture
