@@ -82,6 +82,20 @@ async def test_a_missing_token_is_a_validation_error(http: httpx.AsyncClient) ->
     assert (reply.status_code, reply.json()["error"]["code"]) == (422, "VALIDATION_FAILED")
 
 
+@pytest.mark.parametrize(
+    "body", [{"login": "ann\u0000"}, {"login": ["a", {"k": "\u0000"}]}, {"\u0000": "ann"}]
+)
+async def test_a_nul_character_anywhere_in_a_body_is_a_validation_error(
+    http: httpx.AsyncClient, body: dict[str, object]
+) -> None:
+    # PostgreSQL cannot store a NUL in text; it is refused on both databases, before any work.
+    reply = await http.post("/api/password-resets", json=body)
+    assert (reply.status_code, reply.json()["error"]) == (
+        422,
+        {"code": "VALIDATION_FAILED", "message": "text may not contain the NUL character"},
+    )
+
+
 async def test_a_resent_link_retires_the_first(http: httpx.AsyncClient) -> None:
     name, email = await register(http)
     first = link_token(await mail(http, email, "Confirm your email"), "verify")
