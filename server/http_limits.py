@@ -1,4 +1,7 @@
-"""What an HTTP request may send after its head: how large a body, of which type, at what pace.
+"""What an HTTP request may send: no NUL in its query (`%00`: PostgreSQL cannot store one in
+text, and no parameter of ours means one; refused with VALIDATION_FAILED, which every
+operation with a text parameter documents), and after its head how large a body, of which
+type, at what pace.
 
 Every request falls in one class, by its route (`body_rule`):
 
@@ -40,7 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from protocol.errors import ErrorCode, Refused
 from server.kyc.routes import MULTIPART_OVERHEAD
 from server.provider import messages
-from server.web import MAX_BODY_BYTES, error_body, status_of
+from server.web import MAX_BODY_BYTES, NO_NUL, error_body, status_of
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +115,9 @@ class BodyLimits:
             await send(message)
 
         try:
+            provider = scope["path"].startswith(PROVIDER_PREFIX)  # it refuses in its own terms
+            if b"%00" in scope.get("query_string", b"") and not provider:
+                raise Refused(ErrorCode.VALIDATION_FAILED, NO_NUL)
             if declared is not None and declared > rule.limit and rule.code is not None:
                 raise Refused(rule.code, rule.too_large())
             if rule.json_only and has_body and media_type(headers) != "application/json":

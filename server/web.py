@@ -129,8 +129,11 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Refused(ErrorCode.BAD_FRAME, "request body must be a JSON object")
     if b"u0000" in body and _holds_nul(data):  # JSON writes a NUL only as \u0000
-        raise Refused(ErrorCode.VALIDATION_FAILED, "text may not contain the NUL character")
+        raise Refused(ErrorCode.VALIDATION_FAILED, NO_NUL)
     return data
+
+
+NO_NUL = "text may not contain the NUL character"
 
 
 def _holds_nul(value: Any) -> bool:

@@ -155,6 +155,17 @@ def test_a_route_without_a_body_refuses_a_huge_one_too(edge: ServerProcess) -> N
     assert (reply.status, reply.code) == (413, "FRAME_TOO_LARGE")
 
 
+@pytest.mark.parametrize("query", ["game=%00", "cursor=a%00b&limit=5"])
+def test_a_nul_in_a_query_is_refused_before_the_route_runs(edge: ServerProcess, query: str) -> None:
+    # PostgreSQL cannot store a NUL in text; it is refused on both databases, and before
+    # authentication, so the route never reads it.
+    reply = httpx.get(f"{edge.base_url}/api/rounds?{query}", timeout=10)
+    assert (reply.status_code, reply.json()["error"]) == (
+        422,
+        {"code": "VALIDATION_FAILED", "message": "text may not contain the NUL character"},
+    )
+
+
 def test_a_provider_call_is_read_up_to_16_kib_and_refused_past_it(edge: ServerProcess) -> None:
     """In the provider API's own terms: every wallet call is answered 200 with a status."""
     headers = {"Content-Type": "application/json", "X-Provider-Id": "sandbox"}
