@@ -22,8 +22,15 @@ BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 # Every route reading a bearer token can refuse with these.
 AUTH_ERRORS = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.INVALID_TOKEN, ErrorCode.TOKEN_EXPIRED)
 # Every route reading a JSON body (server.web.json_body) can refuse with these (the last
-# two before the route runs, in server/http_limits.py).
-BODY_ERRORS = (ErrorCode.BAD_FRAME, ErrorCode.FRAME_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE)
+# two before the route runs, in server/http_limits.py; VALIDATION_FAILED: a NUL in the body).
+BODY_ERRORS = (
+    ErrorCode.BAD_FRAME,
+    ErrorCode.FRAME_TOO_LARGE,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.VALIDATION_FAILED,
+)
+# Every route with a query can refuse this before it runs: a NUL in it (server/http_limits.py).
+QUERY_ERRORS = (ErrorCode.VALIDATION_FAILED,)
 # A route touching Redis answers this while Redis is down (server.app's RedisError handler).
 BACKEND_ERRORS = (ErrorCode.SERVICE_UNAVAILABLE,)
 
@@ -125,12 +132,16 @@ def operation(
     parameters: Iterable[Mapping[str, Any]] = (),
     description: str | None = None,
 ) -> dict[str, Any]:
-    """One operation; bearer auth and a JSON body add the errors they imply."""
+    """One operation; bearer auth, a JSON body and a query add the errors they imply."""
+    params = [dict(parameter) for parameter in parameters]
     codes = list(errors)
     if auth:
         codes = [*AUTH_ERRORS, *codes]
     if body is not None:
         codes = [*BODY_ERRORS, *codes]
+    if any(parameter.get("in") == "query" for parameter in params):
+        codes = [*QUERY_ERRORS, *codes]
+    codes = list(dict.fromkeys(codes))
     found: dict[str, Any] = {
         "operationId": operation_id,
         "summary": summary,
@@ -141,7 +152,6 @@ def operation(
         found["description"] = description
     if auth:
         found["security"] = BEARER
-    params = [dict(parameter) for parameter in parameters]
     if params:
         found["parameters"] = params
     if body is not None:
