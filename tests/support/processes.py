@@ -85,3 +85,20 @@ def stop_all(processes: Iterable[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def redis_cli(port: int, *args: str, timeout_s: float = 30.0) -> str:
+    """What `redis-cli -p PORT ARGS...` prints, errors included."""
+    done = subprocess.run(
+        ["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=timeout_s
+    )
+    return done.stdout + done.stderr
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout_s: float) -> None:
+    """Poll `condition` every 0.1 s; RuntimeError naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.1)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from server.storage.redis_child import free_port
-from tests.support.processes import stop_all
+from tests.support.processes import redis_cli, stop_all, wait_until
 
 MASTERS = 3
 REPLICAS_EACH = 2
@@ -48,19 +47,7 @@ def cluster_port() -> int:
         return port
 
 
-def _cli(port: int, *args: str) -> str:
-    done = subprocess.run(
-        ["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=30
-    )
-    return done.stdout + done.stderr
-
-
-def _wait(condition: Callable[[], bool], what: str, timeout_s: float = START_WAIT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+_wait = partial(wait_until, timeout_s=START_WAIT_S)
 
 
 @dataclass(frozen=True)
@@ -77,7 +64,7 @@ class Node:
 
 def _nodes(port: int) -> list[Node]:
     found = []
-    for line in _cli(port, "cluster", "nodes").splitlines():
+    for line in redis_cli(port, "cluster", "nodes").splitlines():
         fields = line.split()
         if len(fields) < 8:
             continue
@@ -134,7 +121,7 @@ class ReplicatedCluster:
             self._start(port)
         for port in self.ports:
             _wait(partial(self._answers, port), f"node {port} to answer")
-        created = _cli(
+        created = redis_cli(
             self.ports[0], "--cluster", "create", *(f"127.0.0.1:{p}" for p in self.ports),
             "--cluster-replicas", str(REPLICAS_EACH), "--cluster-yes",
         )  # fmt: skip
@@ -144,11 +131,11 @@ class ReplicatedCluster:
             _wait(partial(self._settled, port), f"node {port} to see the whole cluster")
 
     def _answers(self, port: int) -> bool:
-        return "PONG" in _cli(port, "ping")
+        return "PONG" in redis_cli(port, "ping")
 
     def _settled(self, port: int) -> bool:
         """The node sees the cluster ok, three masters and every replica's link up."""
-        if "cluster_state:ok" not in _cli(port, "cluster", "info"):
+        if "cluster_state:ok" not in redis_cli(port, "cluster", "info"):
             return False
         nodes = _nodes(port)
         if sum(node.master for node in nodes) != MASTERS or len(nodes) != len(self.ports):
@@ -156,7 +143,7 @@ class ReplicatedCluster:
         return all(node.master or self._follows(node.port) for node in nodes)
 
     def _follows(self, port: int, master: int | None = None) -> bool:
-        replication = _cli(port, "info", "replication")
+        replication = redis_cli(port, "info", "replication")
         up = "master_link_status:up" in replication
         return up and (master is None or f"master_port:{master}\n" in replication)
 
@@ -164,7 +151,7 @@ class ReplicatedCluster:
         return next(port for port in self.ports if port not in self.killed)
 
     def master_of(self, key: str) -> Node:
-        slot = int(_cli(self._alive(), "cluster", "keyslot", key).strip())
+        slot = int(redis_cli(self._alive(), "cluster", "keyslot", key).strip())
         for node in _nodes(self._alive()):
             if node.master and any(low <= slot <= high for low, high in node.slots):
                 return node
@@ -192,10 +179,10 @@ class ReplicatedCluster:
             if master.port not in replicas:
                 return False
             others = [port for port in replicas if port != master.port]
-            serving = "role:master" in _cli(master.port, "info", "replication")
+            serving = "role:master" in redis_cli(master.port, "info", "replication")
             return serving and all(self._follows(port, master.port) for port in others)
 
-        _wait(promoted, f"the cluster to promote one of {replicas}", timeout_s)
+        _wait(promoted, f"the cluster to promote one of {replicas}", timeout_s=timeout_s)
         return self.master_of(key).port
 
     def stop(self) -> None:

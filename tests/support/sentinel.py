@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from server.storage.redis_child import free_port
-from tests.support.processes import stop_all
+from tests.support.processes import redis_cli, stop_all, wait_until
 
 SERVICE = "casino"
 DOWN_AFTER_MS = 1_000
@@ -30,19 +29,8 @@ FAILOVER_TIMEOUT_MS = 5_000
 START_WAIT_S = 30.0
 
 
-def _cli(port: int, *args: str) -> str:
-    done = subprocess.run(
-        ["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=10
-    )
-    return done.stdout + done.stderr
-
-
-def _wait(condition: Callable[[], bool], what: str, timeout_s: float = START_WAIT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+_cli = partial(redis_cli, timeout_s=10.0)
+_wait = partial(wait_until, timeout_s=START_WAIT_S)
 
 
 class SentinelGroup:
@@ -130,7 +118,7 @@ class SentinelGroup:
             (other,) = set(self.replica_ports) - named
             return "role:master" in _cli(master, "info", "replication") and self._follows(other)
 
-        _wait(promoted, "the sentinels to promote a replica", timeout_s)
+        _wait(promoted, "the sentinels to promote a replica", timeout_s=timeout_s)
         return self.master()
 
     def stop(self) -> None:
