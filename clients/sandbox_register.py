@@ -109,9 +109,9 @@ def create_app(key: str = DEFAULT_KEY) -> Starlette:
         # Parsed here: Starlette's form parser needs python-multipart, which nothing else uses.
         form = parse_qs((await request.body()).decode(errors="replace"))
         values = {name: (form.get(name) or [""])[0].strip() for name in FIELDS}
-        if not _DATE.match(values["dateOfBirth"]):
+        if not _DATE.fullmatch(values["dateOfBirth"]):
             return Response("dateOfBirth must be YYYY-MM-DD", 400, media_type="text/plain")
-        if not _EMAIL.match(values["email"]):
+        if not _EMAIL.fullmatch(values["email"]):
             return Response("email is required", 400, media_type="text/plain")
         email = values["email"].lower()
         exclusion = counts.set_answers.get(email) or answer_for(email)

@@ -321,7 +321,7 @@ def _log_levels(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     pairs = []
     for item in filter(None, (part.strip() for part in env.get(name, "").split(","))):
         logger, sep, level = item.partition("=")
-        if not sep or not _LOGGER_NAME.match(logger.strip()):
+        if not sep or not _LOGGER_NAME.fullmatch(logger.strip()):
             raise ConfigError(f"{name} must be logger=LEVEL pairs, comma-separated; got {item!r}")
         pairs.append((logger.strip(), _level(name, level)))
     return tuple(pairs)
@@ -359,7 +359,7 @@ def _smtp_url(env: Mapping[str, str]) -> str:
 
 def _public_url(env: Mapping[str, str]) -> str:
     url = env.get("CASINO_PUBLIC_URL", "").rstrip("/")
-    if url and not _ORIGIN.match(url):
+    if url and not _ORIGIN.fullmatch(url):
         raise ConfigError(f"CASINO_PUBLIC_URL must be like https://casino.example, got {url!r}")
     return url
 
@@ -443,7 +443,7 @@ def _cors_origins(env: Mapping[str, str]) -> tuple[str, ...]:
     name = "CASINO_CORS_ORIGINS"
     origins = tuple(filter(None, (part.strip() for part in env.get(name, "").split(","))))
     for origin in origins:
-        if not _ORIGIN.match(origin):
+        if not _ORIGIN.fullmatch(origin):
             raise ConfigError(f"{name} must list origins like https://example.com, got {origin!r}")
     return origins
 

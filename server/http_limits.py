@@ -43,7 +43,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from protocol.errors import ErrorCode, Refused
 from server.kyc.routes import MULTIPART_OVERHEAD
 from server.provider import messages
-from server.web import MAX_BODY_BYTES, NO_NUL, error_body, status_of
+from server.storage.text import NO_NUL
+from server.web import MAX_BODY_BYTES, error_body, status_of
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from starlette.types import Scope
 from protocol.errors import ErrorCode, Refused
 from server.accounts.service import Player
 from server.context import Services
+from server.storage.text import NO_NUL, NUL_ESCAPE, holds_nul
 
 # A JSON route's largest body; enforced while it arrives, before the route runs
 # (server/http_limits.py).
@@ -128,24 +129,9 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise Refused(ErrorCode.BAD_FRAME, "request body must be JSON") from None
     if not isinstance(data, dict):
         raise Refused(ErrorCode.BAD_FRAME, "request body must be a JSON object")
-    if b"u0000" in body and _holds_nul(data):  # JSON writes a NUL only as \u0000
+    if NUL_ESCAPE in body and holds_nul(data):  # the store cannot keep a NUL
         raise Refused(ErrorCode.VALIDATION_FAILED, NO_NUL)
     return data
-
-
-NO_NUL = "text may not contain the NUL character"
-
-
-def _holds_nul(value: Any) -> bool:
-    """Whether a decoded JSON value holds a NUL in any string, key or value. Refused
-    everywhere: PostgreSQL cannot store it in text, and no field of ours means one."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 MAX_ID = 2**63 - 1  # ids are SQL BIGINTs

@@ -54,6 +54,18 @@ async def test_a_username_differing_only_in_case_is_taken(casino: ServerProcess)
     assert db_query(casino, "SELECT 1 FROM players WHERE username = ?", (name.upper(),)) == []
 
 
+async def test_a_username_ending_in_a_newline_is_refused_and_creates_nothing(
+    casino: ServerProcess,
+) -> None:
+    # Python's `$` also matches before a last newline: "name\n" would pass for "name".
+    name = unique("nl_")
+    async with httpx.AsyncClient(base_url=casino.base_url) as http:
+        reply = await register(http, name + "\n", email=f"{name}@example.com")
+    assert (reply.status_code, reply.json()["error"]["code"]) == (422, "VALIDATION_FAILED")
+    assert reply.json()["error"]["field"] == "username"
+    assert db_query(casino, "SELECT 1 FROM players WHERE username = ?", (name + "\n",)) == []
+
+
 async def test_an_email_differing_only_in_case_is_taken(casino: ServerProcess) -> None:
     local = unique("Mixed.Case")
     async with httpx.AsyncClient(base_url=casino.base_url) as http:

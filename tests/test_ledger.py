@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -154,8 +153,10 @@ async def test_a_provider_bet_posts_its_bonus_part_to_the_bonus_account(db: Data
     }  # fmt: skip
 
 
-async def test_opening_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
-    database = Database(tmp_path / "new.db")
+async def test_opening_a_database_newer_than_the_code_is_refused(
+    database_target: DatabaseTarget,
+) -> None:
+    database = Database(database_target)
     await database.open()
     async with database.transaction() as tx:
         await tx.execute(
@@ -163,4 +164,4 @@ async def test_opening_a_database_newer_than_the_code_is_refused(tmp_path: Path)
         )
     await database.close()
     with pytest.raises(SchemaTooNew):
-        await Database(tmp_path / "new.db").open()
+        await Database(database_target).open()

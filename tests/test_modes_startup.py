@@ -15,6 +15,7 @@ from server.config import Settings
 from server.provider import registry, sandbox
 from server.storage.database import Database
 from server.storage.redis_child import free_port
+from tests.support import db as test_db
 from tests.support.modes import live_env, live_key, live_settings_env
 from tests.test_run_commands import embedded_env, run_py
 
@@ -102,20 +103,24 @@ def test_live_with_metrics_on_a_public_address_without_a_token_is_refused(
 
 
 async def test_live_with_the_sandbox_provider_enabled_is_refused(tmp_path: Path) -> None:
-    db = Database(tmp_path / "casino.db")
+    target = test_db.target_for(tmp_path)
+    db = Database(target)
     await db.open()  # what a sandbox server left behind: the provider registered, active
     await sandbox.ensure(db)
     await db.close()
-    stderr = refused(tmp_path)
+    url = test_db.url_of(target)
+    stderr = refused(tmp_path, CASINO_DATABASE_URL=url)
     assert (
         "refusing to start in live mode (sandbox-provider): the sandbox game provider is"
         " enabled in the database" in stderr
     )
     assert "fix: python3 run.py provider disable sandbox" in stderr
     # The fix, pasted as printed, works.
-    fixed = run_py("provider", "disable", "sandbox", env=live_env(tmp_path))
+    fixed = run_py(
+        "provider", "disable", "sandbox", env={**live_env(tmp_path), "CASINO_DATABASE_URL": url}
+    )
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    assert not sandbox.enabled_in(tmp_path / "casino.db")
+    assert not sandbox.enabled_in(target)
 
 
 def test_sandbox_with_a_live_gateway_key_is_refused(tmp_path: Path) -> None:

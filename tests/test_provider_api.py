@@ -139,6 +139,53 @@ async def test_a_bet_with_a_wrong_amount_type_is_refused(table: Table) -> None:
     assert await table.balance() == 10_000
 
 
+NUL = "a\x00b"  # PostgreSQL cannot store it in text; refused on both databases alike
+
+
+@pytest.mark.parametrize(
+    "nul",
+    [{"round": NUL}, {"transaction_uuid": NUL}, {"supplier_transaction_id": NUL},
+     {"meta": {"note": NUL}}, {"ignored": NUL}],
+    ids=["round", "transaction-uuid", "supplier-extra", "meta", "ignored-field"],
+)  # fmt: skip
+async def test_a_bet_with_a_nul_in_any_text_is_refused_and_records_nothing(
+    table: Table, nul: dict[str, object]
+) -> None:
+    body = table.body(currency="EUR", amount=500)
+    request_uuid = new_uuid()
+    reply = await table.send("bet", {**body, **nul, "request_uuid": request_uuid})
+    assert (reply["status"], reply["request_uuid"]) == ("RS_ERROR_WRONG_TYPES", request_uuid)
+    assert await table.balance() == 10_000
+    accepted = await table.send("bet", body)  # the same transaction, clean: new, not a replay
+    assert (accepted["status"], accepted["balance"]) == ("RS_OK", 9_500)
+
+
+@pytest.mark.parametrize("kind", ["win", "rollback"])
+async def test_a_win_or_rollback_with_a_nul_is_refused_and_leaves_the_bet_open(
+    table: Table, kind: str
+) -> None:
+    bet = table.body(currency="EUR", amount=500)
+    assert (await table.send("bet", bet))["status"] == "RS_OK"
+    reference = bet["transaction_uuid"]
+    refused = await (
+        table.win(reference, 800, supplier_user=NUL)
+        if kind == "win"
+        else table.rollback(reference, supplier_user=NUL)
+    )
+    assert refused["status"] == "RS_ERROR_WRONG_TYPES"
+    assert await table.balance() == 9_500
+    won = await table.win(bet["transaction_uuid"], 800)
+    assert (won["status"], won["balance"]) == ("RS_OK", 10_300)
+
+
+@pytest.mark.parametrize("path", ["/provider/user/info", "/provider/user/balance"])
+async def test_an_info_or_balance_call_with_a_nul_is_refused(table: Table, path: str) -> None:
+    body = {"request_uuid": "nul-1", "token": table.token, "user": table.user,
+            "game_code": table.session["game_code"], "meta": {"note": NUL}}  # fmt: skip
+    reply = await table.provider.post(path, body)
+    assert (reply["status"], reply["request_uuid"]) == ("RS_ERROR_WRONG_TYPES", "nul-1")
+
+
 async def test_an_unknown_token_or_another_users_token_is_invalid(table: Table) -> None:
     unknown = await table.provider.user_info("not-a-real-token-at-all")
     assert unknown["status"] == "RS_ERROR_INVALID_TOKEN"

@@ -75,6 +75,39 @@ def test_requests_decode_strictly() -> None:
         assert caught.value.status is status, bad
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [{"round": "x\x00"}, {"supplier_user": "a\x00b"}, {"meta": {"note": ["\x00"]}},
+     {"meta": {"\x00": 1}}, {"ignored": "\x00"}],
+    ids=["identifier", "supplier-extra", "meta-value", "meta-key", "ignored-field"],
+)  # fmt: skip
+def test_a_nul_in_any_text_of_a_body_is_the_wrong_type(extra: dict[str, object]) -> None:
+    bet = {"request_uuid": "r", "token": "0123456789", "user": "7", "transaction_uuid": "t",
+           "round": "x", "game_code": "g", "currency": "EUR", "amount": 5}  # fmt: skip
+    with pytest.raises(Malformed) as caught:
+        decode(msgspec.json.encode({**bet, **extra}), BetRequest)
+    assert (caught.value.status, caught.value.request_uuid) == (Status.WRONG_TYPES, "r")
+
+
+@pytest.mark.parametrize("field", ["token", "user", "transaction_uuid", "round", "currency"])
+def test_an_identifier_ending_in_a_newline_is_the_wrong_type(field: str) -> None:
+    # Python's `$` also matches before a last newline: "EUR\n" must not pass for "EUR".
+    bet: dict[str, object] = {
+        "request_uuid": "r",
+        "token": "0123456789",
+        "user": "7",
+        "transaction_uuid": "t",
+        "round": "x",
+        "game_code": "g",
+        "currency": "EUR",
+        "amount": 5,
+    }
+    bet[field] = f"{bet[field]}\n"
+    with pytest.raises(Malformed) as caught:
+        decode(msgspec.json.encode(bet), BetRequest)
+    assert (caught.value.status, caught.value.request_uuid) == (Status.WRONG_TYPES, "r")
+
+
 @pytest.fixture
 def nothing_plugged(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the rules these modules define: a server wired earlier in this process plugged

@@ -1,6 +1,6 @@
 """A settled table round's bets reach the fraud rules as a `RoundBets` event that the flusher
-appends from the round's journal entry: against a real redis-server and a real SQLite file,
-through the real flusher and the real monitor."""
+appends from the round's journal entry: against a real redis-server and the test database
+(SQLite, or PostgreSQL in a PostgreSQL pass), through the real flusher and the real monitor."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from server.risk.monitor import Monitor
 from server.risk.policy import Policy
 from server.storage.database import Database
 from server.storage.slots import shard
+from tests.support import db as test_db
 
 PLAYER = 5
 BETS = [{"type": "red", "amount": 100}, {"type": "black", "amount": 100}]
@@ -28,7 +29,7 @@ BETS = [{"type": "red", "amount": 100}, {"type": "black", "amount": 100}]
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "bets.db")
+    database = Database(test_db.target_for(tmp_path))
     await database.open()
     async with database.transaction() as tx:
         await tx.execute(

@@ -56,11 +56,11 @@ async def _run(args: argparse.Namespace, db: Database) -> str:
             )
         return "\n".join(lines) or "no clashes"
     field, name = ("username", args.username) if args.username else ("email", args.email)
-    if field == "username" and not USERNAME.match(name):
+    if field == "username" and not USERNAME.fullmatch(name):
         raise ValueError("a username is 3-32 letters, digits or _")
     if field == "email":
         name = name.strip().lower()
-        if not EMAIL.match(name):
+        if not EMAIL.fullmatch(name):
             raise ValueError("the email address is malformed")
     await names.rename(db, args.player_id, field, name)
     return f"player {args.player_id}: {field} changed"

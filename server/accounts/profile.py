@@ -123,7 +123,7 @@ class Profile:
         old address. The password is checked under the login lockout, as for a password
         change: a stolen session must not be able to take the account's mail."""
         email = email.strip().lower()
-        if len(email) > 320 or not EMAIL.match(email):
+        if len(email) > 320 or not EMAIL.fullmatch(email):
             raise Refused(ErrorCode.VALIDATION_FAILED, "email address is malformed", field="email")
         row = await self.db.fetchone(
             "SELECT password_hash, email FROM players WHERE id = ?", (player.id,)

@@ -78,10 +78,10 @@ def age_on(born: date, today: date) -> int:
 
 def parse_registration(data: dict[str, object], today: date, min_age: int) -> Registration:
     email = _text(data, "email").strip()
-    if not EMAIL.match(email):
+    if not EMAIL.fullmatch(email):
         raise Refused(ErrorCode.VALIDATION_FAILED, "email address is malformed", field="email")
     username = _text(data, "username", 32)
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise Refused(
             ErrorCode.VALIDATION_FAILED, "username: 3-32 letters, digits or _", field="username"
         )

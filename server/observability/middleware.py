@@ -51,7 +51,7 @@ class RequestContext:
         for name, value in scope.get("headers", []):
             if name == REQUEST_ID_HEADER.encode():
                 given = value.decode("latin-1")
-        request_id = given if _SANE_REQUEST_ID.match(given) else rng.randbytes(8).hex()
+        request_id = given if _SANE_REQUEST_ID.fullmatch(given) else rng.randbytes(8).hex()
         status = 500  # what the client sees if the app fails before it answers
 
         async def send_with_id(message: Message) -> None:

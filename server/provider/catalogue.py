@@ -94,7 +94,7 @@ _ADD_OR_REPLACE = _ADD + (
 
 async def add_game(db: Database, game: ProviderGame, if_absent: bool = False) -> bool:
     """Add (or, unless `if_absent`, replace) a provider game; True when a row was written."""
-    if not GAME_CODE.match(game.game_code):
+    if not GAME_CODE.fullmatch(game.game_code):
         raise ValueError("a game code is 1-64 of a-z, 0-9, '_', '.' and '-'")
     if not 0 < game.min_stake <= game.max_stake:
         raise ValueError("stakes must satisfy 0 < min_stake <= max_stake")

@@ -2,7 +2,8 @@
 
 Pure: bytes in, a typed request or a WRONG_SYNTAX / WRONG_TYPES refusal out.
 Unknown fields are ignored (providers send extras such as `meta`); identifiers
-are bounded printable ASCII because they become parts of Redis keys and rows.
+are bounded printable ASCII because they become parts of Redis keys and rows, and
+no text anywhere in a body may hold a NUL (server/storage/text.py).
 Amounts are integers in minor units (Hub88 itself counts 1/100000 units: a
 provider integrating here sends cents).
 """
@@ -14,14 +15,15 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 
 from server.provider.status import Status
+from server.storage.text import NO_NUL, NUL_ESCAPE, holds_nul
 
 MAX_BODY_BYTES = 16 * 1024
 MAX_AMOUNT = 10**12  # minor units; far above any real stake, far below float trouble in Lua
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[!-~]+$")]
-Token = Annotated[str, msgspec.Meta(min_length=10, max_length=255, pattern=r"^[!-~]+$")]
-User = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9]+$")]
-Currency = Annotated[str, msgspec.Meta(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[!-~]+$(?!\n)")]
+Token = Annotated[str, msgspec.Meta(min_length=10, max_length=255, pattern=r"^[!-~]+$(?!\n)")]
+User = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9]+$(?!\n)")]
+Currency = Annotated[str, msgspec.Meta(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$(?!\n)")]
 Amount = Annotated[int, msgspec.Meta(ge=0, le=MAX_AMOUNT)]
 Extra = Annotated[str, msgspec.Meta(max_length=256)]
 
@@ -109,7 +111,7 @@ def decode(body: bytes, kind: type[R]) -> R:
     if len(body) > MAX_BODY_BYTES:
         raise Malformed(Status.WRONG_SYNTAX, "body too large", None)
     try:
-        return msgspec.json.decode(body, type=kind)
+        request = msgspec.json.decode(body, type=kind)
     except msgspec.ValidationError as error:
         text = str(error)
         # A missing field, or a body that is not an object at all, is the wrong form; a field
@@ -119,6 +121,11 @@ def decode(body: bytes, kind: type[R]) -> R:
         raise Malformed(status, text, _request_uuid(body)) from None
     except msgspec.DecodeError:
         raise Malformed(Status.WRONG_SYNTAX, "body is not JSON", None) from None
+    # An identifier's pattern already refuses a NUL; this finds one in the text no pattern
+    # bounds (`meta`, the supplier's extras, an ignored field), as the player API does.
+    if NUL_ESCAPE in body and holds_nul(msgspec.json.decode(body)):
+        raise Malformed(Status.WRONG_TYPES, NO_NUL, getattr(request, "request_uuid", None))
+    return request
 
 
 def _request_uuid(body: bytes) -> str | None:

@@ -66,7 +66,7 @@ def _provider(row: Row) -> Provider:
 
 
 async def get(db: Database, provider_id: str) -> Provider | None:
-    if not PROVIDER_ID.match(provider_id):
+    if not PROVIDER_ID.fullmatch(provider_id):
         return None
     row = await db.fetchone(f"SELECT {_COLUMNS} FROM providers WHERE id = ?", (provider_id,))  # noqa: S608 (constant columns)
     return _provider(row) if row else None
@@ -91,7 +91,7 @@ async def add(
 ) -> str | None:
     """Register a provider; returns the new HMAC secret (None for RSA, or when `if_absent`
     found it already registered). Show the secret to the operator once; it is not logged."""
-    if not PROVIDER_ID.match(provider_id):
+    if not PROVIDER_ID.fullmatch(provider_id):
         raise ValueError("a provider id is 1-32 of a-z, 0-9, '_' and '-', starting alphanumeric")
     if not launch_url.startswith(("https://", "http://")):
         raise ValueError("the launch URL must be http(s)")

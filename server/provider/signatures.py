@@ -56,7 +56,7 @@ def signed_message(timestamp: str, body: bytes, reply: bool = False, call: bool 
 
 def timestamp_is_fresh(timestamp: str, now_s: int, window_s: int) -> bool:
     """True for a well-formed unix-seconds timestamp within `window_s` of now, either way."""
-    if not _TIMESTAMP.match(timestamp):
+    if not _TIMESTAMP.fullmatch(timestamp):
         return False
     return abs(int(timestamp) - now_s) <= window_s
 

@@ -45,7 +45,9 @@ DESCRIPTIONS: dict[Status, str] = {
     " replay window. Checked before anything else; nothing was read or moved.",
     Status.WRONG_SYNTAX: "The body is not a JSON object, misses a required field, or is"
     " larger than 16 KiB (refused unread).",
-    Status.WRONG_TYPES: "A field has the wrong type, length or range.",
+    Status.WRONG_TYPES: "A field has the wrong type, length or range, or text anywhere in"
+    " the body (`meta` and ignored fields included) holds a NUL character (`\\u0000`)."
+    " Nothing moved.",
     Status.INVALID_TOKEN: "The token is unknown, belongs to another user, or is a launch"
     " token already exchanged (or presented anywhere but user/info).",
     Status.TOKEN_EXPIRED: "The session token has expired or was revoked (the player logged"

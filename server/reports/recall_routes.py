@@ -27,7 +27,7 @@ RECALL = "/api/staff/rounds/{round_id}"
 async def recalled(request: Request, staff: StaffMember) -> Response:
     services: Services = request.app.state.services
     round_id = str(request.path_params["round_id"])
-    found = await recall.recall(services.db, round_id) if ROUND_ID.match(round_id) else None
+    found = await recall.recall(services.db, round_id) if ROUND_ID.fullmatch(round_id) else None
     if found is None:
         raise Refused(ErrorCode.NOT_FOUND, "no round has this id")
     return json_response(found.public())

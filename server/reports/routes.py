@@ -48,7 +48,7 @@ def _day(text: str | None, name: str) -> date:
     if text is None:
         return datetime.now(UTC).date()
     try:
-        if not _DAY.match(text):
+        if not _DAY.fullmatch(text):
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
@@ -72,7 +72,7 @@ def _optional(request: Request, name: str, pattern: re.Pattern[str], rule: str) 
     value = request.query_params.get(name)
     if value is None or value == "":
         return None
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise Refused(ErrorCode.VALIDATION_FAILED, f"{name} is {rule}", field=name)
     return value
 

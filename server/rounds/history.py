@@ -33,7 +33,7 @@ class Page:
 
 def parse_cursor(text: str) -> tuple[int, str]:
     """(settled_at, stream_id) of a cursor this server gave; VALIDATION_FAILED otherwise."""
-    found = _CURSOR.match(text) if len(text) <= CURSOR_MAX else None
+    found = _CURSOR.fullmatch(text) if len(text) <= CURSOR_MAX else None
     if found is None:
         raise Refused(ErrorCode.VALIDATION_FAILED, "cursor is not one a history page gave")
     return int(found[1]), found[2]

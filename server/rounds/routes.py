@@ -77,7 +77,7 @@ async def recalled(request: Request) -> Response:
     services: Services = request.app.state.services
     player = await current_player(request)
     round_id = str(request.path_params["round_id"])
-    found = await recall.recall(services.db, round_id) if ROUND_ID.match(round_id) else None
+    found = await recall.recall(services.db, round_id) if ROUND_ID.fullmatch(round_id) else None
     if found is None or found.player_id != player.id:
         raise Refused(ErrorCode.NOT_FOUND, "no round of yours has this id")
     return json_response(found.public())
