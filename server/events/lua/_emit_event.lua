@@ -4,7 +4,8 @@
 -- cjson (which writes numbers past 14 digits as 9.007199254741e+14); strings and booleans
 -- through cjson, which escapes them. Lua numbers are doubles: integers are exact up to 2^53.
 --   emit_event(stream, kind, id, player_id, at_ms, fields[, version])
--- `fields` is a flat list: name, value, name, value, ...; a number value is an integer.
+-- `fields` is a flat list: name, value, name, value, ...; a number value is an integer. A name
+-- is a plain identifier written by a script, quoted as it is.
 -- `version` defaults to 1; a script passes another only for a kind whose catalogue class of
 -- that version exists (round_settled and provider are version 2: they carry `free`).
 --
@@ -41,7 +42,7 @@ end
 
 local function emit_event(stream, kind, id, player_id, at_ms, fields, version)
   local parts = {
-    '"kind":' .. cjson.encode(kind),
+    '"kind":"' .. kind .. '"',
     '"version":' .. string.format('%d', version or 1),
     '"id":' .. cjson.encode(id),
     '"player_id":' .. string.format('%d', player_id),
@@ -54,7 +55,7 @@ local function emit_event(stream, kind, id, player_id, at_ms, fields, version)
     else
       value = cjson.encode(value)
     end
-    parts[#parts + 1] = cjson.encode(fields[i]) .. ':' .. value
+    parts[#parts + 1] = '"' .. fields[i] .. '":' .. value
   end
   local event = '{' .. table.concat(parts, ',') .. '}'
   if pushed(kind) then

@@ -8,6 +8,22 @@
 -- with neither is ineligible and counts nothing. No hash: no bonus, nothing is checked.
 --#include _emit_event
 
+-- Bonus hashes found missing in this call: a script never creates one after reading it
+-- (bonus_grant writes its own), so a spin of a player without a bonus reads nothing twice.
+local BONUS_ABSENT = {}
+-- The hash's `fields` (the first is always `state`), or nil when the player has no bonus.
+local function bonus_read(bkey, ...)
+  if not bkey or BONUS_ABSENT[bkey] then
+    return nil
+  end
+  local b = redis.call('HMGET', bkey, ...)
+  if not b[1] then
+    BONUS_ABSENT[bkey] = true
+    return nil
+  end
+  return b
+end
+
 -- Tell the player's sessions how far the wagering has come: a `bonus_wagered` event (the push
 -- relay turns it into a `bonus_progress` push: server/events/push.py) after `counted`
 -- hundredths were added (or taken back: negative). `ev` is {stream, player_id, currency, id}.
@@ -25,12 +41,9 @@ end
 -- since, for a reply that carries the progress. Counting appends the progress event (`ev`,
 -- see bonus_progress). Call it after every other check, right before the move.
 local function bonus_wager(bkey, game, class, amount, total, now, ev)
-  if not bkey then
-    return nil, 0, ''
-  end
-  local b = redis.call('HMGET', bkey, 'state', 'max_stake', 'expires_at', 'w:' .. game,
-    'w:' .. class, 'award', 'required')
-  if b[1] ~= 'active' or now >= tonumber(b[3]) then
+  local b = bonus_read(bkey, 'state', 'max_stake', 'expires_at', 'w:' .. game, 'w:' .. class,
+    'award', 'required')
+  if not b or b[1] ~= 'active' or now >= tonumber(b[3]) then
     return nil, 0, ''
   end
   local max_stake = tonumber(b[2])
@@ -65,11 +78,8 @@ end
 -- Whether this spin is one of the active bonus's free spins: the named game at the named stake
 -- (fields fs_game, fs_stake, fs_left), while any are left and the bonus has not expired.
 local function bonus_free_spin_due(bkey, game, stake, now)
-  if not bkey then
-    return false
-  end
-  local b = redis.call('HMGET', bkey, 'state', 'expires_at', 'fs_left', 'fs_game', 'fs_stake')
-  return b[1] == 'active' and now < tonumber(b[2]) and tonumber(b[3] or '0') > 0
+  local b = bonus_read(bkey, 'state', 'expires_at', 'fs_left', 'fs_game', 'fs_stake')
+  return b ~= nil and b[1] == 'active' and now < tonumber(b[2]) and tonumber(b[3] or '0') > 0
     and b[4] == game and tonumber(b[5]) == stake
 end
 
@@ -175,12 +185,9 @@ end
 -- ledger posts player_bonus -> player_cash / bonus_cost) and its event, in the same step.
 -- Returns the cash after when it moved money, else nil. Call it after the script's journal entry.
 local function bonus_settle(wallet, bkey, journal, events, player_id, currency, now)
-  if not bkey then
-    return nil
-  end
-  local b = redis.call('HMGET', bkey, 'state', 'wagered', 'required', 'expires_at', 'award',
-    'cap', 'leftover', 'fs_left', 'open_bets', 'fs_open')
-  if not b[1] then
+  local b = bonus_read(bkey, 'state', 'wagered', 'required', 'expires_at', 'award', 'cap',
+    'leftover', 'fs_left', 'open_bets', 'fs_open')
+  if not b then
     return nil
   end
   local w = redis.call('HMGET', wallet, 'bonus', 'held')

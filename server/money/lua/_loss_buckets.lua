@@ -3,6 +3,26 @@
 local RG_HOUR = 3600000
 local RG_DAY = 86400000
 
+-- The limits' fields of a player's rg hash (blocked_until, loss_24h, loss_7d, loss_30d), or
+-- false with no hash, read once per call: a spin asks three times (its check, its stake, its
+-- win), and no script changes them (server/rg/state.py writes them outside the money path).
+local RG_LIMITS = {}
+local function rg_limits(key)
+  local f = RG_LIMITS[key]
+  if f == nil then
+    f = redis.call('EXISTS', key) == 1 and
+      redis.call('HMGET', key, 'blocked_until', 'loss_24h', 'loss_7d', 'loss_30d')
+    RG_LIMITS[key] = f
+  end
+  return f
+end
+
+-- Whether a loss limit is set: net losses are counted only then.
+local function rg_counting(key)
+  local f = rg_limits(key)
+  return f and (f[2] or f[3] or f[4]) and true or false
+end
+
 local function rg_window(key, prefix, last, count)
   local fields = {}
   for i = last - count, last do

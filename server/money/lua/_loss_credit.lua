@@ -2,11 +2,7 @@
 -- by settle, release, provider_win, provider_rollback and spin.
 --#include _loss_buckets
 local function rg_credit(key, amount, now)
-  if amount == 0 or redis.call('EXISTS', key) == 0 then
-    return
-  end
-  local f = redis.call('HMGET', key, 'loss_24h', 'loss_7d', 'loss_30d')
-  if f[1] or f[2] or f[3] then
+  if amount ~= 0 and rg_counting(key) then
     rg_add(key, -amount, now)
   end
 end

@@ -10,15 +10,15 @@
 -- (HOUR and DAY counted from the epoch). A stake counts as lost until its round settles; a win,
 -- a void or a rollback counts back. Windows are conservative: the last 24 hours are the 25
 -- hour buckets that cover them, 7 and 30 days the 8 and 31 day buckets. A player with no hash
--- (no limit, no exclusion) costs one EXISTS.
+-- (no limit, no exclusion) costs one EXISTS per call.
 --#include _loss_buckets
 -- nil when a stake of `amount` may be taken, or the script's refusal to return. Writes
 -- nothing: a script checks every rule (this one, the bonus's) before it counts anything.
 local function rg_refusal(key, amount, now)
-  if redis.call('EXISTS', key) == 0 then
+  local f = rg_limits(key)
+  if not f then
     return nil
   end
-  local f = redis.call('HMGET', key, 'blocked_until', 'loss_24h', 'loss_7d', 'loss_30d')
   if f[1] and now < tonumber(f[1]) then
     return {'PLAY_BLOCKED'}
   end
@@ -37,11 +37,7 @@ end
 
 -- Count a stake that is being taken as lost until its round settles (while a limit is set).
 local function rg_count_stake(key, amount, now)
-  if amount <= 0 or redis.call('EXISTS', key) == 0 then
-    return
-  end
-  local f = redis.call('HMGET', key, 'loss_24h', 'loss_7d', 'loss_30d')
-  if f[1] or f[2] or f[3] then
+  if amount > 0 and rg_counting(key) then
     rg_add(key, amount, now)
   end
 end
