@@ -28,7 +28,7 @@ from server.events.catalogue import (
     encode,
 )
 from server.kyc.levels import Action
-from server.risk import alerts
+from server.risk import alerts, features
 from server.risk.geoip import GeoIp
 from server.risk.monitor import Monitor
 from server.risk.policy import Policy, PolicyError, from_data
@@ -257,6 +257,21 @@ async def test_a_providers_bets_count_towards_rapid_betting(world: World) -> Non
         for n in range(30)
     ]
     assert rules_of(await world.feed(*bets)) == ["rapid_betting"]
+
+
+async def test_a_players_bets_are_trimmed_to_the_keep_once_per_trim_period_and_expire(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(features, "KEEP_STAKES", 10)
+    monkeypatch.setattr(features, "TRIM_EVERY", 4)
+    series = "{s:15}:p:15:risk:bets"
+    sizes = []
+    for n in range(16):  # one bet per batch, a minute apart: no rule fires
+        await world.feed(world.stake(15, 100, T0 + n * MINUTE))
+        sizes.append(await world.client.zcard(series))
+    # Trimmed at the 1st bet, then at every 4th after it: the 13th leaves 10 of 13.
+    assert sizes == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 10, 11, 12, 13]
+    assert 0 < await world.client.pttl(series) <= features.BETS_TTL_MS
 
 
 async def test_an_event_delivered_twice_counts_once_and_raises_one_alert(world: World) -> None:

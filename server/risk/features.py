@@ -59,6 +59,10 @@ IDLE_TTL_MS = 90 * 86_400_000
 BETS_TTL_MS = 86_400_000
 UA_DEVICE = "ua:"  # the accounts' stand-in when a client sent no device id: not evidence
 HOUSEHOLD_CANDIDATES = 50  # accounts a household check looks at, at most, per event
+# A player's bets are trimmed to KEEP_STAKES and their expiry renewed once per this many bets
+# a monitor sees (and at the first): the set may hold that many more between two trims.
+TRIM_EVERY = 64
+TRIMS_KEPT = 100_000  # players whose count since the last trim a monitor remembers
 
 
 def key(player_id: int, feature: str) -> str:
@@ -142,6 +146,7 @@ class Features:
     def __init__(self, client: aioredis.Redis, policy: Policy) -> None:
         self.client = client
         self.policy = policy
+        self._untrimmed: dict[int, int] = {}  # player: bets added since their last trim
 
     def _window_ms(self, rule: str, default_s: int) -> int:
         settings = self.policy.rules.get(rule)
@@ -187,13 +192,26 @@ class Features:
         series = key(first.player_id, "bets")
         members = {f"{events[i][0].id}|{amount}": events[i][0].at_ms for i, amount in bets}
         pipe.zadd(series, members)
-        pipe.zremrangebyrank(series, 0, -KEEP_STAKES - 1)
-        pipe.pexpire(series, BETS_TTL_MS)
+        if self._trim_due(first.player_id, len(bets)):
+            pipe.zremrangebyrank(series, 0, -KEEP_STAKES - 1)
+            pipe.pexpire(series, BETS_TTL_MS)
         window = self._window_ms("rapid_betting", 10)
         for index, _ in bets:
             event, place = events[index]
             plans[index] = _Reads(event, place, len(pipe), ("recent_bets",))
             pipe.zcount(series, f"({event.at_ms - window}", event.at_ms)
+
+    def _trim_due(self, player_id: int, added: int) -> bool:
+        """Whether this batch trims the player's bets and renews their expiry: bets are the
+        bulk of the stream, and two commands per bet were half of what the monitor sent."""
+        if len(self._untrimmed) >= TRIMS_KEPT:
+            self._untrimmed.clear()
+        since = self._untrimmed.get(player_id)
+        if since is None or since + added >= TRIM_EVERY:
+            self._untrimmed[player_id] = 0
+            return True
+        self._untrimmed[player_id] = since + added
+        return False
 
     async def _households(self, found: list[tuple[Event, Facts]]) -> list[tuple[Event, Facts]]:
         """Fill `household` (accounts sharing a device and the first line of the address
@@ -322,7 +340,6 @@ class Features:
     @staticmethod
     def _facts(plan: _Reads, replies: Sequence[Any]) -> Facts:
         place = plan.place
-        facts = Facts(country=place.country, latitude=place.latitude, longitude=place.longitude)
         values = dict(
             zip(plan.fields, replies[plan.start : plan.start + len(plan.fields)], strict=True)
         )
@@ -348,4 +365,6 @@ class Features:
                 changes[name] = tuple(_text(member) for member in value or [])
             elif name == "street":
                 changes[name] = "" if value is None else _text(value)
-        return replace(facts, **changes)
+        return Facts(
+            country=place.country, latitude=place.latitude, longitude=place.longitude, **changes
+        )
