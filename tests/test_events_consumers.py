@@ -4,11 +4,18 @@ or a reader replays from an offset."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+import pytest
 import redis.asyncio as aioredis
 
+from server.events import consumer as consumer_module
 from server.events import stream
 from server.events.catalogue import Deposited, encode
 from server.events.consumer import Consumer
+from server.events.stream import Entry
 from server.storage.slots import SHARDS, shard
 
 
@@ -150,3 +157,39 @@ async def test_a_stream_is_trimmed_to_about_its_bound(own_redis_client: aioredis
         await stream.append(own_redis_client, many[start : start + 10_000])
     length = await own_redis_client.xlen(stream.key_of(3))
     assert stream.MAX_LENGTH <= length < stream.MAX_LENGTH + 2_000
+
+
+async def test_serving_reads_the_first_entry_at_once_and_gathers_those_behind_it(
+    own_redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(consumer_module, "GATHER_S", 1.0)
+    consumer = Consumer(own_redis_client, "reports", "a")
+    batches: list[list[str]] = []
+    done = asyncio.Event()
+    later: list[asyncio.Task[object]] = []
+
+    async def append_later() -> None:
+        await asyncio.sleep(0.05)
+        await append(own_redis_client, deposit(3, 3))
+
+    async def process(entries: Sequence[Entry]) -> None:
+        if not entries:
+            return
+        batches.append([entry.event.id for entry in entries])
+        await consumer.ack(entries)
+        if len(batches) == 1:  # one more now, one 50 ms later: a read at once would split them
+            await append(own_redis_client, deposit(3, 2))
+            later.append(asyncio.create_task(append_later()))
+        if sum(map(len, batches)) == 3:
+            done.set()
+
+    await consumer.join("$")
+    await append(own_redis_client, deposit(3, 1))
+    serving = asyncio.create_task(consumer.serve(process, "test consumer", "0"))
+    try:
+        await asyncio.wait_for(done.wait(), 10)
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+    assert batches == [["deposit:1"], ["deposit:2", "deposit:3"]]

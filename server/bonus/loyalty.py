@@ -14,9 +14,7 @@ only when redeemed, as a grant through money (`BonusWallet.grant`).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import os
 import socket
 from collections.abc import Mapping, Sequence
@@ -32,14 +30,9 @@ from server.events.catalogue import (
 )
 from server.events.consumer import Consumer
 from server.events.stream import Entry
-from server.storage import redis_client
 from server.storage.database import Database, now_ms
 
-log = logging.getLogger(__name__)
-
 GROUP = "loyalty"
-BLOCK_MS = 1_000
-RETRY_S = 1.0
 MAX_REMEMBERED = 100_000  # players whose programmes are remembered between batches
 
 
@@ -76,20 +69,13 @@ class LoyaltyEarner:
 
     async def run(self) -> None:
         """Earn until cancelled; a failure (Redis or the database away) is retried."""
-        await self.consumer.join()
-        while True:
-            redis_client.stop_if_cancelled()
-            try:
-                await self.earn_once(BLOCK_MS)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("loyalty earning failed; retrying in %.1f s", RETRY_S)
-                await asyncio.sleep(RETRY_S)
+        await self.consumer.serve(self._earn, "loyalty earner", "$")
 
     async def earn_once(self, block_ms: int | None = None) -> int:
         """Read one batch, count its points, acknowledge it; how many events earned."""
-        entries = await self.consumer.read(block_ms=block_ms)
+        return await self._earn(await self.consumer.read(block_ms=block_ms))
+
+    async def _earn(self, entries: Sequence[Entry]) -> int:
         if not entries:
             return 0
         earned = await self.count(entries)
