@@ -110,7 +110,11 @@ class GameSocket:
         self.pushes: list[dict[str, Any]] = []  # server pushes (no `id`) received so far
 
     async def __aenter__(self) -> GameSocket:
-        self.ws = await connect(self.url, max_size=2**20)
+        # Unbounded incoming queue: websockets stops reading a connection once max_queue
+        # messages wait unread, and pushes a socket's owner is not reading (balances from
+        # the player's other sessions) would then hold the server's answer to our close
+        # behind them until close_timeout. Every push read meanwhile is kept in `pushes`.
+        self.ws = await connect(self.url, max_size=2**20, max_queue=None)
         return self
 
     async def __aexit__(

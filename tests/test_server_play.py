@@ -162,6 +162,27 @@ async def test_a_stake_above_the_balance_is_refused_and_nothing_moves(
         await close(client, sock)
 
 
+async def test_a_socket_that_left_its_pushes_unread_closes_with_a_full_handshake(
+    casino: ServerProcess,
+) -> None:
+    # Another session's spins push balances here; websockets stops reading a connection
+    # whose queue of unread messages is full, and the server's answer to our close would
+    # wait behind them until close_timeout (10 s), then the connection is dropped.
+    client, _ = await new_player(casino.base_url, deposit=10_000)
+    assert client.token is not None
+    async with client.socket() as playing, client.socket() as idle:
+        await playing.hello(client.token)
+        await idle.hello(client.token)
+        for _ in range(40):
+            assert (await playing.spin(GAME, 100))["type"] == "spin"
+        await asyncio.sleep(1)  # the relay's pushes reach the idle socket
+        await idle.__aexit__(None, None, None)
+        assert idle.ws is not None
+        received = idle.ws.protocol.close_rcvd  # None: the server's close never came through
+        assert received is not None and received.code == 1000
+    await client.__aexit__(None, None, None)
+
+
 async def test_fifty_concurrent_spins_against_a_balance_for_ten_never_overdraw(
     casino: ServerProcess,
 ) -> None:
