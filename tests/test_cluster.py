@@ -30,6 +30,7 @@ from server.money import keys
 from server.money.hot import FairState, HotWallet
 from server.money.provider_wallet import ProviderHot
 from server.money.withdrawal_locks import WithdrawalLocks
+from tests.support.processes import distinct_ports
 from tests.support.redis_cluster import cluster_port
 
 PLAYERS = range(1, 2 * keys.SHARDS + 1)  # every shard twice
@@ -70,7 +71,7 @@ def _wait(condition: Callable[[], bool], what: str) -> None:
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """Three masters on free ports; yields one node's port."""
     workdir = tmp_path_factory.mktemp("cluster")
-    ports = [cluster_port() for _ in range(3)]
+    ports = distinct_ports(3, cluster_port)
     nodes = [_node(workdir, port) for port in ports]
     try:
         for port in ports:
@@ -247,3 +248,8 @@ async def test_a_call_whose_keys_span_two_slots_is_refused_by_the_cluster(
     hot = HotWallet(cast(aioredis.Redis, client), 60_000)
     with pytest.raises(Exception, match="slot"):
         await hot._hydrate(keys=[keys.wallet(1, "EUR"), keys.wallet(2, "EUR")], args=[1, 0])
+
+
+def test_the_kits_ports_are_distinct_and_never_another_nodes_bus_port() -> None:
+    picks = iter([5_000, 5_000, 15_000, 7_000, 9_000])  # a port handed out twice, then a bus
+    assert distinct_ports(3, lambda: next(picks)) == [5_000, 7_000, 9_000]

@@ -102,3 +102,15 @@ def wait_until(condition: Callable[[], bool], what: str, timeout_s: float) -> No
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+def distinct_ports(count: int, pick: Callable[[], int]) -> list[int]:
+    """`count` ports from `pick`, no two alike and none another's cluster bus port (10,000
+    above it): a port is free only until something binds it, so two picks in a row may hand
+    out the same one."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = pick()
+        if not {port, port + 10_000, port - 10_000} & set(ports):
+            ports.append(port)
+    return ports

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from server.storage.redis_child import free_port
-from tests.support.processes import redis_cli, stop_all, wait_until
+from tests.support.processes import distinct_ports, redis_cli, stop_all, wait_until
 
 MASTERS = 3
 REPLICAS_EACH = 2
@@ -94,7 +94,7 @@ class ReplicatedCluster:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.ports = [cluster_port() for _ in range(MASTERS * (1 + REPLICAS_EACH))]
+        self.ports = distinct_ports(MASTERS * (1 + REPLICAS_EACH), cluster_port)
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
         self.killed: set[int] = set()
 

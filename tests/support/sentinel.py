@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from server.storage.redis_child import free_port
-from tests.support.processes import redis_cli, stop_all, wait_until
+from tests.support.processes import distinct_ports, redis_cli, stop_all, wait_until
 
 SERVICE = "casino"
 DOWN_AFTER_MS = 1_000
@@ -39,9 +39,8 @@ class SentinelGroup:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.master_port = free_port()
-        self.replica_ports = [free_port(), free_port()]
-        self.sentinel_ports = [free_port() for _ in range(3)]
+        ports = distinct_ports(6, free_port)
+        self.master_port, self.replica_ports, self.sentinel_ports = ports[0], ports[1:3], ports[3:]
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
 
     @property
