@@ -19,9 +19,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import redis.asyncio as aioredis
@@ -84,10 +85,35 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")
 
 
+# A port free when picked can be taken before the server binds it: the kernel may give it
+# meanwhile to another socket (a connection's local end, a bind to port 0). Such a start is
+# tried again on another port, this many times in all.
+PORT_TRIES = 3
+T = TypeVar("T")
+PORT_TAKEN = "Address already in use"
+
+
 def start_server(
     workdir: Path, redis_child: RedisChild, extra_env: dict[str, str] | None = None
 ) -> ServerProcess:
-    port = free_port()
+    return on_a_free_port(lambda port: _start_server(workdir, redis_child, port, extra_env))
+
+
+class PortTaken(RuntimeError):
+    """The server could not bind the port picked for it."""
+
+
+def on_a_free_port(start: Callable[[int], T]) -> T:
+    """`start(port)` on a free port, on another one when that was taken meanwhile."""
+    for _ in range(PORT_TRIES - 1):
+        with contextlib.suppress(PortTaken):
+            return start(free_port())
+    return start(free_port())
+
+
+def _start_server(
+    workdir: Path, redis_child: RedisChild, port: int, extra_env: dict[str, str] | None
+) -> ServerProcess:
     database_path: DatabaseTarget = test_db.target_for(workdir)
     if "CASINO_DATABASE_URL" in (extra_env or {}):
         given = (extra_env or {})["CASINO_DATABASE_URL"]
@@ -143,7 +169,10 @@ def start_server(
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             stop_server(server)
-            raise RuntimeError(f"server did not start:\n{server.log()}")
+            log = server.log()
+            raise (PortTaken if PORT_TAKEN in log else RuntimeError)(
+                f"server did not start:\n{log}"
+            )
         time.sleep(0.05)
 
 
@@ -295,15 +324,8 @@ class Workers:
         return self.log_path.read_text()
 
 
-@contextlib.contextmanager
-def serving_workers(workdir: Path, workers: int = 2) -> Iterator[Workers]:
-    """Started and waited for until every worker is up; Ctrl-C (SIGINT) and waited for on
-    the way out, so the test can check how it shut down."""
-    port = free_port()
-    env = {**os.environ, "CASINO_NO_BOOTSTRAP": "1", "CASINO_DATA_DIR": str(workdir)}
-    env.pop("CASINO_REDIS_URL", None)
-    env.pop("CASINO_DATABASE_URL", None)
-    log_path = workdir / "workers.log"
+def _spawn_workers(port: int, workers: int, env: dict[str, str], log_path: Path) -> Workers:
+    """Workers serving `port`, up (PortTaken when it was taken before they bound it)."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "run.py"), "serve", "--port", str(port), "--workers",
@@ -314,15 +336,32 @@ def serving_workers(workdir: Path, workers: int = 2) -> Iterator[Workers]:
             cwd=ROOT,
         )  # fmt: skip
     served = Workers(process, f"http://127.0.0.1:{port}", log_path, env)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while served.log().count("Application startup complete") < workers:
+        if process.poll() is not None and PORT_TAKEN in served.log():
+            raise PortTaken(served.log())
+        if process.poll() is not None or time.monotonic() >= deadline:
+            process.send_signal(signal.SIGINT)
+            process.wait(60)
+            raise AssertionError(served.log())
+        time.sleep(0.1)
+    return served
+
+
+@contextlib.contextmanager
+def serving_workers(workdir: Path, workers: int = 2) -> Iterator[Workers]:
+    """Started and waited for until every worker is up; Ctrl-C (SIGINT) and waited for on
+    the way out, so the test can check how it shut down."""
+    env = {**os.environ, "CASINO_NO_BOOTSTRAP": "1", "CASINO_DATA_DIR": str(workdir)}
+    env.pop("CASINO_REDIS_URL", None)
+    env.pop("CASINO_DATABASE_URL", None)
+    log_path = workdir / "workers.log"
+    served = on_a_free_port(lambda port: _spawn_workers(port, workers, env, log_path))
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while served.log().count("Application startup complete") < workers:
-            assert process.poll() is None and time.monotonic() < deadline, served.log()
-            time.sleep(0.1)
         yield served
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(60)
+        served.process.send_signal(signal.SIGINT)
+        served.process.wait(60)
 
 
 @pytest.fixture(scope="module")

@@ -248,8 +248,3 @@ async def test_a_call_whose_keys_span_two_slots_is_refused_by_the_cluster(
     hot = HotWallet(cast(aioredis.Redis, client), 60_000)
     with pytest.raises(Exception, match="slot"):
         await hot._hydrate(keys=[keys.wallet(1, "EUR"), keys.wallet(2, "EUR")], args=[1, 0])
-
-
-def test_the_kits_ports_are_distinct_and_never_another_nodes_bus_port() -> None:
-    picks = iter([5_000, 5_000, 15_000, 7_000, 9_000])  # a port handed out twice, then a bus
-    assert distinct_ports(3, lambda: next(picks)) == [5_000, 7_000, 9_000]
