@@ -12,7 +12,6 @@ connection, so here its batches run command by command on the cluster client.
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -30,7 +29,7 @@ from server.money import keys
 from server.money.hot import FairState, HotWallet
 from server.money.provider_wallet import ProviderHot
 from server.money.withdrawal_locks import WithdrawalLocks
-from tests.support.processes import distinct_ports
+from tests.support.processes import distinct_ports, redis_cli, stop_all, wait_until
 from tests.support.redis_cluster import cluster_port
 
 PLAYERS = range(1, 2 * keys.SHARDS + 1)  # every shard twice
@@ -49,22 +48,8 @@ def _node(workdir: Path, port: int) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-def _cli(port: int, *args: str) -> str:
-    done = subprocess.run(
-        ["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=30
-    )
-    return done.stdout + done.stderr
-
-
 def _answers(port: int, expected: str, *command: str) -> bool:
-    return expected in _cli(port, *command)
-
-
-def _wait(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
+    return expected in redis_cli(port, *command)
 
 
 @pytest.fixture(scope="module")
@@ -75,23 +60,21 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     nodes = [_node(workdir, port) for port in ports]
     try:
         for port in ports:
-            _wait(partial(_answers, port, "PONG", "ping"), f"node {port} never answered")
-        created = _cli(
+            wait_until(partial(_answers, port, "PONG", "ping"), f"node {port} answering", 30)
+        created = redis_cli(
             ports[0], "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
             "--cluster-replicas", "0", "--cluster-yes",
         )  # fmt: skip
         assert "All 16384 slots covered" in created, created
         for port in ports:
-            _wait(
+            wait_until(
                 partial(_answers, port, "cluster_state:ok", "cluster", "info"),
-                f"node {port} never saw the cluster ok",
+                f"node {port} seeing the cluster ok",
+                30,
             )
         yield ports[0]
     finally:
-        for node in nodes:
-            node.terminate()
-        for node in nodes:
-            node.wait(10)
+        stop_all(nodes)
 
 
 class _Staged:

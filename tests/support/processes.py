@@ -96,12 +96,8 @@ def redis_cli(port: int, *args: str, timeout_s: float = 30.0) -> str:
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout_s: float) -> None:
-    """Poll `condition` every 0.1 s; RuntimeError naming `what` after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+    """Poll `condition` until it holds; fails naming `what` after `timeout_s`."""
+    until(condition, bool, what, timeout_s)
 
 
 def distinct_ports(count: int, pick: Callable[[], int]) -> list[int]:
