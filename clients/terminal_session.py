@@ -131,7 +131,8 @@ class PlaySocket:
         except ConnectionClosed:
             self.pending.pop(request_id, None)
             raise self._closed() from None
-        reply = await asyncio.wait_for(future, REPLY_TIMEOUT_S)
+        async with asyncio.timeout(REPLY_TIMEOUT_S):
+            reply = await future
         if reply.get("type") == "error":
             raise Refused(reply)
         return reply

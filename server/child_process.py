@@ -135,7 +135,8 @@ class ChildProcess(Generic[S, R]):
             await self._end(self._process)
         if self._supervisor is not None:
             try:  # it hands on the child's last reports, then returns
-                await asyncio.wait_for(asyncio.shield(self._supervisor), STOP_TIMEOUT_S)
+                async with asyncio.timeout(STOP_TIMEOUT_S):
+                    await asyncio.shield(self._supervisor)
             except TimeoutError:
                 self._supervisor.cancel()
             await asyncio.gather(self._supervisor, return_exceptions=True)
@@ -155,7 +156,8 @@ class ChildProcess(Generic[S, R]):
         line = b""
         with contextlib.suppress(TimeoutError, ConnectionError):
             await process.stdin.drain()
-            line = await asyncio.wait_for(process.stdout.readline(), READY_TIMEOUT_S)
+            async with asyncio.timeout(READY_TIMEOUT_S):
+                line = await process.stdout.readline()
         try:
             report = self._reports.decode(line)
         except msgspec.DecodeError:
@@ -188,7 +190,8 @@ class ChildProcess(Generic[S, R]):
             )  # fmt: skip
             while True:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._stopping.wait()
                     return
                 delay = min(delay * 2, MAX_RESTART_DELAY_S)
                 try:
@@ -230,7 +233,8 @@ class ChildProcess(Generic[S, R]):
         if process.stdin is not None:
             process.stdin.close()  # the end of stdin: the child stops and exits
         try:
-            await asyncio.wait_for(process.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await process.wait()
         except TimeoutError:
             if timeout_s:
                 self.log.error("%s %d did not stop within %.0fs", self.name, process.pid, timeout_s)

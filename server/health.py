@@ -26,12 +26,14 @@ async def health(request: Request) -> Response:
     services: Services = request.app.state.services
     checks = {}
     try:
-        await asyncio.wait_for(services.redis.ping(), CHECK_TIMEOUT_S)
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            await services.redis.ping()
         checks["redis"] = "ok"
     except Exception:
         checks["redis"] = "down"
     try:
-        await asyncio.wait_for(services.db.fetchone("SELECT 1"), CHECK_TIMEOUT_S)
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            await services.db.fetchone("SELECT 1")
         checks["database"] = "ok"
     except Exception:
         checks["database"] = "down"

@@ -10,13 +10,16 @@ same shutdown; the parent forwards SIGINT/SIGTERM and waits for them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import faulthandler
 import multiprocessing
 import os
 import signal
 import socket
+import sys
 import time
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -39,10 +42,22 @@ class GracefulServer(uvicorn.Server):
 
 def _worker(config_kwargs: dict[str, Any], sock: socket.socket) -> None:
     os.setpgrp()  # a terminal's Ctrl-C reaches the parent only, which forwards it once
-    # Before it kills a worker stuck in its shutdown, the host asks it where it is stuck:
-    # every thread's stack goes to the log.
-    faulthandler.register(STUCK_SIGNAL, all_threads=True)
+    tell_where_stuck_on(STUCK_SIGNAL)
     _run(GracefulServer(uvicorn.Config(**config_kwargs)), [sock])
+
+
+def tell_where_stuck_on(signum: int) -> None:
+    """Before it kills a worker stuck in its shutdown, the host asks it where it is stuck:
+    every thread's stack goes to the log (even when the loop itself is blocked), and, when
+    the loop is idle and some task waits for what never comes, every task's stack."""
+    signal.signal(signum, _print_tasks)
+    faulthandler.register(signum, all_threads=True, chain=True)
+
+
+def _print_tasks(signum: int, frame: FrameType | None) -> None:
+    with contextlib.suppress(RuntimeError):  # no loop is running
+        for task in asyncio.all_tasks():
+            task.print_stack(file=sys.stderr)
 
 
 def _run(server: GracefulServer, sockets: list[socket.socket] | None = None) -> None:

@@ -1,5 +1,7 @@
 """The loops that block on Redis reads stop when cancelled, even when redis-py loses the
 cancellation: the flusher, the event consumers (the risk monitor, reports) and the push hub.
+And the event relay stops when it is cancelled just as an event wakes it, which Python
+3.11's `asyncio.wait_for` lost.
 
 redis-py sometimes swallows a cancellation that lands while a blocking read waits
 (redis-py issue 2028; measured here at about one cancel of an XREADGROUP in 150): the read
@@ -14,17 +16,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, Literal, cast
 
 import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
+from server.events import outbox
 from server.events.consumer import Consumer
 from server.money.journal.flusher import Flusher
 from server.sessions.hub import Hub
 from server.storage import redis_client
 from server.storage.database import Database
+from tests.support import db as test_db
 
 STOP_BOUND_S = 10.0  # a hang, not a speed: the loop stops on its next turn
 
@@ -84,6 +89,42 @@ async def test_a_cancellation_lost_in_a_blocking_read_still_stops_the_push_hub(
     hub = Hub(own_redis_client, max_sessions=8, max_per_ip=8)
     running = asyncio.create_task(hub.run())
     assert await _stops_after_one_cancel(running, in_read)
+
+
+class Watched(asyncio.Event):
+    """An event that tells when somebody waits on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited = asyncio.Event()
+
+    async def wait(self) -> Literal[True]:
+        self.waited.set()
+        return await super().wait()
+
+
+async def test_an_event_that_wakes_the_relay_as_it_is_cancelled_still_stops_it(
+    own_redis_client: aioredis.Redis, tmp_path: Path
+) -> None:
+    # A server's shutdown cancels the relay while its last sockets' events wake it. Python
+    # 3.11's wait_for returned the wake and dropped the cancel when both landed in one turn
+    # of the loop: the relay went on relaying until the worker's stop bound killed it.
+    db = Database(test_db.target_for(tmp_path))
+    await db.open()
+    try:
+        relay = outbox.Relay(db, own_redis_client, idle_s=STOP_BOUND_S)
+        relay.woken = woken = Watched()
+        running = asyncio.create_task(relay.run())
+        await woken.waited.wait()
+        woken.set()
+        running.cancel()
+        done, _ = await asyncio.wait([running], timeout=STOP_BOUND_S)
+        if not done:  # the test has failed; a second cancellation ends the task
+            running.cancel()
+            await asyncio.wait([running], timeout=STOP_BOUND_S)
+        assert running in done and running.cancelled()
+    finally:
+        await db.close()
 
 
 async def _stops_after_one_cancel(running: asyncio.Task[None], in_read: asyncio.Event) -> bool:

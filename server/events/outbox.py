@@ -119,6 +119,7 @@ class Relay:
                 continue
             if relayed < self.batch:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.woken.wait(), self.idle_s)
+                    async with asyncio.timeout(self.idle_s):
+                        await self.woken.wait()
                     await asyncio.sleep(WAKE_GRACE_S)
                 self.woken.clear()

@@ -399,13 +399,13 @@ class _Snapshot(Collector):
 async def _snapshot(services: Services) -> _Snapshot:
     found: Backlog | None = None
     try:
-        found = await asyncio.wait_for(
-            backlog.measure(services.redis, services.backlog_keys), SCRAPE_TIMEOUT_S
-        )
+        async with asyncio.timeout(SCRAPE_TIMEOUT_S):
+            found = await backlog.measure(services.redis, services.backlog_keys)
     except Exception as error:
         record_backend_error("metrics", error)
     try:
-        await asyncio.wait_for(services.db.fetchone("SELECT 1"), SCRAPE_TIMEOUT_S)
+        async with asyncio.timeout(SCRAPE_TIMEOUT_S):
+            await services.db.fetchone("SELECT 1")
         database_up = True
     except Exception as error:
         record_backend_error("metrics", error)

@@ -33,9 +33,8 @@ async def ready(request: Request) -> Response:
     reasons: list[str] = []
     report: dict[str, Any] = {}
     try:
-        found = await asyncio.wait_for(
-            backlog.measure(services.redis, services.backlog_keys), CHECK_TIMEOUT_S
-        )
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            found = await backlog.measure(services.redis, services.backlog_keys)
         report["redis"] = "ok"
         report["flusher_lag_seconds"] = round(found.oldest_age_s, 3)
         report["stream_length"] = found.stream_length
@@ -54,7 +53,8 @@ async def ready(request: Request) -> Response:
         report["redis"] = f"unreachable: {type(error).__name__}"
         reasons.append("redis does not answer")
     try:
-        await asyncio.wait_for(services.db.fetchone("SELECT 1"), CHECK_TIMEOUT_S)
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            await services.db.fetchone("SELECT 1")
         report["database"] = "ok"
     except Exception as error:
         record_backend_error("ready", error)
