@@ -58,13 +58,13 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from clients import sandbox_listen
 from clients.sandbox_gateway_store import Ledger
 from clients.sandbox_webhooks import MODES, Outbox, running
 
@@ -489,8 +489,7 @@ class _LoseReply:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    sandbox_listen.add_arguments(parser)
     parser.add_argument("--db", type=Path, default=Path("sandbox_gateway.db"))
     parser.add_argument(
         "--daily-deposit-limit",
@@ -513,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
         args.db, key, args.daily_deposit_limit, args.webhook_url, args.transfer_settle_s,
         args.webhook_mode,
     )  # fmt: skip
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    sandbox_listen.serve(app, args)
 
 
 if __name__ == "__main__":

@@ -44,13 +44,13 @@ from typing import Any
 
 import httpx
 import msgspec
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 import rng
+from clients import sandbox_listen
 
 OUTCOMES: dict[str, tuple[str, str, list[str], str]] = {
     "red-final": ("RED", "FINAL", ["FORGERY"], "We could not verify your identity."),
@@ -214,8 +214,7 @@ def create_app(token: str, secret: str, delay_ms: int = 200, late_ms: int = 1500
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    sandbox_listen.add_arguments(parser)
     parser.add_argument("--delay-ms", type=int, default=200)
     parser.add_argument("--late-ms", type=int, default=1500)
     args = parser.parse_args(argv)
@@ -224,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     if not token or not secret:
         parser.error("SANDBOX_KYC_TOKEN and SANDBOX_KYC_WEBHOOK_SECRET must be set")
     app = create_app(token, secret, args.delay_ms, args.late_ms)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    sandbox_listen.serve(app, args)
 
 
 if __name__ == "__main__":

@@ -41,13 +41,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import msgspec
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 import rng
+from clients import sandbox_listen
 
 # The published key of a register started without one; the server's default in sandbox mode
 # (server/config.py SANDBOX_REGISTER_KEY holds the same).
@@ -160,13 +160,12 @@ def create_app(key: str = DEFAULT_KEY) -> Starlette:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    sandbox_listen.add_arguments(parser)
     args = parser.parse_args(argv)
     key = os.environ.get("SANDBOX_REGISTER_KEY") or DEFAULT_KEY
     if not key.startswith(TEST_KEY_PREFIX):
         parser.error(f"SANDBOX_REGISTER_KEY must be a test key ({TEST_KEY_PREFIX}...)")
-    uvicorn.run(create_app(key), host=args.host, port=args.port, log_level="warning")
+    sandbox_listen.serve(create_app(key), args)
 
 
 if __name__ == "__main__":

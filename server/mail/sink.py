@@ -15,6 +15,7 @@ import argparse
 import os
 import re
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -103,19 +104,36 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-def main(argv: list[str] | None = None) -> int:
+def _controller(handler: _Handler, listener: socket.socket | None, port: int) -> Any:
+    """aiosmtpd's threaded server on 127.0.0.1:`port`, or on `listener` when handed one."""
     from aiosmtpd.controller import Controller
 
+    if listener is None:
+        return Controller(handler, hostname="127.0.0.1", port=port)
+    inherited = listener
+
+    class OnSocket(Controller):
+        def _create_server(self) -> Any:  # aiosmtpd's seam for where the server listens
+            return self.loop.create_server(self._factory_invoker, sock=inherited)
+
+    host, bound = inherited.getsockname()[:2]
+    return OnSocket(handler, hostname=host, port=bound)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="the sandbox mail sink")
-    parser.add_argument("--port", type=int, required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", type=int, help="listen on this port of 127.0.0.1")
+    where.add_argument("--fd", type=int, help="listen on this inherited socket")
     parser.add_argument("--dir", type=Path, required=True)
     args = parser.parse_args(argv)
-    controller = Controller(_Handler(Store(args.dir)), hostname="127.0.0.1", port=args.port)
+    listener = None if args.fd is None else socket.socket(fileno=args.fd)
+    controller = _controller(_Handler(Store(args.dir)), listener, args.port)
     controller.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    print(f"mail sink on 127.0.0.1:{args.port}, messages in {args.dir}", flush=True)
+    print(f"mail sink on 127.0.0.1:{controller.port}, messages in {args.dir}", flush=True)
     stop.wait()
     controller.stop()
     return 0
