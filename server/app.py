@@ -34,6 +34,7 @@ from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode, Refused
 from server import gc_policy, health, wiring
+from server import tasks as background
 from server.accounts import closed as account_closed
 from server.accounts import facts as account_facts
 from server.accounts import names as account_names
@@ -458,9 +459,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             hub_module.ACTIVE.remove(hub)
             await hub.drain()  # a no-op when the server already drained it
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await background.stop_all(tasks)
             # Side by side: each may wait out its child's stop, and a worker's shutdown has a
             # bound (server/serving.py) after which it is killed.
             await asyncio.gather(risk.stop(), flusher.stop())

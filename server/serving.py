@@ -72,6 +72,8 @@ def _run(server: GracefulServer, sockets: list[socket.socket] | None = None) -> 
 
 def serve(config_kwargs: dict[str, Any], workers: int) -> None:
     if workers <= 1:
+        # Whoever stops us (systemd, the tests) may ask the same before it kills us.
+        tell_where_stuck_on(STUCK_SIGNAL)
         _run(GracefulServer(uvicorn.Config(**config_kwargs)))
         return
     config = uvicorn.Config(**config_kwargs)

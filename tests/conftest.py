@@ -32,6 +32,7 @@ from clients.api import CasinoClient
 from server.money import keys
 from server.money.hot import HotWallet
 from server.money.reconcile import Report, reconcile
+from server.serving import STACKS_WAIT_S, STUCK_SIGNAL
 from server.storage.database import Database, DatabaseTarget, is_postgres
 from server.storage.redis_child import RedisChild, free_port
 from server.storage.redis_client import connect as connect_redis
@@ -182,6 +183,9 @@ def stop_server(server: ServerProcess) -> None:
         try:
             server.process.wait(20)
         except subprocess.TimeoutExpired:
+            # Stuck in its shutdown: it writes every thread's and task's stack to its log.
+            server.process.send_signal(STUCK_SIGNAL)
+            time.sleep(STACKS_WAIT_S)
             server.process.kill()
             server.process.wait()
 

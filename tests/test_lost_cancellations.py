@@ -23,6 +23,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
+from server import tasks as background
 from server.events import outbox
 from server.events.consumer import Consumer
 from server.money.journal.flusher import Flusher
@@ -136,3 +137,52 @@ async def _stops_after_one_cancel(running: asyncio.Task[None], in_read: asyncio.
         running.cancel()
         await asyncio.wait([running], timeout=STOP_BOUND_S)
     return running in done and running.cancelled()
+
+
+async def test_a_background_task_that_loses_its_cancel_is_cancelled_again_and_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lost = asyncio.Event()
+
+    async def loses_one_cancel() -> None:
+        with contextlib.suppress(asyncio.CancelledError):  # as a library below us may
+            await asyncio.sleep(STOP_BOUND_S)
+        lost.set()
+        await asyncio.sleep(STOP_BOUND_S)
+
+    task = asyncio.create_task(loses_one_cancel(), name="deaf-once")
+    await asyncio.sleep(0)
+    assert await background.stop_all([task]) == set()
+    assert lost.is_set() and task.cancelled()
+    assert "task deaf-once is still running after its cancel; cancelling it again" in caplog.text
+    assert "in loses_one_cancel" in caplog.text  # where it was
+
+
+async def test_background_tasks_that_heed_their_cancel_stop_in_one_round_unlogged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tasks = [asyncio.create_task(asyncio.sleep(STOP_BOUND_S)) for _ in range(3)]
+    assert await background.stop_all(tasks) == set()
+    assert all(task.cancelled() for task in tasks)
+    assert caplog.text == ""
+
+
+async def test_a_task_deaf_to_every_cancel_is_left_behind_and_logged(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(background, "RECANCEL_AFTER_S", 0.01)
+    heard = asyncio.Event()
+
+    async def deaf() -> None:
+        while not heard.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(STOP_BOUND_S)
+
+    task = asyncio.create_task(deaf(), name="deaf")
+    await asyncio.sleep(0)
+    assert await background.stop_all([task]) == {task}  # the shutdown goes on without it
+    assert f"task deaf ignored {background.RECANCELS + 1} cancels; leaving it" in caplog.text
+    heard.set()
+    task.cancel()
+    await asyncio.wait([task], timeout=STOP_BOUND_S)
+    assert task.done()
