@@ -38,6 +38,7 @@ from server import tasks as background
 from server.accounts import closed as account_closed
 from server.accounts import facts as account_facts
 from server.accounts import names as account_names
+from server.accounts import passwords
 from server.accounts import routes as account_routes
 from server.accounts.care import Care
 from server.accounts.care import routes as care_routes
@@ -366,6 +367,7 @@ def routes(served_mode: Mode = Mode.SANDBOX) -> list[BaseRoute]:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    passwords.configure(settings.password_hash)
     # Here as well as in run.py serve: a --workers process starts with no logging set up.
     json_logging.install(settings.log_level, settings.log_levels)
     served = routes(settings.mode)

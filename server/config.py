@@ -49,6 +49,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
         " default: DATA_DIR/casino.db.",
     ),
     "CASINO_SESSION_TTL_SECONDS": ("86400", "How long a login session token stays valid."),
+    "CASINO_PASSWORD_HASH_TIME_COST": ("3", "argon2id passes over memory per password hash."),
+    "CASINO_PASSWORD_HASH_MEMORY_KIB": ("65536", "argon2id memory per password hash, in KiB."),
+    "CASINO_PASSWORD_HASH_PARALLELISM": ("4", "argon2id lanes (threads) per password hash."),
     "CASINO_RESERVATION_TTL_SECONDS": ("60", "A stake reservation never settled is voided after."),
     "CASINO_ROUND_TIMEOUT_SECONDS": (
         "300",
@@ -298,6 +301,30 @@ def _int(env: Mapping[str, str], name: str, minimum: int = 1, maximum: int | Non
     return value
 
 
+@dataclass(frozen=True)
+class PasswordHashCost:
+    """argon2id's parameters for new password hashes (a stored hash carries its own)."""
+
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+
+    @property
+    def below_owasp_minimum(self) -> bool:
+        """Weaker than OWASP's least argon2id setting (19 MiB, two passes): live refuses it."""
+        return self.memory_kib < 19456 or self.time_cost < 2
+
+
+def _password_hash(env: Mapping[str, str]) -> PasswordHashCost:
+    lanes = _int(env, "CASINO_PASSWORD_HASH_PARALLELISM", maximum=64)
+    return PasswordHashCost(
+        time_cost=_int(env, "CASINO_PASSWORD_HASH_TIME_COST", maximum=100),
+        # argon2 needs 8 KiB per lane.
+        memory_kib=_int(env, "CASINO_PASSWORD_HASH_MEMORY_KIB", minimum=8 * lanes, maximum=4 << 20),
+        parallelism=lanes,
+    )
+
+
 APPENDFSYNC = ("always", "everysec")
 
 
@@ -537,6 +564,7 @@ class Settings:
     payment_method_limits: tuple[tuple[str, str, int, int], ...] = ()
     withdrawal_cancel: bool = True
     postgres_url: str = field(default="", repr=False)  # set: PostgreSQL, not database_path
+    password_hash: PasswordHashCost = field(default_factory=lambda: _password_hash({}))
 
     @property
     def database(self) -> Path | str:
@@ -637,6 +665,7 @@ class Settings:
             kyc_webhook_url=env.get("CASINO_KYC_WEBHOOK_URL", ""),
             staff_token=env.get("CASINO_STAFF_TOKEN", ""),
             staff_session_ttl_s=_int(env, "CASINO_STAFF_SESSION_SECONDS"),
+            password_hash=_password_hash(env),
             audit_head_s=_int(env, "CASINO_AUDIT_HEAD_SECONDS"),
             withdrawal_approval_above=_int(env, "CASINO_WITHDRAWAL_APPROVAL_ABOVE", minimum=0),
             smtp_url=_smtp_url(env),

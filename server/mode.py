@@ -213,6 +213,17 @@ def live_refusals(settings: Settings, sandbox_provider_enabled: bool) -> list[St
                 "set CASINO_PAYMENT_GATEWAY_KEY to your processor's live key (sk_live_...)",
             )
         )
+    if settings.password_hash.below_owasp_minimum:
+        cost = settings.password_hash
+        found.append(
+            StartRefusal(
+                "weak-password-hashing",
+                f"CASINO_PASSWORD_HASH_* ask for argon2id with {cost.memory_kib} KiB and"
+                f" {cost.time_cost} pass(es): weaker than OWASP's least (19456 KiB, 2 passes)",
+                "unset CASINO_PASSWORD_HASH_MEMORY_KIB and CASINO_PASSWORD_HASH_TIME_COST"
+                " (64 MiB, 3 passes), or raise them",
+            )
+        )
     if not settings.kyc_key:
         found.append(
             StartRefusal(

@@ -48,6 +48,15 @@ STRONG_PASSWORD = "Correct-Horse-42"
 # A server starts in a few seconds; the bound is for a machine running two test workers
 # beside other work, where a start (three processes, every migration) can take far longer.
 START_TIMEOUT_S = 90
+# Real argon2id, at its least cost: at the default (64 MiB, 3 passes) the suite's two
+# thousand sign-ups and logins spent about a sixth of its CPU hashing. Live mode refuses
+# this (tests/support/modes.py asks for OWASP's least instead); tests/test_passwords.py
+# checks the defaults.
+FAST_PASSWORD_HASHING = {
+    "CASINO_PASSWORD_HASH_TIME_COST": "1",
+    "CASINO_PASSWORD_HASH_MEMORY_KIB": "8",
+    "CASINO_PASSWORD_HASH_PARALLELISM": "1",
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -146,6 +155,7 @@ def _start_server(
         # Staff approve KYC documents for tests whose players must be verified (deposits in
         # GB, above EUR 2,000, and withdrawals): tests/support/kyc.py.
         "CASINO_STAFF_TOKEN": STAFF_TOKEN,
+        **FAST_PASSWORD_HASHING,
         **(extra_env or {}),
     }
     log_path = workdir / f"server-{port}.log"
@@ -357,6 +367,7 @@ def serving_workers(workdir: Path, workers: int = 2) -> Iterator[Workers]:
     """Started and waited for until every worker is up; Ctrl-C (SIGINT) and waited for on
     the way out, so the test can check how it shut down."""
     env = {**os.environ, "CASINO_NO_BOOTSTRAP": "1", "CASINO_DATA_DIR": str(workdir)}
+    env.update(FAST_PASSWORD_HASHING)
     env.pop("CASINO_REDIS_URL", None)
     env.pop("CASINO_DATABASE_URL", None)
     log_path = workdir / "workers.log"

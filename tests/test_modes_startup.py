@@ -33,6 +33,14 @@ def refused(tmp_path: Path, *args: str, **changes: str) -> str:
     return result.stderr
 
 
+def test_live_with_password_hashing_below_owasps_least_is_refused(tmp_path: Path) -> None:
+    stderr = refused(tmp_path, CASINO_PASSWORD_HASH_MEMORY_KIB="8192")
+    assert (
+        "refusing to start in live mode (weak-password-hashing): CASINO_PASSWORD_HASH_* ask for"
+        " argon2id with 8192 KiB and 2 pass(es): weaker than OWASP's least" in stderr
+    )
+
+
 def test_live_without_a_gateway_is_refused(tmp_path: Path) -> None:
     stderr = refused(tmp_path, CASINO_PAYMENT_GATEWAY_URL="")
     assert (

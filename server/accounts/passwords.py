@@ -1,4 +1,9 @@
-"""Password hashing with argon2id. Hashing is CPU-bound, so it runs off the event loop."""
+"""Password hashing with argon2id. Hashing is CPU-bound, so it runs off the event loop.
+
+New hashes use this process's parameters (`configure`, from CASINO_PASSWORD_HASH_*; the
+argon2-cffi defaults, RFC 9106's low-memory choice, until then). A stored hash carries the
+parameters it was made with, so hashes made under others still verify.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,17 @@ import functools
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from server.config import PasswordHashCost
+
 _hasher = PasswordHasher()
+
+
+def configure(cost: PasswordHashCost) -> None:
+    global _hasher
+    _hasher = PasswordHasher(
+        time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism
+    )
+    _dummy_hash.cache_clear()
 
 
 @functools.cache

@@ -20,6 +20,7 @@ import sys
 from typing import Any, cast
 
 from server import admin_command
+from server.accounts import passwords
 from server.accounts.secret_box import SecretBox, load_key
 from server.audit import trail
 from server.config import ConfigError, Settings
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def work() -> str:
         settings = Settings.from_env()
+        passwords.configure(settings.password_hash)
         password = _password() if args.command == "add" else ""
         return asyncio.run(_run(args, settings, password))
 

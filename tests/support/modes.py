@@ -31,6 +31,10 @@ def live_settings_env() -> dict[str, str]:
         "CASINO_PAYMENT_GATEWAY_URL": GATEWAY_URL,
         "CASINO_PAYMENT_GATEWAY_KEY": live_key(),
         "CASINO_KYC_KEY": rng.token_urlsafe(32),
+        # OWASP's least argon2id cost, which live accepts (the suite's own is cheaper).
+        "CASINO_PASSWORD_HASH_TIME_COST": "2",
+        "CASINO_PASSWORD_HASH_MEMORY_KIB": "19456",
+        "CASINO_PASSWORD_HASH_PARALLELISM": "1",
     }
 
 
