@@ -55,6 +55,7 @@ from server.aml import routes as aml_routes
 from server.api_docs import routes as api_docs_routes
 from server.bonus import routes as bonus_routes
 from server.bonus.service import Bonuses, withdrawal_rule
+from server.child_process import start_side_by_side
 from server.config import Mode, Settings
 from server.context import Services
 from server.cors import CorsPolicy
@@ -454,8 +455,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
         ]
         try:
-            await flusher.start()  # start-up fails here if the child never reports ready
-            await risk.start()  # and here if the risk monitor's child does not
+            # Start-up fails here if either child never reports ready.
+            await start_side_by_side(flusher, risk)
             gc_policy.freeze_start_up()
             yield
         finally:

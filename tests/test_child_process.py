@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from server.child_process import Basics, ChildProcess, NotStarted
+from server.child_process import Basics, ChildProcess, NotStarted, start_side_by_side
 from tests.support.echo_child import MODULE, Echo, EchoSettings, Report
 
 
@@ -50,3 +50,21 @@ async def test_a_child_that_ends_before_it_reports_ready_raises_its_not_started_
     with pytest.raises(EchoNotStarted, match=r"echo process \d+ did not report ready"):
         await child.start()
     assert not child.running
+
+
+async def test_children_started_side_by_side_all_run() -> None:
+    one, two = echo_process(["a"], True, []), echo_process(["b"], True, [])
+    await start_side_by_side(one, two)
+    try:
+        assert one.running and two.running and one.pid != two.pid
+    finally:
+        await one.stop()
+        await two.stop()
+
+
+async def test_a_child_that_fails_beside_another_raises_its_error_and_stop_ends_the_other() -> None:
+    good, bad = echo_process(["a"], True, []), echo_process([], False, [])
+    with pytest.raises(EchoNotStarted, match=r"echo process \d+ did not report ready"):
+        await start_side_by_side(good, bad)
+    await good.stop()  # as the server's shutdown does, whether it had started or not
+    assert good._process is None or good._process.returncode is not None
