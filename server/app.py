@@ -33,8 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from protocol.errors import ErrorCode, Refused
-from server import gc_policy, health, wiring
-from server import tasks as background
+from server import background, gc_policy, health, wiring
 from server.accounts import closed as account_closed
 from server.accounts import facts as account_facts
 from server.accounts import names as account_names

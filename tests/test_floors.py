@@ -30,7 +30,7 @@ FLOORS: dict[str, int] = {
     "security_headers": 1,
     "mode": 1,
     "child_process": 1,  # how the server runs a child of its own: knows no child
-    "tasks": 1,  # how a server process stops its background tasks: knows no task
+    "background": 1,  # how a server process stops its background tasks: knows no task
     "lean_websocket": 1,
     "mail": 1,  # SMTP, templates and the sandbox sink: knows no domain
     "admin_command": 1,  # how an admin command runs and reports errors: knows no command

@@ -23,7 +23,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 
-from server import tasks as background
+from server import background
 from server.events import outbox
 from server.events.consumer import Consumer
 from server.money.journal.flusher import Flusher
