@@ -35,6 +35,7 @@ from tests.support.payment_webhooks import (
     world,
 )
 from tests.support.payments import player
+from tests.support.processes import until
 from tests.support.provider import seat
 from tests.support.staff import add_staff, bearer, login
 
@@ -119,12 +120,20 @@ async def test_cash_goes_to_the_last_deposit_method_bonus_is_forfeited_a_pending
     ]
     assert await settle_at_bank(world, payout) == "completed"
     assert await settle_at_bank(world, int(pending["payment_id"])) == "completed"
-    assert query(
-        world,
-        "SELECT kind, balance FROM ledger_accounts WHERE player_id = ?"
-        " AND kind IN ('player_cash', 'player_bonus', 'withdrawal_locked') ORDER BY kind",
-        (pid,),
-    ) == [("player_bonus", 0), ("player_cash", 0), ("withdrawal_locked", 0)]
+    # The payment row says completed at once; the ledger follows when the flusher has
+    # written the release of the locked funds from the journal.
+    emptied = [("player_bonus", 0), ("player_cash", 0), ("withdrawal_locked", 0)]
+    until(
+        lambda: query(
+            world,
+            "SELECT kind, balance FROM ledger_accounts WHERE player_id = ?"
+            " AND kind IN ('player_cash', 'player_bonus', 'withdrawal_locked') ORDER BY kind",
+            (pid,),
+        ),
+        lambda balances: balances == emptied,
+        "the ledger's player and locked accounts emptied",
+        timeout_s=20,
+    )
     assert query(
         world,
         "SELECT status, outcome FROM bonus_awards WHERE player_id = ?", (pid,),
