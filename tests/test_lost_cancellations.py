@@ -1,5 +1,6 @@
 """The loops that block on Redis reads stop when cancelled, even when redis-py loses the
-cancellation: the flusher, the event consumers (the risk monitor, reports) and the push hub.
+cancellation: the flusher, the event consumers (the risk monitor, reports), the push hub,
+the sweeper and the event relay.
 And the event relay stops when it is cancelled just as an event wakes it, which Python
 3.11's `asyncio.wait_for` lost.
 
@@ -27,6 +28,8 @@ from server import background
 from server.events import outbox
 from server.events.consumer import Consumer
 from server.money.journal.flusher import Flusher
+from server.rounds import sweeper
+from server.rounds.play import Rounds
 from server.sessions.hub import Hub
 from server.storage import redis_client
 from server.storage.database import Database
@@ -89,6 +92,19 @@ async def test_a_cancellation_lost_in_a_blocking_read_still_stops_the_push_hub(
     monkeypatch.setattr(PubSub, "get_message", losing_one_cancel(PubSub.get_message, in_read))
     hub = Hub(own_redis_client, max_sessions=8, max_per_ip=8)
     running = asyncio.create_task(hub.run())
+    assert await _stops_after_one_cancel(running, in_read)
+
+
+async def test_a_cancellation_lost_in_a_sweep_still_stops_the_sweeper(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    in_read = asyncio.Event()
+
+    async def sweep_nothing(play: object) -> int:
+        return 0
+
+    monkeypatch.setattr(sweeper, "sweep_once", losing_one_cancel(sweep_nothing, in_read))
+    running = asyncio.create_task(sweeper.run(cast(Rounds, None)))
     assert await _stops_after_one_cancel(running, in_read)
 
 

@@ -30,6 +30,7 @@ import redis.asyncio as aioredis
 import rng
 from server.events import stream
 from server.events.catalogue import Event, encode, kind_of
+from server.storage import redis_client
 from server.storage.database import Database, Transaction, now_ms
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class Relay:
                 log.exception("event relay failed; retrying in %.1f s", RETRY_S)
                 await asyncio.sleep(RETRY_S)
                 continue
+            redis_client.stop_if_cancelled()  # relay_once's calls may have lost one
             if relayed < self.batch:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.idle_s):

@@ -20,6 +20,7 @@ from server.money.hot import ReservationError, now_ms
 from server.money.scripts import ScriptStatus
 from server.observability import metrics
 from server.rounds.play import Owner, Rounds
+from server.storage import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -76,4 +77,7 @@ async def run(play: Rounds) -> None:
         except Exception as error:
             metrics.record_backend_error("sweeper", error)
             log.warning("sweeper pass failed (%s: %s); retrying", type(error).__name__, error)
+        # A pass's Redis and database calls can lose a cancel (seen at shutdown on
+        # PostgreSQL): without this the sweeper swept on until its server was killed.
+        redis_client.stop_if_cancelled()
         await asyncio.sleep(INTERVAL_S)
