@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from server.storage.redis_child import _die_with_parent
+from server.storage.redis_child import _die_with_parent, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 START_TIMEOUT_S = 15.0
@@ -71,14 +71,7 @@ class ServiceChild:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, timeout_s)
 
 
 def health_answers(url: str) -> Callable[[], bool]:
