@@ -42,14 +42,14 @@ class GracefulServer(uvicorn.Server):
 
 def _worker(config_kwargs: dict[str, Any], sock: socket.socket) -> None:
     os.setpgrp()  # a terminal's Ctrl-C reaches the parent only, which forwards it once
-    tell_where_stuck_on(STUCK_SIGNAL)
     _run(GracefulServer(uvicorn.Config(**config_kwargs)), [sock])
 
 
 def tell_where_stuck_on(signum: int) -> None:
-    """Before it kills a worker stuck in its shutdown, the host asks it where it is stuck:
-    every thread's stack goes to the log (even when the loop itself is blocked), and, when
-    the loop is idle and some task waits for what never comes, every task's stack."""
+    """Before it kills a server stuck in its shutdown, whoever stops it (the `--workers`
+    host, systemd, the tests) may ask it where it is stuck: every thread's stack goes to the
+    log (even when the loop itself is blocked), and, when the loop is idle and some task
+    waits for what never comes, every task's stack."""
     signal.signal(signum, _print_tasks)
     faulthandler.register(signum, all_threads=True, chain=True)
 
@@ -65,6 +65,7 @@ def _run(server: GracefulServer, sockets: list[socket.socket] | None = None) -> 
     # graceful, so that is a normal exit: SIGTERM then does nothing, SIGINT's KeyboardInterrupt
     # is swallowed, and the process exits 0.
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    tell_where_stuck_on(STUCK_SIGNAL)
     gc_policy.tune()
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=sockets)
@@ -72,8 +73,6 @@ def _run(server: GracefulServer, sockets: list[socket.socket] | None = None) -> 
 
 def serve(config_kwargs: dict[str, Any], workers: int) -> None:
     if workers <= 1:
-        # Whoever stops us (systemd, the tests) may ask the same before it kills us.
-        tell_where_stuck_on(STUCK_SIGNAL)
         _run(GracefulServer(uvicorn.Config(**config_kwargs)))
         return
     config = uvicorn.Config(**config_kwargs)
